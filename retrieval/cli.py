@@ -1,0 +1,194 @@
+"""The `reportbot` command line: ask, ingest, reindex, reports, eval (serve is added by bot.cli).
+
+Library errors arrive as ReportbotError and leave as one line on stderr with a non-zero exit,
+as sqlite-utils' CLI turns its errors into click.ClickException.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+from tqdm import tqdm
+
+from retrieval import texts
+from retrieval.config import Settings
+from retrieval.errors import ReportbotError
+from retrieval.evaluate import evaluate, read_questions
+from retrieval.library import Library, Outcome
+from retrieval.models import Answer, Hit
+
+
+def build_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and .env; a bad value becomes one line, not a traceback."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as e:
+        err = e.errors()[0]
+        field = ".".join(str(x) for x in err["loc"]) or "settings"
+        raise click.ClickException(f"REPORTBOT_{field.upper()}: {err['msg']}") from None
+
+
+def open_library(ctx: click.Context) -> Library:
+    settings: Settings = ctx.obj["settings"]
+    try:
+        return Library(settings)
+    except ReportbotError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@click.group()
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the database and index live (default: REPORTBOT_DATA_DIR or the bundled data/).",
+)
+@click.version_option(package_name="reportbot")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None) -> None:
+    """Answer questions about 法治政府建设年度报告 with quoted excerpts and citations."""
+    ctx.ensure_object(dict)
+    ctx.obj["settings"] = build_settings(data_dir=data_dir)
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
+@click.option("-k", "k", default=3, show_default=True, type=click.IntRange(1, 50), help="Passages.")
+@click.pass_context
+def ask(ctx: click.Context, question: str | None, as_json: bool, k: int) -> None:
+    """Answer QUESTION, or one question per line from stdin when QUESTION is left out."""
+    library = open_library(ctx)
+    questions = [question] if question is not None else (line.rstrip("\n") for line in sys.stdin)
+    for q in questions:
+        if question is None and not q.strip():
+            continue
+        answer = library.ask(q, k=k)
+        if as_json:
+            click.echo(json.dumps(answer_json(answer), ensure_ascii=False))
+        else:
+            click.echo(answer_text(answer, color=sys.stdout.isatty()))
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The stable JSON shape of `ask --json` (other tools rely on it)."""
+    out: dict[str, Any] = {
+        "query": answer.query.text,
+        "answered": answer.answered,
+        "hits": [hit_json(h) for h in answer.hits],
+    }
+    if answer.refusal:
+        out["refusal"] = answer.refusal.value
+        out["message"] = texts.refusal(answer)
+    return out
+
+
+def hit_json(h: Hit) -> dict[str, Any]:
+    r = h.report
+    return {
+        "rank": h.rank,
+        "score": h.score,
+        "report": {
+            "id": r.id,
+            "title": r.title,
+            "issuer": r.issuer,
+            "year": r.year,
+            "places": list(r.places),
+        },
+        "section": list(h.passage.section),
+        "text": h.passage.text,
+        "snippet": h.snippet.text,
+        "highlights": [list(x) for x in h.snippet.highlights()],
+    }
+
+
+def citation(h: Hit) -> str:
+    r = h.report
+    parts = [f"{r.issuer}《{r.title}》" + (f"（{r.year}年）" if r.year else "")]
+    parts.extend(h.passage.section)
+    return " › ".join(parts)
+
+
+def answer_text(answer: Answer, color: bool = False) -> str:
+    if not answer.answered:
+        return texts.refusal(answer)
+    lines = []
+    for h in answer.hits:
+        quote = "".join(
+            click.style(s.text, bold=True) if (s.match and color) else s.text
+            for s in h.snippet.spans
+        )
+        lines.append(f"[{h.rank}] “{quote}”")
+        lines.append(f"    —— {citation(h)}")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Add report files (.txt .docx .pdf .html) or folders of them."""
+    library = open_library(ctx)
+    done, errors = library.ingest(paths)
+    for d in done:
+        r = d.report
+        what = {Outcome.ADDED: "added", Outcome.REPLACED: "replaced", Outcome.UNCHANGED: "unchanged"}
+        click.echo(f"{what[d.outcome]}: #{r.id} {r.issuer}《{r.title}》 {r.year or ''} ({r.passage_count} passages)")
+    for e in errors:
+        click.echo(f"refused: {e}", err=True)
+    if errors:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--retokenize", is_flag=True, help="Run the tokenizer again (after dictionary changes).")
+@click.pass_context
+def reindex(ctx: click.Context, retokenize: bool) -> None:
+    """Rebuild the search index from the database."""
+    library = open_library(ctx)
+    bar = tqdm(total=library.store.passage_count(), unit="passage", disable=None)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    n = library.reindex(retokenize=retokenize, progress=progress)
+    bar.close()
+    click.echo(f"indexed {n} passages")
+
+
+@cli.command()
+@click.pass_context
+def reports(ctx: click.Context) -> None:
+    """List the stored reports."""
+    for r in open_library(ctx).reports():
+        click.echo(
+            f"#{r.id}\t{r.year or '-'}\t{' › '.join(r.places) or '-'}\t{r.issuer}《{r.title}》"
+            f"\t{r.passage_count} passages\t{r.source}"
+        )
+
+
+@cli.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-v", "--verbose", is_flag=True, help="Show each question that missed.")
+@click.pass_context
+def eval_(ctx: click.Context, file: Path, verbose: bool) -> None:
+    """Score answers against FILE (JSONL of {"q", "expect": [substrings]}; [] = must refuse)."""
+    library = open_library(ctx)
+    try:
+        questions = read_questions(file)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    result = evaluate(library.ask, questions)
+    if verbose:
+        for miss in result.misses:
+            click.echo(f"miss: {miss}")
+    click.echo(result.summary())
+
+
+def main() -> None:
+    cli(prog_name="reportbot")

@@ -1,0 +1,70 @@
+"""Settings, from the environment (REPORTBOT_*) and `.env`. Built once in main() and passed down."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+from retrieval.index import EngineName, Variant
+from retrieval.places import PACKAGE_DATA
+
+_TOKEN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Fields map to REPORTBOT_<NAME> environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REPORTBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Where the database and the index live; the bundled reports seed a new database.
+    data_dir: Path = PACKAGE_DATA
+    bundled_reports: Path = PACKAGE_DATA / "reports"
+
+    # Retrieval
+    engine: EngineName = "bm25s"
+    bm25_variant: Variant = "lucene"
+    bm25_k1: float = Field(1.2, gt=0)
+    bm25_b: float = Field(0.75, ge=0, le=1)
+    results_per_page: int = Field(3, ge=1, le=10)
+
+    # Telegram
+    telegram_token: SecretStr | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    api_base_url: str = "https://api.telegram.org/bot"
+    api_base_file_url: str = "https://api.telegram.org/file/bot"
+    max_upload_mb: float = Field(10, gt=0)
+    user_rate_per_minute: int = Field(20, ge=1)  # questions one user may ask in a minute
+    rate_limiter: bool = True  # AIORateLimiter, for Telegram's flood limits
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, v: object) -> object:
+        """Accept "123, 456" from the environment as well as a list."""
+        if isinstance(v, str):
+            parts = [p for p in re.split(r"[,\s]+", v.strip()) if p]
+            bad = [p for p in parts if not p.lstrip("-").isdigit()]
+            if bad:
+                raise ValueError(f"admin ids must be numeric Telegram user ids, not {bad[0]!r}")
+            return frozenset(int(p) for p in parts)
+        return v
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _check_token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not _TOKEN.match(v.get_secret_value()):
+            raise ValueError("does not look like a bot token from @BotFather (123456:ABC-…)")
+        return v
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "reportbot.db"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"

@@ -1,0 +1,22 @@
+"""Narrow exceptions the library raises; the CLI and the bot turn them into one-line messages."""
+
+
+class ReportbotError(Exception):
+    """Base class: its str() is a one-line message fit to show a user."""
+
+
+class UnreadableFile(ReportbotError):
+    """A file could not be turned into report text (unknown type, binary junk, empty, encrypted)."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"{name}: {reason}")
+
+
+class UnknownReport(ReportbotError):
+    """No report has the given id."""
+
+    def __init__(self, report_id: int) -> None:
+        self.report_id = report_id
+        super().__init__(f"no report with id {report_id}")

@@ -1,0 +1,88 @@
+"""Measuring answer quality on a question set: Hit@1, Hit@3, MRR@5 and refusals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.models import Answer
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    q: str
+    expect: tuple[str, ...]  # any one of these in a hit's text makes it right; () = must refuse
+
+
+@dataclass
+class EvalResult:
+    answerable: int = 0
+    hit1: int = 0
+    hit3: int = 0
+    rr5: float = 0.0
+    off_corpus: int = 0
+    refused: int = 0
+    wrongly_refused: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        n = max(self.answerable, 1)
+        lines = [
+            f"questions: {self.answerable} answerable, {self.off_corpus} off-corpus",
+            f"Hit@1: {self.hit1 / n:.3f}",
+            f"Hit@3: {self.hit3 / n:.3f}",
+            f"MRR@5: {self.rr5 / n:.3f}",
+            f"answerable refused: {self.wrongly_refused}/{self.answerable}",
+            f"off-corpus refused: {self.refused}/{self.off_corpus}"
+            + (f" ({self.refused / self.off_corpus:.0%})" if self.off_corpus else ""),
+        ]
+        return "\n".join(lines)
+
+
+def read_questions(path: Path) -> list[Question]:
+    """Questions from a JSONL file; raises ValueError naming the first bad line."""
+    out = []
+    for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            out.append(Question(str(obj["q"]), tuple(str(x) for x in obj.get("expect", []))))
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"{path}:{n}: not a {{'q', 'expect'}} object ({e})") from None
+    return out
+
+
+def first_right(answer: Answer, expect: tuple[str, ...]) -> int | None:
+    """1-based rank of the first hit whose passage holds an expected string."""
+    for h in answer.hits:
+        if any(e in h.passage.text for e in expect):
+            return h.rank
+    return None
+
+
+def evaluate(ask: Callable[..., Answer], questions: list[Question]) -> EvalResult:
+    res = EvalResult()
+    for q in questions:
+        answer = ask(q.q, k=5)
+        if not q.expect:
+            res.off_corpus += 1
+            res.refused += not answer.answered
+            if answer.answered:
+                res.misses.append(f"{q.q} → answered, should refuse")
+            continue
+        res.answerable += 1
+        rank = first_right(answer, q.expect)
+        if not answer.answered:
+            res.wrongly_refused += 1
+        if rank is None:
+            res.misses.append(f"{q.q} → {answer.refusal or 'not in top 5'}")
+            continue
+        res.hit1 += rank == 1
+        res.hit3 += rank <= 3
+        res.rr5 += 1 / rank
+        if rank > 1:
+            res.misses.append(f"{q.q} → rank {rank}")
+    return res

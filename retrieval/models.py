@@ -1,0 +1,135 @@
+"""The small immutable values passed between the library and its clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPassage:
+    """One body paragraph of a report as parsed, before it is stored."""
+
+    section: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedReport:
+    """A report as parsed from one file: metadata and body paragraphs, not yet stored."""
+
+    title: str
+    issuer: str
+    year: int | None
+    places: tuple[str, ...]
+    source: str
+    sha256: str
+    passages: tuple[ParsedPassage, ...]
+    outline: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A stored report. `places` run from the widest division to the narrowest."""
+
+    id: int
+    title: str
+    issuer: str
+    year: int | None
+    places: tuple[str, ...]
+    source: str
+    sha256: str
+    passage_count: int = 0
+
+    @property
+    def place(self) -> str:
+        """The narrowest place the report is about, or '' when none is known."""
+        return self.places[-1] if self.places else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A stored body paragraph with the headings it sits under."""
+
+    id: int
+    report_id: int
+    ordinal: int
+    section: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of snippet text; `match` marks a query term."""
+
+    text: str
+    match: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """The best one to three sentences of a passage, verbatim, with '…' where text was cut."""
+
+    spans: tuple[Span, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.spans)
+
+    def highlights(self) -> list[tuple[int, int]]:
+        """Character ranges [start, end) of the matched terms within `text`."""
+        out: list[tuple[int, int]] = []
+        pos = 0
+        for s in self.spans:
+            if s.match:
+                out.append((pos, pos + len(s.text)))
+            pos += len(s.text)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked passage in an answer."""
+
+    rank: int
+    score: float
+    passage: Passage
+    report: Report
+    snippet: Snippet
+
+
+class Refusal(StrEnum):
+    """Why a question got no excerpts."""
+
+    EMPTY = "empty"  # nothing searchable in the question
+    TOO_LONG = "too_long"
+    UNKNOWN_PLACE = "unknown_place"  # names a place no indexed report covers
+    NO_MATCH = "no_match"  # nothing in the reports answers it
+    NO_REPORTS = "no_reports"  # the corpus is empty
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What the question understander made of a question."""
+
+    text: str
+    terms: tuple[str, ...]  # search terms, question words and place names removed
+    places: tuple[str, ...] = ()  # canonical places of indexed reports named in the question
+    unknown_places: tuple[str, ...] = ()  # places named that no indexed report covers
+    years: tuple[int, ...] = ()
+    wants_figures: bool = False
+    report_ids: tuple[int, ...] | None = None  # None: every report
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The result of asking a question: hits, or a refusal with its reason."""
+
+    query: Query
+    hits: tuple[Hit, ...] = ()
+    refusal: Refusal | None = None
+    known_places: tuple[str, ...] = field(default=())  # offered when refusing an unknown place
+
+    @property
+    def answered(self) -> bool:
+        return self.refusal is None and bool(self.hits)

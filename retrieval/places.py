@@ -1,0 +1,153 @@
+"""Chinese place names: a gazetteer of provinces, cities and counties, and their short forms.
+
+The gazetteer (data/places.csv, by adcode) lets a report's issuer line yield its whole chain
+of places (蓝山县 → 湖南省 › 永州市 › 蓝山县), and lets a question that names a place with no
+report be told so instead of being answered about somewhere else.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+PACKAGE_DATA = Path(__file__).resolve().parent.parent / "data"
+
+# Names in the source table that are groupings, not places.
+_NOT_PLACES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "街道", "省", "市", "县", "区", "旗", "盟", "镇", "乡")
+# Characters that, before 镇/乡, make a common word rather than a town (乡镇, 城镇, 全镇, 我镇 …).
+_TOWN_BAD_START = set("全本我该各每城乡村集小市县区省州个一多两这那此其等和与及在对于从向为")
+_TOWN_AT_START = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:镇|乡|街道)")
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One administrative division: full name, adcode and the codes of its parents."""
+
+    name: str
+    code: str
+    level: int  # 1 province, 2 city, 3 county, 4 town
+
+
+@dataclass
+class Gazetteer:
+    """Provinces, cities and counties by name, with short aliases where they are unambiguous."""
+
+    by_code: dict[str, Place] = field(default_factory=dict)
+    by_name: dict[str, list[Place]] = field(default_factory=dict)
+    nations: tuple[str, ...] = ()
+
+    @classmethod
+    def load(cls, data_dir: Path = PACKAGE_DATA) -> Gazetteer:
+        """Read data/places.csv and data/nations.txt."""
+        g = cls()
+        nations = [
+            line.strip()
+            for line in (data_dir / "nations.txt").read_text("utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        # 新疆维吾尔自治区 writes the nationality without 族.
+        nations += [n[:-1] for n in nations if n.endswith("族") and len(n) > 3]
+        g.nations = tuple(sorted(set(nations), key=len, reverse=True))
+        with (data_dir / "places.csv").open(encoding="utf-8") as f:
+            rows = csv.reader(line for line in f if not line.startswith("#"))
+            next(rows)  # header
+            for code, name in rows:
+                if name in _NOT_PLACES:
+                    continue
+                level = 1 if code.endswith("0000") else 2 if code.endswith("00") else 3
+                place = Place(name, code, level)
+                g.by_code[code] = place
+                g.by_name.setdefault(name, []).append(place)
+        return g
+
+    def chain(self, place: Place) -> tuple[str, ...]:
+        """Names from the province down to `place` (cities missing from the table are skipped)."""
+        codes = [place.code[:2] + "0000", place.code[:4] + "00", place.code]
+        names: list[str] = []
+        for code in codes[: place.level]:
+            p = self.by_code.get(code)
+            if p and p.name not in names:
+                names.append(p.name)
+        return tuple(names)
+
+    def short_name(self, name: str) -> str:
+        """The name without its administrative suffix and nationality words (秀山土家族苗族自治县 → 秀山).
+
+        Returns the name unchanged when the short form would be a single character.
+        """
+        short = name
+        for suffix in _SUFFIXES:
+            if short.endswith(suffix) and len(short) > len(suffix):
+                short = short[: -len(suffix)]
+                break
+        # 自治县 names carry the nationalities before the suffix: strip them from the end.
+        changed = True
+        while changed:
+            changed = False
+            for nation in self.nations:
+                if short.endswith(nation) and len(short) > len(nation) + 1:
+                    short = short[: -len(nation)]
+                    changed = True
+        return short if len(short) >= 2 else name
+
+    def aliases(self, name: str) -> set[str]:
+        """Ways people write a place: the full name, the short name, and short name + 县/市/区."""
+        short = self.short_name(name)
+        out = {name, short}
+        if short != name:
+            for suffix in ("县", "市", "区", "镇", "乡"):
+                if name.endswith(suffix) or (name.endswith("自治" + suffix)):
+                    out.add(short + suffix)
+        return {a for a in out if len(a) >= 2}
+
+    def find_in(self, text: str) -> tuple[str, ...]:
+        """The place chain of the most specific county-level (or wider) place named in `text`,
+        plus any town named right after it. Empty when no place is found.
+
+        Where a county name is shared by several provinces, a province or city named in the
+        same text decides; failing that the first in the table is taken.
+        """
+        found = [n for n in self.by_name if len(n) >= 3 and n in text]
+        if not found:
+            return ()
+        places = [p for n in found for p in self.by_name[n]]
+        deepest = max(p.level for p in places)
+        candidates = [p for p in places if p.level == deepest]
+        codes = {p.code for p in places}
+        candidates.sort(key=lambda p: -sum(c[:2] == p.code[:2] for c in codes))
+        best = candidates[0]
+        chain = self.chain(best)
+        after = text[text.index(best.name) + len(best.name) :]
+        town = town_at_start(after)
+        return (*chain, town) if town else chain
+
+    def all_names(self) -> Iterable[str]:
+        """Every full place name of three characters or more (shorter ones are common words)."""
+        return (n for n in self.by_name if len(n) >= 3)
+
+    def province_aliases(self) -> dict[str, str]:
+        """Short province names (湖南, 内蒙古 …) → full names: distinctive enough to spot in a question."""
+        return {
+            self.short_name(p.name): p.name
+            for p in self.by_code.values()
+            if p.level == 1 and self.short_name(p.name) != p.name
+        }
+
+
+def town_at_start(text: str) -> str | None:
+    """The town or township name (瓦屋镇, 城关街道 …) that `text` begins with, if any."""
+    m = _TOWN_AT_START.match(text)
+    if not m or m.group(0)[0] in _TOWN_BAD_START:
+        return None
+    return m.group(0)
+
+
+@cache
+def default_gazetteer() -> Gazetteer:
+    """The bundled gazetteer, read once per process."""
+    return Gazetteer.load()

@@ -1,0 +1,108 @@
+"""Tokenising Chinese text for BM25: jieba with a domain dictionary, stopwords and place folding."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+import jieba
+
+from retrieval.places import PACKAGE_DATA
+
+# A token worth indexing holds a CJK character, a letter or a digit.
+_WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
+_DICT_FREQ = 2000  # high enough that jieba keeps a dictionary term whole
+
+
+class Tokenize(Protocol):
+    """What the index and the searcher need from a tokenizer: text → tokens, and the surface
+    forms to highlight for a token."""
+
+    def tokens(self, text: str) -> list[str]: ...
+
+    def surfaces(self, token: str) -> tuple[str, ...]: ...
+
+
+def read_word_list(path: Path) -> list[str]:
+    """Whitespace-separated words of a list file; lines starting with '#' are comments."""
+    words: list[str] = []
+    for line in path.read_text("utf-8").splitlines():
+        if not line.startswith("#"):
+            words.extend(line.split())
+    return words
+
+
+class Tokenizer:
+    """jieba, initialised once per instance, tuned for report text.
+
+    - Domain terms (data/userdict.txt) and place names are kept whole, and, like jieba's
+      search mode, a long word also yields the dictionary words inside it (法治政府建设 →
+      法治, 政府, 建设, 法治政府, 法治政府建设), so a question need not use the report's
+      exact compound.
+    - Every alias of a place folds to one token (秀山, 秀山县 → 秀山土家族苗族自治县).
+    - Stopwords, punctuation and whitespace are dropped; Latin letters are lower-cased and
+      full-width forms normalised (NFKC).
+    """
+
+    def __init__(
+        self,
+        user_dict: Path = PACKAGE_DATA / "userdict.txt",
+        stopwords: Path = PACKAGE_DATA / "stopwords.txt",
+    ) -> None:
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        self._jieba.load_userdict(str(user_dict))
+        self.stopwords = frozenset(read_word_list(stopwords))
+        self._fold: dict[str, str] = {}
+        self._surfaces: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def add_words(self, words: Iterable[str]) -> None:
+        """Teach jieba words to keep whole (domain terms, place names)."""
+        with self._lock:
+            for w in words:
+                if self._jieba.FREQ.get(w, 0) < _DICT_FREQ:
+                    self._jieba.add_word(w, freq=_DICT_FREQ)
+
+    def add_aliases(self, aliases: Mapping[str, str]) -> None:
+        """Fold each alias to its canonical token; every alias is also kept whole by jieba."""
+        self.add_words([*aliases, *aliases.values()])
+        with self._lock:
+            for alias, canonical in aliases.items():
+                self._fold[alias] = canonical
+                self._surfaces.setdefault(canonical, {canonical}).add(alias)
+
+    def words(self, text: str) -> list[str]:
+        """jieba's plain segmentation of `text` (no sub-words, nothing dropped)."""
+        return self._jieba.lcut(unicodedata.normalize("NFKC", text), HMM=False)
+
+    def tokens(self, text: str) -> list[str]:
+        """Index tokens of `text`, in order; long words followed by the words inside them."""
+        out: list[str] = []
+        freq = self._jieba.FREQ
+        for word in self.words(text):
+            w = word.lower()
+            if w in self._fold:
+                out.append(self._fold[w])
+                continue
+            if len(w) > 2:
+                # Sub-words first, as jieba's cut_for_search does, but only whole dictionary words.
+                for n in (2, 3):
+                    for i in range(len(w) - n + 1):
+                        sub = w[i : i + n]
+                        if sub != w and freq.get(sub) and sub not in self.stopwords:
+                            out.append(self._fold.get(sub, sub))
+            if w not in self.stopwords and _WORDLIKE.search(w):
+                out.append(w)
+        return out
+
+    def surfaces(self, token: str) -> tuple[str, ...]:
+        """The strings a token may appear as in text, longest first (for highlighting)."""
+        forms = self._surfaces.get(token, {token})
+        return tuple(sorted(forms, key=len, reverse=True))

@@ -1,0 +1,222 @@
+"""Question understanding: places, years, what kind of answer is wanted, and the search terms.
+
+A place or year that matches indexed reports narrows the search to them; a place that no
+report covers is reported back so the caller can say so instead of answering about somewhere
+else. Question words (多少, 哪些, 怎么 …) are dropped from the terms; those that ask for a
+figure mark the question as wanting one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from retrieval.models import Query, Report
+from retrieval.places import PACKAGE_DATA, Gazetteer, default_gazetteer, town_at_start
+from retrieval.tokenize import Tokenizer
+
+MAX_QUESTION_CHARS = 500
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)\s*(?:年度?)?")
+# Organisation words in questions and the forms issuers write them in.
+_ORG_FORMS = {
+    "政府办": ("人民政府办公室", "政府办公室"),
+    "县政府": ("人民政府",),
+    "镇政府": ("人民政府",),
+    "政协": ("政协",),
+    "人大": ("人大",),
+    "司法局": ("司法局",),
+}
+
+
+class SectionKind(IntEnum):
+    """The standard parts every annual rule-of-law report has."""
+
+    OTHER = 0
+    PROBLEMS = 1  # 存在的问题和不足
+    PLANS = 2  # 下一年度的打算
+    DUTY = 3  # 主要负责人履行第一责任人职责
+
+
+_SECTION_WORDS: tuple[tuple[SectionKind, tuple[str, ...]], ...] = (
+    (SectionKind.PROBLEMS, ("问题", "不足", "短板", "差距", "薄弱")),
+    (SectionKind.PLANS, ("下一步", "下一年", "下年度", "打算", "安排", "计划", "思路", "明年", "今后")),
+    (SectionKind.DUTY, ("第一责任人", "主要负责人")),
+)
+_QUESTION_INTENT: tuple[tuple[SectionKind, tuple[str, ...]], ...] = (
+    (SectionKind.PROBLEMS, ("问题", "不足", "短板", "差距", "薄弱", "困难", "缺点")),
+    (SectionKind.PLANS, ("下一步", "下一年", "下年", "明年", "打算", "计划", "今后", "未来", "将来", "安排")),
+)
+
+
+def section_kind(section: tuple[str, ...]) -> SectionKind:
+    """Which standard part of a report a section path lies in, judged by its top heading."""
+    if not section:
+        return SectionKind.OTHER
+    top = section[0]
+    for kind, words in _SECTION_WORDS:
+        if any(w in top for w in words):
+            return kind
+    return SectionKind.OTHER
+
+
+def question_kind(text: str) -> SectionKind:
+    """The standard part a question asks about (problems, plans), or OTHER."""
+    for kind, words in _QUESTION_INTENT:
+        if any(w in text for w in words):
+            return kind
+    return SectionKind.OTHER
+
+
+_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|[件次条个户名人场份万亿元余项起幅处类家所])")
+
+
+def has_figures(text: str) -> bool:
+    """Whether text states a count, amount or rate (a year or a date is not a figure)."""
+    return bool(_FIGURE.search(text))
+
+
+def normalise(text: str) -> str:
+    """NFKC, control characters removed, runs of whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(text.split())
+
+
+@dataclass
+class PlaceIndex:
+    """Places of the indexed reports and every alias people use for them."""
+
+    alias_to_place: dict[str, str] = field(default_factory=dict)
+    place_reports: dict[str, set[int]] = field(default_factory=dict)
+    year_reports: dict[int, set[int]] = field(default_factory=dict)
+    issuers: dict[int, str] = field(default_factory=dict)
+    narrowest: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, reports: Iterable[Report], gazetteer: Gazetteer) -> PlaceIndex:
+        idx = cls()
+        for r in reports:
+            idx.issuers[r.id] = r.issuer
+            if r.places:
+                idx.narrowest[r.id] = r.places[-1]
+            if r.year:
+                idx.year_reports.setdefault(r.year, set()).add(r.id)
+            for place in r.places:
+                idx.place_reports.setdefault(place, set()).add(r.id)
+                for alias in gazetteer.aliases(place):
+                    idx.alias_to_place.setdefault(alias, place)
+        return idx
+
+    def known_places(self) -> list[str]:
+        """The narrowest place of each report, for telling users what exists."""
+        return sorted(set(self.narrowest.values()))
+
+
+class Understander:
+    """Turns question text into a Query against the currently indexed reports."""
+
+    def __init__(self, tokenizer: Tokenizer, gazetteer: Gazetteer | None = None) -> None:
+        self.tokenizer = tokenizer
+        self.gazetteer = gazetteer or default_gazetteer()
+        self._question_words, self._figure_words = _read_question_words()
+        self._province_aliases = self.gazetteer.province_aliases()
+        self.places = PlaceIndex()
+
+    def set_reports(self, reports: Iterable[Report]) -> None:
+        """Refresh the places and years of indexed reports (after an ingest or delete)."""
+        self.places = PlaceIndex.build(reports, self.gazetteer)
+        self.tokenizer.add_words(self.places.alias_to_place)
+
+    def understand(self, question: str) -> Query:
+        text = normalise(question)
+        words = self.tokenizer.words(text)
+        known, unknown, consumed = self._places(words)
+        years = [int(y) for y in _YEAR.findall(text)]
+        report_ids = self._narrow(known, years)
+
+        rest = "".join(w for i, w in enumerate(words) if i not in consumed)
+        used_years = [y for y in years if report_ids is not None and y in self.places.year_reports]
+        for y in used_years:
+            rest = re.sub(rf"{y}\s*(?:年度?)?", " ", rest)
+        terms = [t for t in self.tokenizer.tokens(rest) if t not in self._question_words]
+        wants_figures = any(w in self._figure_words for w in words) or "几" in text
+        report_ids = self._narrow_by_issuer(report_ids, rest)
+        return Query(
+            text=text,
+            terms=tuple(dict.fromkeys(terms)),
+            places=tuple(known),
+            unknown_places=tuple(unknown),
+            years=tuple(used_years),
+            wants_figures=wants_figures,
+            report_ids=None if report_ids is None else tuple(sorted(report_ids)),
+        )
+
+    def _places(self, words: list[str]) -> tuple[list[str], list[str], set[int]]:
+        """Known places named, unknown places named, and the word positions they took."""
+        known: list[str] = []
+        unknown: list[str] = []
+        consumed: set[int] = set()
+        alias = self.places.alias_to_place
+        for i, w in enumerate(words):
+            if w in alias:
+                known.append(alias[w])
+                consumed.add(i)
+                # 秀山 + 县 written apart by the segmenter: the suffix belongs to the place.
+                if i + 1 < len(words) and words[i + 1] in ("县", "市", "区", "镇", "乡", "省"):
+                    consumed.add(i + 1)
+            elif self._is_place(w):
+                unknown.append(w)
+                consumed.add(i)
+            elif i + 1 < len(words) and words[i + 1] in ("镇", "乡", "街道") and len(w) >= 2:
+                town = town_at_start(w + words[i + 1])
+                if town and town not in alias:
+                    unknown.append(town)
+                    consumed.update((i, i + 1))
+        return list(dict.fromkeys(known)), list(dict.fromkeys(unknown)), consumed
+
+    def _is_place(self, word: str) -> bool:
+        if word in self._province_aliases or (len(word) >= 3 and word in self.gazetteer.by_name):
+            return True
+        return len(word) >= 3 and town_at_start(word) == word
+
+    def _narrow(self, known: list[str], years: list[int]) -> set[int] | None:
+        """Report ids the question is limited to, or None for all reports."""
+        ids: set[int] | None = None
+        if known:
+            # 湖南省蓝山县: the narrower place wins over the wider one that contains it.
+            sets = [self.places.place_reports.get(p, set()) for p in known]
+            specific = [s for s in sets if not any(o < s for o in sets)]
+            ids = set().union(*specific)
+        for y in years:
+            with_year = self.places.year_reports.get(y, set())
+            candidate = with_year if ids is None else ids & with_year
+            if candidate:
+                ids = candidate
+        return ids
+
+    def _narrow_by_issuer(self, ids: set[int] | None, rest: str) -> set[int] | None:
+        """安化县政协 → the report issued by 政协安化县委员会办公室, when the place has several."""
+        if ids is None or len(ids) < 2:
+            return ids
+        for word, forms in _ORG_FORMS.items():
+            if word in rest:
+                match = {i for i in ids if any(f in self.places.issuers.get(i, "") for f in forms)}
+                if match:
+                    return match
+        return ids
+
+
+def _read_question_words() -> tuple[frozenset[str], frozenset[str]]:
+    words: set[str] = set()
+    figures: set[str] = set()
+    for line in (PACKAGE_DATA / "question_words.txt").read_text("utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        if line.startswith("="):
+            figures.update(line[1:].split())
+        else:
+            words.update(line.split())
+    return frozenset(words | figures), frozenset(figures)
