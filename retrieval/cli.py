@@ -119,8 +119,7 @@ def answer_text(answer: Answer, color: bool = False) -> str:
     lines = []
     for h in answer.hits:
         quote = "".join(
-            click.style(s.text, bold=True) if (s.match and color) else s.text
-            for s in h.snippet.spans
+            click.style(s.text, bold=True) if (s.match and color) else s.text for s in h.snippet.spans
         )
         lines.append(f"[{h.rank}] “{quote}”")
         lines.append(f"    —— {citation(h)}")
@@ -137,7 +136,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     for d in done:
         r = d.report
         what = {Outcome.ADDED: "added", Outcome.REPLACED: "replaced", Outcome.UNCHANGED: "unchanged"}
-        click.echo(f"{what[d.outcome]}: #{r.id} {r.issuer}《{r.title}》 {r.year or ''} ({r.passage_count} passages)")
+        click.echo(
+            f"{what[d.outcome]}: #{r.id} {r.issuer}《{r.title}》 {r.year or ''} ({r.passage_count} passages)"
+        )
     for e in errors:
         click.echo(f"refused: {e}", err=True)
     if errors:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +98,15 @@ class Hit:
     snippet: Snippet
 
 
+class SectionKind(IntEnum):
+    """The standard parts every annual rule-of-law report has."""
+
+    OTHER = 0
+    PROBLEMS = 1  # 存在的问题和不足
+    PLANS = 2  # 下一年度的打算
+    DUTY = 3  # 主要负责人履行第一责任人职责
+
+
 class Refusal(StrEnum):
     """Why a question got no excerpts."""
 
@@ -118,6 +127,7 @@ class Query:
     unknown_places: tuple[str, ...] = ()  # places named that no indexed report covers
     years: tuple[int, ...] = ()
     wants_figures: bool = False
+    kind: SectionKind = SectionKind.OTHER  # the part of a report the question is about
     report_ids: tuple[int, ...] | None = None  # None: every report
 
 

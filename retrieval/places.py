@@ -18,7 +18,23 @@ PACKAGE_DATA = Path(__file__).resolve().parent.parent / "data"
 
 # Names in the source table that are groupings, not places.
 _NOT_PLACES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
-_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "街道", "省", "市", "县", "区", "旗", "盟", "镇", "乡")
+_SUFFIXES = (
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "自治旗",
+    "地区",
+    "街道",
+    "省",
+    "市",
+    "县",
+    "区",
+    "旗",
+    "盟",
+    "镇",
+    "乡",
+)
 # Characters that, before 镇/乡, make a common word rather than a town (乡镇, 城镇, 全镇, 我镇 …).
 _TOWN_BAD_START = set("全本我该各每城乡村集小市县区省州个一多两这那此其等和与及在对于从向为")
 _TOWN_AT_START = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:镇|乡|街道)")

@@ -19,7 +19,8 @@ from typing import Any
 
 import docx
 from charset_normalizer import from_bytes
-from docx.opc.exceptions import PackageNotFoundError
+from docx.exceptions import PythonDocxError
+from docx.opc.exceptions import OpcError
 from lxml import etree
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, PyPdfError
@@ -64,9 +65,7 @@ def read_lines(name: str, data: bytes) -> list[str]:
     suffix = pathlib.PurePath(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         shown = f"'{suffix}'" if suffix else "without a suffix"
-        raise UnreadableFile(
-            name, f"unsupported file type {shown} (use .txt, .docx, .pdf or .html)"
-        )
+        raise UnreadableFile(name, f"unsupported file type {shown} (use .txt, .docx, .pdf or .html)")
     if len(data) > MAX_FILE_BYTES:
         raise UnreadableFile(name, _TOO_LARGE)
     if not data:
@@ -153,7 +152,7 @@ _PLAUSIBLE_SHARE = 0.9
 # Short GBK text can be valid UTF-8 too; it is taken as GB18030 only if that reads as Chinese.
 _MOSTLY_CJK = 0.6
 # Decoded binary data is full of controls, private-use and unassigned code points.
-_MAX_JUNK_SHARE = 0.02
+_MAX_JUNK_SHARE = 0.05
 # Real text is mostly letters, digits and CJK punctuation; junk is mostly symbols.
 _MIN_WORD_SHARE = 0.5
 
@@ -163,9 +162,7 @@ def _looks_like_text(text: str) -> bool:
     if "\x00" in text:
         return False
     visible = [c for c in text if not c.isspace()]
-    junk = sum(
-        c == "\ufffd" or unicodedata.category(c) in ("Cc", "Co", "Cn", "Cs") for c in visible
-    )
+    junk = sum(c == "\ufffd" or unicodedata.category(c) in ("Cc", "Co", "Cn", "Cs") for c in visible)
     words = sum(_is_cjk(c) or unicodedata.category(c)[0] in ("L", "N") for c in visible)
     return junk <= _MAX_JUNK_SHARE * len(visible) and words >= _MIN_WORD_SHARE * len(visible)
 
@@ -354,7 +351,8 @@ def _docx_paragraphs(name: str, data: bytes) -> list[str]:
     try:
         document = docx.Document(io.BytesIO(data))
     except (
-        PackageNotFoundError,
+        OpcError,  # includes "package not found"
+        PythonDocxError,
         zipfile.BadZipFile,
         zlib.error,
         KeyError,  # a zip without the parts a Word document needs
@@ -402,8 +400,7 @@ def _docx_paragraph_text(paragraph: Any) -> str:
 
 # Runs are python-docx CT_R elements, whose .text renders w:t, w:tab, w:br and the like.
 _VISIBLE_RUNS = etree.XPath(
-    ".//w:r[not(ancestor::w:del) and not(ancestor::w:txbxContent)"
-    " and not(ancestor::mc:Fallback)]",
+    ".//w:r[not(ancestor::w:del) and not(ancestor::w:txbxContent) and not(ancestor::mc:Fallback)]",
     namespaces={
         "w": _W[1:-1],
         "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
@@ -455,7 +452,7 @@ def _pdf_decrypt_empty(reader: Any) -> bool:
 
 # A page number on a line of its own: "3", "- 3 -", "— 3 —", "第3页", "第 3 页 共 10 页", "3/10".
 _PAGE_NUMBER = re.compile(
-    r"[-—–－·\s]*(?:第\s*)?\d{1,4}\s*(?:页)?\s*(?:(?:[/／]|共)\s*\d{1,4}\s*(?:页)?)?[-—–－·\s]*"
+    r"[-—–－·\s]*(?:第\s*)?\d{1,3}\s*(?:页)?\s*(?:(?:[/／]|共)\s*\d{1,3}\s*(?:页)?)?[-—–－·\s]*"
 )
 
 
@@ -550,27 +547,29 @@ class _TextExtractor(HTMLParser):
         {
             *("address", "article", "aside", "blockquote", "body", "br", "caption", "dd"),
             *("div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form"),
-            *("h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li", "main"),
-            *("nav", "ol", "p", "pre", "section", "table", "tbody", "tfoot", "thead"),
-            *("tr", "ul"),
+            *("h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav"),
+            *("ol", "p", "pre", "section", "table", "tbody", "tfoot", "thead", "tr", "ul"),
         }
     )
     _CELLS = frozenset({"td", "th"})
-    # Contents that are never shown as body text (<title> lives in <head>, but is skipped even
-    # when a sloppy page puts it elsewhere).
-    _HIDDEN = frozenset({"head", "script", "style", "title", "noscript", "template", "svg"})
-    # Marks a line break in the source; resolved after parsing, when both neighbours are known.
+    # Elements whose content is never body text. <title> belongs in <head>, but is skipped even
+    # where a sloppy page puts it.
+    _HIDDEN = frozenset({"script", "style", "title", "noscript", "template", "svg"})
+    # Marks a line break in the source; resolved in text(), when both neighbours are known.
     _SOURCE_BREAK = "\ue000"
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self._parts: list[str] = []
+        self._in_head = False
         self._hidden_depth = 0
         self._pre_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "body":
-            self._hidden_depth = 0  # an unclosed <head> ends where the body starts
+        if tag == "head":
+            self._in_head = True
+        elif tag in self._BLOCKS:
+            self._in_head = False  # <body> or body content ends a <head> left open
         if tag in self._HIDDEN:
             self._hidden_depth += 1
         elif tag == "pre":
@@ -581,7 +580,9 @@ class _TextExtractor(HTMLParser):
             self._parts.append("\t")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self._HIDDEN:
+        if tag == "head":
+            self._in_head = False
+        elif tag in self._HIDDEN:
             self._hidden_depth = max(0, self._hidden_depth - 1)
         elif tag == "pre":
             self._pre_depth = max(0, self._pre_depth - 1)
@@ -589,20 +590,21 @@ class _TextExtractor(HTMLParser):
             self._parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if self._hidden_depth:
+        if self._in_head or self._hidden_depth:
             return
         if not self._pre_depth:
-            # Outside <pre>, a line break in the source is just white space.
-            data = re.sub(r"[ \t\f]*[\r\n][\s]*", self._SOURCE_BREAK, data)
+            # Outside <pre>, a line break in the source is white space, not a new line.
+            data = _HTML_SOURCE_BREAK.sub(self._SOURCE_BREAK, data)
         self._parts.append(data)
 
     def text(self) -> str:
-        """The collected text; source line breaks vanish between CJK characters, else a space."""
-        text = "".join(self._parts)
-        text = re.sub(
-            rf"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]){self._SOURCE_BREAK}+"
-            rf"(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])",
-            "",
-            text,
-        )
+        """The collected text. A source line break vanishes between CJK characters (as Chinese
+        has no spaces between words) and becomes a space elsewhere."""
+        text = _HTML_BREAK_IN_CJK.sub("", "".join(self._parts))
         return text.replace(self._SOURCE_BREAK, " ")
+
+
+# ASCII white space only: an &nbsp; or a full-width space is content.
+_HTML_SOURCE_BREAK = re.compile(r"[ \t\f]*[\r\n][ \t\f\r\n]*")
+_CJK_CLASS = "[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
+_HTML_BREAK_IN_CJK = re.compile(f"(?<={_CJK_CLASS}){_TextExtractor._SOURCE_BREAK}+(?={_CJK_CLASS})")

@@ -4,23 +4,22 @@ the question asks for, refused when nothing in the reports answers it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from retrieval.index import Bm25sEngine, Engine, EngineName, RankBm25Engine, Variant, lucene_idf
-from retrieval.models import Answer, Hit, Passage, Query, Refusal, Report
-from retrieval.snippets import _fold, make_snippet
+from retrieval.models import Answer, Hit, Passage, Query, Refusal, Report, SectionKind
+from retrieval.snippets import _fold, make_snippet, sentence_scores, sentences
 from retrieval.store import Store
 from retrieval.tokenize import Tokenizer
 from retrieval.understand import (
     MAX_QUESTION_CHARS,
-    SectionKind,
     Understander,
     has_figures,
-    question_kind,
+    is_intent_term,
     section_kind,
 )
 
@@ -29,6 +28,7 @@ CANDIDATES = 100  # passages re-ranked after BM25
 MIN_COVERAGE = 0.5  # share of the question's weight the best passage must hold
 HIT_MIN_COVERAGE = 0.34  # and each further hit
 HIT_MIN_RELATIVE = 0.3  # further hits score at least this share of the best
+PROXIMITY_BASE = 0.5  # a passage with no two terms in one sentence keeps this share of its score
 SECTION_BOOST = 1.6  # a passage in the part of the report the question asks about
 FIGURE_BOOST = 1.25  # a passage stating figures, when the question asks for one
 
@@ -107,7 +107,10 @@ class Index:
             return None
         if meta.get("format") != INDEX_FORMAT or meta.get("fingerprint") != fingerprint:
             return None
-        arrays = {n: np.load(path / f"{n}.npy", mmap_mode="r") for n in ("passage_ids", "report_ids", "kinds", "figures")}
+        arrays = {
+            n: np.load(path / f"{n}.npy", mmap_mode="r")
+            for n in ("passage_ids", "report_ids", "kinds", "figures")
+        }
         return cls(Bm25sEngine.load(path / "bm25s"), **arrays)
 
 
@@ -128,25 +131,30 @@ class Searcher:
         self.tokenizer = tokenizer
         self.understander = understander
         self.reports = reports
-        self._row_of_report = {rid: np.flatnonzero(index.report_ids == rid) for rid in reports}
+        order = np.argsort(index.report_ids, kind="stable")
+        bounds = np.searchsorted(index.report_ids[order], list(reports), side="left")
+        ends = np.searchsorted(index.report_ids[order], list(reports), side="right")
+        self._rows_of_report = {rid: order[a:b] for rid, a, b in zip(reports, bounds, ends, strict=True)}
 
     def ask(self, question: str, k: int = 3, offset: int = 0) -> Answer:
         """Hits `offset`…`offset + k` for `question`, or a refusal saying why there are none."""
         q = self.understander.understand(question[: MAX_QUESTION_CHARS * 4])
         refusal = self._refuse(q)
         if refusal:
-            return Answer(q, refusal=refusal, known_places=tuple(self.understander.places.known_places()))
-        ranked = self._overview(q) if not q.terms else self._rank(q)
+            known = tuple(self.understander.places.known_places())
+            return Answer(q, refusal=refusal, known_places=known)
+        weights = self._term_weights(q)
+        ranked = self._rank(q, weights) if q.terms else self._overview(q)
         if not ranked:
             return Answer(q, refusal=Refusal.NO_MATCH)
-        weights = self._weights(q)
+        surfaces = {s: w for t, w in weights.items() for s in self.tokenizer.surfaces(t)}
         hits = tuple(
             Hit(
                 rank=offset + i + 1,
                 score=round(score, 4),
                 passage=p,
                 report=self.reports[p.report_id],
-                snippet=make_snippet(p.text, weights, q.wants_figures),
+                snippet=make_snippet(p.text, surfaces, q.wants_figures),
             )
             for i, (score, p) in enumerate(ranked[offset : offset + k])
         )
@@ -165,50 +173,50 @@ class Searcher:
             return Refusal.EMPTY
         return None
 
-    def _weights(self, q: Query) -> dict[str, float]:
-        """Each surface form of each term, weighted by the term's idf (unknown terms weigh most)."""
+    def _term_weights(self, q: Query) -> dict[str, float]:
+        """Each term's idf; a term in no passage weighs most."""
         n = len(self.index)
-        out: dict[str, float] = {}
-        for t in q.terms:
-            w = lucene_idf(self.index.engine.doc_freq(t), n)
-            for s in self.tokenizer.surfaces(t):
-                out[s] = max(out.get(s, 0.0), w)
-        return out
+        return {t: lucene_idf(self.index.engine.doc_freq(t), n) for t in q.terms}
 
     def _rows(self, q: Query) -> np.ndarray | None:
         if q.report_ids is None:
             return None
-        parts = [self._row_of_report[r] for r in q.report_ids if r in self._row_of_report]
+        parts = [self._rows_of_report[r] for r in q.report_ids if r in self._rows_of_report]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def _rank(self, q: Query) -> list[tuple[float, Passage]]:
+    def _rank(self, q: Query, term_weights: dict[str, float]) -> list[tuple[float, Passage]]:
+        """BM25 candidates re-ranked by where the question's terms sit in them; empty when
+        the best candidate holds too little of the question."""
         scores = self.index.engine.scores(list(q.terms))
         rows = self._rows(q)
-        if rows is not None:
-            sub = scores[rows]
-        else:
+        if rows is None:
             rows, sub = np.arange(len(scores)), scores
+        else:
+            sub = scores[rows]
         n = min(CANDIDATES, int(np.count_nonzero(sub)))
         if n == 0:
             return []
         top = np.argpartition(-sub, n - 1)[:n]
         cand_rows = rows[top]
-        adjusted = sub[top].astype(np.float64)
-        kind = question_kind(q.text)
-        if kind != SectionKind.OTHER:
-            adjusted[self.index.kinds[cand_rows] == kind] *= SECTION_BOOST
+        bm25 = sub[top].astype(np.float64)
+        if q.kind != SectionKind.OTHER:
+            bm25[self.index.kinds[cand_rows] == q.kind] *= SECTION_BOOST
         if q.wants_figures:
-            adjusted[self.index.figures[cand_rows]] *= FIGURE_BOOST
+            bm25[self.index.figures[cand_rows]] *= FIGURE_BOOST
         passages = self.store.passages([int(self.index.passage_ids[r]) for r in cand_rows])
-        weights = {t: lucene_idf(self.index.engine.doc_freq(t), len(self.index)) for t in q.terms}
-        total = sum(self._dedup_weights(weights).values()) or 1.0
+        weights = _dedup(term_weights)
+        total = sum(weights.values()) or 1.0
+        # The most a sentence can hold: every term, and a figure when one is asked for.
+        best_sentence = total + (max(weights.values(), default=0.0) if q.wants_figures else 0.0)
         ranked: list[tuple[float, float, Passage]] = []
-        for row, score in zip(cand_rows, adjusted, strict=True):
+        for row, score in zip(cand_rows, bm25, strict=True):
             p = passages.get(int(self.index.passage_ids[row]))
             if p is None:
                 continue  # deleted since the index was built
-            cover = self._coverage(p, weights) / total
-            ranked.append((score, cover, p))
+            in_kind = q.kind != SectionKind.OTHER and self.index.kinds[row] == q.kind
+            cover, near = self._coverage(p, weights, q, in_kind)
+            # Terms together in one sentence answer better than terms scattered over a passage.
+            ranked.append((score * (PROXIMITY_BASE + near / best_sentence), cover / total, p))
         ranked.sort(key=lambda x: -x[0])
         if not ranked or ranked[0][1] < MIN_COVERAGE:
             return []
@@ -219,34 +227,35 @@ class Searcher:
             if i == 0 or (c >= HIT_MIN_COVERAGE and s >= HIT_MIN_RELATIVE * best)
         ]
 
-    def _dedup_weights(self, weights: dict[str, float]) -> dict[str, float]:
-        """Drop a compound when the words inside it are terms too (进驻率 beside 进驻): counting
-        both would let one concept outweigh the rest of the question."""
-        return {
-            t: w
-            for t, w in weights.items()
-            if not any(o != t and len(o) >= 2 and o in t for o in weights)
-        }
-
-    def _coverage(self, p: Passage, weights: dict[str, float]) -> float:
-        """Weight of the question's terms that the passage (or its headings) holds verbatim."""
+    def _coverage(
+        self, p: Passage, weights: dict[str, float], q: Query, in_kind: bool
+    ) -> tuple[float, float]:
+        """Weight of the question's terms the passage holds verbatim (headings included), and
+        the most of it any one sentence holds. Words that only name the part of a report
+        asked about (计划, 不足) are held by every passage in that part."""
         text = _fold(index_text(p.section, p.text))
         held = {t for t in weights if any(s in text for s in self.tokenizer.surfaces(t))}
-        # A compound that is held makes the words inside it held too.
-        held |= {o for o in weights for t in held if o in t}
-        return sum(w for t, w in self._dedup_weights(weights).items() if t in held)
+        if in_kind:
+            held |= {t for t in weights if is_intent_term(t, q.kind)}
+        cover = sum(weights[t] for t in held)
+        near_weights = {s: weights[t] for t in held for s in self.tokenizer.surfaces(t)}
+        body = sentence_scores(p.text, sentences(p.text), near_weights, q.wants_figures)
+        return cover, max(body, default=0.0)
 
     def _overview(self, q: Query) -> list[tuple[float, Passage]]:
         """A question that names only a place: the opening passage of each of its reports."""
         out: list[tuple[float, Passage]] = []
         for rid in q.report_ids or ():
-            rows = self._row_of_report.get(rid)
+            rows = self._rows_of_report.get(rid)
             if rows is None or not len(rows):
                 continue
-            p = self.store.passage(int(self.index.passage_ids[rows[0]]))
+            p = self.store.passage(int(self.index.passage_ids[rows.min()]))
             if p:
                 out.append((0.0, p))
         return out
 
 
-ProgressFn = Callable[[int, int], None]
+def _dedup(weights: dict[str, float]) -> dict[str, float]:
+    """Drop a compound when the words inside it are terms too (重大行政决策 beside 决策):
+    counting both would let one concept outweigh the rest of the question."""
+    return {t: w for t, w in weights.items() if not any(o != t and len(o) >= 2 and o in t for o in weights)}

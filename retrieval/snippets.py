@@ -11,6 +11,7 @@ from retrieval.models import Snippet, Span
 from retrieval.understand import has_figures
 
 MAX_SNIPPET_CHARS = 220
+MIN_SNIPPET_CHARS = 40
 _SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]?")
 
 
@@ -43,6 +44,26 @@ def term_matches(text: str, surfaces: Sequence[str]) -> list[tuple[int, int]]:
     return sorted(found)
 
 
+def sentence_scores(
+    text: str,
+    spans: list[tuple[int, int]],
+    weights: Mapping[str, float],
+    wants_figures: bool = False,
+) -> list[float]:
+    """For each sentence, the weight of the distinct terms it holds, plus a figure's worth
+    (as much as the weightiest term) when the question asks for one and the sentence has it."""
+    folded = _fold(text)
+    top = max(weights.values(), default=1.0)
+    out = []
+    for a, b in spans:
+        part = folded[a:b]
+        s = sum(w for t, w in weights.items() if t and t in part)
+        if wants_figures and s > 0 and has_figures(part):
+            s += top
+        out.append(s)
+    return out
+
+
 def make_snippet(
     text: str,
     weights: Mapping[str, float],
@@ -57,21 +78,17 @@ def make_snippet(
     '…' marks every cut.
     """
     spans = sentences(text) or [(0, len(text))]
-    folded = _fold(text)
-
-    def score(rng: tuple[int, int]) -> float:
-        part = folded[rng[0] : rng[1]]
-        s = sum(w for t, w in weights.items() if t and t in part)
-        if wants_figures and has_figures(part):
-            s += max(weights.values(), default=1.0) * 0.75
-        return s
-
-    scores = [score(r) for r in spans]
+    scores = sentence_scores(text, spans, weights, wants_figures)
     best = max(range(len(spans)), key=lambda i: (scores[i], -i))
     lo, hi = best, best
     # Grow towards whichever neighbour holds more of the question, while it fits.
     while hi - lo < 2:
-        options = [j for j in (lo - 1, hi + 1) if 0 <= j < len(spans) and scores[j] > 0]
+        # A sentence that is only a heading (（四）不断强化政务服务。) says little alone: let the
+        # next sentence join even if it holds no term.
+        short = _width(spans, lo, hi) < MIN_SNIPPET_CHARS
+        options = [
+            j for j in (lo - 1, hi + 1) if 0 <= j < len(spans) and (scores[j] > 0 or (short and j == hi + 1))
+        ]
         options = [j for j in options if _width(spans, min(lo, j), max(hi, j)) <= max_chars]
         if not options:
             break

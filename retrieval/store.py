@@ -213,8 +213,7 @@ class Store:
         last = 0
         while True:
             rows = self.db.execute(
-                "SELECT id, report_id, section, text, tokens FROM passages WHERE id > ? "
-                "ORDER BY id LIMIT ?",
+                "SELECT id, report_id, section, text, tokens FROM passages WHERE id > ? ORDER BY id LIMIT ?",
                 [last, batch],
             ).fetchall()
             if not rows:

@@ -12,9 +12,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import IntEnum
 
-from retrieval.models import Query, Report
+from retrieval.models import Query, Report, SectionKind
 from retrieval.places import PACKAGE_DATA, Gazetteer, default_gazetteer, town_at_start
 from retrieval.tokenize import Tokenizer
 
@@ -29,15 +28,6 @@ _ORG_FORMS = {
     "人大": ("人大",),
     "司法局": ("司法局",),
 }
-
-
-class SectionKind(IntEnum):
-    """The standard parts every annual rule-of-law report has."""
-
-    OTHER = 0
-    PROBLEMS = 1  # 存在的问题和不足
-    PLANS = 2  # 下一年度的打算
-    DUTY = 3  # 主要负责人履行第一责任人职责
 
 
 _SECTION_WORDS: tuple[tuple[SectionKind, tuple[str, ...]], ...] = (
@@ -68,6 +58,12 @@ def question_kind(text: str) -> SectionKind:
         if any(w in text for w in words):
             return kind
     return SectionKind.OTHER
+
+
+def is_intent_term(term: str, kind: SectionKind) -> bool:
+    """Whether a search term only says which part of a report is wanted (计划, 不足 …)."""
+    words = dict(_QUESTION_INTENT).get(kind, ())
+    return any(term in w or w in term for w in words)
 
 
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|[件次条个户名人场份万亿元余项起幅处类家所])")
@@ -135,10 +131,10 @@ class Understander:
         words = self.tokenizer.words(text)
         known, unknown, consumed = self._places(words)
         years = [int(y) for y in _YEAR.findall(text)]
-        report_ids = self._narrow(known, years)
+        report_ids, used_years, plans = self._narrow(known, years)
+        kind = SectionKind.PLANS if plans else question_kind(text)
 
         rest = "".join(w for i, w in enumerate(words) if i not in consumed)
-        used_years = [y for y in years if report_ids is not None and y in self.places.year_reports]
         for y in used_years:
             rest = re.sub(rf"{y}\s*(?:年度?)?", " ", rest)
         terms = [t for t in self.tokenizer.tokens(rest) if t not in self._question_words]
@@ -151,6 +147,7 @@ class Understander:
             unknown_places=tuple(unknown),
             years=tuple(used_years),
             wants_figures=wants_figures,
+            kind=kind,
             report_ids=None if report_ids is None else tuple(sorted(report_ids)),
         )
 
@@ -182,20 +179,29 @@ class Understander:
             return True
         return len(word) >= 3 and town_at_start(word) == word
 
-    def _narrow(self, known: list[str], years: list[int]) -> set[int] | None:
-        """Report ids the question is limited to, or None for all reports."""
+    def _narrow(self, known: list[str], years: list[int]) -> tuple[set[int] | None, list[int], bool]:
+        """Report ids the question is limited to (None for all), the years that narrowed it,
+        and whether a year named was the one after a report's (so its plans are wanted)."""
         ids: set[int] | None = None
         if known:
             # 湖南省蓝山县: the narrower place wins over the wider one that contains it.
             sets = [self.places.place_reports.get(p, set()) for p in known]
             specific = [s for s in sets if not any(o < s for o in sets)]
             ids = set().union(*specific)
+        used: list[int] = []
+        plans = False
+        by_year = self.places.year_reports
         for y in years:
-            with_year = self.places.year_reports.get(y, set())
-            candidate = with_year if ids is None else ids & with_year
-            if candidate:
-                ids = candidate
-        return ids
+            # A report's plans are for the year after the one it covers: 安化县2025年安排
+            # asks the 2024 report.
+            for year, ahead in ((y, False), (y - 1, True)):
+                candidate = by_year.get(year, set())
+                candidate = candidate if ids is None else ids & candidate
+                if candidate:
+                    ids, plans = candidate, plans or ahead
+                    used.append(y)
+                    break
+        return ids, used, plans
 
     def _narrow_by_issuer(self, ids: set[int] | None, rest: str) -> set[int] | None:
         """安化县政协 → the report issued by 政协安化县委员会办公室, when the place has several."""

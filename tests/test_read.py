@@ -1,0 +1,395 @@
+"""Tests for retrieval.read: every input is built here, in memory or under tmp_path."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import random
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+
+import docx
+import pytest
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from pypdf import PdfReader, PdfWriter
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from retrieval import read
+from retrieval.errors import UnreadableFile
+from retrieval.read import read_lines, read_path
+
+# The lines a reader should return for the sample report below.
+REPORT_LINES = [
+    "XX县人民政府办公室2024年法治政府建设年度报告",
+    "一、2024年工作开展情况",
+    "（一）坚持党的领导。2024年，我办深入学习贯彻习近平法治思想，全面推进依法行政。",
+    "（二）持续深化政务公开。一是完善制度；二是拓展渠道，全年公开信息1234条。",
+    "二、存在的不足",
+]
+
+# The same report as a text file looks in the wild: Word's bookmark artefact, full-width
+# indentation, blank and whitespace-only lines, trailing blanks, CRLF line ends.
+REPORT_TEXT = (
+    "[bookmark: _GoBack]XX县人民政府办公室2024年法治政府建设年度报告\r\n"
+    "\r\n"
+    "   \r\n"
+    "一、2024年工作开展情况\r\n"
+    "　　（一）坚持党的领导。2024年，我办深入学习贯彻习近平法治思想，全面推进依法行政。\r\n"
+    "\t（二）持续深化政务公开。一是完善制度；二是拓展渠道，全年公开信息1234条。　\r\n"
+    " 　\r\n"
+    "二、存在的不足\r\n"
+)
+
+
+def _encode(text: str, encoding: str) -> bytes:
+    """`text` in `encoding`; a "+bom" suffix prepends the byte-order mark."""
+    boms = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
+    if encoding.endswith("+bom"):
+        encoding = encoding.removesuffix("+bom")
+        return boms[encoding] + text.encode(encoding)
+    return text.encode(encoding)
+
+
+# --- .txt -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    [
+        "utf-8",
+        "utf-8-sig",
+        "gb18030",
+        "gbk",
+        "utf-16-le+bom",
+        "utf-16-be+bom",
+        "utf-16-le",
+        "utf-16-be",
+    ],
+)
+def test_txt_in_any_encoding_gives_the_same_lines(encoding: str) -> None:
+    assert read_lines("report.txt", _encode(REPORT_TEXT, encoding)) == REPORT_LINES
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "gb2312", "utf-16-le+bom"])
+@pytest.mark.parametrize("text", ["法治政府", "一、总体情况", "一", "（一）", "2024年报告"])
+def test_short_chinese_text_is_not_misdetected(text: str, encoding: str) -> None:
+    # Detectors guess cp949 or big5 for a few GBK bytes, and "一" in GBK is valid UTF-8.
+    assert read_lines("short.txt", _encode(text, encoding)) == [text]
+
+
+def test_txt_lines_are_cleaned_but_keep_inner_spacing() -> None:
+    text = (
+        "\u00a0 甲  乙\u3000丙\u00a0\r"  # outer NBSP/full-width space go, inner spacing stays
+        "丁[bookmark: _Toc123]戊\n"  # bookmark artefacts go wherever they are
+        "己\x07庚\x1b\u200b辛\r\n"  # control and zero-width characters go
+        "\u3000\u3000\n"
+        "\ufeff壬癸\n"
+        f"{REPORT_LINES[2]}\n"  # a few stray controls are tolerated in text of some length
+    )
+    expected = ["甲  乙\u3000丙", "丁戊", "己庚辛", "壬癸", REPORT_LINES[2]]
+    assert read_lines("a.txt", text.encode("utf-8")) == expected
+
+
+def test_kangxi_radicals_from_pdf_conversions_become_ideographs() -> None:
+    assert read_lines("a.txt", "\u2f00是完善制度".encode()) == ["一是完善制度"]
+
+
+@pytest.mark.parametrize("name", ["report.txt", "REPORT.TXT", "报告.Txt"])
+def test_read_path_reads_the_file_and_ignores_suffix_case(tmp_path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(REPORT_TEXT.encode("gb18030"))
+    assert read_path(path) == REPORT_LINES
+
+
+# --- .docx ----------------------------------------------------------------------------------
+
+
+def _docx_bytes(build: Callable[[docx.document.Document], None]) -> bytes:
+    document = docx.Document()
+    build(document)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_docx_paragraphs_and_table_rows_come_in_body_order() -> None:
+    def build(document: docx.document.Document) -> None:
+        document.add_paragraph(REPORT_LINES[0])
+        document.add_paragraph("")
+        document.add_paragraph(REPORT_LINES[1])
+        table = document.add_table(rows=2, cols=3)
+        for row, cells in enumerate([("项目", "数量"), ("行政复议", "12件")]):
+            for column, text in enumerate(cells):
+                table.cell(row, column).text = text
+        table.cell(0, 2).merge(table.cell(1, 2)).text = "备注"
+        paragraph = document.add_paragraph("　　" + REPORT_LINES[2])
+        paragraph.add_run("").add_break()  # a line break inside a paragraph starts a new line
+        paragraph.add_run(REPORT_LINES[3])
+
+    assert read_lines("report.docx", _docx_bytes(build)) == [
+        REPORT_LINES[0],
+        REPORT_LINES[1],
+        "项目\t数量\t备注",
+        "行政复议\t12件",
+        REPORT_LINES[2],
+        REPORT_LINES[3],
+    ]
+
+
+def test_docx_reads_tracked_insertions_but_not_deletions() -> None:
+    def build(document: docx.document.Document) -> None:
+        paragraph = document.add_paragraph("一是完善")
+        inserted = paragraph.add_run("制度")._r
+        deleted = paragraph.add_run("删除")._r
+        for tag, run in (("ins", inserted), ("del", deleted)):
+            wrapper = OxmlElement(f"w:{tag}")
+            wrapper.set(qn("w:id"), "1")
+            wrapper.set(qn("w:author"), "审核人")
+            run.addprevious(wrapper)
+            wrapper.append(run)
+        for text in deleted.iter(qn("w:t")):
+            text.tag = qn("w:delText")
+
+    assert read_lines("tracked.docx", _docx_bytes(build)) == ["一是完善制度"]
+
+
+# --- .pdf -----------------------------------------------------------------------------------
+
+pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+
+# A long paragraph, wrapped over several lines and across the page break below.
+LONG_PARAGRAPH = (
+    "（二）持续深化政务公开。一是完善制度，健全政府信息主动公开目录，规范依申请公开办理流程，"
+    "二是拓展渠道，用好政府网站和政务新媒体，全年公开各类政府信息一千二百三十四条，"
+    "三是加强解读，围绕群众关切开展政策解读，做到应公开尽公开。"
+)
+
+
+def _wrap(text: str, width: int = 30) -> list[str]:
+    return [text[i : i + width] for i in range(0, len(text), width)]
+
+
+def _pdf_bytes(pages: list[list[str]], page_number: str | None = "- {n} -") -> bytes:
+    """A PDF with one drawn line of text per entry, in the STSong-Light CID font."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    for n, lines in enumerate(pages, start=1):
+        pdf.setFont("STSong-Light", 12)
+        for i, line in enumerate(lines):
+            pdf.drawString(60, 780 - 18 * i, line)
+        if page_number is not None:
+            pdf.drawCentredString(300, 40, page_number.format(n=n))
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+PDF_PAGES = [
+    [
+        "2024年法治政府建设年度报告",
+        "一、2024年工作开展情况",
+        *_wrap(REPORT_LINES[2]),
+        *_wrap(LONG_PARAGRAPH)[:2],
+    ],
+    [
+        *_wrap(LONG_PARAGRAPH)[2:],
+        "二、存在的不足",
+        "下一步，我们将继续努力。",
+    ],
+]
+PDF_LINES = [
+    "2024年法治政府建设年度报告",
+    "一、2024年工作开展情况",
+    REPORT_LINES[2],
+    LONG_PARAGRAPH,
+    "二、存在的不足",
+    "下一步，我们将继续努力。",
+]
+
+
+def test_pypdf_extracts_stsong_light_text_verbatim() -> None:
+    # The premise of the tests below: pypdf maps the CID font's UniGB-UCS2-H codes back to
+    # Unicode, so no embedded TrueType font is needed.
+    page = PdfReader(io.BytesIO(_pdf_bytes([["（二）持续深化政务公开。一是…"]]))).pages[0]
+    assert "（二）持续深化政务公开。一是…" in page.extract_text()
+
+
+@pytest.mark.parametrize("page_number", [None, "- {n} -", "{n}", "第{n}页", "第 {n} 页 共 2 页", "— {n} —"])
+def test_pdf_lines_are_rejoined_into_paragraphs(page_number: str | None) -> None:
+    assert read_lines("report.pdf", _pdf_bytes(PDF_PAGES, page_number)) == PDF_LINES
+
+
+def _encrypted(pdf: bytes, password: str) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(password, "owner-secret", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_pdf_encrypted_with_an_empty_password_is_read() -> None:
+    data = _encrypted(_pdf_bytes(PDF_PAGES), "")
+    assert PdfReader(io.BytesIO(data)).is_encrypted
+    assert read_lines("report.pdf", data) == PDF_LINES
+
+
+# --- .html ----------------------------------------------------------------------------------
+
+HTML = """<!DOCTYPE html>
+<html><head>{meta}<title>页面标题</title>
+<style>p {{ color: red; }} .x::before {{ content: "样式"; }}</style>
+<script>var s = "<p>脚本</p>";</script></head>
+<body>
+<h1>XX县人民政府办公室2024年法治政府建设年度报告</h1>
+<div class="nav"><ul><li>首页</li><li>政务公开</li></ul></div>
+<p>　　一、2024年工作开展情况<br>（一）坚持党的领导。</p>
+<p>（二）持续深化政务
+公开。一是&ldquo;完善&rdquo;制度&nbsp;&amp;&nbsp;流程&lt;试行&gt;&#65307;二是拓展渠道。</p>
+<table><tr><td>项目</td><td>数量</td></tr><tr><td>行政复议</td><td>12件</td></tr></table>
+<pre>甲
+乙</pre>
+<noscript>请启用脚本</noscript>
+</body></html>
+"""
+HTML_LINES = [
+    "XX县人民政府办公室2024年法治政府建设年度报告",
+    "首页",
+    "政务公开",
+    "一、2024年工作开展情况",
+    "（一）坚持党的领导。",
+    "（二）持续深化政务公开。一是“完善”制度\u00a0&\u00a0流程<试行>；二是拓展渠道。",
+    "项目\t数量",
+    "行政复议\t12件",
+    "甲",
+    "乙",
+]
+
+
+@pytest.mark.parametrize(
+    ("meta", "encoding"),
+    [
+        ('<meta charset="utf-8">', "utf-8"),
+        ('<meta http-equiv="Content-Type" content="text/html; charset=gb2312">', "gb18030"),
+        ("", "gbk"),
+        ("", "utf-16-le+bom"),
+    ],
+)
+@pytest.mark.parametrize("suffix", [".html", ".htm"])
+def test_html_gives_visible_body_text_by_block(meta: str, encoding: str, suffix: str) -> None:
+    data = _encode(HTML.format(meta=meta), encoding)
+    assert read_lines("page" + suffix, data) == HTML_LINES
+
+
+def test_html_head_left_open_ends_at_body_content() -> None:
+    page = "<html><head><title>标题</title><meta name=x><p>正文第一段。</p><p>第二段</p>"
+    assert read_lines("sloppy.html", page.encode()) == ["正文第一段。", "第二段"]
+
+
+# --- refusals -------------------------------------------------------------------------------
+
+
+def _png() -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def _empty_docx() -> bytes:
+    return _docx_bytes(lambda document: document.add_paragraph("　 "))
+
+
+def _scanned_pdf() -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    pdf.rect(100, 100, 200, 300, fill=1)  # stands in for a scanned page image
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+EMPTY = "file is empty"
+BINARY = "not a text file (binary data)"
+UNSUPPORTED = "unsupported file type {} (use .txt, .docx, .pdf or .html)"
+REFUSALS: list[tuple[str, Callable[[], bytes], str]] = [
+    ("empty.txt", lambda: b"", EMPTY),
+    ("blank.txt", lambda: " \r\n\t\u3000\u00a0\n".encode(), EMPTY),
+    ("blank-gbk.txt", lambda: "\u3000\u3000\r\n".encode("gbk"), EMPTY),
+    ("blank-utf16.txt", lambda: "\ufeff \r\n\u3000".encode("utf-16-le"), EMPTY),
+    ("artefact-only.txt", lambda: b"[bookmark: _GoBack]\n", EMPTY),
+    ("random.txt", lambda: os.urandom(4096), BINARY),
+    ("random-seeded.txt", lambda: random.Random(1).randbytes(4096), BINARY),
+    ("random-no-nul.txt", lambda: random.Random(2).randbytes(4096).replace(b"\0", b""), BINARY),
+    ("image.txt", _png, BINARY),
+    ("signature.txt", lambda: b"\x89PNG\r\n\x1a\n", BINARY),
+    ("nul.txt", lambda: "法治政府\x00报告".encode(), BINARY),
+    ("symbols.txt", lambda: b"\x01\x02\x03\x04#$%&", BINARY),
+    ("random.html", lambda: random.Random(3).randbytes(2048), BINARY),
+    ("scripts-only.html", lambda: b"<html><script>var a = 1;</script></html>", EMPTY),
+    ("head-only.html", lambda: "<head><title>标题</title></head>".encode(), EMPTY),
+    ("empty.docx", lambda: b"", EMPTY),
+    ("not-a-zip.docx", lambda: b"this is not a zip file", "not a valid .docx file"),
+    ("truncated.docx", lambda: _empty_docx()[:500], "not a valid .docx file"),
+    ("other-zip.docx", lambda: _zip({"a.txt": "法治"}), "not a valid .docx file"),
+    ("no-text.docx", _empty_docx, EMPTY),
+    ("not-a-pdf.pdf", lambda: b"this is not a PDF", "not a valid PDF file"),
+    ("corrupt.pdf", lambda: b"%PDF-1.4\n" + random.Random(4).randbytes(300), "not a valid PDF file"),
+    ("encrypted.pdf", lambda: _encrypted(_pdf_bytes(PDF_PAGES), "secret"), "PDF is encrypted"),
+    ("scanned.pdf", _scanned_pdf, "PDF has no text layer (scanned?)"),
+    ("report.doc", lambda: b"\xd0\xcf\x11\xe0", UNSUPPORTED.format("'.doc'")),
+    ("report.xlsx", lambda: _zip({"a": "b"}), UNSUPPORTED.format("'.xlsx'")),
+    ("report.txt.gz", lambda: b"\x1f\x8b", UNSUPPORTED.format("'.gz'")),
+    ("README", lambda: b"text", UNSUPPORTED.format("without a suffix")),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "reason"), REFUSALS, ids=[name for name, _, _ in REFUSALS])
+def test_unreadable_input_is_refused_with_a_reason(name: str, make: Callable[[], bytes], reason: str) -> None:
+    with pytest.raises(UnreadableFile) as caught:
+        read_lines(name, make())
+    assert str(caught.value) == f"{name}: {reason}"
+    assert (caught.value.name, caught.value.reason) == (name, reason)
+
+
+@pytest.mark.parametrize("name", ["big.txt", "big.docx", "big.pdf", "big.html"])
+def test_oversized_file_is_refused(monkeypatch, tmp_path, name: str) -> None:
+    monkeypatch.setattr(read, "MAX_FILE_BYTES", 100)
+    path = tmp_path / name
+    path.write_bytes(b"x" * 101)
+    for call in (lambda: read_lines(name, path.read_bytes()), lambda: read_path(path)):
+        with pytest.raises(UnreadableFile) as caught:
+            call()
+        assert str(caught.value) == f"{name}: file is larger than 20 MB"
+    path.write_bytes("法治".encode() * 16)  # at the limit: read
+    if name == "big.txt":
+        assert read_path(path) == ["法治" * 16]
+
+
+def test_missing_file_is_refused_not_raised_as_oserror(tmp_path) -> None:
+    with pytest.raises(UnreadableFile, match=r"^gone\.txt: cannot read file"):
+        read_path(tmp_path / "gone.txt")
+
+
+def test_supported_suffixes() -> None:
+    assert sorted(read.SUPPORTED_SUFFIXES) == [".docx", ".htm", ".html", ".pdf", ".txt"]
+    assert read.MAX_FILE_BYTES == 20 * 1024 * 1024
