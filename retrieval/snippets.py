@@ -12,6 +12,7 @@ from retrieval.understand import has_figures
 
 MAX_SNIPPET_CHARS = 220
 MIN_SNIPPET_CHARS = 40
+NEIGHBOUR_SHARE = 0.4  # a neighbouring sentence joins if it holds this share of the best's weight
 _SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]?")
 
 
@@ -73,7 +74,7 @@ def make_snippet(
     """The best sentences of `text` for terms whose surface forms weigh `weights`.
 
     The best sentence is the one holding the most weight of distinct terms (and a figure, if
-    the question wants one); its neighbours join while they also hold terms and the snippet
+    the question wants one); its neighbours join while they hold a good share of that and the snippet
     stays under `max_chars`. A sentence too long on its own is cut around its first match.
     '…' marks every cut.
     """
@@ -87,9 +88,12 @@ def make_snippet(
         # next sentence join even if it holds no term.
         short = _width(spans, lo, hi) < MIN_SNIPPET_CHARS
         options = [
-            j for j in (lo - 1, hi + 1) if 0 <= j < len(spans) and (scores[j] > 0 or (short and j == hi + 1))
+            j
+            for j in (lo - 1, hi + 1)
+            if 0 <= j < len(spans)
+            and _width(spans, min(lo, j), max(hi, j)) <= max_chars
+            and (scores[j] >= NEIGHBOUR_SHARE * scores[best] > 0 or (short and j == hi + 1))
         ]
-        options = [j for j in options if _width(spans, min(lo, j), max(hi, j)) <= max_chars]
         if not options:
             break
         j = max(options, key=lambda j: scores[j])

@@ -83,6 +83,13 @@ def test_short_chinese_text_is_not_misdetected(text: str, encoding: str) -> None
     assert read_lines("short.txt", _encode(text, encoding)) == [text]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_bomless_utf16_latin_text_gets_its_byte_order_right(encoding: str) -> None:
+    # Read in the wrong byte order, ASCII turns into ideographs: "hello" into "栀攀氀氀漀".
+    text = "Annual report 2024\nhello world\n"
+    assert read_lines("a.txt", text.encode(encoding)) == ["Annual report 2024", "hello world"]
+
+
 def test_txt_lines_are_cleaned_but_keep_inner_spacing() -> None:
     text = (
         "\u00a0 甲  乙\u3000丙\u00a0\r"  # outer NBSP/full-width space go, inner spacing stays
@@ -342,6 +349,8 @@ REFUSALS: list[tuple[str, Callable[[], bytes], str]] = [
     ("random-no-nul.txt", lambda: random.Random(2).randbytes(4096).replace(b"\0", b""), BINARY),
     ("image.txt", _png, BINARY),
     ("signature.txt", lambda: b"\x89PNG\r\n\x1a\n", BINARY),
+    ("pdf-renamed.txt", lambda: _pdf_bytes(PDF_PAGES), BINARY),
+    ("docx-renamed.html", _empty_docx, BINARY),
     ("nul.txt", lambda: "法治政府\x00报告".encode(), BINARY),
     ("symbols.txt", lambda: b"\x01\x02\x03\x04#$%&", BINARY),
     ("random.html", lambda: random.Random(3).randbytes(2048), BINARY),
