@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(10, gt=0)
     user_rate_per_minute: int = Field(20, ge=1)  # questions one user may ask in a minute
     rate_limiter: bool = True  # AIORateLimiter, for Telegram's flood limits
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(8443, ge=1, le=65535)
+    webhook_path: str = "telegram"
+    webhook_secret: SecretStr | None = None  # checked on every webhook call when set
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -256,6 +256,11 @@ class Store:
                 .last_pk
             )
 
+    def query_text(self, query_id: int) -> str | None:
+        """The question logged under `query_id` (for paging through its answer later)."""
+        row = self.db.execute("SELECT query FROM queries WHERE id = ?", [query_id]).fetchone()
+        return row[0] if row else None
+
     def add_feedback(self, query_id: int, user_id: int, value: int) -> None:
         """Record 👍 (+1) or 👎 (-1); a user's second vote on the same answer replaces the first."""
         with self._lock:

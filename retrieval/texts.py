@@ -31,3 +31,73 @@ def places_list(places: tuple[str, ...] | list[str]) -> str:
     shown = list(places)[:MAX_PLACES_LISTED]
     more = len(places) - len(shown)
     return "、".join(shown) + (f"等{len(places)}个地区" if more > 0 else "")
+
+
+# --- the bot -------------------------------------------------------------------------------
+
+WELCOME = (
+    "您好！我可以回答关于<b>法治政府建设年度报告</b>的问题，并引用报告原文、注明出处。\n\n"
+    "目前收录 <b>{reports}</b> 份报告，涉及：{places}；年份：{years}。\n\n"
+    "直接发送问题即可，例如：\n{examples}\n\n"
+    "在群聊中请用 /ask 问题，或 @{username} 问题，或回复我的消息。"
+    "在任意聊天中输入 @{username} 问题 也可以直接引用结果。"
+)
+HELP_COMMANDS = "命令：/ask 提问 · /reports 报告列表 · /help 帮助"
+ADMIN_HELP = "管理员：发送 .txt/.docx/.pdf/.html 文件即可添加报告 · /reindex 重建索引 · /delete 删除报告 · /stats 统计"
+QUESTION_LABEL = "问："
+MORE = "更多结果 ›"
+PREVIOUS = "‹ 上一页"
+FULL = "全文 {n}"
+SOURCE = "来源 {n}"
+THUMBS_UP = "👍"
+THUMBS_DOWN = "👎"
+FEEDBACK_THANKS = "感谢反馈！"
+NO_MORE = "没有更多结果了。"
+PAGE = "第 {page} 页"
+SECTION_OPENING = "（正文开头）"
+PASSAGE_GONE = "这段内容已不在库中（报告可能已被删除或更新）。"
+REPORT_GONE = "这份报告已不在库中。"
+QUESTION_GONE = "找不到原来的问题了，请重新提问。"
+REPORTS_HEADER = "已收录 {n} 份报告："
+NO_REPORTS_YET = "目前还没有收录任何报告。"
+OUTLINE_HEADER = "目录："
+REPORT_META = "发布单位：{issuer}\n年份：{year}\n地区：{places}\n文件：{source}\n段落数：{passages}"
+ASK_USAGE = "请在 /ask 后面写上问题，例如：/ask {example}"
+RATE_LIMITED = "提问太频繁了，请稍等一分钟再问。"
+ERROR = "抱歉，处理时出了点问题，请稍后再试。"
+INLINE_EMPTY = "输入问题，例如：{example}"
+INLINE_NOTHING = "没有找到相关内容"
+NOT_ADMIN = "抱歉，只有管理员可以使用这个功能。"
+UPLOAD_TOO_BIG = "文件太大（{size:.1f} MB），上限为 {limit:g} MB。"
+UPLOAD_REFUSED = "无法读取这个文件：{reason}"
+UPLOAD_WORKING = "正在读取文件……"
+UPLOAD_PREVIEW = (
+    "<b>预览</b>\n标题：{title}\n发布单位：{issuer}\n年份：{year}\n地区：{places}\n段落数：{passages}\n\n确认添加吗？"
+)
+UPLOAD_REPLACES = "\n⚠️ 将替换已有的同名报告 #{id}《{title}》。"
+UPLOAD_SAME = "这份报告已经收录（#{id}《{title}》），无需重复添加。"
+UPLOAD_CONFIRM = "✅ 确认添加"
+UPLOAD_CANCEL = "✖ 取消"
+UPLOAD_CANCELLED = "已取消，未做任何改动。"
+UPLOAD_EXPIRED = "这个预览已失效，请重新发送文件。"
+UPLOAD_ADDED = "已添加 #{id}《{title}》（{passages} 段），现在就可以提问了。"
+UPLOAD_REPLACED = "已用新版本替换 #{old}，新编号 #{id}《{title}》（{passages} 段），现在就可以提问了。"
+REINDEX_START = "正在重建索引……"
+REINDEX_PROGRESS = "正在重建索引…… {done}/{total}（{pct:.0%}）"
+REINDEX_DONE = "索引已重建：{n} 段，用时 {seconds:.1f} 秒。"
+REINDEX_BUSY = "已有重建任务在进行，请稍候。"
+DELETE_PICK = "选择要删除的报告："
+DELETE_CONFIRM_Q = "确定删除 #{id} {issuer}《{title}》吗？此操作不可撤销。"
+DELETE_CONFIRM = "🗑 确认删除"
+DELETE_DONE = "已删除 #{id}《{title}》。"
+DELETE_USAGE = "用法：/delete 报告编号（可用 /reports 查看编号）"
+STATS = (
+    "<b>统计</b>\n报告：{reports}\n段落：{passages}\n今日提问：{questions}\n"
+    "今日未找到答案：{unanswered}\n反馈：👍 {thumbs_up} / 👎 {thumbs_down}"
+)
+UNKNOWN_YEAR = "未知"
+NONE = "无"
+
+COMMANDS_PRIVATE = (("ask", "提问"), ("reports", "报告列表"), ("help", "帮助"))
+COMMANDS_GROUP = (("ask", "提问，例如 /ask 秀山县政务公开数据"), ("reports", "报告列表"), ("help", "帮助"))
+COMMANDS_ADMIN = (("reindex", "重建索引"), ("delete", "删除报告"), ("stats", "统计"))

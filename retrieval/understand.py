@@ -18,6 +18,10 @@ from retrieval.places import PACKAGE_DATA, Gazetteer, default_gazetteer, town_at
 from retrieval.tokenize import Tokenizer
 
 MAX_QUESTION_CHARS = 500
+_FOLLOW_UP = re.compile(
+    r"^(?:那么|那|还有|换成|再看)?\s*(?P<core>[^\s?？!！。，,]{2,20}?)\s*"
+    r"(?:呢|的呢|的情况呢|怎么样|又如何|如何)?\s*[?？!！。]*$"
+)
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)\s*(?:年度?)?")
 # Organisation words in questions and the forms issuers write them in.
 _ORG_FORMS = {
@@ -150,6 +154,22 @@ class Understander:
             kind=kind,
             report_ids=None if report_ids is None else tuple(sorted(report_ids)),
         )
+
+    def follow_up(self, previous: str, message: str) -> str | None:
+        """`那蓝山县呢？` after a question: that question asked about the place(s) named now.
+        None when the message is not such a follow-up."""
+        m = _FOLLOW_UP.match(normalise(message))
+        if not m:
+            return None
+        core = m.group("core")
+        words = [w for w in self.tokenizer.words(core) if w.strip()]
+        known, unknown, consumed = self._places(words)
+        if not (known or unknown) or len(consumed) != len(words):
+            return None
+        before = [w for w in self.tokenizer.words(normalise(previous)) if w.strip()]
+        _, _, taken = self._places(before)
+        rest = "".join(w for i, w in enumerate(before) if i not in taken)
+        return core + rest if rest.strip() else None
 
     def _places(self, words: list[str]) -> tuple[list[str], list[str], set[int]]:
         """Known places named, unknown places named, and the word positions they took."""

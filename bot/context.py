@@ -1,0 +1,102 @@
+"""What handlers share, reached through a typed context instead of `bot_data[...]` look-ups."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from retrieval.config import Settings
+from retrieval.library import Library
+from retrieval.models import ParsedReport
+
+MEMORY_SECONDS = 15 * 60  # how long a chat's last question is remembered for follow-ups
+MEMORY_CHATS = 10_000
+PENDING_SECONDS = 30 * 60  # how long an upload preview waits for its confirmation
+
+
+class UserLimiter:
+    """At most `per_minute` questions per user in any 60 s window (spam in groups)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._times: dict[int, deque[float]] = {}
+
+    def allow(self, user_id: int, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        times = self._times.setdefault(user_id, deque())
+        while times and now - times[0] >= 60:
+            times.popleft()
+        if len(times) >= self.per_minute:
+            return False
+        times.append(now)
+        return True
+
+
+class ChatMemory:
+    """Each chat's last question, for `那蓝山县呢？` follow-ups; bounded and short-lived."""
+
+    def __init__(self) -> None:
+        self._last: OrderedDict[int, tuple[float, str]] = OrderedDict()
+
+    def remember(self, chat_id: int, question: str) -> None:
+        self._last[chat_id] = (time.monotonic(), question)
+        self._last.move_to_end(chat_id)
+        while len(self._last) > MEMORY_CHATS:
+            self._last.popitem(last=False)
+
+    def last(self, chat_id: int) -> str | None:
+        entry = self._last.get(chat_id)
+        if entry is None or time.monotonic() - entry[0] > MEMORY_SECONDS:
+            return None
+        return entry[1]
+
+
+@dataclass
+class PendingUpload:
+    admin_id: int
+    parsed: ParsedReport
+    at: float = field(default_factory=time.monotonic)
+
+
+class BotData:
+    """The bot's shared objects; set once by `bot.app.build_application`."""
+
+    library: Library
+    settings: Settings
+
+    def __init__(self) -> None:
+        self.memory = ChatMemory()
+        self.pending: dict[str, PendingUpload] = {}
+        self.reindexing = False
+        self.limiter = UserLimiter(20)
+
+    def add_pending(self, upload: PendingUpload) -> str:
+        """Keep an upload awaiting confirmation; returns the short key for its buttons."""
+        now = time.monotonic()
+        for key in [k for k, p in self.pending.items() if now - p.at > PENDING_SECONDS]:
+            del self.pending[key]
+        key = secrets.token_urlsafe(6)
+        self.pending[key] = upload
+        return key
+
+
+class Context(CallbackContext[ExtBot[None], dict, dict, BotData]):
+    """CallbackContext with typed access to the library, settings and shared state."""
+
+    @property
+    def library(self) -> Library:
+        return self.bot_data.library
+
+    @property
+    def settings(self) -> Settings:
+        return self.bot_data.settings
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.bot_data.settings.admin_ids
+
+
+App = Application[ExtBot[None], Context, dict, dict, BotData, None]

@@ -1,0 +1,260 @@
+"""Handlers for everyone: questions in private and group chats, inline mode, buttons, help."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+
+from telegram import InlineQueryResultsButton, Message, MessageEntity, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+
+from bot import render
+from bot.context import Context
+from retrieval import texts
+from retrieval.errors import UnknownReport
+from retrieval.library import Library
+from retrieval.models import Answer
+
+log = logging.getLogger(__name__)
+INLINE_RESULTS = 10
+
+
+# --- questions ---------------------------------------------------------------------------
+
+
+async def private_text(update: Update, context: Context) -> None:
+    """In a private chat every text message is a question."""
+    msg = update.effective_message
+    if msg and msg.text:
+        await answer_question(msg, context, msg.text)
+
+
+async def ask_command(update: Update, context: Context) -> None:
+    """/ask 问题 (also /ask@botname in groups)."""
+    msg = update.effective_message
+    if not msg:
+        return
+    question = " ".join(context.args or [])
+    if not question.strip():
+        await msg.reply_text(texts.ASK_USAGE.format(example=texts.EXAMPLES[0]))
+        return
+    await answer_question(msg, context, question)
+
+
+async def group_text(update: Update, context: Context) -> None:
+    """In groups, answer a message that mentions the bot or replies to it; ignore the rest."""
+    msg = update.effective_message
+    if not msg or not msg.text:
+        return
+    mention = f"@{context.bot.username}".lower()
+    mentioned = [
+        e for e in msg.entities if e.type == MessageEntity.MENTION and msg.parse_entity(e).lower() == mention
+    ]
+    replied = msg.reply_to_message is not None and (
+        msg.reply_to_message.from_user is not None and msg.reply_to_message.from_user.id == context.bot.id
+    )
+    if not mentioned and not replied:
+        return
+    question = msg.text
+    for e in mentioned:
+        question = question.replace(msg.parse_entity(e), " ")
+    await answer_question(msg, context, question)
+
+
+async def answer_question(msg: Message, context: Context, question: str) -> None:
+    """Ask the library (off the event loop), log the question, reply with the answer."""
+    user_id = msg.from_user.id if msg.from_user else 0
+    if not context.bot_data.limiter.allow(user_id):
+        await msg.reply_text(texts.RATE_LIMITED)
+        return
+    data = context.bot_data
+    previous = data.memory.last(msg.chat_id)
+    if previous:
+        question = context.library.understander.follow_up(previous, question) or question
+    page = context.settings.results_per_page
+    answer, query_id = await asyncio.to_thread(
+        _ask_and_log, context.library, question, page, 0, user_id, msg.chat_id
+    )
+    answer, has_more = _page(answer, page)
+    text, keyboard = render.answer_message(answer, query_id, 0, has_more)
+    await msg.reply_html(text, reply_markup=keyboard, do_quote=msg.chat.type != ChatType.PRIVATE)
+    if answer.answered:
+        data.memory.remember(msg.chat_id, question)
+
+
+def _ask_and_log(
+    library: Library, question: str, k: int, offset: int, user_id: int | None, chat_id: int | None
+) -> tuple[Answer, int]:
+    # One more hit than shown tells whether a next page exists.
+    answer = library.ask(question, k=k + 1, offset=offset)
+    top = answer.hits[0].passage.id if answer.hits else None
+    refusal = answer.refusal.value if answer.refusal else None
+    qid = library.store.log_query(question, answer.answered, refusal, top, user_id, chat_id)
+    return answer, qid
+
+
+def _page(answer: Answer, size: int) -> tuple[Answer, bool]:
+    return dataclasses.replace(answer, hits=answer.hits[:size]), len(answer.hits) > size
+
+
+# --- buttons -----------------------------------------------------------------------------
+
+
+async def more_button(update: Update, context: Context) -> None:
+    """更多结果 / 上一页: show another page of the same answer in the same message."""
+    query = update.callback_query
+    if not query or not query.data:
+        return
+    _, qid_s, offset_s = query.data.split(":")
+    qid, offset = int(qid_s), int(offset_s)
+    question = context.library.store.query_text(qid)
+    if question is None:
+        await query.answer(texts.QUESTION_GONE, show_alert=True)
+        return
+    page = context.settings.results_per_page
+    answer = await asyncio.to_thread(context.library.ask, question, page + 1, offset)
+    answer, has_more = _page(answer, page)
+    if not answer.hits:
+        await query.answer(texts.NO_MORE)
+        return
+    text, keyboard = render.answer_message(answer, qid, offset, has_more)
+    await query.answer(texts.PAGE.format(page=offset // page + 1))
+    await _edit(query.message, text, keyboard)
+
+
+async def full_button(update: Update, context: Context) -> None:
+    """全文: the whole passage with its section, as a new message."""
+    query = update.callback_query
+    if not query or not query.data:
+        return
+    passage = context.library.passage(int(query.data.split(":")[1]))
+    if passage is None:
+        await query.answer(texts.PASSAGE_GONE, show_alert=True)
+        return
+    report = context.library.store.report(passage.report_id)
+    await query.answer()
+    for part in render.passage_messages(passage, report):
+        await context.bot.send_message(_chat_id(update), part, parse_mode="HTML")
+
+
+async def source_button(update: Update, context: Context) -> None:
+    """来源 and /reports buttons: the report's card and outline."""
+    query = update.callback_query
+    if not query or not query.data:
+        return
+    report_id = int(query.data.split(":")[1])
+    try:
+        report = context.library.store.report(report_id)
+        outline = context.library.store.outline(report_id)
+    except UnknownReport:
+        await query.answer(texts.REPORT_GONE, show_alert=True)
+        return
+    await query.answer()
+    for part in render.report_messages(report, outline):
+        await context.bot.send_message(_chat_id(update), part, parse_mode="HTML")
+
+
+async def feedback_button(update: Update, context: Context) -> None:
+    """👍 / 👎 under an answer: stored with the question."""
+    query = update.callback_query
+    if not query or not query.data:
+        return
+    _, qid, value = query.data.split(":")
+    await asyncio.to_thread(context.library.store.add_feedback, int(qid), query.from_user.id, int(value))
+    await query.answer(texts.FEEDBACK_THANKS)
+
+
+# --- inline mode -------------------------------------------------------------------------
+
+
+async def inline_query(update: Update, context: Context) -> None:
+    """@botname 问题 in any chat: the top passages as articles to post."""
+    query = update.inline_query
+    if not query:
+        return
+    text = query.query.strip()
+    if not text:
+        button = InlineQueryResultsButton(
+            text=texts.INLINE_EMPTY.format(example=texts.EXAMPLES[0]), start_parameter="help"
+        )
+        await query.answer([], cache_time=300, button=button)
+        return
+    answer = await asyncio.to_thread(context.library.ask, text, INLINE_RESULTS)
+    if not answer.answered:
+        button = InlineQueryResultsButton(text=texts.INLINE_NOTHING, start_parameter="help")
+        await query.answer([], cache_time=30, button=button)
+        return
+    await query.answer(render.inline_results(answer), cache_time=30)
+
+
+# --- help ----------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: Context) -> None:
+    """/start and /help: what the bot knows and how to ask."""
+    msg = update.effective_message
+    if not msg:
+        return
+    reports = context.library.reports()
+    places = sorted({r.place for r in reports if r.place})
+    years = sorted({r.year for r in reports if r.year})
+    text = texts.WELCOME.format(
+        reports=len(reports),
+        places=render.escape(texts.places_list(places) or texts.NONE),
+        years=render.escape("、".join(map(str, years)) or texts.NONE),
+        examples="\n".join(f"· {render.escape(e)}" for e in texts.EXAMPLES),
+        username=render.escape(context.bot.username or ""),
+    )
+    text += "\n\n" + render.escape(texts.HELP_COMMANDS)
+    if update.effective_user and context.is_admin(update.effective_user.id):
+        text += "\n" + render.escape(texts.ADMIN_HELP)
+    await msg.reply_html(text)
+
+
+async def reports_command(update: Update, context: Context) -> None:
+    """/reports: the list, with a button to each report's outline."""
+    msg = update.effective_message
+    if not msg:
+        return
+    text, keyboard = render.reports_list(context.library.reports())
+    await msg.reply_html(text, reply_markup=keyboard)
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the error with its traceback; tell the user one short sentence, never the traceback."""
+    log.error("error while handling %r", update, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(texts.ERROR, show_alert=True)
+        elif update.effective_message:
+            await update.effective_message.reply_text(texts.ERROR)
+    except Exception:  # the error may be that Telegram cannot be reached at all
+        log.warning("could not tell the user about the error", exc_info=True)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _chat_id(update: Update) -> int:
+    if update.effective_chat:
+        return update.effective_chat.id
+    query = update.callback_query
+    return query.from_user.id if query else 0
+
+
+async def _edit(message: object, text: str, keyboard: object) -> None:
+    """Edit a message the bot sent; an unchanged edit is not an error."""
+    if not isinstance(message, Message):
+        return
+    try:
+        await message.edit_text(text, parse_mode="HTML", reply_markup=keyboard)  # type: ignore[arg-type]
+    except BadRequest as e:
+        if "not modified" not in str(e):
+            raise
