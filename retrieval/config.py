@@ -58,6 +58,12 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return v
 
+    @field_validator("telegram_token", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, v: object) -> object:
+        """`REPORTBOT_TELEGRAM_TOKEN=` in .env means not set, as in .env.example."""
+        return None if isinstance(v, str) and not v.strip() else v
+
     @field_validator("telegram_token")
     @classmethod
     def _check_token(cls, v: SecretStr | None) -> SecretStr | None:

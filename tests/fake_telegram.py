@@ -953,7 +953,7 @@ class FakeTelegram:
         self._httpd = _HTTPServer(self, ("127.0.0.1", 0))
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},  # shutdown() waits at most one poll interval
+            kwargs={"poll_interval": 0.01},  # shutdown() waits up to one poll interval
             name="fake-telegram",
             daemon=True,
         )
@@ -1906,15 +1906,14 @@ class FakeTelegram:
         if raw in (None, ""):
             raise _bad_request("chat_id is empty")
         if isinstance(raw, str) and raw.startswith("@"):
-            for chat in self._chats.values():
-                if chat.get("username", "").lower() == raw[1:].lower():
-                    return chat
+            for known in self._chats.values():
+                if known.get("username", "").lower() == raw[1:].lower():
+                    return known
             raise _bad_request("chat not found")
         try:
-            chat_id = int(raw)
+            chat = self._chats.get(int(raw))
         except (TypeError, ValueError):
-            raise _bad_request("chat not found") from None
-        chat = self._chats.get(chat_id)
+            chat = None
         if chat is None:
             raise _bad_request("chat not found")
         return chat

@@ -13,16 +13,20 @@ import warnings
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+import pytest_asyncio
 from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
+    Message,
     ReplyParameters,
+    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, InvalidToken, RetryAfter
+from telegram.ext import AIORateLimiter, ApplicationBuilder, CommandHandler, ContextTypes
 
 from tests.fake_telegram import FakeTelegram, fake_telegram_server, parse_html, utf16_len
 
@@ -30,17 +34,33 @@ USER_ID = 4242
 GROUP_ID = -1001234567890
 
 
-@pytest.fixture
-def server() -> Iterator[FakeTelegram]:
-    # A short long-poll cap keeps the "no updates" case fast.
-    with fake_telegram_server(long_poll_cap=0.5) as tg:
-        tg.user(USER_ID, first_name="Alice", username="alice")
+# One server and one Bot for the module (building a Bot costs ~50 ms of SSL setup), on one
+# event loop; every test starts from a reset server. (So every test is async, even those
+# that do not need to be, because the module-wide mark would warn about sync tests.)
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[FakeTelegram]:
+    with fake_telegram_server() as tg:
         yield tg
 
 
-@pytest.fixture
-async def bot(server: FakeTelegram) -> AsyncIterator[Bot]:
-    async with Bot(server.token, base_url=server.base_url, base_file_url=server.base_file_url) as real_bot:
+@pytest.fixture(autouse=True)
+def server(shared_server: FakeTelegram) -> FakeTelegram:
+    shared_server.reset()
+    shared_server.long_poll_cap = 0.5  # keeps the "no updates" long poll short
+    shared_server.user(USER_ID, first_name="Alice", username="alice")
+    return shared_server
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bot(shared_server: FakeTelegram) -> AsyncIterator[Bot]:
+    async with Bot(
+        shared_server.token,
+        base_url=shared_server.base_url,
+        base_file_url=shared_server.base_file_url,
+    ) as real_bot:
         yield real_bot
 
 
@@ -137,7 +157,7 @@ async def test_malformed_html_is_refused(bot: Bot, html: str, detail: str) -> No
     assert caught.value.message.lower() == f"can't parse entities: {detail}".lower()
 
 
-def test_refusals_have_telegrams_json_shape(server: FakeTelegram) -> None:
+async def test_refusals_have_telegrams_json_shape(server: FakeTelegram) -> None:
     status, body = _post_raw(server, "sendMessage", {"chat_id": USER_ID, "text": "<x>", "parse_mode": "HTML"})
     assert status == 400
     assert body == {
@@ -149,21 +169,32 @@ def test_refusals_have_telegrams_json_shape(server: FakeTelegram) -> None:
     assert (status, body["error_code"], body["description"]) == (404, 404, "Not Found")
 
 
-@pytest.mark.parametrize(
-    "html",
-    [
-        "<b>bold</b> <strong>s</strong> <i>i</i> <em>e</em> <u>u</u> <ins>i</ins> <s>s</s> "
-        "<strike>s</strike> <del>d</del> <tg-spoiler>t</tg-spoiler> "
-        '<span class="tg-spoiler">s</span> <code>c</code> <pre>p</pre> '
-        '<pre><code class="language-python">x = 1</code></pre> <blockquote>q</blockquote> '
-        '<blockquote expandable>e</blockquote> <tg-emoji emoji-id="5368324170671202286">👍'
-        "</tg-emoji> &lt;&gt;&quot;&#65;&#x42; 1 > 0",
-        "<B>upper-case tags are fine</B>",
-    ],
-)
-async def test_all_telegram_tags_are_accepted(bot: Bot, html: str) -> None:
+async def test_all_telegram_tags_and_references_are_accepted(bot: Bot) -> None:
+    html = (
+        "<b>b</b><strong>b</strong><i>i</i><em>i</em><u>u</u><ins>u</ins><s>s</s>"
+        "<strike>s</strike><del>s</del><tg-spoiler>p</tg-spoiler>"
+        '<span class="tg-spoiler">p</span><code>c</code><pre>p</pre>'
+        '<pre><code class="language-python">x</code></pre><blockquote>q</blockquote>'
+        '<blockquote expandable>e</blockquote><tg-emoji emoji-id="5368324170671202286">👍'
+        '</tg-emoji><A HREF="https://example.org">a</A> &lt;&gt;&quot;&#65;&#x42; 1 > 0'
+    )
     sent = await bot.send_message(USER_ID, html, parse_mode=ParseMode.HTML)
-    assert "<" not in sent.text.replace('<>"AB', "")
+    assert sent.text == 'bbiiuusssppcpxqe👍a <>"AB 1 > 0'
+    assert {e.type for e in sent.entities} == {
+        "bold",
+        "italic",
+        "underline",
+        "strikethrough",
+        "spoiler",
+        "code",
+        "pre",
+        "blockquote",
+        "expandable_blockquote",
+        "custom_emoji",
+        "text_link",
+    }
+    [python] = [e for e in sent.entities if e.language]
+    assert (python.type, python.language, sent.parse_entity(python)) == ("pre", "python", "x")
 
 
 @pytest.mark.parametrize(
@@ -184,7 +215,7 @@ async def test_length_limit_counts_visible_utf16_units(
 ) -> None:
     if ok:
         sent = await bot.send_message(USER_ID, text, parse_mode=parse_mode)
-        assert utf16_len(sent.text) <= 4096
+        assert sent.text is not None and utf16_len(sent.text) <= 4096
     else:
         with pytest.raises(BadRequest, match=r"(?i)^message is too long$"):
             await bot.send_message(USER_ID, text, parse_mode=parse_mode)
@@ -223,7 +254,7 @@ async def test_edit_message_text(bot: Bot, server: FakeTelegram) -> None:
     edited = await bot.edit_message_text(
         "<i>v2</i>", USER_ID, sent.message_id, parse_mode="HTML", reply_markup=keyboard
     )
-    assert edited.text == "v2" and edited.edit_date is not None
+    assert isinstance(edited, Message) and edited.text == "v2" and edited.edit_date is not None
     stored = server.message(USER_ID, sent.message_id)
     assert stored is not None and stored.html == "<i>v2</i>"
     assert [version["text"] for version in stored.history] == ["v1"]
@@ -331,6 +362,7 @@ async def test_send_document_upload_is_multipart_and_downloadable(bot: Bot, serv
     )
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_retry_after_is_injected_and_the_retry_recorded(bot: Bot, server: FakeTelegram) -> None:
     server.fail_next("sendMessage", error_code=429, retry_after=3)
     with pytest.raises(RetryAfter) as caught:
@@ -427,14 +459,14 @@ async def test_commands_chat_action_and_webhook(bot: Bot, server: FakeTelegram) 
     assert (await bot.get_webhook_info()).url == ""
 
 
-def test_sync_wait_times_out_with_a_useful_message(server: FakeTelegram) -> None:
+async def test_sync_wait_times_out_with_a_useful_message(server: FakeTelegram) -> None:
     started = time.monotonic()
     with pytest.raises(AssertionError, match="sendMessage"):
         server.wait_for_calls_sync("sendMessage", timeout=0.2)
     assert time.monotonic() - started < 1.0
 
 
-def test_stop_is_quick_even_during_a_long_poll() -> None:
+async def test_stop_is_quick_even_during_a_long_poll() -> None:
     server = FakeTelegram(long_poll_cap=5.0).start()
     url = f"{server.base_url}{server.token}/getUpdates?timeout=5"
     result: list[object] = []
@@ -455,7 +487,7 @@ def test_stop_is_quick_even_during_a_long_poll() -> None:
     assert result == [{"ok": True, "result": []}]
 
 
-def test_parse_html_reports_entities_in_utf16_units() -> None:
+async def test_parse_html_reports_entities_in_utf16_units() -> None:
     parsed = parse_html("😀 <b>粗体</b> <a href='https://example.org'>链接</a>")
     assert parsed.text == "😀 粗体 链接"
     assert parsed.entities == [
@@ -464,3 +496,37 @@ def test_parse_html_reports_entities_in_utf16_units() -> None:
     ]
     # Outside strict mode a stray '&' stays literal, as Telegram does.
     assert parse_html("AT&T", strict=False).text == "AT&T"
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_application_polls_replies_and_retries_after_429(
+    server: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = (
+        ApplicationBuilder()
+        .token(server.token)
+        .base_url(server.base_url)
+        .base_file_url(server.base_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=1))
+        .build()
+    )
+
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_html("<b>你好</b>")
+
+    app.add_handler(CommandHandler("start", start))
+    server.fail_next("sendMessage", retry_after=1)
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(timeout=dtm.timedelta(seconds=1))
+        server.send_private_text(USER_ID, "/start")
+        calls = await server.wait_for_calls("sendMessage", count=2, timeout=4)
+        await app.updater.stop()
+        await app.stop()
+
+    assert [c.error_code for c in calls] == [429, None]
+    assert [m.text for m in server.messages_in(USER_ID)] == ["你好"]
+    assert server.pending_updates == []  # the final getUpdates acknowledged the update
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
