@@ -184,9 +184,9 @@ class Searcher:
         parts = [self._rows_of_report[r] for r in q.report_ids if r in self._rows_of_report]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def _rank(self, q: Query, term_weights: dict[str, float]) -> list[tuple[float, Passage]]:
-        """BM25 candidates re-ranked by where the question's terms sit in them; empty when
-        the best candidate holds too little of the question."""
+    def candidates(self, q: Query) -> tuple[np.ndarray, np.ndarray]:
+        """The BM25 step alone: index rows of the (at most CANDIDATES) best-scoring passages
+        within the question's reports, and their scores (float64), in no particular order."""
         scores = self.index.engine.scores(list(q.terms))
         rows = self._rows(q)
         if rows is None:
@@ -195,10 +195,16 @@ class Searcher:
             sub = scores[rows]
         n = min(CANDIDATES, int(np.count_nonzero(sub)))
         if n == 0:
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
         top = np.argpartition(-sub, n - 1)[:n]
-        cand_rows = rows[top]
-        bm25 = sub[top].astype(np.float64)
+        return rows[top], sub[top].astype(np.float64)
+
+    def _rank(self, q: Query, term_weights: dict[str, float]) -> list[tuple[float, Passage]]:
+        """BM25 candidates re-ranked by where the question's terms sit in them; empty when
+        the best candidate holds too little of the question."""
+        cand_rows, bm25 = self.candidates(q)
+        if not len(cand_rows):
+            return []
         if q.kind != SectionKind.OTHER:
             bm25[self.index.kinds[cand_rows] == q.kind] *= SECTION_BOOST
         if q.wants_figures:

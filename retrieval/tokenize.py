@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -37,6 +38,16 @@ def read_word_list(path: Path) -> list[str]:
     return words
 
 
+@functools.cache
+def _dictionary(user_dict: Path) -> tuple[dict[str, int], int]:
+    """jieba's dictionary with the user dictionary added, loaded once per process (~0.5 s)."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    base = jieba.Tokenizer()
+    base.initialize()
+    base.load_userdict(str(user_dict))
+    return base.FREQ, base.total
+
+
 class Tokenizer:
     """jieba, initialised once per instance, tuned for report text.
 
@@ -54,10 +65,11 @@ class Tokenizer:
         user_dict: Path = PACKAGE_DATA / "userdict.txt",
         stopwords: Path = PACKAGE_DATA / "stopwords.txt",
     ) -> None:
-        logging.getLogger("jieba").setLevel(logging.WARNING)
         self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
-        self._jieba.load_userdict(str(user_dict))
+        freq, total = _dictionary(user_dict)
+        # add_word changes the dictionary: each tokenizer gets its own copy of the shared one.
+        self._jieba.FREQ, self._jieba.total = dict(freq), total
+        self._jieba.initialized = True
         self.stopwords = frozenset(read_word_list(stopwords))
         self._fold: dict[str, str] = {}
         self._surfaces: dict[str, set[str]] = {}

@@ -78,9 +78,14 @@ def has_figures(text: str) -> bool:
     return bool(_FIGURE.search(text))
 
 
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+
+
 def normalise(text: str) -> str:
-    """NFKC, control characters removed, runs of whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC, markup tags and control characters removed, runs of whitespace collapsed.
+
+    Tags go because a question pasted from a web page should not ask for `span`."""
+    text = _MARKUP.sub(" ", unicodedata.normalize("NFKC", text))
     text = "".join(c if c.isprintable() else " " for c in text)
     return " ".join(text.split())
 

@@ -4,14 +4,18 @@ the bundled reports (real SQLite, real index, in tmp dirs)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
+from bot.app import build_application
+from bot.context import App
 from retrieval.config import Settings
 from retrieval.library import Library
 from retrieval.places import PACKAGE_DATA
+from tests.fake_telegram import FakeTelegram
 
 TESTS_DATA = Path(__file__).parent / "data"
 BUNDLED_REPORTS = PACKAGE_DATA / "reports"
@@ -53,3 +57,56 @@ def empty_settings(tmp_path: Path) -> Settings:
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+# --- the bot against a fake Bot API server -------------------------------------------------
+
+ADMIN_ID = 1001
+USER_ID = 2002
+GROUP_ID = -100555
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegram]:
+    """A fake Bot API server on 127.0.0.1 that refuses what Telegram refuses."""
+    with FakeTelegram(token="7000001:AAFakeTokenForEndToEndTests-0123456789") as server:
+        yield server
+
+
+def bot_settings(library: Library, telegram: FakeTelegram, **overrides: object) -> Settings:
+    """Settings for a bot on `library`'s data, talking to the fake server. The rate limiter is
+    off unless a test asks for it, so tests don't wait on Telegram's flood limits."""
+    values: dict[str, object] = {
+        "telegram_token": telegram.token,
+        "admin_ids": frozenset({ADMIN_ID}),
+        "api_base_url": telegram.base_url,
+        "api_base_file_url": telegram.base_file_url,
+        "rate_limiter": False,
+    }
+    values.update(overrides)
+    s = library.settings
+    return make_settings(s.data_dir, bundled_reports=s.bundled_reports, **values)
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, library: Library) -> AsyncIterator[App]:
+    """The real Application, long-polling the fake server, stopped on exit."""
+    app = build_application(settings, library)
+    async with app:
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+@pytest.fixture
+async def bot(library: Library, telegram: FakeTelegram) -> AsyncIterator[App]:
+    """A running bot over a fresh library (admin: ADMIN_ID)."""
+    async with running_bot(bot_settings(library, telegram), library) as app:
+        yield app

@@ -60,8 +60,11 @@ __all__ = [
     "utf16_len",
 ]
 
-DEFAULT_BOT_ID = 999
-DEFAULT_TOKEN = f"{DEFAULT_BOT_ID}:AAFakeTokenForEndToEndTests-0123456789"
+# Shaped like a real token (10-digit bot id, 35-character secret) so that code validating
+# the token format accepts it.
+DEFAULT_BOT_ID = 7_100_000_999
+_TOKEN_SECRET = "AAFakeTokenForEndToEndTests_0123456"
+DEFAULT_TOKEN = f"{DEFAULT_BOT_ID}:{_TOKEN_SECRET}"
 
 # Limits as documented in the Bot API (https://core.telegram.org/bots/api).
 MAX_MESSAGE_LENGTH = 4096  # UTF-16 code units of visible text
@@ -856,13 +859,14 @@ class FakeTelegram:
         long_poll_cap: float = 2.0,
         strict_html: bool = True,
     ) -> None:
-        """``token`` defaults to one starting with ``bot_id`` (default 999); with only a
-        token, the bot id is taken from its prefix. Long polls wait at most
-        ``min(timeout, long_poll_cap, 5)`` seconds. ``strict_html``: see :func:`parse_html`.
+        """``token`` defaults to :data:`DEFAULT_TOKEN`, or to one starting with ``bot_id``
+        if given; with only a token, the bot id is taken from its prefix. Long polls wait at
+        most ``min(timeout, long_poll_cap, 5)`` seconds. ``strict_html``: see
+        :func:`parse_html`.
         """
         if token is None:
             bot_id = DEFAULT_BOT_ID if bot_id is None else bot_id
-            token = f"{bot_id}:AAFakeTokenForEndToEndTests-0123456789"
+            token = f"{bot_id}:{_TOKEN_SECRET}"
         elif bot_id is None:
             prefix = token.partition(":")[0]
             bot_id = int(prefix) if prefix.isdigit() else DEFAULT_BOT_ID
@@ -1247,15 +1251,25 @@ class FakeTelegram:
         data: str,
         *,
         chat_instance: str | None = None,
+        require_button: bool = True,
     ) -> JSONDict:
         """Queue a press of an inline button carrying ``data`` on ``message`` (a message the
-        bot sent; its current, possibly edited, version is attached). The query must be
+        bot sent; its current, possibly edited, version is attached). Raises ValueError if
+        that version has no button with this callback_data, since no user could press it
+        (``require_button=False`` to simulate a stale client anyway). The query must be
         answered at most once with answerCallbackQuery. Returns the update dict
         (``update["callback_query"]["id"]`` is the query id)."""
         with self._cond:
             user = self._ensure_user(user_id)
-            query_id = str(4_000_000_000 + next(self._ids))
             attached = self._resolve_message(message)
+            rows = (attached.get("reply_markup") or {}).get("inline_keyboard") or []
+            offered = [b.get("callback_data") for row in rows for b in row]
+            if require_button and data not in offered:
+                raise ValueError(
+                    f"message {attached['message_id']} in chat {attached['chat']['id']} has no "
+                    f"button with callback_data {data!r}; its buttons carry {offered!r}"
+                )
+            query_id = str(4_000_000_000 + next(self._ids))
             query: JSONDict = {
                 "id": query_id,
                 "from": user,
@@ -2062,7 +2076,10 @@ def _checked_markup(raw: Any, *, inline_only: bool = False) -> JSONDict | None:
         if inline_only:
             raise _bad_request("inline keyboard expected")
         if "keyboard" in raw:
-            for row in raw["keyboard"]:
+            rows = raw["keyboard"]
+            if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+                raise _bad_request('field "keyboard" of the ReplyKeyboardMarkup must be an Array of Arrays')
+            for row in rows:
                 for button in row:
                     text = button if isinstance(button, str) else button.get("text")
                     if not str(text or "").strip():

@@ -28,7 +28,13 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, InvalidToken, RetryAfter
 from telegram.ext import AIORateLimiter, ApplicationBuilder, CommandHandler, ContextTypes
 
-from tests.fake_telegram import FakeTelegram, fake_telegram_server, parse_html, utf16_len
+from tests.fake_telegram import (
+    DEFAULT_BOT_ID,
+    FakeTelegram,
+    fake_telegram_server,
+    parse_html,
+    utf16_len,
+)
 
 USER_ID = 4242
 GROUP_ID = -1001234567890
@@ -93,7 +99,7 @@ def _post_raw(server: FakeTelegram, method: str, params: dict[str, object]) -> t
 
 async def test_get_me_reports_the_configured_bot(bot: Bot, server: FakeTelegram) -> None:
     me = await bot.get_me()
-    assert (me.id, me.username, me.first_name) == (999, "reportbot_test_bot", "ReportBot")
+    assert (me.id, me.username, me.first_name) == (DEFAULT_BOT_ID, "reportbot_test_bot", "ReportBot")
     assert me.is_bot and me.can_join_groups and me.supports_inline_queries
     assert server.calls_to("getMe")
 
@@ -112,7 +118,7 @@ async def test_send_message_html_records_visible_text_and_entities(bot: Bot, ser
     sent = await bot.send_message(USER_ID, html, parse_mode=ParseMode.HTML, reply_markup=keyboard)
 
     assert sent.text == "政府 & 报告 😀"
-    assert sent.from_user is not None and sent.from_user.id == 999
+    assert sent.from_user is not None and sent.from_user.id == DEFAULT_BOT_ID
     assert sent.text_html == html  # the entities sit exactly where the tags were
     assert sent.reply_markup == keyboard
     [stored] = server.messages_in(USER_ID)
@@ -293,6 +299,8 @@ async def test_callback_query_is_answered_once(bot: Bot, server: FakeTelegram) -
     update = server.send_callback_query(USER_ID, server.messages_in(USER_ID)[0], "page:2")
     query = update["callback_query"]
     assert query["message"]["message_id"] == sent.message_id and query["data"] == "page:2"
+    with pytest.raises(ValueError, match="no button"):
+        server.send_callback_query(USER_ID, sent.to_dict(), "page:3")
 
     with pytest.raises(BadRequest):
         await bot.answer_callback_query(query["id"], text="t" * 201)

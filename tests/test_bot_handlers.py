@@ -1,0 +1,245 @@
+"""The bot's handlers for everyone, end to end: python-telegram-bot's real networking stack
+against the fake Bot API server, over a real library."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.context import App
+from retrieval import texts
+from retrieval.library import Library
+from tests.conftest import ADMIN_ID, GROUP_ID, USER_ID, bot_settings, running_bot
+from tests.fake_telegram import BotMessage, FakeTelegram
+
+
+async def reply_to(telegram: FakeTelegram, chat_id: int, count: int = 1) -> BotMessage:
+    """The newest of the bot's first `count` messages in a chat, once they exist."""
+    messages = await telegram.wait_for_messages(chat_id, count)
+    return messages[count - 1]
+
+
+async def test_private_question_gets_quoted_excerpts_with_citations(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_private_text(USER_ID, "秀山县政务公开数据")
+    msg = await reply_to(telegram, USER_ID)
+    assert "政府网站公开政府信息18778条" in msg.text
+    assert "<blockquote>" in msg.html and "<b>" in msg.html
+    assert "秀山土家族苗族自治县人民政府办公室《关于2024年法治政府建设情况的报告》" in msg.text
+    assert "（二）持续深化政务公开" in msg.text
+    data = msg.callback_data
+    assert any(d.startswith("full:") for d in data)
+    assert any(d.startswith("src:") for d in data)
+    assert any(d.startswith("fb:") and d.endswith(":1") for d in data)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("今天天气怎么样", "没有找到"),
+        ("北京市2024年法治政府建设报告", "暂未收录北京市"),
+        ("   ", "请输入"),
+        ("😀😀😀", "请输入"),
+        ("问" * 3000, "太长"),
+    ],
+)
+async def test_questions_without_an_answer_get_one_clear_sentence(
+    bot: App, telegram: FakeTelegram, question: str, expected: str
+) -> None:
+    telegram.send_private_text(USER_ID, question)
+    msg = await reply_to(telegram, USER_ID)
+    assert expected in msg.text
+    assert "Traceback" not in msg.text
+    assert not msg.callback_data
+
+
+async def test_markup_in_a_question_is_not_searched_and_is_escaped(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_private_text(USER_ID, "<b>瓦屋镇</b> & <i>法律读本</i> <script>")
+    msg = await reply_to(telegram, USER_ID)
+    # The strict fake server refuses unescaped markup, so getting here means it was escaped.
+    assert "瓦屋镇 & 法律读本" in msg.text
+    assert "&amp;" in msg.html
+    assert "各类法律读本1500余份" in msg.text
+
+
+async def test_group_ask_command_replies_to_the_asker(bot: App, telegram: FakeTelegram) -> None:
+    update = telegram.send_group_text(GROUP_ID, USER_ID, "/ask 安化县政协提案立案率")
+    msg = await reply_to(telegram, GROUP_ID)
+    assert "立案率为82%" in msg.text
+    assert msg.reply_to_message_id == update["message"]["message_id"]
+
+
+async def test_group_ask_with_bot_username(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_group_text(
+        GROUP_ID, USER_ID, f"/ask@{telegram.bot_user['username']} 瓦屋镇化解了多少矛盾纠纷"
+    )
+    msg = await reply_to(telegram, GROUP_ID)
+    assert "排查化解矛盾纠纷92起" in msg.text
+
+
+async def test_group_ask_without_question_explains_usage(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_group_text(GROUP_ID, USER_ID, "/ask")
+    msg = await reply_to(telegram, GROUP_ID)
+    assert "/ask" in msg.text and texts.EXAMPLES[0] in msg.text
+
+
+async def test_group_mention_is_answered(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_group_text(
+        GROUP_ID, USER_ID, f"@{telegram.bot_user['username']} 蓝山县督办通知下发了多少件"
+    )
+    msg = await reply_to(telegram, GROUP_ID)
+    assert "下发督办通知58件" in msg.text
+
+
+async def test_group_reply_to_the_bot_is_answered(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_group_text(GROUP_ID, USER_ID, "/ask 秀山县政务公开数据")
+    first = await reply_to(telegram, GROUP_ID)
+    telegram.send_group_text(GROUP_ID, USER_ID, "秀山县新增市场主体多少户", reply_to_message=first)
+    second = await reply_to(telegram, GROUP_ID, 2)
+    assert "新增市场主体5746户" in second.text
+
+
+async def test_group_chatter_is_ignored(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_group_text(GROUP_ID, USER_ID, "秀山县政务公开数据")
+    telegram.send_group_text(GROUP_ID, USER_ID + 1, "大家好，今天开会吗？")
+    # The bot handles updates in order of arrival; once the /ask is answered the chatter
+    # before it has been seen, and must have produced nothing.
+    telegram.send_group_text(GROUP_ID, USER_ID, "/ask 瓦屋镇发放法律读本")
+    await reply_to(telegram, GROUP_ID)
+    await asyncio.sleep(0.3)
+    messages = telegram.messages_in(GROUP_ID)
+    assert len(messages) == 1
+    assert "法律读本" in messages[0].text
+
+
+async def test_inline_query_lists_passages_as_articles(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_inline_query(USER_ID, "秀山县政务公开数据")
+    (call,) = await telegram.wait_for_calls("answerInlineQuery", ok=True)
+    results = call.params["results"]
+    assert results, "expected articles"
+    first = results[0]
+    assert first["type"] == "article"
+    assert first["title"].startswith("秀山土家族苗族自治县人民政府办公室")
+    assert "18778" in first["description"]
+    content = first["input_message_content"]
+    assert content["parse_mode"] == "HTML" and "<blockquote>" in content["message_text"]
+    assert "《关于2024年法治政府建设情况的报告》" in content["message_text"]
+
+
+@pytest.mark.parametrize("query", ["", "今天天气怎么样"])
+async def test_inline_query_without_results_offers_help(bot: App, telegram: FakeTelegram, query: str) -> None:
+    telegram.send_inline_query(USER_ID, query)
+    (call,) = await telegram.wait_for_calls("answerInlineQuery", ok=True)
+    assert call.params["results"] == []
+    assert call.params["button"]["start_parameter"] == "help"
+
+
+async def test_more_results_edits_the_same_message(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_private_text(USER_ID, "法治宣传")
+    first = await reply_to(telegram, USER_ID)
+    more = next(d for d in first.callback_data if d.startswith("more:"))
+    telegram.send_callback_query(USER_ID, first, more)
+    await telegram.wait_for_calls("editMessageText", ok=True)
+    edited = telegram.message(USER_ID, first.message_id)
+    assert edited is not None and edited.text != first.text
+    assert "4." in edited.text and "1." not in edited.text.split("4.")[0].split("\n", 1)[1]
+    assert any(d.startswith("more:") and d.endswith(":0") for d in edited.callback_data)  # 上一页
+    assert len(telegram.messages_in(USER_ID)) == 1
+    assert not telegram.unanswered_callback_queries()
+
+
+async def test_full_text_button_sends_the_whole_passage(
+    bot: App, telegram: FakeTelegram, library: Library
+) -> None:
+    telegram.send_private_text(USER_ID, "安化县政协提案立案率")
+    first = await reply_to(telegram, USER_ID)
+    full = next(d for d in first.callback_data if d.startswith("full:"))
+    passage = library.passage(int(full.split(":")[1]))
+    assert passage is not None
+    telegram.send_callback_query(USER_ID, first, full)
+    second = await reply_to(telegram, USER_ID, 2)
+    assert passage.text in second.text
+    assert " › ".join(passage.section) in second.text
+
+
+async def test_source_button_sends_the_report_outline(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_private_text(USER_ID, "瓦屋镇法治政府建设领导小组")
+    first = await reply_to(telegram, USER_ID)
+    src = next(d for d in first.callback_data if d.startswith("src:"))
+    telegram.send_callback_query(USER_ID, first, src)
+    outline = await reply_to(telegram, USER_ID, 2)
+    assert "鲁山县瓦屋镇人民政府" in outline.text
+    assert "二、2023年度推进法治政府建设存在的不足和原因" in outline.text
+
+
+async def test_feedback_is_stored_with_the_question(
+    bot: App, telegram: FakeTelegram, library: Library
+) -> None:
+    telegram.send_private_text(USER_ID, "秀山县一窗综办进驻率")
+    first = await reply_to(telegram, USER_ID)
+    down = next(d for d in first.callback_data if d.startswith("fb:") and d.endswith(":-1"))
+    telegram.send_callback_query(USER_ID, first, down)
+    (call,) = await telegram.wait_for_calls("answerCallbackQuery", ok=True)
+    assert call.params.get("text") == texts.FEEDBACK_THANKS
+    qid = int(down.split(":")[1])
+    assert library.store.query_text(qid) == "秀山县一窗综办进驻率"
+    assert library.store.stats()["thumbs_down"] == 1
+
+
+async def test_follow_up_asks_the_same_about_another_place(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_private_text(USER_ID, "秀山县行政规范性文件报备")
+    await reply_to(telegram, USER_ID)
+    telegram.send_private_text(USER_ID, "那蓝山县呢？")
+    second = await reply_to(telegram, USER_ID, 2)
+    assert "蓝山县人民政府办公室" in second.text
+    assert "秀山" not in second.text.split("\n", 1)[1]
+
+
+async def test_start_tells_what_the_bot_knows(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_private_text(USER_ID, "/start")
+    msg = await reply_to(telegram, USER_ID)
+    assert "5" in msg.text and "瓦屋镇" in msg.text and "2022" in msg.text
+    assert texts.EXAMPLES[0] in msg.text
+    assert "/reindex" not in msg.text  # admin help only for admins
+
+
+async def test_reports_command_lists_reports_with_outline_buttons(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_private_text(USER_ID, "/reports")
+    msg = await reply_to(telegram, USER_ID)
+    assert "已收录 5 份报告" in msg.text
+    assert len([d for d in msg.callback_data if d.startswith("src:")]) == 5
+
+
+async def test_command_menus_are_set_per_scope(bot: App, telegram: FakeTelegram) -> None:
+    private = telegram.commands({"type": "all_private_chats"})
+    groups = telegram.commands({"type": "all_group_chats"})
+    admin = telegram.commands({"type": "chat", "chat_id": ADMIN_ID})
+    assert {c["command"] for c in private} == {"ask", "reports", "help"}
+    assert "ask" in {c["command"] for c in groups}
+    assert {"reindex", "delete", "stats"} <= {c["command"] for c in admin}
+
+
+async def test_a_user_asking_too_fast_is_slowed_down(library: Library, telegram: FakeTelegram) -> None:
+    async with running_bot(bot_settings(library, telegram, user_rate_per_minute=2), library):
+        for q in ("秀山县政务公开数据", "瓦屋镇发放法律读本", "蓝山县重大行政决策数量"):
+            telegram.send_private_text(USER_ID, q)
+        messages = await telegram.wait_for_messages(USER_ID, 3)
+        assert sum(texts.RATE_LIMITED in m.text for m in messages) == 1
+
+
+async def test_an_error_gets_a_short_sentence_not_a_traceback(bot: App, telegram: FakeTelegram) -> None:
+    telegram.fail_next("sendMessage", error_code=400, description="Bad Request: chat not found")
+    telegram.send_private_text(USER_ID, "秀山县政务公开数据")
+    calls = await telegram.wait_for_calls("sendMessage", count=2)
+    assert calls[0].error_code == 400
+    assert calls[1].ok and calls[1].params["text"] == texts.ERROR
+
+
+async def test_a_429_is_waited_out_and_retried(library: Library, telegram: FakeTelegram) -> None:
+    async with running_bot(bot_settings(library, telegram, rate_limiter=True), library):
+        telegram.fail_next("sendMessage", error_code=429, retry_after=1)
+        telegram.send_private_text(USER_ID, "秀山县政务公开数据")
+        calls = await telegram.wait_for_calls("sendMessage", count=2, timeout=10)
+        assert calls[0].error_code == 429 and calls[1].ok
+        assert calls[1].timestamp - calls[0].timestamp >= 1.0
+        assert "18778" in (await reply_to(telegram, USER_ID)).text
