@@ -78,7 +78,7 @@ async def answer_question(msg: Message, context: Context, question: str) -> None
         _ask_and_log, context.library, question, page, 0, user_id, msg.chat_id
     )
     answer, has_more = _page(answer, page)
-    text, keyboard = render.answer_message(answer, query_id, 0, has_more)
+    text, keyboard = render.answer_message(answer, query_id, 0, has_more, page)
     await msg.reply_html(text, reply_markup=keyboard, do_quote=msg.chat.type != ChatType.PRIVATE)
     if answer.answered:
         data.memory.remember(msg.chat_id, question)
@@ -119,7 +119,7 @@ async def more_button(update: Update, context: Context) -> None:
     if not answer.hits:
         await query.answer(texts.NO_MORE)
         return
-    text, keyboard = render.answer_message(answer, qid, offset, has_more)
+    text, keyboard = render.answer_message(answer, qid, offset, has_more, page)
     await query.answer(texts.PAGE.format(page=offset // page + 1))
     await _edit(query.message, text, keyboard)
 

@@ -53,7 +53,7 @@ def _hit_block(hit: Hit) -> str:
 
 
 def answer_message(
-    answer: Answer, query_id: int | None, offset: int = 0, has_more: bool = False
+    answer: Answer, query_id: int | None, offset: int = 0, has_more: bool = False, page_size: int = 3
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The reply to a question: a refusal sentence, or quoted excerpts with citations and
     buttons for 全文 / 来源 of each, feedback, and paging."""
@@ -74,9 +74,8 @@ def answer_message(
             InlineKeyboardButton(texts.THUMBS_UP, callback_data=f"fb:{query_id}:1"),
             InlineKeyboardButton(texts.THUMBS_DOWN, callback_data=f"fb:{query_id}:-1"),
         ]
-        page = len(answer.hits) or 1
         if offset > 0:
-            prev = max(0, offset - page)
+            prev = max(0, offset - page_size)
             last.append(InlineKeyboardButton(texts.PREVIOUS, callback_data=f"more:{query_id}:{prev}"))
         if has_more:
             nxt = offset + len(answer.hits)

@@ -69,7 +69,7 @@ GROUP_ID = -100555
 @pytest.fixture
 def telegram() -> Iterator[FakeTelegram]:
     """A fake Bot API server on 127.0.0.1 that refuses what Telegram refuses."""
-    with FakeTelegram(token="7000001:AAFakeTokenForEndToEndTests-0123456789") as server:
+    with FakeTelegram() as server:
         yield server
 
 
