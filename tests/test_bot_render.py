@@ -88,7 +88,9 @@ def test_report_outline_is_packed_into_valid_messages() -> None:
 
 def test_reports_list_fits_even_with_many_reports() -> None:
     reports = [
-        Report(i, "2024年法治政府建设工作报告" * 3, f"第{i}县人民政府办公室", 2024, ("某县",), "x", str(i), 10)
+        Report(
+            i, "2024年法治政府建设工作报告" * 3, f"第{i}县人民政府办公室", 2024, ("某县",), "x", str(i), 10
+        )
         for i in range(1, 400)
     ]
     html, keyboard = render.reports_list(reports)
