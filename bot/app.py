@@ -4,6 +4,7 @@ start-up by long polling or webhook."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -101,16 +102,22 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
             log.warning("no command menu for admin %s: %s", admin_id, e)
 
 
+def webhook_options(settings: Settings, webhook_url: str) -> dict[str, Any]:
+    """Keyword arguments for run_webhook / Updater.start_webhook from the settings."""
+    secret = settings.webhook_secret
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": settings.webhook_path,
+        "webhook_url": webhook_url,
+        "secret_token": secret.get_secret_value() if secret else None,
+    }
+
+
 def run(settings: Settings, library: Library, webhook_url: str | None = None) -> None:
     """Serve until interrupted: long polling, or a webhook at `webhook_url`."""
     app = build_application(settings, library)
     if webhook_url:
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=settings.webhook_path,
-            webhook_url=webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
-        )
+        app.run_webhook(**webhook_options(settings, webhook_url))
     else:
         app.run_polling()

@@ -94,7 +94,8 @@ def _promote_misnumbered_top(headings: dict[int, _Heading]) -> None:
 def _split_front(lines: list[str]) -> tuple[list[str], int]:
     """The header lines (issuer, title, addressee) and the index where the body starts."""
     for i, line in enumerate(lines):
-        if _heading(line) or len(line) > _MAX_HEADING or line[-1:] in "。":
+        # Title, issuer and addressee lines are short and have no sentence in them.
+        if _heading(line) or len(line) > _MAX_HEADING or line[-1:] in "。" or "，" in line:
             return lines[:i], i
     return lines, len(lines)
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import inspect
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
 from bot import admin, handlers
-from bot.app import build_application
+from bot.app import build_application, webhook_options
 from bot.cli import cli
 from retrieval.library import Library
-from tests.conftest import bot_settings, make_settings
+from tests.conftest import USER_ID, bot_settings, make_settings
 from tests.fake_telegram import FakeTelegram
 
 
@@ -54,3 +55,48 @@ def test_every_handler_is_registered(shared_library: Library, telegram: FakeTele
     public -= {handlers.answer_question, handlers.on_error}  # a helper, and the error handler
     assert public <= registered, public - registered
     assert app.error_handlers and handlers.on_error in app.error_handlers
+
+
+async def test_webhook_mode_receives_updates_and_answers(
+    library: Library, telegram: FakeTelegram, unused_tcp_port: int
+) -> None:
+    settings = bot_settings(
+        library,
+        telegram,
+        webhook_listen="127.0.0.1",
+        webhook_port=unused_tcp_port,
+        webhook_secret="s3cret-token",
+    )
+    public = "https://bot.example.org/telegram"  # what Telegram calls; a proxy forwards to us
+    url = f"http://127.0.0.1:{unused_tcp_port}/{settings.webhook_path}"
+    app = build_application(settings, library)
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_webhook(**webhook_options(settings, public))
+        try:
+            (call,) = await telegram.wait_for_calls("setWebhook")
+            assert call.params["url"] == public and call.params["secret_token"] == "s3cret-token"
+            update = {
+                "update_id": 1,
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "chat": {"id": USER_ID, "type": "private", "first_name": "U"},
+                    "from": {"id": USER_ID, "is_bot": False, "first_name": "U"},
+                    "text": "瓦屋镇化解了多少矛盾纠纷",
+                },
+            }
+            telegram.user(USER_ID, "U")
+            async with httpx.AsyncClient() as client:
+                wrong = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "x"})
+                assert wrong.status_code == 403
+                ok = await client.post(
+                    url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+                )
+                assert ok.status_code == 200
+            (reply,) = await telegram.wait_for_messages(USER_ID)
+            assert "排查化解矛盾纠纷92起" in reply.text
+        finally:
+            await app.updater.stop()
+            await app.stop()
