@@ -48,7 +48,7 @@ def build_application(settings: Settings, library: Library) -> App:
     )
     if settings.rate_limiter:
         # Waits out Telegram's flood limits, and retries once after a 429's retry_after.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
     app: App = builder.build()  # type: ignore[assignment]
     app.bot_data.library = library
     app.bot_data.settings = settings

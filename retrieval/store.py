@@ -39,7 +39,7 @@ class Store:
     def _create(self) -> None:
         db = self.db
         if "reports" not in db.table_names():
-            db["reports"].create(
+            db.table("reports").create(
                 {
                     "id": int,
                     "title": str,
@@ -54,10 +54,10 @@ class Store:
                 },
                 pk="id",
             )
-            db["reports"].create_index(["sha256"], unique=True)
-            db["reports"].create_index(["source"])
+            db.table("reports").create_index(["sha256"], unique=True)
+            db.table("reports").create_index(["source"])
         if "passages" not in db.table_names():
-            db["passages"].create(
+            db.table("passages").create(
                 {
                     "id": int,
                     "report_id": int,
@@ -69,9 +69,9 @@ class Store:
                 pk="id",
                 foreign_keys=[("report_id", "reports", "id")],
             )
-            db["passages"].create_index(["report_id", "ordinal"])
+            db.table("passages").create_index(["report_id", "ordinal"])
         if "queries" not in db.table_names():
-            db["queries"].create(
+            db.table("queries").create(
                 {
                     "id": int,
                     "at": str,
@@ -84,13 +84,13 @@ class Store:
                 },
                 pk="id",
             )
-            db["queries"].create_index(["at"])
+            db.table("queries").create_index(["at"])
         if "feedback" not in db.table_names():
-            db["feedback"].create(
+            db.table("feedback").create(
                 {"id": int, "at": str, "user_id": int, "query_id": int, "value": int},
                 pk="id",
             )
-            db["feedback"].create_index(["query_id", "user_id"], unique=True)
+            db.table("feedback").create_index(["query_id", "user_id"], unique=True)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -107,11 +107,11 @@ class Store:
     # --- reports -----------------------------------------------------------------------
 
     def find_by_hash(self, sha256: str) -> Report | None:
-        rows = list(self.db["reports"].rows_where("sha256 = ?", [sha256]))
+        rows = list(self.db.table("reports").rows_where("sha256 = ?", [sha256]))
         return _report(rows[0]) if rows else None
 
     def find_by_source(self, source: str) -> Report | None:
-        rows = list(self.db["reports"].rows_where("source = ?", [source], order_by="id desc"))
+        rows = list(self.db.table("reports").rows_where("source = ?", [source], order_by="id desc"))
         return _report(rows[0]) if rows else None
 
     def add_report(
@@ -123,7 +123,7 @@ class Store:
             if replace is not None:
                 self._delete(replace)
             rid = (
-                self.db["reports"]
+                self.db.table("reports")
                 .insert(
                     {
                         "title": parsed.title,
@@ -139,7 +139,7 @@ class Store:
                 )
                 .last_pk
             )
-            self.db["passages"].insert_all(
+            self.db.table("passages").insert_all(
                 (
                     {
                         "report_id": rid,
@@ -152,7 +152,7 @@ class Store:
                 ),
                 batch_size=2000,
             )
-        return self.report(int(rid))
+        return self.report(int(rid or 0))
 
     def delete_report(self, report_id: int) -> Report:
         """Delete a report and its passages; raises UnknownReport if there is none."""
@@ -167,15 +167,15 @@ class Store:
 
     def report(self, report_id: int) -> Report:
         try:
-            return _report(self.db["reports"].get(report_id))
+            return _report(self.db.table("reports").get(report_id))
         except sqlite_utils.db.NotFoundError:
             raise UnknownReport(report_id) from None
 
     def reports(self) -> list[Report]:
-        return [_report(r) for r in self.db["reports"].rows_where(order_by="id")]
+        return [_report(r) for r in self.db.table("reports").rows_where(order_by="id")]
 
     def outline(self, report_id: int) -> list[tuple[str, ...]]:
-        row = self.db["reports"].get(report_id) if self._has_report(report_id) else None
+        row = self.db.table("reports").get(report_id) if self._has_report(report_id) else None
         if row is None:
             raise UnknownReport(report_id)
         return [tuple(x) for x in json.loads(row["outline"] or "[]")]
@@ -241,7 +241,7 @@ class Store:
     ) -> int:
         with self._lock:
             return int(
-                self.db["queries"]
+                self.db.table("queries")
                 .insert(
                     {
                         "at": _now(),
@@ -254,6 +254,7 @@ class Store:
                     }
                 )
                 .last_pk
+                or 0
             )
 
     def query_text(self, query_id: int) -> str | None:
