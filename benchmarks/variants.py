@@ -51,9 +51,8 @@ def main() -> None:
     ]
     questions = [q for f in files for q in read_questions(f)]
     print(f"{len(questions)} questions from {', '.join(f.name for f in files)}")
-    print(
-        f"{'variant':<10} {'BM25 Hit@1':>10} {'BM25 Hit@3':>10} {'pipe Hit@1':>10} {'pipe Hit@3':>10} {'MRR@5':>6}"
-    )
+    heads = ("BM25 Hit@1", "BM25 Hit@3", "pipe Hit@1", "pipe Hit@3")
+    print(f"{'variant':<10} " + " ".join(f"{h:>10}" for h in heads) + f" {'MRR@5':>6}")
     with tempfile.TemporaryDirectory() as tmp:
         for v in VARIANTS:
             settings = Settings(_env_file=None, data_dir=Path(tmp) / v, bm25_variant=v)  # type: ignore[call-arg]
