@@ -8,6 +8,7 @@ being answered meanwhile (from the old index until the new one is swapped in).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -227,7 +228,5 @@ async def _edit(message: object, text: str) -> None:
 
 async def _edit_quietly(message: Message, text: str) -> None:
     """A progress edit: losing one (flood limit, network) is harmless."""
-    try:
+    with contextlib.suppress(TelegramError):
         await message.edit_text(text)
-    except TelegramError:
-        pass

@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import logging
 
-from telegram import InlineQueryResultsButton, Message, MessageEntity, Update
+from telegram import CallbackQuery, InlineQueryResultsButton, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
@@ -104,11 +104,7 @@ def _page(answer: Answer, size: int) -> tuple[Answer, bool]:
 
 async def more_button(update: Update, context: Context) -> None:
     """更多结果 / 上一页: show another page of the same answer in the same message."""
-    query = update.callback_query
-    if not query or not query.data:
-        return
-    _, qid_s, offset_s = query.data.split(":")
-    qid, offset = int(qid_s), int(offset_s)
+    query, (qid, offset) = _pressed(update)
     question = context.library.store.query_text(qid)
     if question is None:
         await query.answer(texts.QUESTION_GONE, show_alert=True)
@@ -126,25 +122,19 @@ async def more_button(update: Update, context: Context) -> None:
 
 async def full_button(update: Update, context: Context) -> None:
     """全文: the whole passage with its section, as a new message."""
-    query = update.callback_query
-    if not query or not query.data:
-        return
-    passage = context.library.passage(int(query.data.split(":")[1]))
+    query, (passage_id,) = _pressed(update)
+    passage = context.library.passage(passage_id)
     if passage is None:
         await query.answer(texts.PASSAGE_GONE, show_alert=True)
         return
     report = context.library.store.report(passage.report_id)
     await query.answer()
-    for part in render.passage_messages(passage, report):
-        await context.bot.send_message(_chat_id(update), part, parse_mode="HTML")
+    await _send_all(update, context, render.passage_messages(passage, report))
 
 
 async def source_button(update: Update, context: Context) -> None:
     """来源 and /reports buttons: the report's card and outline."""
-    query = update.callback_query
-    if not query or not query.data:
-        return
-    report_id = int(query.data.split(":")[1])
+    query, (report_id,) = _pressed(update)
     try:
         report = context.library.store.report(report_id)
         outline = context.library.store.outline(report_id)
@@ -152,18 +142,27 @@ async def source_button(update: Update, context: Context) -> None:
         await query.answer(texts.REPORT_GONE, show_alert=True)
         return
     await query.answer()
-    for part in render.report_messages(report, outline):
-        await context.bot.send_message(_chat_id(update), part, parse_mode="HTML")
+    await _send_all(update, context, render.report_messages(report, outline))
 
 
 async def feedback_button(update: Update, context: Context) -> None:
     """👍 / 👎 under an answer: stored with the question."""
-    query = update.callback_query
-    if not query or not query.data:
-        return
-    _, qid, value = query.data.split(":")
-    await asyncio.to_thread(context.library.store.add_feedback, int(qid), query.from_user.id, int(value))
+    query, (qid, value) = _pressed(update)
+    await asyncio.to_thread(context.library.store.add_feedback, qid, query.from_user.id, value)
     await query.answer(texts.FEEDBACK_THANKS)
+
+
+def _pressed(update: Update) -> tuple[CallbackQuery, list[int]]:
+    """The button press and the numbers in its callback data after the prefix."""
+    query = update.callback_query
+    assert query is not None and query.data is not None  # the handler patterns ensure both
+    return query, [int(x) for x in query.data.split(":")[1:]]
+
+
+async def _send_all(update: Update, context: Context, messages: list[str]) -> None:
+    chat_id = update.effective_chat.id if update.effective_chat else update.callback_query.from_user.id  # type: ignore[union-attr]
+    for part in messages:
+        await context.bot.send_message(chat_id, part, parse_mode="HTML")
 
 
 # --- inline mode -------------------------------------------------------------------------
@@ -240,13 +239,6 @@ async def on_error(update: object, context: Context) -> None:
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _chat_id(update: Update) -> int:
-    if update.effective_chat:
-        return update.effective_chat.id
-    query = update.callback_query
-    return query.from_user.id if query else 0
 
 
 async def _edit(message: object, text: str, keyboard: object) -> None:
