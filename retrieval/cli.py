@@ -29,8 +29,9 @@ def build_settings(**overrides: Any) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as e:
         err = e.errors()[0]
-        field = ".".join(str(x) for x in err["loc"]) or "settings"
-        raise click.ClickException(f"REPORTBOT_{field.upper()}: {err['msg']}") from None
+        field = "_".join(str(x) for x in err["loc"]).upper()
+        message = err["msg"].removeprefix("Value error, ")
+        raise click.ClickException(f"REPORTBOT_{field}: {message}" if field else message) from None
 
 
 def open_library(ctx: click.Context) -> Library:

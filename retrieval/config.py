@@ -6,12 +6,13 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from retrieval.index import EngineName, Variant
 from retrieval.places import PACKAGE_DATA
 
+RANK_BM25_VARIANTS = ("robertson", "bm25l", "bm25+")
 _TOKEN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 
 
@@ -70,6 +71,15 @@ class Settings(BaseSettings):
         if v is not None and not _TOKEN.match(v.get_secret_value()):
             raise ValueError("does not look like a bot token from @BotFather (123456:ABC-…)")
         return v
+
+    @model_validator(mode="after")
+    def _engine_has_variant(self) -> Settings:
+        if self.engine == "rank-bm25" and self.bm25_variant not in RANK_BM25_VARIANTS:
+            raise ValueError(
+                f"rank-bm25 has no {self.bm25_variant!r} variant: set REPORTBOT_BM25_VARIANT to one of "
+                + ", ".join(RANK_BM25_VARIANTS)
+            )
+        return self
 
     @property
     def db_path(self) -> Path:

@@ -14,10 +14,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from retrieval.models import Query, Report, SectionKind
-from retrieval.places import PACKAGE_DATA, Gazetteer, default_gazetteer, town_at_start
+from retrieval.places import PACKAGE_DATA, Gazetteer, default_gazetteer
 from retrieval.tokenize import Tokenizer
 
 MAX_QUESTION_CHARS = 500
+_WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
+_CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
+_TOWN_SUFFIX = re.compile(r"镇|乡|街道")
+# Characters that end a town name on the left: function and question words (问张庄镇 → 张庄镇;
+# 各乡镇 and 城乡 are no towns).
+_NOT_NAME_START = set("全本我该各每城乡村集小市县区省州个一多两这那此其等和与及在对于从向为")
+_NOT_NAME_START |= set("问想请查看说是有要呢吗的了")
 _FOLLOW_UP = re.compile(
     r"^(?:那么|那|还有|换成|再看)?\s*(?P<core>[^\s?？!！。，,]{2,20}?)\s*"
     r"(?:呢|的呢|的情况呢|怎么样|又如何|如何)?\s*[?？!！。]*$"
@@ -127,23 +134,24 @@ class Understander:
         self.tokenizer = tokenizer
         self.gazetteer = gazetteer or default_gazetteer()
         self._question_words, self._figure_words = _read_question_words()
-        self._province_aliases = self.gazetteer.province_aliases()
+        self._other_places = _gazetteer_names(self.gazetteer)
         self.places = PlaceIndex()
+        self._longest = max(map(len, self._other_places))
 
     def set_reports(self, reports: Iterable[Report]) -> None:
         """Refresh the places and years of indexed reports (after an ingest or delete)."""
         self.places = PlaceIndex.build(reports, self.gazetteer)
         self.tokenizer.add_words(self.places.alias_to_place)
+        self._longest = max(map(len, [*self._other_places, *self.places.alias_to_place]))
 
     def understand(self, question: str) -> Query:
         text = normalise(question)
         words = self.tokenizer.words(text)
-        known, unknown, consumed = self._places(words)
+        known, unknown, rest = self._places(text)
         years = [int(y) for y in _YEAR.findall(text)]
         report_ids, used_years, plans = self._narrow(known, years)
         kind = SectionKind.PLANS if plans else question_kind(text)
 
-        rest = "".join(w for i, w in enumerate(words) if i not in consumed)
         for y in used_years:
             rest = re.sub(rf"{y}\s*(?:年度?)?", " ", rest)
         terms = [t for t in self.tokenizer.tokens(rest) if t not in self._question_words]
@@ -167,42 +175,49 @@ class Understander:
         if not m:
             return None
         core = m.group("core")
-        words = [w for w in self.tokenizer.words(core) if w.strip()]
-        known, unknown, consumed = self._places(words)
-        if not (known or unknown) or len(consumed) != len(words):
+        known, unknown, left = self._places(core)
+        if not (known or unknown) or _WORDLIKE.search(left):
             return None
-        before = [w for w in self.tokenizer.words(normalise(previous)) if w.strip()]
-        _, _, taken = self._places(before)
-        rest = "".join(w for i, w in enumerate(before) if i not in taken)
-        return core + rest if rest.strip() else None
+        _, _, rest = self._places(normalise(previous))
+        return core + rest.strip() if _WORDLIKE.search(rest) else None
 
-    def _places(self, words: list[str]) -> tuple[list[str], list[str], set[int]]:
-        """Known places named, unknown places named, and the word positions they took."""
+    def _places(self, text: str) -> tuple[list[str], list[str], str]:
+        """Known places named in `text`, unknown places named, and the text without them.
+
+        At each position the longest name wins, a place of an indexed report before any other
+        (湖南省政府办 → 湖南省; 上海市浦东新区 → 上海市, 浦东新区). A town (…镇, …乡, …街道)
+        that no report covers is unknown too."""
         known: list[str] = []
         unknown: list[str] = []
-        consumed: set[int] = set()
-        alias = self.places.alias_to_place
-        for i, w in enumerate(words):
-            if w in alias:
-                known.append(alias[w])
-                consumed.add(i)
-                # 秀山 + 县 written apart by the segmenter: the suffix belongs to the place.
-                if i + 1 < len(words) and words[i + 1] in ("县", "市", "区", "镇", "乡", "省"):
-                    consumed.add(i + 1)
-            elif self._is_place(w):
-                unknown.append(w)
-                consumed.add(i)
-            elif i + 1 < len(words) and words[i + 1] in ("镇", "乡", "街道") and len(w) >= 2:
-                town = town_at_start(w + words[i + 1])
-                if town and town not in alias:
-                    unknown.append(town)
-                    consumed.update((i, i + 1))
-        return list(dict.fromkeys(known)), list(dict.fromkeys(unknown)), consumed
-
-    def _is_place(self, word: str) -> bool:
-        if word in self._province_aliases or (len(word) >= 3 and word in self.gazetteer.by_name):
-            return True
-        return len(word) >= 3 and town_at_start(word) == word
+        taken = [False] * len(text)
+        aliases = self.places.alias_to_place
+        i = 0
+        while i < len(text):
+            for n in range(min(self._longest, len(text) - i), 1, -1):
+                name = text[i : i + n]
+                if name in aliases:
+                    known.append(aliases[name])
+                elif name in self._other_places:
+                    unknown.append(self._other_places[name])
+                else:
+                    continue
+                taken[i : i + n] = [True] * n
+                i += n - 1
+                break
+            i += 1
+        for m in _TOWN_SUFFIX.finditer(text):
+            for n in (3, 2):  # characters of the name before the suffix, longest first
+                start = m.start() - n
+                name = text[max(start, 0) : m.end()]
+                if start < 0 or any(taken[start : m.end()]) or not _CJK_ONLY.fullmatch(name):
+                    continue
+                if name[0] in _NOT_NAME_START and not name.startswith("城关"):
+                    continue
+                unknown.append(name)
+                taken[start : m.end()] = [True] * len(name)
+                break
+        rest = "".join(" " if t else c for c, t in zip(text, taken, strict=True))
+        return list(dict.fromkeys(known)), list(dict.fromkeys(unknown)), rest
 
     def _narrow(self, known: list[str], years: list[int]) -> tuple[set[int] | None, list[int], bool]:
         """Report ids the question is limited to (None for all), the years that narrowed it,
@@ -238,6 +253,19 @@ class Understander:
                 if match:
                     return match
         return ids
+
+
+def _gazetteer_names(gazetteer: Gazetteer) -> dict[str, str]:
+    """Names that certainly mean a place → its full name: full names of three characters or
+    more, short names with their suffix (秀山县), and short province names (湖南)."""
+    out: dict[str, str] = {}
+    for name in gazetteer.all_names():
+        for alias in gazetteer.aliases(name):
+            if alias == name or alias[-1] in "省市县区旗州":
+                out.setdefault(alias, name)
+    for short, full in gazetteer.province_aliases().items():
+        out.setdefault(short, full)
+    return out
 
 
 def _read_question_words() -> tuple[frozenset[str], frozenset[str]]:
