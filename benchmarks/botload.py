@@ -1,0 +1,125 @@
+"""Answers per second through the bot: the real Application, long-polling the fake Bot API
+server on 127.0.0.1, answering a burst of private questions.
+
+    python benchmarks/botload.py [--questions 500] [--data-dir DIR]
+
+AIORateLimiter is off: with it the bot is held to Telegram's ~30 messages/s, and this measures
+the bot's own capacity. The fake server runs in a process of its own, on the machine's other core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import sys
+import tempfile
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.app import build_application  # noqa: E402
+from retrieval.config import Settings  # noqa: E402
+from retrieval.evaluate import read_questions  # noqa: E402
+from retrieval.library import Library  # noqa: E402
+from tests.fake_telegram import FakeTelegram  # noqa: E402
+
+FIRST_USER = 10_000_000
+
+
+def _serve_fake_telegram(ready: Connection) -> None:
+    """Child process: the fake Bot API server, plus two methods the benchmark drives it by."""
+    telegram = FakeTelegram().start()
+
+    def enqueue(params: dict[str, Any]) -> bool:
+        for user_id, text in params["items"]:
+            telegram.send_private_text(user_id, text)
+        return True
+
+    def answered(params: dict[str, Any]) -> int:
+        # calls_to() deep-copies every call; polling it would load the server more than the bot.
+        return sum(c.method == "sendMessage" and c.error_code is None for c in telegram._calls)
+
+    telegram.register_method("benchEnqueue", enqueue)
+    telegram.register_method("benchAnswered", answered)
+    ready.send((telegram.token, telegram.base_url, telegram.base_file_url))
+    ready.recv()  # until the parent says stop
+    telegram.stop()
+    ready.send(time.process_time())
+
+
+async def answers_per_second(library: Library, questions: list[str], n: int = 500) -> dict[str, float]:
+    """Queue `n` questions from `n` different users at once; time until every reply is sent.
+
+    The fake server runs in its own process, so the bot's process measures only the bot."""
+    parent, child = multiprocessing.Pipe()
+    server = multiprocessing.get_context("spawn").Process(target=_serve_fake_telegram, args=(child,))
+    server.start()
+    try:
+        token, base_url, base_file_url = parent.recv()
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            data_dir=library.settings.data_dir,
+            bundled_reports=library.settings.bundled_reports,
+            telegram_token=token,
+            api_base_url=base_url,
+            api_base_file_url=base_file_url,
+            rate_limiter=False,
+            user_rate_per_minute=10**6,
+        )
+        app = build_application(settings, library)
+        items = [[FIRST_USER + i, questions[i % len(questions)]] for i in range(n)]
+        async with app, httpx.AsyncClient(base_url=f"{base_url}{token}/") as control:
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0.0, timeout=1)
+            try:
+                started, cpu_started = time.perf_counter(), time.process_time()
+                await control.post("benchEnqueue", json={"items": items})
+                deadline = started + max(60.0, n / 5)
+                answered = 0
+                while answered < n and time.perf_counter() < deadline:
+                    await asyncio.sleep(0.05)
+                    answered = (await control.post("benchAnswered")).json()["result"]
+                elapsed = time.perf_counter() - started
+            finally:
+                await app.updater.stop()
+                await app.stop()
+    finally:
+        parent.send("stop")
+        server_cpu = parent.recv() if parent.poll(10) else float("nan")
+        server.join(10)
+    return {
+        "answers": answered,
+        "seconds": elapsed,
+        "answers_per_second": answered / elapsed,
+        "bot_cpu_seconds": time.process_time() - cpu_started,
+        "server_cpu_seconds": server_cpu,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=500)
+    parser.add_argument("--data-dir", type=Path, help="an existing data dir (default: the bundled reports)")
+    args = parser.parse_args()
+    questions = [q.q for q in read_questions(ROOT / "tests/data/questions.jsonl")]
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = args.data_dir or Path(tmp)
+        library = Library(Settings(_env_file=None, data_dir=data_dir))  # type: ignore[call-arg]
+        result = asyncio.run(answers_per_second(library, questions, args.questions))
+    print(
+        f"{result['answers']} answers in {result['seconds']:.2f} s: "
+        f"{result['answers_per_second']:.0f} answers/s through the bot (rate limiter off); "
+        f"CPU: bot {result['bot_cpu_seconds']:.2f} s, fake server {result['server_cpu_seconds']:.2f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
