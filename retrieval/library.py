@@ -1,9 +1,14 @@
 """The reports library: one object that ingests files, keeps the index in step with the
-database, and answers questions. The CLI and the bot each hold one."""
+database, and answers questions. The CLI and the bot each hold one.
+
+Keeping the index in step: up to FULL_REBUILD_MAX passages every change rebuilds the whole
+index (exact, and under a second or two). Beyond, a change builds only a delta index of the
+passages added since the last full build, searched beside it, and masks the rows of deleted
+reports; `reindex` (or a delta outgrowing DELTA_MAX) folds everything into a new full build.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -11,12 +16,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+import numpy as np
+
+from retrieval.bulk import BATCH_FILES, Workers, parse_report, read_file, worth_workers
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
 from retrieval.models import Answer, ParsedReport, Passage, Report
-from retrieval.parse import parse_lines
 from retrieval.places import Gazetteer, default_gazetteer
-from retrieval.read import SUPPORTED_SUFFIXES, read_lines
+from retrieval.read import SUPPORTED_SUFFIXES
 from retrieval.search import Index, Searcher, index_text
 from retrieval.store import Store
 from retrieval.tokenize import Tokenizer
@@ -24,6 +31,8 @@ from retrieval.understand import Understander
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+FULL_REBUILD_MAX = 50_000  # up to this many passages, every change rebuilds the whole index
+DELTA_MAX = 50_000  # a delta index would outgrow this: rebuild the whole index instead
 
 
 class Outcome(StrEnum):
@@ -78,49 +87,46 @@ class Library:
 
     def parse(self, name: str, data: bytes) -> ParsedReport:
         """Read and parse a file without storing it (for a preview). Raises UnreadableFile."""
-        lines = read_lines(name, data)
-        parsed = parse_lines(lines, Path(name).name, data, self.gazetteer)
-        if not parsed.passages:
-            raise UnreadableFile(name, "no body paragraphs found")
-        return parsed
+        return parse_report(name, data, self.gazetteer)
 
     def add(self, parsed: ParsedReport, rebuild: bool = True) -> Ingested:
         """Store a parsed report: unchanged if the same content is stored, replacing the
-        report from a file of the same name if its content changed. Searchable on return."""
+        report from a file of the same name if its content changed. Searchable on return
+        (unless `rebuild` is False)."""
         with self._write_lock:
-            same = self.store.find_by_hash(parsed.sha256)
-            if same:
-                return Ingested(same, Outcome.UNCHANGED)
-            old = self.store.find_by_source(parsed.source)
-            self.tokenizer.add_aliases(self._town_aliases(parsed.places))
-            tokens = [self.tokenizer.tokens(index_text(p.section, p.text)) for p in parsed.passages]
-            report = self.store.add_report(parsed, tokens, replace=old.id if old else None)
-            if rebuild:
-                self._rebuild()
-        return Ingested(report, Outcome.REPLACED if old else Outcome.ADDED, old)
+            done = self._add(parsed)
+            if rebuild and done.outcome != Outcome.UNCHANGED:
+                self._update()
+        return done
 
     def ingest(
         self, paths: Iterable[Path], rebuild: bool = True
     ) -> tuple[list[Ingested], list[UnreadableFile]]:
         """Ingest files and folders (folders recursively, supported types only). Files that
-        cannot be read are skipped and returned as errors; the rest are stored."""
+        cannot be read are skipped and returned as errors; the rest are stored, with the
+        same tokens as adding them one by one would give. Many files are read, parsed and
+        tokenised on every core."""
+        files = _expand(paths)
         done: list[Ingested] = []
         errors: list[UnreadableFile] = []
-        for path in _expand(paths):
-            try:
-                done.append(self.add(self.parse(str(path), _read_file(path)), rebuild=False))
-            except UnreadableFile as e:
-                errors.append(e)
-        if rebuild and any(d.outcome != Outcome.UNCHANGED for d in done):
-            with self._write_lock:
-                self._rebuild()
+        with self._write_lock:
+            if worth_workers(files):
+                self._ingest_on_workers(files, done, errors)
+            else:
+                for path in files:
+                    try:
+                        done.append(self._add(self.parse(str(path), read_file(path))))
+                    except UnreadableFile as e:
+                        errors.append(e)
+            if rebuild and any(d.outcome != Outcome.UNCHANGED for d in done):
+                self._update()
         return done, errors
 
     def delete(self, report_id: int) -> Report:
         """Remove a report; it stops being answered at once. Raises UnknownReport."""
         with self._write_lock:
             report = self.store.delete_report(report_id)
-            self._rebuild()
+            self._update()
         return report
 
     def reindex(self, retokenize: bool = False, progress: Progress | None = None) -> int:
@@ -132,25 +138,108 @@ class Library:
             self._rebuild(progress)
         return len(self.searcher.index)
 
+    def _add(self, parsed: ParsedReport, tokens: list[str] | None = None) -> Ingested:
+        """Store a report (see add) without updating the index; tokenises it unless its
+        tokens (each passage's joined by spaces) come with it."""
+        same = self.store.find_by_hash(parsed.sha256)
+        if same:
+            return Ingested(same, Outcome.UNCHANGED)
+        old = self.store.find_by_source(parsed.source)
+        if tokens is None:
+            self.tokenizer.add_aliases(self._town_aliases(parsed.places))
+            tokens = [" ".join(self.tokenizer.tokens(index_text(p.section, p.text))) for p in parsed.passages]
+        report = self.store.add_report(parsed, tokens, replace=old.id if old else None)
+        return Ingested(report, Outcome.REPLACED if old else Outcome.ADDED, old)
+
+    def _ingest_on_workers(
+        self, files: list[Path], done: list[Ingested], errors: list[UnreadableFile]
+    ) -> None:
+        """ingest() for many files: workers parse a batch of files, then tokenise it while
+        this process stores the results as they come (and the workers go on to parse the
+        next batch). Duplicates and the tokenizer's places are settled here, in file order,
+        exactly as _add would one by one; each report's tokens are made after the changes to
+        the tokenizer up to its own (see retrieval.bulk)."""
+        batches = [files[i : i + BATCH_FILES] for i in range(0, len(files), BATCH_FILES)]
+        with Workers(self.tokenizer, self.gazetteer) as workers:
+            parsing = workers.parse(batches[0])
+            for i in range(len(batches)):
+                jobs: list[tuple[ParsedReport, int | None]] = []  # None: a duplicate, not tokenised
+                hashes: set[str] = set()
+                for item in parsing:
+                    if isinstance(item, UnreadableFile):
+                        errors.append(item)
+                    elif item.sha256 in hashes or self.store.find_by_hash(item.sha256):
+                        jobs.append((item, None))
+                    else:
+                        hashes.add(item.sha256)
+                        self.tokenizer.add_aliases(self._town_aliases(item.places))
+                        jobs.append((item, self.tokenizer.change_count()))
+                tokens = workers.tokenize(
+                    [
+                        (changes, [index_text(p.section, p.text) for p in item.passages])
+                        for item, changes in jobs
+                        if changes is not None
+                    ]
+                )
+                if i + 1 < len(batches):
+                    parsing = workers.parse(batches[i + 1])
+                for item, changes in jobs:
+                    done.append(self._add(item, next(tokens) if changes is not None else None))
+
     # --- index upkeep ------------------------------------------------------------------
 
-    def _fingerprint(self) -> str:
-        """Changes whenever the indexed data or the index settings change."""
-        s = self.settings
-        row = self.store.db.execute(
-            "SELECT count(*), coalesce(max(id), 0), coalesce(sum(length(tokens)), 0) FROM passages"
-        ).fetchone()
-        key = f"{row}|{s.engine}|{s.bm25_variant}|{s.bm25_k1}|{s.bm25_b}"
-        return hashlib.sha256(key.encode()).hexdigest()[:16]
+    def _index_key(self) -> str:
+        """What a saved index must have been built for to be used at all: this database, the
+        current rewrite of its tokens, and the index settings. Which generation of the data
+        it holds is checked apart (Index.generation): cheap, however big the corpus."""
+        s, v = self.settings, self.store.version()
+        return f"{v.db_id}|{v.tokens_epoch}|{s.engine}|{s.bm25_variant}|{s.bm25_k1}|{s.bm25_b}"
 
     def _load_or_build(self) -> Searcher:
         reports = self.store.reports()
         self._refresh_places(reports)
         if self.settings.engine == "bm25s":
-            index = Index.load(self.settings.index_dir, self._fingerprint())
+            index = Index.load(self.settings.index_dir, self._index_key())
             if index is not None:
-                return Searcher(index, self.store, self.tokenizer, self.understander, _by_id(reports))
+                searcher = self._searcher(index, reports)
+                if searcher is not None:
+                    return searcher
         return self._build(reports)
+
+    def _searcher(self, main: Index, reports: list[Report]) -> Searcher | None:
+        """A Searcher over `main` made current: as it is if built from the current data, else
+        with a delta of the passages added since and the rows of deleted reports masked.
+        None when a full build is due instead (a small corpus, or a delta grown too big)."""
+        if main.fingerprint != self._index_key():
+            return None
+        by_id = _by_id(reports)
+        generation = self.store.version().generation
+        if main.generation == generation:
+            return Searcher(main, self.store, self.tokenizer, self.understander, by_id)
+        if main.generation > generation:
+            return None  # built from data newer than this (a database restored from a backup)
+        after = main.max_passage_id
+        added = self.store.passage_count(after=after)
+        if len(main) + added < FULL_REBUILD_MAX or added > DELTA_MAX:
+            return None
+        s = self.settings
+        delta = None
+        if added:
+            rows = self.store.iter_index_rows(after=after)
+            delta = Index.from_stored(rows, s.engine, s.bm25_variant, s.bm25_k1, s.bm25_b, base=main)
+        # Ids are never reused, so a main row is stale exactly when its report is gone.
+        dead = np.flatnonzero(~np.isin(main.report_ids, np.asarray(list(by_id), dtype=np.int64)))
+        return Searcher(main, self.store, self.tokenizer, self.understander, by_id, delta=delta, dead=dead)
+
+    def _update(self) -> None:
+        """Bring the index in step with the database after a change (see the module doc)."""
+        reports = self.store.reports()
+        self._refresh_places(reports)
+        current = getattr(self, "searcher", None)
+        searcher = None
+        if current is not None and self.settings.engine == "bm25s":
+            searcher = self._searcher(current.index, reports)
+        self.searcher = searcher if searcher is not None else self._build(reports)
 
     def _rebuild(self, progress: Progress | None = None) -> None:
         reports = self.store.reports()
@@ -158,23 +247,25 @@ class Library:
         self.searcher = self._build(reports, progress)
 
     def _build(self, reports: list[Report], progress: Progress | None = None) -> Searcher:
+        """A full build of the index from the database, saved for the next start."""
         total = self.store.passage_count()
         s = self.settings
+        key, generation = self._index_key(), self.store.version().generation
 
-        def rows() -> Iterable[tuple[int, int, tuple[str, ...], str, list[str]]]:
-            import json
-
-            for i, (pid, rid, section, text, tokens) in enumerate(self.store.iter_index_rows()):
+        def rows() -> Iterable[tuple[int, int, str, str, str]]:
+            for i, row in enumerate(self.store.iter_index_rows()):
                 if progress and i % 5000 == 0:
                     progress(i, total)
-                yield pid, rid, tuple(json.loads(section)), text, tokens.split()
+                yield row
 
-        index = Index.build(rows(), engine=s.engine, variant=s.bm25_variant, k1=s.bm25_k1, b=s.bm25_b)
+        index = Index.from_stored(
+            rows(), s.engine, s.bm25_variant, s.bm25_k1, s.bm25_b, fingerprint=key, generation=generation
+        )
         if progress:
             progress(total, total)
         if s.engine == "bm25s":
             try:
-                index.save(s.index_dir, self._fingerprint())
+                index.save(s.index_dir, key)
             except OSError as e:
                 log.warning("could not save the index to %s: %s", s.index_dir, e)
         return Searcher(index, self.store, self.tokenizer, self.understander, _by_id(reports))
@@ -194,8 +285,20 @@ class Library:
         self.store.set_tokens(batch)
 
     def _refresh_places(self, reports: list[Report]) -> None:
+        # What teaching each report's aliases in turn would do, taught once per distinct
+        # (alias, place) pair, in the order of its last use (so an alias two places share
+        # folds to the one the last report named): tens of thousands of reports share a few
+        # thousand places.
+        pairs: dict[tuple[str, str], None] = {}
+        known: dict[tuple[str, ...], dict[str, str]] = {}
         for r in reports:
-            self.tokenizer.add_aliases(self._town_aliases(r.places))
+            aliases = known.get(r.places)
+            if aliases is None:
+                aliases = known[r.places] = self._town_aliases(r.places)
+            for pair in aliases.items():
+                pairs.pop(pair, None)
+                pairs[pair] = None
+        self.tokenizer.replay(pairs)
         self.understander.set_reports(reports)
 
     def _town_aliases(self, places: tuple[str, ...]) -> dict[str, str]:
@@ -217,12 +320,3 @@ def _expand(paths: Iterable[Path]) -> list[Path]:
         else:
             out.append(p)
     return out
-
-
-def _read_file(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UnreadableFile(str(path), "no such file") from None
-    except OSError as e:
-        raise UnreadableFile(str(path), e.strerror or "cannot be read") from None

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from retrieval.models import ParsedPassage, ParsedReport
-from retrieval.places import Gazetteer, default_gazetteer
+from retrieval.places import Gazetteer, default_gazetteer, town_at_start
 
 _CN = "[一二三四五六七八九十百零〇]+"
 # (level, pattern) in the standard's order; the captured group is the item number.
@@ -149,7 +149,12 @@ def parse_lines(
     if not title:
         title = re.sub(r"^\d+_", "", source.rsplit(".", 1)[0])
     year = _year(title, body)
-    places = gazetteer.find_in(issuer + " " + title) or gazetteer.find_in(" ".join(body[:1]))
+    places = (
+        gazetteer.find_in(issuer + " " + title)
+        or gazetteer.find_in(" ".join(body[:1]))
+        # A township's issuer line often names only the town (张庄镇人民政府).
+        or tuple(t for t in (town_at_start(issuer),) if t)
+    )
 
     headings = {i: h for i, line in enumerate(body) if (h := _heading(line))}
     _promote_misnumbered_top(headings)

@@ -56,6 +56,9 @@ class Gazetteer:
     by_code: dict[str, Place] = field(default_factory=dict)
     by_name: dict[str, list[Place]] = field(default_factory=dict)
     nations: tuple[str, ...] = ()
+    # aliases() by name: the library asks for every report's places at start-up (~100k calls
+    # for a province's reports), and each costs a pass over the nations list.
+    _aliases: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, data_dir: Path = PACKAGE_DATA) -> Gazetteer:
@@ -113,6 +116,12 @@ class Gazetteer:
 
     def aliases(self, name: str) -> set[str]:
         """Ways people write a place: the full name, the short name, and short name + 县/市/区."""
+        known = self._aliases.get(name)
+        if known is None:
+            known = self._aliases[name] = frozenset(self._make_aliases(name))
+        return set(known)
+
+    def _make_aliases(self, name: str) -> set[str]:
         short = self.short_name(name)
         out = {name, short}
         if short != name:

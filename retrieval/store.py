@@ -1,13 +1,22 @@
 """SQLite storage (through sqlite-utils): reports, passages with their tokens, the query log
-and feedback. The BM25 index is derived from this and can always be rebuilt from it."""
+and feedback. The BM25 index is derived from this and can always be rebuilt from it.
+
+A `meta` table versions the data for the index: `generation` goes up in the same transaction
+as every change to reports or passages, `tokens_epoch` whenever stored tokens are rewritten,
+and `db_id` tells one database from another. Report and passage ids are never reused (the
+highest ever given is kept in `meta`), so an index built earlier stays a valid base: each row
+it holds either still exists unchanged or belongs to a deleted report.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +30,16 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+@dataclass(frozen=True, slots=True)
+class Version:
+    """Which data an index is built from: this database, this rewrite of its tokens, and
+    this generation of its reports and passages."""
+
+    db_id: str
+    tokens_epoch: int
+    generation: int
+
+
 class Store:
     """The database. Safe to share between threads: every call takes a lock, because the bot
     answers on the event loop while a reindex or an upload runs in a worker thread."""
@@ -31,6 +50,9 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL cannot corrupt the database; it only skips an fsync per commit,
+        # which would otherwise dominate a bulk ingest of thousands of reports.
+        conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
@@ -91,6 +113,45 @@ class Store:
                 pk="id",
             )
             db.table("feedback").create_index(["query_id", "user_id"], unique=True)
+        if "meta" not in db.table_names():
+            db.table("meta").create({"key": str, "value": str}, pk="key")
+        # Defaults for a new database, or one from before the meta table (ids so far are used).
+        defaults = {
+            "db_id": uuid.uuid4().hex,
+            "generation": "0",
+            "tokens_epoch": "0",
+            "last_report_id": str(db.execute("SELECT coalesce(max(id), 0) FROM reports").fetchone()[0]),
+            "last_passage_id": str(db.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0]),
+        }
+        with self._lock:
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", list(defaults.items())
+            )
+
+    def _meta(self, key: str) -> str:
+        return str(self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()[0])
+
+    def _set_meta(self, key: str, value: int | str) -> None:
+        self.db.execute("UPDATE meta SET value = ? WHERE key = ?", [str(value), key])
+
+    def _next_id(self, table: str, key: str) -> int:
+        """An id above any this table ever held (max(id) too, should a row come from elsewhere)."""
+        top = self.db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+        return max(int(self._meta(key)), int(top)) + 1
+
+    def _bump(self, key: str = "generation") -> None:
+        """Count a change (called inside the transaction making it)."""
+        self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ?", [key])
+
+    def version(self) -> Version:
+        """The current version of the indexed data: one small query, however big the corpus."""
+        with self._lock:
+            rows = dict(
+                self.db.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('db_id', 'tokens_epoch', 'generation')"
+                ).fetchall()
+            )
+        return Version(rows["db_id"], int(rows["tokens_epoch"]), int(rows["generation"]))
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -115,44 +176,49 @@ class Store:
         return _report(rows[0]) if rows else None
 
     def add_report(
-        self, parsed: ParsedReport, tokens: Iterable[list[str]], replace: int | None = None
+        self, parsed: ParsedReport, tokens: Iterable[list[str] | str], replace: int | None = None
     ) -> Report:
-        """Store a parsed report and its passages' tokens in one transaction, first deleting
-        report `replace` if given (so a changed file replaces its old version atomically)."""
+        """Store a parsed report and its passages' tokens (each a list, or already joined by
+        spaces) in one transaction, first deleting report `replace` if given (so a changed
+        file replaces its old version atomically). Its ids are new: never a deleted row's."""
         with self._transaction():
             if replace is not None:
                 self._delete(replace)
-            rid = (
-                self.db.table("reports")
-                .insert(
-                    {
-                        "title": parsed.title,
-                        "issuer": parsed.issuer,
-                        "year": parsed.year,
-                        "places": json.dumps(parsed.places, ensure_ascii=False),
-                        "source": parsed.source,
-                        "sha256": parsed.sha256,
-                        "outline": json.dumps(parsed.outline, ensure_ascii=False),
-                        "passage_count": len(parsed.passages),
-                        "added_at": _now(),
-                    }
-                )
-                .last_pk
+            rid = self._next_id("reports", "last_report_id")
+            first = self._next_id("passages", "last_passage_id")
+            self.db.table("reports").insert(
+                {
+                    "id": rid,
+                    "title": parsed.title,
+                    "issuer": parsed.issuer,
+                    "year": parsed.year,
+                    "places": json.dumps(parsed.places, ensure_ascii=False),
+                    "source": parsed.source,
+                    "sha256": parsed.sha256,
+                    "outline": json.dumps(parsed.outline, ensure_ascii=False),
+                    "passage_count": len(parsed.passages),
+                    "added_at": _now(),
+                }
             )
-            self.db.table("passages").insert_all(
+            self.db.conn.executemany(
+                "INSERT INTO passages (id, report_id, ordinal, section, text, tokens)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 (
-                    {
-                        "report_id": rid,
-                        "ordinal": i,
-                        "section": json.dumps(p.section, ensure_ascii=False),
-                        "text": p.text,
-                        "tokens": " ".join(toks),
-                    }
+                    (
+                        first + i,
+                        rid,
+                        i,
+                        json.dumps(p.section, ensure_ascii=False),
+                        p.text,
+                        toks if isinstance(toks, str) else " ".join(toks),
+                    )
                     for i, (p, toks) in enumerate(zip(parsed.passages, tokens, strict=True))
                 ),
-                batch_size=2000,
             )
-        return self.report(int(rid or 0))
+            self._set_meta("last_report_id", rid)
+            self._set_meta("last_passage_id", first + len(parsed.passages) - 1)
+            self._bump()
+        return self.report(rid)
 
     def delete_report(self, report_id: int) -> Report:
         """Delete a report and its passages; raises UnknownReport if there is none."""
@@ -164,6 +230,7 @@ class Store:
     def _delete(self, report_id: int) -> None:
         self.db.execute("DELETE FROM passages WHERE report_id = ?", [report_id])
         self.db.execute("DELETE FROM reports WHERE id = ?", [report_id])
+        self._bump()
 
     def report(self, report_id: int) -> Report:
         try:
@@ -172,7 +239,12 @@ class Store:
             raise UnknownReport(report_id) from None
 
     def reports(self) -> list[Report]:
-        return [_report(r) for r in self.db.table("reports").rows_where(order_by="id")]
+        # Plain SQL for the columns a Report has (not the outline): a library opening on
+        # tens of thousands of reports reads them all.
+        cols = ("id", "title", "issuer", "year", "places", "source", "sha256", "passage_count")
+        with self._lock:
+            rows = self.db.execute(f"SELECT {', '.join(cols)} FROM reports ORDER BY id").fetchall()
+        return [_report(dict(zip(cols, r, strict=True))) for r in rows]
 
     def outline(self, report_id: int) -> list[tuple[str, ...]]:
         row = self.db.table("reports").get(report_id) if self._has_report(report_id) else None
@@ -205,12 +277,21 @@ class Store:
                 out[row[0]] = _passage(row)
         return out
 
-    def passage_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
+    def passage_count(self, after: int = 0) -> int:
+        """How many passages there are (with an id above `after`)."""
+        if not after:
+            # Without a WHERE, SQLite counts the small (report_id, ordinal) index rather than
+            # every page of the table (passages with their text and tokens: GBs at 1M).
+            return int(self.db.execute("SELECT count(*) FROM passages").fetchone()[0])
+        return int(self.db.execute("SELECT count(*) FROM passages WHERE id > ?", [after]).fetchone()[0])
 
-    def iter_index_rows(self, batch: int = 20000) -> Iterator[tuple[int, int, str, str, str]]:
-        """(passage id, report id, section json, text, tokens) for every passage, by id."""
-        last = 0
+    def report_ids(self) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT id FROM reports ORDER BY id")]
+
+    def iter_index_rows(self, batch: int = 20000, after: int = 0) -> Iterator[tuple[int, int, str, str, str]]:
+        """(passage id, report id, section json, text, tokens) for every passage with an id
+        above `after`, by id."""
+        last = after
         while True:
             rows = self.db.execute(
                 "SELECT id, report_id, section, text, tokens FROM passages WHERE id > ? ORDER BY id LIMIT ?",
@@ -227,6 +308,9 @@ class Store:
                 "UPDATE passages SET tokens = ? WHERE id = ?",
                 ((" ".join(t), pid) for pid, t in rows),
             )
+            # Tokens rewritten: an index built before is no base for a delta any more.
+            self._bump("tokens_epoch")
+            self._bump()
 
     # --- query log and feedback --------------------------------------------------------
 

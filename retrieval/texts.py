@@ -43,7 +43,9 @@ WELCOME = (
     "在任意聊天中输入 @{username} 问题 也可以直接引用结果。"
 )
 HELP_COMMANDS = "命令：/ask 提问 · /reports 报告列表 · /help 帮助"
-ADMIN_HELP = "管理员：发送 .txt/.docx/.pdf/.html 文件即可添加报告 · /reindex 重建索引 · /delete 删除报告 · /stats 统计"
+ADMIN_HELP = (
+    "管理员：发送 .txt/.docx/.pdf/.html 文件即可添加报告 · /reindex 重建索引 · /delete 删除报告 · /stats 统计"
+)
 QUESTION_LABEL = "问："
 MORE = "更多结果 ›"
 PREVIOUS = "‹ 上一页"
@@ -72,7 +74,8 @@ UPLOAD_TOO_BIG = "文件太大（{size:.1f} MB），上限为 {limit:g} MB。"
 UPLOAD_REFUSED = "无法读取这个文件：{reason}"
 UPLOAD_WORKING = "正在读取文件……"
 UPLOAD_PREVIEW = (
-    "<b>预览</b>\n标题：{title}\n发布单位：{issuer}\n年份：{year}\n地区：{places}\n段落数：{passages}\n\n确认添加吗？"
+    "<b>预览</b>\n标题：{title}\n发布单位：{issuer}\n年份：{year}\n"
+    "地区：{places}\n段落数：{passages}\n\n确认添加吗？"
 )
 UPLOAD_REPLACES = "\n⚠️ 将替换已有的同名报告 #{id}《{title}》。"
 UPLOAD_SAME = "这份报告已经收录（#{id}《{title}》），无需重复添加。"

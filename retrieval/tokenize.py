@@ -65,6 +65,8 @@ class Tokenizer:
         user_dict: Path = PACKAGE_DATA / "userdict.txt",
         stopwords: Path = PACKAGE_DATA / "stopwords.txt",
     ) -> None:
+        self.user_dict = user_dict
+        self.stopwords_path = stopwords
         self._jieba = jieba.Tokenizer()
         freq, total = _dictionary(user_dict)
         # add_word changes the dictionary: each tokenizer gets its own copy of the shared one.
@@ -73,6 +75,10 @@ class Tokenizer:
         self.stopwords = frozenset(read_word_list(stopwords))
         self._fold: dict[str, str] = {}
         self._surfaces: dict[str, set[str]] = {}
+        # Every change since construction, in order: (word, None) taught to jieba, (alias,
+        # canonical) folded. Replaying it on a new Tokenizer yields one that tokenises
+        # identically (a bulk ingest's worker processes do so).
+        self._changes: list[tuple[str, str | None]] = []
         self._lock = threading.Lock()
 
     def add_words(self, words: Iterable[str]) -> None:
@@ -81,14 +87,34 @@ class Tokenizer:
             for w in words:
                 if self._jieba.FREQ.get(w, 0) < _DICT_FREQ:
                     self._jieba.add_word(w, freq=_DICT_FREQ)
+                    self._changes.append((w, None))
 
     def add_aliases(self, aliases: Mapping[str, str]) -> None:
         """Fold each alias to its canonical token; every alias is also kept whole by jieba."""
         self.add_words([*aliases, *aliases.values()])
         with self._lock:
             for alias, canonical in aliases.items():
+                if self._fold.get(alias) != canonical:
+                    self._changes.append((alias, canonical))
                 self._fold[alias] = canonical
                 self._surfaces.setdefault(canonical, {canonical}).add(alias)
+
+    def change_count(self) -> int:
+        """How many changes have been made (a point in `changes` to replay up to)."""
+        return len(self._changes)
+
+    def changes(self, start: int = 0) -> list[tuple[str, str | None]]:
+        """The changes made to this tokenizer since construction, from the `start`th on."""
+        with self._lock:
+            return self._changes[start:]
+
+    def replay(self, changes: Iterable[tuple[str, str | None]]) -> None:
+        """Make the changes another tokenizer listed (see `changes`), in their order."""
+        for word, canonical in changes:
+            if canonical is None:
+                self.add_words([word])
+            else:
+                self.add_aliases({word: canonical})
 
     def words(self, text: str) -> list[str]:
         """jieba's plain segmentation of `text` (no sub-words, nothing dropped)."""

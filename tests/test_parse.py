@@ -4,6 +4,7 @@ places and content hash — on small synthetic line lists and on the bundled rep
 from __future__ import annotations
 
 import hashlib
+
 import pytest
 
 from retrieval.models import ParsedReport
@@ -52,7 +53,10 @@ _REPORT = "2024年法治政府建设工作报告"
         (["一、主要举措", "（一）加强学习"], ("一、主要举措", "（一）加强学习")),
         (["一、主要举措", "(一)半角括号"], ("一、主要举措", "(一)半角括号")),
         (["一、主要举措", "（一）加强学习", "1.数字加点"], ("一、主要举措", "（一）加强学习", "1.数字加点")),
-        (["一、主要举措", "（一）加强学习", "1、数字加顿号"], ("一、主要举措", "（一）加强学习", "1、数字加顿号")),
+        (
+            ["一、主要举措", "（一）加强学习", "1、数字加顿号"],
+            ("一、主要举措", "（一）加强学习", "1、数字加顿号"),
+        ),
         (["一、主要举措", "（一）加强学习", "1．全角点"], ("一、主要举措", "（一）加强学习", "1．全角点")),
         (
             ["一、主要举措", "（一）加强学习", "1.数字加点", "（1）括号数字"],
@@ -78,14 +82,27 @@ def test_yi_shi_opening_a_paragraph_is_a_subsection_and_keeps_its_text() -> None
         ]
     )
     assert [(p.section, p.text) for p in r.passages] == [
-        (("一、下一步打算", "一是深入学习习近平法治思想"), "一是深入学习习近平法治思想。采取理论学习中心组会议等形式深入学习。"),
+        (
+            ("一、下一步打算", "一是深入学习习近平法治思想"),
+            "一是深入学习习近平法治思想。采取理论学习中心组会议等形式深入学习。",
+        ),
         # 二是 replaces 一是 at the same level: not nested under it
-        (("一、下一步打算", "二是持续提高依法行政能力"), "二是持续提高依法行政能力。强化法律法规专业知识的教育培训。"),
+        (
+            ("一、下一步打算", "二是持续提高依法行政能力"),
+            "二是持续提高依法行政能力。强化法律法规专业知识的教育培训。",
+        ),
     ]
 
 
 def test_heading_alone_on_its_line_is_a_section_not_a_passage() -> None:
-    lines = [_REPORT, "一、主要举措", "（一）扛牢政治责任，夯实法治建设基础", "我镇始终从高从严要求。", "二、存在问题", "问题一。"]
+    lines = [
+        _REPORT,
+        "一、主要举措",
+        "（一）扛牢政治责任，夯实法治建设基础",
+        "我镇始终从高从严要求。",
+        "二、存在问题",
+        "问题一。",
+    ]
     r = parse(lines)
     texts = [p.text for p in r.passages]
     assert texts == ["我镇始终从高从严要求。", "问题一。"]
@@ -133,7 +150,17 @@ def test_short_list_with_semicolons_is_not_a_heading() -> None:
 
 def test_sibling_headings_replace_each_other_and_a_top_heading_resets_the_path() -> None:
     r = parse(
-        [_REPORT, "一、做法", "（一）甲", "内容甲。", "（二）乙", "1.子项", "内容乙。", "二、问题", "内容丙。"]
+        [
+            _REPORT,
+            "一、做法",
+            "（一）甲",
+            "内容甲。",
+            "（二）乙",
+            "1.子项",
+            "内容乙。",
+            "二、问题",
+            "内容丙。",
+        ]
     )
     assert [p.section for p in r.passages] == [
         ("一、做法", "（一）甲"),
@@ -251,7 +278,14 @@ def test_year_from_the_title_beats_years_named_in_the_body() -> None:
 
 
 def test_year_from_the_opening_paragraph_when_the_title_has_none() -> None:
-    r = parse(["法治政府建设工作报告", "2021年，我县扎实推进法治政府建设工作，取得了一定成效。", "一、做法", "2022年计划。"])
+    r = parse(
+        [
+            "法治政府建设工作报告",
+            "2021年，我县扎实推进法治政府建设工作，取得了一定成效。",
+            "一、做法",
+            "2022年计划。",
+        ]
+    )
     assert r.year == 2021
 
 
@@ -298,7 +332,7 @@ def test_all_bundled_reports_are_covered() -> None:
 @pytest.mark.parametrize("name", sorted(_BUNDLED))
 def test_bundled_report_metadata(name: str) -> None:
     issuer, year, places, passage_count = _BUNDLED[name]
-    lines, r = bundled(name)
+    _, r = bundled(name)
     assert r.issuer == issuer
     assert r.year == year
     assert r.places == places
@@ -320,7 +354,7 @@ def test_bundled_passages_are_whole_body_lines_and_never_bare_headings(name: str
 
 
 def test_bundled_xiushan_title_addressee_and_inline_headings() -> None:
-    lines, r = bundled("秀山县政府办_2024.txt")
+    _, r = bundled("秀山县政府办_2024.txt")
     assert r.title == "关于2024年法治政府建设情况的报告"
     assert r.passages[0].section == ()
     assert r.passages[0].text.startswith("2024年以来，县政府办公室")
@@ -335,7 +369,10 @@ def test_bundled_wawu_standalone_subheadings() -> None:
     _, r = bundled("鲁山县瓦屋镇_2023.txt")
     assert r.title == "关于2023年法治政府建设情况的报告"
     first = next(p for p in r.passages if p.text.startswith("我镇始终从高从严要求"))
-    assert first.section == ("一、2023年度推进法治政府建设的主要举措和成效", "（一）扛牢政治责任，夯实法治建设基础")
+    assert first.section == (
+        "一、2023年度推进法治政府建设的主要举措和成效",
+        "（一）扛牢政治责任，夯实法治建设基础",
+    )
     problems = next(p for p in r.passages if p.text.startswith("一是法治建设工作责任压力传导不够"))
     assert problems.section == ("二、2023年度推进法治政府建设存在的不足和原因",)
 
@@ -370,7 +407,6 @@ def test_bundled_huangchuan_issuer_from_first_paragraph_and_yi_shi_plans() -> No
 
 
 def test_bundled_lanshan_metadata_lines() -> None:
-    lines, r = bundled("蓝山县政府办_2022.txt")
+    _, r = bundled("蓝山县政府办_2022.txt")
     assert r.title == "2022年度法治政府建设工作报告"
     assert r.passages[0].text.startswith("今年以来，蓝山县人民政府办公室")
-

@@ -1,0 +1,155 @@
+"""Bulk ingest on every core: worker processes read and parse report files and tokenise their
+passages, while the library's own process checks for duplicates and stores.
+
+Tokens must come out exactly as `Library.add` makes them one report at a time: a report's
+passages are tokenised once the places of every report stored before it, and its own, have
+been taught to the tokenizer. Each worker builds its own Tokenizer and replays the library
+tokenizer's change log (Tokenizer.changes) up to the point each report needs. The log is
+appended to a file before the tasks needing it are handed out, and each task says how far
+to replay. A worker takes tasks in the order they were submitted, so it only moves forward.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from types import TracebackType
+
+from retrieval.errors import UnreadableFile
+from retrieval.models import ParsedReport
+from retrieval.parse import parse_lines
+from retrieval.places import Gazetteer
+from retrieval.read import read_lines
+from retrieval.tokenize import Tokenizer
+
+POOL_MIN_BYTES = 2_000_000  # less text than this (~3,000 passages) is quicker in one process
+BATCH_FILES = 200  # files parsed, then tokenised, then stored, per round
+
+
+def parse_report(name: str, data: bytes, gazetteer: Gazetteer) -> ParsedReport:
+    """Read and parse a file's bytes into a report. Raises UnreadableFile."""
+    lines = read_lines(name, data)
+    parsed = parse_lines(lines, Path(name).name, data, gazetteer)
+    if not parsed.passages:
+        raise UnreadableFile(name, "no body paragraphs found")
+    return parsed
+
+
+def read_file(path: Path) -> bytes:
+    """A file's bytes. Raises UnreadableFile."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFile(str(path), "no such file") from None
+    except OSError as e:
+        raise UnreadableFile(str(path), e.strerror or "cannot be read") from None
+
+
+def worth_workers(paths: Sequence[Path]) -> bool:
+    """Whether ingesting these files is big enough to pay for starting worker processes."""
+    if (os.cpu_count() or 1) < 2 or len(paths) < 2:
+        return False
+    total = 0
+    for p in paths:
+        try:
+            total += p.stat().st_size
+        except OSError:
+            continue
+        if total >= POOL_MIN_BYTES:
+            return True
+    return False
+
+
+class Workers:
+    """A pool of worker processes for one bulk ingest; use as a context manager."""
+
+    def __init__(self, tokenizer: Tokenizer, gazetteer: Gazetteer, processes: int | None = None) -> None:
+        self.tokenizer = tokenizer
+        self._dir = tempfile.TemporaryDirectory(prefix="reportbot-ingest-")
+        log_path = Path(self._dir.name) / "tokenizer-changes.jsonl"
+        self._log = log_path.open("w", encoding="utf-8")
+        self._published = 0
+        # spawn, not fork: the library's process may be running threads (the bot's).
+        self._pool = ProcessPoolExecutor(
+            processes or os.cpu_count() or 1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(tokenizer.user_dict, tokenizer.stopwords_path, str(log_path), gazetteer),
+        )
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._pool.shutdown(cancel_futures=error is not None)
+        self._log.close()
+        self._dir.cleanup()
+
+    def parse(self, paths: Sequence[Path]) -> Iterator[ParsedReport | UnreadableFile]:
+        """Each file read and parsed, in order. The work starts at once; iterate to collect."""
+        results = self._pool.map(_parse, [str(p) for p in paths], chunksize=4)
+        return (r if isinstance(r, ParsedReport) else UnreadableFile(*r) for r in results)
+
+    def tokenize(self, jobs: Sequence[tuple[int, list[str]]]) -> Iterator[list[str]]:
+        """For each (changes, texts) job, the texts' tokens joined by spaces, tokenised after
+        the first `changes` of the tokenizer's changes. In order; the work starts at once."""
+        new = self.tokenizer.changes(self._published)
+        self._log.writelines(json.dumps(c, ensure_ascii=False) + "\n" for c in new)
+        self._log.flush()
+        self._published += len(new)
+        return self._pool.map(_tokenize, jobs)
+
+
+# --- in the worker processes -------------------------------------------------------------------
+
+
+class _Worker:
+    def __init__(self, user_dict: Path, stopwords: Path, log_path: str, gazetteer: Gazetteer) -> None:
+        self.tokenizer = Tokenizer(user_dict, stopwords)
+        self.gazetteer = gazetteer
+        self.log = open(log_path, encoding="utf-8")  # noqa: SIM115 (open for the worker's life)
+        self.replayed = 0
+
+    def catch_up(self, changes: int) -> None:
+        if changes < self.replayed:
+            raise RuntimeError("a tokenise task arrived out of order")
+        todo: list[tuple[str, str | None]] = []
+        while self.replayed < changes:
+            line = self.log.readline()
+            if not line.endswith("\n"):
+                raise RuntimeError("the tokenizer's change log ends early")
+            word, canonical = json.loads(line)
+            todo.append((word, canonical))
+            self.replayed += 1
+        self.tokenizer.replay(todo)
+
+
+_worker: _Worker | None = None
+
+
+def _start_worker(user_dict: Path, stopwords: Path, log_path: str, gazetteer: Gazetteer) -> None:
+    global _worker
+    _worker = _Worker(user_dict, stopwords, log_path, gazetteer)
+
+
+def _parse(path: str) -> ParsedReport | tuple[str, str]:
+    # UnreadableFile does not survive pickling (its arguments are not its message): send fields.
+    assert _worker is not None
+    try:
+        return parse_report(path, read_file(Path(path)), _worker.gazetteer)
+    except UnreadableFile as e:
+        return e.name, e.reason
+
+
+def _tokenize(job: tuple[int, list[str]]) -> list[str]:
+    assert _worker is not None
+    changes, texts = job
+    _worker.catch_up(changes)
+    return [" ".join(_worker.tokenizer.tokens(t)) for t in texts]

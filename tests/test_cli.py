@@ -1,0 +1,278 @@
+"""The `reportbot` command line (retrieval.cli), through click's CliRunner, on data dirs in tmp."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from retrieval.cli import cli
+from retrieval.evaluate import evaluate, read_questions
+from retrieval.library import Library
+from tests.conftest import BUNDLED_REPORTS, TESTS_DATA
+
+RUCHENG = "\n".join(
+    [
+        "汝城县人民政府办公室",
+        "2023年法治政府建设工作报告",
+        "2023年，汝城县人民政府办公室坚持以习近平法治思想为指导，扎实推进法治政府建设，现将有关情况报告如下。",
+        "一、主要举措和成效",
+        "（一）强化行政复议。全年办理行政复议案件37件，纠错率12%，复议质效持续提升。",
+        "二、存在的问题",
+        "基层法治力量薄弱，专业人员不足。",
+    ]
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No REPORTBOT_* variables from the machine, and no .env in the working directory."""
+    for key in list(os.environ):
+        if key.startswith("REPORTBOT_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+
+
+def copy_data(src: Library, dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    out = sqlite3.connect(dest / "reportbot.db")
+    src.store.db.conn.backup(out)
+    out.close()
+    shutil.copytree(src.settings.index_dir, dest / "index")
+    return dest
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory, shared_library: Library) -> Path:
+    """A copy of the shared library's data, for commands that only read (and reindex)."""
+    return copy_data(shared_library, tmp_path_factory.mktemp("cli") / "data")
+
+
+def run(data_dir: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli, ["--data-dir", str(data_dir), *args], input=input, env=env)
+
+
+def no_traceback(result: Result) -> None:
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+
+
+# --- ask ---------------------------------------------------------------------------------------
+
+
+def test_ask_prints_quotes_and_citations(data_dir: Path) -> None:
+    result = run(data_dir, "ask", "秀山县政务公开数据")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("[1] “") and lines[0].endswith("”")
+    assert "政府网站公开政府信息18778条" in lines[0]
+    assert lines[1] == (
+        "    —— 秀山土家族苗族自治县人民政府办公室《关于2024年法治政府建设情况的报告》（2024年）"
+        " › 一、2024年工作开展情况 › （二）持续深化政务公开"
+    )
+    assert "\x1b[" not in result.stdout  # no colour when not on a terminal
+    numbered = [line for line in lines if line.startswith("[")]
+    assert [line.split("]")[0] for line in numbered] == [f"[{i}" for i in range(1, len(numbered) + 1)]
+
+
+def test_ask_prints_the_refusal(data_dir: Path) -> None:
+    result = run(data_dir, "ask", "北京市法治政府建设")
+    assert result.exit_code == 0
+    assert "暂未收录北京市的报告" in result.stdout
+    assert "秀山土家族苗族自治县" in result.stdout
+
+
+def _check_hit_shape(hit: dict) -> None:
+    assert {"rank", "score", "report", "section", "text", "snippet"} <= set(hit)
+    assert {"id", "title", "issuer", "year", "places"} <= set(hit["report"])
+    assert isinstance(hit["rank"], int)
+    assert isinstance(hit["score"], float | int)
+    r = hit["report"]
+    assert isinstance(r["id"], int) and isinstance(r["title"], str) and isinstance(r["issuer"], str)
+    assert r["year"] is None or isinstance(r["year"], int)
+    assert isinstance(r["places"], list) and all(isinstance(p, str) for p in r["places"])
+    assert isinstance(hit["section"], list) and all(isinstance(s, str) for s in hit["section"])
+    assert isinstance(hit["text"], str) and isinstance(hit["snippet"], str)
+    assert hit["snippet"].strip("…") in hit["text"]
+
+
+def test_ask_json_shape(data_dir: Path, shared_library: Library) -> None:
+    result = run(data_dir, "ask", "--json", "-k", "2", "秀山县政务公开数据")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    out = json.loads(lines[0])
+    assert {"query", "answered", "hits"} <= set(out)
+    assert out["query"] == "秀山县政务公开数据"
+    assert out["answered"] is True
+    assert [h["rank"] for h in out["hits"]] == [1, 2]
+    for hit in out["hits"]:
+        _check_hit_shape(hit)
+    top = out["hits"][0]
+    stored = {r.id: r for r in shared_library.reports()}[top["report"]["id"]]
+    assert top["report"] == {
+        "id": stored.id,
+        "title": stored.title,
+        "issuer": stored.issuer,
+        "year": stored.year,
+        "places": list(stored.places),
+    } | {k: v for k, v in top["report"].items() if k not in {"id", "title", "issuer", "year", "places"}}
+    assert top["report"]["places"] == ["重庆市", "秀山土家族苗族自治县"]
+    assert top["section"] == ["一、2024年工作开展情况", "（二）持续深化政务公开"]
+    assert "政府网站公开政府信息18778条" in top["text"]
+
+
+def test_ask_json_refusal(data_dir: Path) -> None:
+    result = run(data_dir, "ask", "--json", "今天天气怎么样")
+    assert result.exit_code == 0
+    out = json.loads(result.stdout)
+    assert out["answered"] is False
+    assert out["hits"] == []
+    assert out["query"] == "今天天气怎么样"
+
+
+def test_ask_reads_questions_from_stdin_one_json_object_per_line(data_dir: Path) -> None:
+    questions = "秀山县政务公开数据\n\n今天天气怎么样\n   \n北京市法治政府建设\n安化县政协提案立案率\n"
+    result = run(data_dir, "ask", "--json", input=questions)
+    assert result.exit_code == 0, result.output
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["query"] for o in objects] == [
+        "秀山县政务公开数据",
+        "今天天气怎么样",
+        "北京市法治政府建设",
+        "安化县政协提案立案率",
+    ]
+    assert [o["answered"] for o in objects] == [True, False, False, True]
+    for o in objects:
+        for hit in o["hits"]:
+            _check_hit_shape(hit)
+    assert any("立案率" in h["text"] for h in objects[3]["hits"])
+
+
+# --- ingest, reindex, reports --------------------------------------------------------------------
+
+
+def test_ingest_added_and_unchanged(tmp_path: Path, shared_library: Library) -> None:
+    data = copy_data(shared_library, tmp_path / "data")
+    new = tmp_path / "in" / "汝城县政府办_2023.txt"
+    new.parent.mkdir()
+    new.write_text(RUCHENG, "utf-8")
+    result = run(data, "ingest", str(new), str(BUNDLED_REPORTS / "蓝山县政府办_2022.txt"))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("added: #")
+    assert "汝城县人民政府办公室《2023年法治政府建设工作报告》" in lines[0]
+    assert "(3 passages)" in lines[0]  # intro, （一）, the problems paragraph
+    assert lines[1].startswith("unchanged: #")
+    assert "蓝山县人民政府办公室" in lines[1]
+    # stored: a second run sees the new file as unchanged, and it is answered
+    again = run(data, "ingest", str(new))
+    assert again.exit_code == 0 and again.stdout.startswith("unchanged: #")
+    asked = run(data, "ask", "--json", "汝城县行政复议案件")
+    assert any("37件" in h["text"] for h in json.loads(asked.stdout)["hits"])
+
+
+def test_ingest_refuses_an_unreadable_file_by_name(tmp_path: Path, shared_library: Library) -> None:
+    data = copy_data(shared_library, tmp_path / "data")
+    junk = tmp_path / "junk_report.txt"
+    junk.write_bytes(random.Random(7).randbytes(3000))
+    result = run(data, "ingest", str(junk))
+    assert result.exit_code != 0
+    no_traceback(result)
+    assert "refused:" in result.stderr
+    assert "junk_report.txt" in result.stderr
+    listed = run(data, "reports")
+    assert len(listed.stdout.splitlines()) == 5
+
+
+def test_reindex_prints_the_count(data_dir: Path, shared_library: Library) -> None:
+    result = run(data_dir, "reindex")
+    assert result.exit_code == 0, result.output
+    assert (
+        result.stdout.strip().splitlines()[-1] == f"indexed {shared_library.store.passage_count()} passages"
+    )
+
+
+def test_reports_lists_the_five_bundled_reports(data_dir: Path, shared_library: Library) -> None:
+    result = run(data_dir, "reports")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 5
+    for line, r in zip(lines, shared_library.reports(), strict=True):
+        assert line.startswith(f"#{r.id}\t{r.year}\t")
+        assert r.issuer in line and r.title in line and line.endswith(r.source)
+        assert " › ".join(r.places) in line
+
+
+# --- eval --------------------------------------------------------------------------------------
+
+
+def test_eval_prints_the_scores(data_dir: Path, shared_library: Library) -> None:
+    path = TESTS_DATA / "questions.jsonl"
+    result = run(data_dir, "eval", str(path))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for label in ("Hit@1: ", "Hit@3: ", "MRR@5: ", "off-corpus refused: "):
+        assert label in out
+    assert out.strip() == evaluate(shared_library.ask, read_questions(path)).summary()
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        ('{"q": "秀山县政务公开数据", "expect": ["18778"]}\n{bad json\n', 2),
+        ('{"question": "no q key"}\n', 1),
+        ('["a", "list"]\n', 1),
+        ('{"q": "x", "expect": 5}\n', 1),
+    ],
+)
+def test_eval_malformed_file_is_a_one_line_error(
+    data_dir: Path, tmp_path: Path, content: str, line: int
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(content, "utf-8")
+    result = run(data_dir, "eval", str(bad))
+    assert result.exit_code != 0
+    no_traceback(result)
+    assert result.stdout == ""
+    message = result.stderr.strip().splitlines()
+    assert len(message) == 1
+    assert f"bad.jsonl:{line}" in message[0]
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({"REPORTBOT_ENGINE": "elasticsearch"}, "REPORTBOT_ENGINE"),
+        ({"REPORTBOT_BM25_VARIANT": "bm99"}, "REPORTBOT_BM25_VARIANT"),
+        ({"REPORTBOT_BM25_K1": "-1"}, "REPORTBOT_BM25_K1"),
+    ],
+)
+def test_bad_setting_is_a_one_line_error(data_dir: Path, env: dict[str, str], name: str) -> None:
+    result = run(data_dir, "reports", env=env)
+    assert result.exit_code != 0
+    no_traceback(result)
+    message = result.stderr.strip().splitlines()
+    assert len(message) == 1
+    assert name in message[0]
+
+
+def test_rank_bm25_engine_setting_works_or_is_a_one_line_error(data_dir: Path) -> None:
+    """REPORTBOT_ENGINE=rank-bm25 is an allowed value; with the default variant it must either
+    work or be refused in one line, never end in a traceback."""
+    result = run(data_dir, "ask", "秀山县政务公开数据", env={"REPORTBOT_ENGINE": "rank-bm25"})
+    no_traceback(result)
+    if result.exit_code == 0:
+        assert "18778" in result.stdout
+    else:
+        assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,351 @@
+"""retrieval.library: ingest (added, unchanged, replaced, refused), delete, restart, reindex —
+each on real SQLite and a real index in a tmp dir."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval import index as index_module
+from retrieval.config import Settings
+from retrieval.errors import UnknownReport, UnreadableFile
+from retrieval.library import Library, Outcome
+from retrieval.models import Refusal
+from retrieval.search import Index
+from tests.conftest import BUNDLED_REPORTS, TESTS_DATA, make_settings, read_jsonl
+
+QUESTIONS = [x["q"] for f in ("questions.jsonl", "dev_questions.jsonl") for x in read_jsonl(TESTS_DATA / f)]
+
+# A report for a place none of the bundled ones covers (汝城县, 湖南省郴州市).
+RUCHENG = "\n".join(
+    [
+        "汝城县人民政府办公室",
+        "2023年法治政府建设工作报告",
+        "2023年，汝城县人民政府办公室坚持以习近平法治思想为指导，扎实推进法治政府建设，现将有关情况报告如下。",
+        "一、主要举措和成效",
+        "（一）强化行政复议。全年办理行政复议案件37件，纠错率12%，复议质效持续提升。",
+        "（二）推进政务公开。主动公开政府信息5210条，回应群众关切。",
+        "二、存在的问题",
+        "基层法治力量薄弱，专业人员不足。",
+        "三、下一步打算",
+        "继续深化行政复议体制改革，提升依法行政水平。",
+    ]
+)
+
+
+def snapshot(lib: Library, questions: list[str] = QUESTIONS) -> list[tuple]:
+    """Everything an answer shows, for comparing two libraries question by question."""
+    out = []
+    for q in questions:
+        a = lib.ask(q, k=5)
+        out.append(
+            (
+                q,
+                a.refusal,
+                [(h.passage.id, h.report.id, h.passage.text, h.score, h.snippet.text) for h in a.hits],
+            )
+        )
+    return out
+
+
+def copy_data(src: Library, dest: Path) -> Settings:
+    """A copy of a library's data dir (database and saved index): a new Library on it loads
+    rather than builds. Much cheaper than ingesting the bundled reports again."""
+    dest.mkdir(parents=True)
+    out = sqlite3.connect(dest / "reportbot.db")
+    src.store.db.conn.backup(out)
+    out.close()
+    shutil.copytree(src.settings.index_dir, dest / "index")
+    return make_settings(dest)
+
+
+@pytest.fixture
+def copied(tmp_path: Path, shared_library: Library) -> Iterator[Library]:
+    """A library of its own on a copy of the shared library's data: safe to change."""
+    lib = Library(copy_data(shared_library, tmp_path / "data"))
+    yield lib
+    lib.store.close()
+
+
+@pytest.fixture(scope="module")
+def unchanging(tmp_path_factory: pytest.TempPathFactory, shared_library: Library) -> Iterator[Library]:
+    """One library for the tests of ingests that must change nothing (each checks so)."""
+    lib = Library(copy_data(shared_library, tmp_path_factory.mktemp("unchanging") / "data"))
+    yield lib
+    lib.store.close()
+
+
+@pytest.fixture(scope="module")
+def baseline(shared_library: Library) -> list[tuple]:
+    return snapshot(shared_library)
+
+
+def issuer_id(lib: Library, fragment: str) -> int:
+    (rid,) = [r.id for r in lib.reports() if fragment in r.issuer]
+    return rid
+
+
+# --- first run, restart, reindex -----------------------------------------------------------
+
+
+def test_first_run_ingests_the_bundled_reports(shared_library: Library) -> None:
+    reports = shared_library.reports()
+    assert sorted(r.source for r in reports) == sorted(p.name for p in BUNDLED_REPORTS.glob("*.txt"))
+    assert sum(r.passage_count for r in reports) == shared_library.store.passage_count()
+    assert len(shared_library.searcher.index) == shared_library.store.passage_count()
+
+
+def test_restart_loads_the_saved_index_and_answers_identically(
+    tmp_path: Path, shared_library: Library, baseline: list[tuple], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = copy_data(shared_library, tmp_path / "data")
+
+    def no_build(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the saved index should have been loaded, not rebuilt")
+
+    # every way an index or an engine gets built
+    owners = [Index, index_module.Bm25sEngine, getattr(index_module, "Bm25sBuilder", None)]
+    for owner in owners:
+        for name in ("build", "from_stored"):
+            if owner is not None and name in owner.__dict__:
+                is_class = isinstance(owner.__dict__[name], classmethod)
+                monkeypatch.setattr(owner, name, classmethod(no_build) if is_class else no_build)
+    lib = Library(settings)
+    try:
+        assert isinstance(lib.searcher.index.passage_ids, np.memmap)  # loaded, memory-mapped
+        assert lib.reports() == shared_library.reports()
+        assert snapshot(lib) == baseline
+    finally:
+        lib.store.close()
+
+
+def test_restart_on_the_same_dir_without_copying(settings: Settings) -> None:
+    first = Library(settings)
+    before = snapshot(first, QUESTIONS[:10])
+    first.store.close()
+    second = Library(settings)
+    try:
+        assert snapshot(second, QUESTIONS[:10]) == before
+        assert len(second.reports()) == 5  # the bundled reports are not ingested twice
+    finally:
+        second.store.close()
+
+
+@pytest.mark.parametrize("damage", ["bm25s", "passage_ids.npy"])
+def test_damaged_saved_index_is_rebuilt(
+    tmp_path: Path, shared_library: Library, baseline: list[tuple], damage: str
+) -> None:
+    settings = copy_data(shared_library, tmp_path / "data")
+    target = settings.index_dir / damage
+    shutil.rmtree(target) if target.is_dir() else target.unlink()
+    lib = Library(settings)
+    try:
+        assert snapshot(lib) == baseline
+    finally:
+        lib.store.close()
+
+
+def test_changed_bm25_settings_do_not_reuse_the_saved_index(tmp_path: Path, shared_library: Library) -> None:
+    settings = copy_data(shared_library, tmp_path / "data").model_copy(update={"bm25_k1": 2.0})
+    lib = Library(settings)
+    try:
+        question = "秀山县政务公开数据"
+        ours, theirs = lib.ask(question), shared_library.ask(question)
+        assert ours.answered
+        # BM25 scores depend on k1: an index built with k1=1.2 would give the same scores
+        assert ours.hits[0].score != theirs.hits[0].score
+    finally:
+        lib.store.close()
+
+
+def test_reindex_with_and_without_retokenize_keeps_answers(copied: Library, baseline: list[tuple]) -> None:
+    calls: list[tuple[int, int]] = []
+    n = copied.reindex(progress=lambda done, total: calls.append((done, total)))
+    assert n == copied.store.passage_count()
+    assert calls and calls[-1] == (n, n)
+    assert snapshot(copied) == baseline
+    assert copied.reindex(retokenize=True) == n
+    assert snapshot(copied) == baseline
+
+
+def test_empty_bundled_folder_gives_no_reports(empty_settings: Settings) -> None:
+    lib = Library(empty_settings)
+    try:
+        assert lib.reports() == []
+        answer = lib.ask("秀山县政务公开数据")
+        assert answer.refusal == Refusal.NO_REPORTS
+        assert not answer.answered
+        # and the first report added is answered at once
+        done, errors = lib.ingest([BUNDLED_REPORTS / "秀山县政府办_2024.txt"])
+        assert errors == [] and [d.outcome for d in done] == [Outcome.ADDED]
+        assert lib.ask("秀山县政务公开数据").answered
+    finally:
+        lib.store.close()
+
+
+# --- ingest ------------------------------------------------------------------------------------
+
+
+def test_reingesting_the_same_files_changes_nothing(unchanging: Library, baseline: list[tuple]) -> None:
+    reports = unchanging.reports()
+    done, errors = unchanging.ingest([BUNDLED_REPORTS])
+    assert errors == []
+    assert sorted(d.report.id for d in done) == sorted(r.id for r in reports)
+    assert {d.outcome for d in done} == {Outcome.UNCHANGED}
+    # the same content under another name is the same report too
+    done, _ = unchanging.ingest([BUNDLED_REPORTS / "蓝山县政府办_2022.txt"])
+    assert [d.outcome for d in done] == [Outcome.UNCHANGED]
+    assert unchanging.reports() == reports
+    assert snapshot(unchanging) == baseline
+
+
+def _junk(tmp_path: Path) -> dict[str, Path]:
+    rng = random.Random(1234)
+    files = {
+        "random bytes": tmp_path / "junk.txt",
+        "unknown suffix": tmp_path / "report.xyz",
+        "empty": tmp_path / "empty.txt",
+        "no body": tmp_path / "title_only.txt",
+        "missing": tmp_path / "missing.txt",
+        # junk under the name of a stored report must not replace it
+        "junk with a stored name": tmp_path / "秀山县政府办_2024.txt",
+    }
+    files["random bytes"].write_bytes(rng.randbytes(4000))
+    files["unknown suffix"].write_text("2024年法治政府建设工作报告\n一、做法\n内容。", "utf-8")
+    files["empty"].write_bytes(b"")
+    files["no body"].write_text("2024年法治政府建设工作报告\n", "utf-8")
+    files["junk with a stored name"].write_bytes(bytes(rng.randrange(256) for _ in range(4000)))
+    return files
+
+
+@pytest.mark.parametrize(
+    "kind", ["random bytes", "unknown suffix", "empty", "no body", "missing", "junk with a stored name"]
+)
+def test_unreadable_file_is_refused_with_its_name_and_nothing_is_lost(
+    unchanging: Library, baseline: list[tuple], tmp_path: Path, kind: str
+) -> None:
+    reports = unchanging.reports()
+    path = _junk(tmp_path)[kind]
+    done, errors = unchanging.ingest([path])
+    assert done == []
+    assert len(errors) == 1
+    assert isinstance(errors[0], UnreadableFile)
+    assert path.name in str(errors[0])
+    assert unchanging.reports() == reports
+    assert snapshot(unchanging) == baseline
+
+
+def test_unreadable_files_do_not_stop_the_readable_ones(tmp_path: Path, copied: Library) -> None:
+    junk = _junk(tmp_path)
+    good = tmp_path / "汝城县政府办_2023.txt"
+    good.write_text(RUCHENG, "utf-8")
+    done, errors = copied.ingest([junk["random bytes"], good, junk["unknown suffix"]])
+    assert [d.outcome for d in done] == [Outcome.ADDED]
+    assert sorted(Path(e.name).name for e in errors) == ["junk.txt", "report.xyz"]
+    assert copied.ask("汝城县行政复议案件").answered
+
+
+def test_parse_previews_without_storing(shared_library: Library) -> None:
+    before = shared_library.reports()
+    parsed = shared_library.parse("汝城县政府办_2023.txt", RUCHENG.encode("utf-8"))
+    assert parsed.issuer == "汝城县人民政府办公室"
+    assert parsed.year == 2023
+    assert parsed.places == ("湖南省", "郴州市", "汝城县")
+    assert len(parsed.passages) == 5  # intro, （一）, （二）, the problems and the plans paragraphs
+    assert shared_library.reports() == before
+    with pytest.raises(UnreadableFile, match=r"x\.txt"):
+        shared_library.parse("x.txt", "只有标题的报告\n".encode())
+
+
+def test_new_report_is_answered_at_once_and_deleting_it_removes_it_at_once(
+    tmp_path: Path, copied: Library
+) -> None:
+    question = "汝城县行政复议案件多少件"
+    assert copied.ask(question).refusal == Refusal.UNKNOWN_PLACE
+    path = tmp_path / "汝城县政府办_2023.txt"
+    path.write_text(RUCHENG, "utf-8")
+    (done,), errors = copied.ingest([path])
+    assert errors == [] and done.outcome == Outcome.ADDED and done.replaced is None
+    answer = copied.ask(question)
+    assert answer.answered
+    assert answer.hits[0].report.id == done.report.id
+    assert "全年办理行政复议案件37件" in answer.hits[0].passage.text
+    assert answer.hits[0].report.places == ("湖南省", "郴州市", "汝城县")
+
+    assert copied.delete(done.report.id).id == done.report.id
+    after = copied.ask(question)
+    assert not after.answered
+    assert after.refusal == Refusal.UNKNOWN_PLACE
+    assert "汝城县" not in after.known_places
+    assert all(h.report.id != done.report.id for h in copied.ask("行政复议案件", k=10).hits)
+    with pytest.raises(UnknownReport):
+        copied.delete(done.report.id)
+
+
+def test_deleting_a_bundled_report_removes_its_excerpts_at_once(copied: Library) -> None:
+    rid = issuer_id(copied, "秀山")
+    passage_ids = [h.passage.id for h in copied.ask("秀山县政务公开数据", k=5).hits]
+    assert passage_ids
+    copied.delete(rid)
+    assert rid not in {r.id for r in copied.reports()}
+    assert all(copied.passage(pid) is None for pid in passage_ids)
+    for question in ["秀山县政务公开数据", "秀山政务公开", "政府网站公开政府信息18778条", "政务公开"]:
+        answer = copied.ask(question, k=10)
+        assert all(h.report.id != rid for h in answer.hits), question
+    assert copied.ask("秀山土家族苗族自治县政务公开").refusal == Refusal.UNKNOWN_PLACE
+
+
+def test_changed_file_with_the_same_name_replaces_the_old_report(tmp_path: Path, copied: Library) -> None:
+    name = "秀山县政府办_2024.txt"
+    old_id = issuer_id(copied, "秀山")
+    old_passages = [h.passage.id for h in copied.ask("秀山县政务公开数据", k=5).hits]
+    text = (BUNDLED_REPORTS / name).read_text("utf-8")
+    assert "政府网站公开政府信息18778条" in text
+    changed = tmp_path / name
+    changed.write_text(text.replace("政府网站公开政府信息18778条", "政府网站公开政府信息20555条"), "utf-8")
+
+    (done,), errors = copied.ingest([changed])
+    assert errors == []
+    assert done.outcome == Outcome.REPLACED
+    assert done.replaced is not None and done.replaced.id == old_id
+    assert done.report.id != old_id
+    assert len(copied.reports()) == 5
+    assert {r.id for r in copied.reports() if "秀山" in r.issuer} == {done.report.id}
+
+    answer = copied.ask("秀山县政务公开数据", k=5)
+    assert answer.hits[0].report.id == done.report.id
+    assert "政府网站公开政府信息20555条" in answer.hits[0].passage.text
+    for question in ["秀山县政务公开数据", "政府信息18778条", "政务公开"]:
+        hits = copied.ask(question, k=10).hits
+        assert not any("18778" in h.passage.text for h in hits), question
+        assert not any(h.report.id == old_id for h in hits), question
+    assert all(copied.passage(pid) is None for pid in old_passages)
+    with pytest.raises(UnknownReport):
+        copied.store.report(old_id)
+
+
+def test_changes_survive_a_restart(tmp_path: Path, shared_library: Library) -> None:
+    settings = copy_data(shared_library, tmp_path / "data")
+    lib = Library(settings)
+    path = tmp_path / "汝城县政府办_2023.txt"
+    path.write_text(RUCHENG, "utf-8")
+    lib.ingest([path])
+    lib.delete(issuer_id(lib, "秀山"))
+    questions = [*QUESTIONS, "汝城县行政复议案件多少件", "汝城县政务公开"]
+    before = snapshot(lib, questions)
+    reports = lib.reports()
+    lib.store.close()
+    again = Library(settings)
+    try:
+        assert again.reports() == reports
+        assert snapshot(again, questions) == before
+        assert again.ask("汝城县行政复议案件多少件").answered
+        assert all("秀山" not in h.report.issuer for h in again.ask("政务公开", k=10).hits)
+    finally:
+        again.store.close()

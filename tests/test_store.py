@@ -1,0 +1,209 @@
+"""retrieval.store: reports and passages in real SQLite, atomic replace, the query log, feedback."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from retrieval.errors import UnknownReport
+from retrieval.models import ParsedPassage, ParsedReport
+from retrieval.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "db" / "reportbot.db")
+    yield s
+    s.close()
+
+
+def parsed(sha: str = "h1", source: str = "a.txt", n: int = 2, title: str = "报告") -> ParsedReport:
+    return ParsedReport(
+        title=title,
+        issuer="蓝山县人民政府办公室",
+        year=2022,
+        places=("湖南省", "永州市", "蓝山县"),
+        source=source,
+        sha256=sha,
+        passages=tuple(ParsedPassage(("一、做法", f"（{i}）项"), f"{title}第{i}段。") for i in range(n)),
+        outline=(("一、做法",), ("一、做法", "（0）项")),
+    )
+
+
+def tokens_for(p: ParsedReport) -> list[list[str]]:
+    return [[f"t{i}", "共同"] for i in range(len(p.passages))]
+
+
+def add(store: Store, p: ParsedReport, replace: int | None = None):
+    return store.add_report(p, tokens_for(p), replace=replace)
+
+
+def test_creates_its_folder_and_tables(tmp_path: Path) -> None:
+    s = Store(tmp_path / "new" / "deeper" / "x.db")
+    assert (tmp_path / "new" / "deeper" / "x.db").exists()
+    assert {"reports", "passages", "queries", "feedback"} <= set(s.db.table_names())
+    s.close()
+
+
+def test_add_report_stores_metadata_passages_and_tokens(store: Store) -> None:
+    p = parsed(n=3)
+    r = add(store, p)
+    assert (r.title, r.issuer, r.year, r.places, r.source, r.sha256, r.passage_count) == (
+        p.title,
+        p.issuer,
+        p.year,
+        p.places,
+        p.source,
+        p.sha256,
+        3,
+    )
+    assert r.place == "蓝山县"
+    assert store.reports() == [r]
+    assert store.report(r.id) == r
+    assert store.outline(r.id) == list(p.outline)
+    rows = list(store.iter_index_rows())
+    assert [(row[1], row[3], row[4]) for row in rows] == [
+        (r.id, pp.text, f"t{i} 共同") for i, pp in enumerate(p.passages)
+    ]
+    by_id = store.passages([row[0] for row in rows])
+    assert [(x.ordinal, x.section, x.text) for x in by_id.values()] == [
+        (i, pp.section, pp.text) for i, pp in enumerate(p.passages)
+    ]
+    assert store.passage(rows[0][0]) == by_id[rows[0][0]]
+    assert store.passage_count() == 3
+
+
+def test_add_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "reportbot.db"
+    s = Store(path)
+    r = add(s, parsed())
+    s.close()
+    s2 = Store(path)
+    assert s2.reports() == [r]
+    assert s2.passage_count() == 2
+    s2.close()
+
+
+def test_find_by_hash_and_source(store: Store) -> None:
+    r = add(store, parsed(sha="aaa", source="a.txt"))
+    assert store.find_by_hash("aaa") == r
+    assert store.find_by_hash("nope") is None
+    assert store.find_by_source("a.txt") == r
+    assert store.find_by_source("b.txt") is None
+
+
+def test_replace_swaps_the_report_and_its_passages(store: Store) -> None:
+    old = add(store, parsed(sha="old", title="旧版"))
+    other = add(store, parsed(sha="other", source="b.txt", title="别的"))
+    new = add(store, parsed(sha="new", n=3, title="新版"), replace=old.id)
+    assert {r.sha256 for r in store.reports()} == {"new", "other"}
+    texts = [row[3] for row in store.iter_index_rows()]
+    assert not any(t.startswith("旧版") for t in texts)
+    assert sum(t.startswith("新版") for t in texts) == 3
+    assert sum(t.startswith("别的") for t in texts) == 2
+    assert store.find_by_source("a.txt") == new
+    with pytest.raises(UnknownReport):
+        store.report(old.id)
+    assert store.report(other.id) == other
+
+
+def test_failed_replace_rolls_back_and_keeps_the_old_report(store: Store) -> None:
+    old = add(store, parsed(sha="old"))
+    broken = parsed(sha="new", n=3)
+    with pytest.raises(ValueError):
+        store.add_report(broken, [["only-one"]], replace=old.id)  # tokens for 1 of 3 passages
+    assert store.reports() == [old]
+    assert store.passage_count() == 2
+    assert store.find_by_hash("new") is None
+
+
+def test_duplicate_content_is_refused_by_the_database_and_changes_nothing(store: Store) -> None:
+    r = add(store, parsed(sha="same"))
+    with pytest.raises(sqlite3.IntegrityError):
+        add(store, parsed(sha="same", source="b.txt"))
+    assert store.reports() == [r]
+    assert store.passage_count() == 2
+
+
+def test_delete_report(store: Store) -> None:
+    a = add(store, parsed(sha="a", source="a.txt"))
+    b = add(store, parsed(sha="b", source="b.txt"))
+    assert store.delete_report(a.id) == a
+    assert store.reports() == [b]
+    assert {row[1] for row in store.iter_index_rows()} == {b.id}
+    assert store.passage_count() == 2
+    with pytest.raises(UnknownReport):
+        store.delete_report(a.id)
+    with pytest.raises(UnknownReport):
+        store.report(a.id)
+    with pytest.raises(UnknownReport):
+        store.outline(a.id)
+
+
+def test_passages_leaves_out_missing_ids_and_handles_many(store: Store) -> None:
+    add(store, parsed(n=600))
+    ids = [row[0] for row in store.iter_index_rows()]
+    assert len(ids) == 600
+    got = store.passages([*ids, 10_000, 10_001])
+    assert sorted(got) == sorted(ids)
+    assert store.passage(10_000) is None
+    assert store.passages([]) == {}
+
+
+def test_iter_index_rows_pages_through_everything(store: Store) -> None:
+    add(store, parsed(n=25))
+    rows = list(store.iter_index_rows(batch=7))
+    assert len(rows) == 25
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+
+
+def test_set_tokens(store: Store) -> None:
+    add(store, parsed(n=2))
+    ids = [row[0] for row in store.iter_index_rows()]
+    store.set_tokens([(ids[0], ["新", "词"])])
+    assert [row[4] for row in store.iter_index_rows()] == ["新 词", "t1 共同"]
+
+
+def test_query_log_and_stats(store: Store) -> None:
+    add(store, parsed(n=4))
+    q1 = store.log_query("秀山县政务公开", True, None, top_passage_id=1, user_id=7, chat_id=8)
+    q2 = store.log_query("今天天气怎么样", False, "no_match", user_id=7)
+    q3 = store.log_query("", False, "empty")
+    assert q1 < q2 < q3
+    row = store.db["queries"].get(q2)
+    assert (row["query"], row["answered"], row["refusal"], row["user_id"]) == (
+        "今天天气怎么样",
+        0,
+        "no_match",
+        7,
+    )
+    stats = store.stats()
+    assert stats == {
+        "reports": 1,
+        "passages": 4,
+        "questions": 3,
+        "unanswered": 2,
+        "thumbs_up": 0,
+        "thumbs_down": 0,
+    }
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="seconds")
+    assert store.stats(since=tomorrow)["questions"] == 0
+    assert store.stats(since="2000-01-01T00:00:00")["questions"] == 3
+
+
+def test_feedback_second_vote_replaces_the_first(store: Store) -> None:
+    q = store.log_query("秀山县政务公开", True)
+    other = store.log_query("瓦屋镇矛盾纠纷", True)
+    store.add_feedback(q, user_id=1, value=1)
+    assert (store.stats()["thumbs_up"], store.stats()["thumbs_down"]) == (1, 0)
+    store.add_feedback(q, user_id=1, value=-1)
+    assert (store.stats()["thumbs_up"], store.stats()["thumbs_down"]) == (0, 1)
+    assert store.db["feedback"].count == 1
+    store.add_feedback(q, user_id=2, value=1)
+    store.add_feedback(other, user_id=1, value=1)
+    assert (store.stats()["thumbs_up"], store.stats()["thumbs_down"]) == (2, 1)
+    assert store.db["feedback"].count == 3
