@@ -290,18 +290,20 @@ def html_renderer() -> tuple[Callable[[Any], str], str]:
     return plain, "html.escape stand-in (bot.render not available yet)"
 
 
-def bot_answers_per_second(data_dir: Path, questions: list[str]) -> dict[str, Any] | None:
-    """Answers per second through the bot. TODO(lead): drive bot.app's Application against
-    tests/fake_telegram.FakeTelegram (AIORateLimiter off), send `questions` as private
-    messages from a few users, wait for every sendMessage, and return
-    {"answers_per_second": …, "p50_ms": …, "p99_ms": …}. Skipped while bot.app is missing."""
-    try:
-        importlib.import_module("bot.app")
-    except ImportError:
-        print("note: bot.app is not importable yet; answers per second through the bot skipped")
-        return None
-    print("note: bot.app exists but bot_answers_per_second() is still a stub; skipped")
-    return None
+def phase_bot(workdir: Path, answers: int) -> dict[str, Any]:
+    """Answers per second through the bot: the Application long-polling the fake Bot API server
+    (its own process), `answers` private questions from as many users, AIORateLimiter off."""
+    import asyncio
+
+    import botload  # benchmarks/ is this script's directory, so on sys.path
+
+    from retrieval.library import Library
+
+    lib = Library(_settings(workdir / "ours"))
+    questions = json.loads((workdir / "questions.json").read_text("utf-8"))
+    out = asyncio.run(botload.answers_per_second(lib, questions, answers))
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
 
 
 def _settings(data_dir: Path) -> Any:
@@ -571,6 +573,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="times each question is timed")
     ap.add_argument("--workdir", type=Path, help="keep the corpus and indexes here (default: a temp dir)")
     ap.add_argument("--out", type=Path, help="results JSON (default benchmarks/results/bench-N-time.json)")
+    ap.add_argument("--answers", type=int, default=1000, help="questions sent to the bot in one burst")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--started", type=float, help=argparse.SUPPRESS)
     ap.add_argument("--which", default="ours", help=argparse.SUPPRESS)
@@ -584,12 +587,13 @@ def main() -> None:
             "fresh": lambda: phase_fresh(w, args.started, args.which),
             "bm25s": lambda: phase_bm25s(w, args.repeats),
             "rank-bm25": lambda: phase_rank_bm25(w, args.repeats),
+            "bot": lambda: phase_bot(w, args.answers),
         }
         print(json.dumps(phases[args.phase](), ensure_ascii=False))
         return
 
     if args.quick:
-        args.passages, args.questions, args.repeats = 2000, 20, 1
+        args.passages, args.questions, args.repeats, args.answers = 2000, 20, 1, 200
     os.environ.setdefault("TQDM_DISABLE", "1")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="reportbot-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -625,7 +629,8 @@ def main() -> None:
     else:
         res["rank_bm25"] = None
         print(f"note: rank-bm25 skipped above {RANK_BM25_MAX:,} passages (pure Python; seconds per query)")
-    res["bot"] = bot_answers_per_second(workdir / "ours", [])
+    step("answers through the bot (rate limiter off)")
+    res["bot"] = run_phase(workdir, "bot", "--answers", str(args.answers))
     res["peak_rss_whole_run_mb"] = max(
         peak_rss_mb(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     )
