@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from retrieval.index import EngineName, Variant
 from retrieval.places import PACKAGE_DATA
 
-RANK_BM25_VARIANTS = ("robertson", "bm25l", "bm25+")
+RANK_BM25_VARIANTS = ("robertson", "bm25+")  # see retrieval.index._RANK_BM25
 _TOKEN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 
 

@@ -21,6 +21,7 @@ import rank_bm25
 from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
 
 Variant = Literal["lucene", "robertson", "atire", "bm25l", "bm25+"]
+DELTA = 0.5  # BM25L's and BM25+'s δ: bm25s's default, given to rank-bm25 too
 EngineName = Literal["bm25s", "rank-bm25"]
 
 
@@ -34,7 +35,9 @@ class Engine(Protocol):
     def __len__(self) -> int: ...
 
     def scores(self, query: list[str]) -> np.ndarray:
-        """One float32 score per document, 0 where no query token occurs."""
+        """One float32 score per document: its BM25 score less that of a document holding
+        none of the query's tokens. So 0 where no query token occurs, for every variant
+        (BM25L and BM25+ give such documents a constant above 0), and the ranking is BM25's."""
         ...
 
     def doc_freq(self, token: str) -> int:
@@ -87,8 +90,8 @@ class Bm25sEngine:
             a, z = self._indptr[t], self._indptr[t + 1]
             # As bm25s does (numpy 2's add.at beats out[idx] += data by 2-3x on long columns).
             np.add.at(out, self._indices[a:z], self._data[a:z])
-        if ids and self._nonoccurrence is not None:
-            out += self._nonoccurrence[ids].sum()
+        # bm25s would add the non-occurrence scores of BM25L/BM25+ here: a constant per query
+        # (see Engine.scores), left out.
         return out
 
     def doc_freq(self, token: str) -> int:
@@ -182,7 +185,7 @@ class Bm25sBuilder:
         the base corpus's statistics plus these documents' (a delta index scored so that its
         scores compare with the base index's)."""
         self._fold_chunk()
-        model = bm25s.BM25(method=variant, k1=k1, b=b)
+        model = bm25s.BM25(method=variant, k1=k1, b=b, delta=DELTA)
         n = len(self._lengths)
         lengths = np.frombuffer(self._lengths, dtype=np.int64) if n else np.zeros(1, dtype=np.int64)
         n = max(n, 1)  # bm25s cannot index nothing; an empty document scores 0 for all
@@ -235,7 +238,9 @@ class Bm25sBuilder:
         return Bm25sEngine(model)
 
 
-_RANK_BM25 = {"robertson": rank_bm25.BM25Okapi, "bm25l": rank_bm25.BM25L, "bm25+": rank_bm25.BM25Plus}
+# rank-bm25 0.2.2's BM25L multiplies each term's score by its frequency once more than Lv and
+# Zhai's formula does, so it is no reference for BM25L and is not offered.
+_RANK_BM25: dict[str, type[rank_bm25.BM25]] = {"robertson": rank_bm25.BM25Okapi, "bm25+": rank_bm25.BM25Plus}
 
 
 class RankBm25Engine:
@@ -247,20 +252,30 @@ class RankBm25Engine:
     ) -> None:
         if variant not in _RANK_BM25:
             raise ValueError(f"rank-bm25 has no {variant!r} variant (use one of {sorted(_RANK_BM25)})")
-        # rank-bm25 divides by the corpus size and average length: give it one empty document.
-        self.model = _RANK_BM25[variant](corpus or [[]], k1=k1, b=b)
         self.variant = variant
         self.k1 = k1
+        # rank-bm25 divides by the corpus size, average length and vocabulary size: a corpus
+        # without a token gets no model and scores 0 everywhere (one row, as bm25s's does).
+        self._n = max(len(corpus), 1)
+        self.model: rank_bm25.BM25 | None = None
+        if any(corpus):
+            extra = {"delta": DELTA} if variant == "bm25+" else {}
+            self.model = _RANK_BM25[variant](corpus, k1=k1, b=b, **extra)
         self._df: dict[str, int] = {}
-        for doc in self.model.doc_freqs:
-            for t in doc:
+        for doc in corpus:
+            for t in set(doc):
                 self._df[t] = self._df.get(t, 0) + 1
 
     def __len__(self) -> int:
-        return int(self.model.corpus_size)
+        return self._n
 
     def scores(self, query: list[str]) -> np.ndarray:
+        if self.model is None:
+            return np.zeros(self._n, dtype=np.float32)
         s = self.model.get_scores(query).astype(np.float32)
+        if self.variant == "bm25+":
+            # Every document gets idf·δ per query token; leave that constant out (Engine.scores).
+            s -= np.float32(sum(self.model.idf.get(t, 0.0) for t in query) * DELTA)
         if self.variant == "robertson":
             # bm25s leaves the constant (k1 + 1) out of Robertson's formula; match it.
             s /= self.k1 + 1

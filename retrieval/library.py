@@ -69,6 +69,15 @@ class Library:
         self._write_lock = threading.Lock()
         if first_run and settings.bundled_reports.is_dir():
             self.ingest([settings.bundled_reports], rebuild=False)
+        signature = self.tokenizer.signature()
+        if self.store.tokenizer_signature() != signature:
+            if not first_run:
+                # Tokens written by another version of the tokenizer or its dictionary would
+                # not match what questions are tokenised to.
+                log.warning("tokenizer changed since the tokens were stored: re-tokenising")
+                self._refresh_places(self.store.reports())
+                self._retokenize(None)
+            self.store.set_tokenizer_signature(signature)
         self.searcher = self._load_or_build()
 
     # --- questions ---------------------------------------------------------------------

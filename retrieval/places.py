@@ -144,7 +144,8 @@ class Gazetteer:
         deepest = max(p.level for p in places)
         candidates = [p for p in places if p.level == deepest]
         codes = {p.code for p in places}
-        candidates.sort(key=lambda p: -sum(c[:2] == p.code[:2] for c in codes))
+        # A province or city named in the text is an ancestor of the right one.
+        candidates.sort(key=lambda p: -((p.code[:2] + "0000" in codes) + (p.code[:4] + "00" in codes)))
         best = candidates[0]
         chain = self.chain(best)
         after = text[text.index(best.name) + len(best.name) :]
@@ -167,7 +168,8 @@ class Gazetteer:
 def town_at_start(text: str) -> str | None:
     """The town or township name (瓦屋镇, 城关街道 …) that `text` begins with, if any."""
     m = _TOWN_AT_START.match(text)
-    if not m or m.group(0)[0] in _TOWN_BAD_START:
+    # 城关 (the old town centre) is the commonest town name of all, though 城镇 is a word.
+    if not m or (m.group(0)[0] in _TOWN_BAD_START and not m.group(0).startswith("城关")):
         return None
     return m.group(0)
 

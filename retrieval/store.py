@@ -139,6 +139,16 @@ class Store:
         top = self.db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
         return max(int(self._meta(key)), int(top)) + 1
 
+    def tokenizer_signature(self) -> str | None:
+        """The signature of the tokenizer that wrote the stored tokens (None if never recorded)."""
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'tokenizer'").fetchone()
+        return None if row is None else str(row[0])
+
+    def set_tokenizer_signature(self, signature: str) -> None:
+        with self._lock, self.db.conn:
+            self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('tokenizer', ?)", [signature])
+
     def _bump(self, key: str = "generation") -> None:
         """Count a change (called inside the transaction making it)."""
         self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ?", [key])

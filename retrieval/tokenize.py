@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import re
 import threading
@@ -18,6 +19,8 @@ from retrieval.places import PACKAGE_DATA
 # A token worth indexing holds a CJK character, a letter or a digit.
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 _DICT_FREQ = 2000  # high enough that jieba keeps a dictionary term whole
+# Bump when `Tokenizer.tokens` changes what it emits: stored tokens are then rewritten.
+TOKENS_VERSION = 2
 
 
 class Tokenize(Protocol):
@@ -81,6 +84,14 @@ class Tokenizer:
         self._changes: list[tuple[str, str | None]] = []
         self._lock = threading.Lock()
 
+    def signature(self) -> str:
+        """Identifies what this tokenizer emits: its code version, dictionary and stopwords.
+        Stored tokens written under another signature are stale."""
+        h = hashlib.sha256(str(TOKENS_VERSION).encode())
+        for path in (self.user_dict, self.stopwords_path):
+            h.update(path.read_bytes())
+        return h.hexdigest()[:16]
+
     def add_words(self, words: Iterable[str]) -> None:
         """Teach jieba words to keep whole (domain terms, place names)."""
         with self._lock:
@@ -131,7 +142,7 @@ class Tokenizer:
                 continue
             if len(w) > 2:
                 # Sub-words first, as jieba's cut_for_search does, but only whole dictionary words.
-                for n in (2, 3):
+                for n in range(2, len(w)):
                     for i in range(len(w) - n + 1):
                         sub = w[i : i + n]
                         if sub != w and freq.get(sub) and sub not in self.stopwords:

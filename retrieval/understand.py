@@ -157,6 +157,10 @@ class Understander:
         terms = [t for t in self.tokenizer.tokens(rest) if t not in self._question_words]
         wants_figures = any(w in self._figure_words for w in words) or "几" in text
         report_ids = self._narrow_by_issuer(report_ids, rest)
+        if unknown and not known:
+            # Only places with no report: the answer says so, and a year alone must not pick
+            # some other place's report to stand in for it.
+            report_ids = None
         return Query(
             text=text,
             terms=tuple(dict.fromkeys(terms)),

@@ -174,6 +174,24 @@ def test_reindex_with_and_without_retokenize_keeps_answers(copied: Library, base
     assert snapshot(copied) == baseline
 
 
+def test_tokens_from_another_tokenizer_are_rewritten_on_start(
+    tmp_path: Path, shared_library: Library, baseline: list[tuple]
+) -> None:
+    settings = copy_data(shared_library, tmp_path / "data")
+    conn = sqlite3.connect(settings.db_path)
+    with conn:  # as an older tokenizer would have left them: no sub-words, a stale signature
+        conn.execute("UPDATE passages SET tokens = 'stale'")
+        conn.execute("UPDATE meta SET value = 'older' WHERE key = 'tokenizer'")
+    conn.close()
+    lib = Library(settings)
+    try:
+        assert lib.store.tokenizer_signature() == lib.tokenizer.signature()
+        assert "stale" not in {row[4] for row in lib.store.iter_index_rows()}
+        assert snapshot(lib) == baseline
+    finally:
+        lib.store.close()
+
+
 def test_empty_bundled_folder_gives_no_reports(empty_settings: Settings) -> None:
     lib = Library(empty_settings)
     try:

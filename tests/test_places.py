@@ -1,0 +1,167 @@
+"""retrieval.places: the gazetteer, short names and aliases, place chains and towns."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.places import Gazetteer, default_gazetteer, town_at_start
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    return default_gazetteer()
+
+
+def test_gazetteer_levels_follow_adcodes(gaz: Gazetteer) -> None:
+    hunan = gaz.by_name["湖南省"][0]
+    yongzhou = gaz.by_name["永州市"][0]
+    lanshan = gaz.by_name["蓝山县"][0]
+    assert (hunan.level, yongzhou.level, lanshan.level) == (1, 2, 3)
+    assert lanshan.code.startswith(yongzhou.code[:4]) and yongzhou.code.startswith(hunan.code[:2])
+    # groupings of the source table are not places
+    assert "市辖区" not in gaz.by_name
+
+
+@pytest.mark.parametrize(
+    ("name", "chain"),
+    [
+        ("蓝山县", ("湖南省", "永州市", "蓝山县")),
+        ("安化县", ("湖南省", "益阳市", "安化县")),
+        ("潢川县", ("河南省", "信阳市", "潢川县")),
+        ("鲁山县", ("河南省", "平顶山市", "鲁山县")),
+        # a county of a municipality: the 县 grouping between them is no place
+        ("秀山土家族苗族自治县", ("重庆市", "秀山土家族苗族自治县")),
+        ("永州市", ("湖南省", "永州市")),
+        ("湖南省", ("湖南省",)),
+    ],
+)
+def test_chain_runs_from_province_down(gaz: Gazetteer, name: str, chain: tuple[str, ...]) -> None:
+    assert gaz.chain(gaz.by_name[name][0]) == chain
+
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("秀山土家族苗族自治县", "秀山"),
+        ("广西壮族自治区", "广西"),
+        ("新疆维吾尔自治区", "新疆"),
+        ("宁夏回族自治区", "宁夏"),
+        ("内蒙古自治区", "内蒙古"),
+        ("延边朝鲜族自治州", "延边"),
+        ("香港特别行政区", "香港"),
+        ("湖南省", "湖南"),
+        ("永州市", "永州"),
+        ("蓝山县", "蓝山"),
+        ("瓦屋镇", "瓦屋"),
+        ("城关街道", "城关"),
+        # the short form would be one character: the name is kept
+        ("沙县", "沙县"),
+        ("和县", "和县"),
+    ],
+)
+def test_short_name(gaz: Gazetteer, name: str, short: str) -> None:
+    assert gaz.short_name(name) == short
+
+
+def test_short_name_and_aliases_are_never_one_character(gaz: Gazetteer) -> None:
+    names = list(gaz.by_name)
+    assert len(names) > 3000
+    assert [n for n in names if len(gaz.short_name(n)) < 2] == []
+    assert [n for n in names if any(len(a) < 2 for a in gaz.aliases(n))] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "aliases"),
+    [
+        ("秀山土家族苗族自治县", {"秀山土家族苗族自治县", "秀山", "秀山县"}),
+        ("蓝山县", {"蓝山县", "蓝山"}),
+        ("湖南省", {"湖南省", "湖南"}),
+        ("重庆市", {"重庆市", "重庆"}),
+        ("瓦屋镇", {"瓦屋镇", "瓦屋"}),
+        ("沙县", {"沙县"}),
+    ],
+)
+def test_aliases(gaz: Gazetteer, name: str, aliases: set[str]) -> None:
+    assert gaz.aliases(name) == aliases
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("蓝山县人民政府办公室", ("湖南省", "永州市", "蓝山县")),
+        ("政协安化县委员会办公室", ("湖南省", "益阳市", "安化县")),
+        ("秀山土家族苗族自治县人民政府办公室", ("重庆市", "秀山土家族苗族自治县")),
+        ("鲁山县瓦屋镇人民政府", ("河南省", "平顶山市", "鲁山县", "瓦屋镇")),
+        ("湖南省永州市蓝山县", ("湖南省", "永州市", "蓝山县")),
+        ("湖南省人民政府", ("湖南省",)),
+        ("永州市人民政府", ("湖南省", "永州市")),
+        # a county followed by a word, not a town
+        ("鲁山县人民政府", ("河南省", "平顶山市", "鲁山县")),
+        ("鲁山县乡镇干部", ("河南省", "平顶山市", "鲁山县")),
+        ("某某单位工作报告", ()),
+    ],
+)
+def test_find_in(gaz: Gazetteer, text: str, places: tuple[str, ...]) -> None:
+    assert gaz.find_in(text) == places
+
+
+@pytest.mark.parametrize(
+    ("text", "province", "city"),
+    [
+        ("北京市朝阳区", "北京市", None),
+        ("吉林省朝阳区", "吉林省", "长春市"),
+        ("江苏省鼓楼区", "江苏省", None),
+        # 鼓楼区 is also in 福州, and twice in 江苏 (南京, 徐州): the province named decides
+        ("福建省鼓楼区", "福建省", "福州市"),
+        ("河南省鼓楼区", "河南省", "开封市"),
+    ],
+)
+def test_find_in_shared_county_name_is_decided_by_the_province_named(
+    gaz: Gazetteer, text: str, province: str, city: str | None
+) -> None:
+    places = gaz.find_in(text)
+    assert places[0] == province
+    assert places[-1] == text[len(province) :]
+    if city:
+        assert places[1] == city
+
+
+def test_province_aliases(gaz: Gazetteer) -> None:
+    aliases = gaz.province_aliases()
+    assert aliases["湖南"] == "湖南省"
+    assert aliases["河南"] == "河南省"
+    assert aliases["重庆"] == "重庆市"
+    assert aliases["广西"] == "广西壮族自治区"
+    assert aliases["内蒙古"] == "内蒙古自治区"
+    assert aliases["黑龙江"] == "黑龙江省"
+    provinces = {p.name for p in gaz.by_code.values() if p.level == 1}
+    assert set(aliases.values()) == provinces
+    assert all(len(a) >= 2 for a in aliases)
+
+
+def test_all_names_are_three_characters_or_more(gaz: Gazetteer) -> None:
+    names = set(gaz.all_names())
+    assert {"蓝山县", "湖南省", "秀山土家族苗族自治县"} <= names
+    assert "沙县" not in names
+    assert all(len(n) >= 3 for n in names)
+
+
+@pytest.mark.parametrize(
+    ("text", "town"),
+    [
+        ("瓦屋镇人民政府", "瓦屋镇"),
+        ("张庄镇", "张庄镇"),
+        ("石门乡人民政府", "石门乡"),
+        # the docstring's own example
+        ("城关街道办事处", "城关街道"),
+        # common words ending in 镇/乡, not towns
+        ("全镇经济社会发展", None),
+        ("乡镇干部", None),
+        ("城镇化", None),
+        ("我镇始终", None),
+        ("各乡镇", None),
+        ("人民政府办公室", None),
+    ],
+)
+def test_town_at_start(text: str, town: str | None) -> None:
+    assert town_at_start(text) == town
