@@ -33,11 +33,9 @@ def bm25_alone(library: Library, questions: list) -> tuple[float, float]:
             continue
         n += 1
         query = s.understander.understand(q.q)
-        scores = s.index.engine.scores(list(query.terms))
-        rows = s._rows(query)
-        rows = np.arange(len(scores)) if rows is None else rows
-        order = rows[np.argsort(-scores[rows], kind="stable")][:3]
-        texts = [library.passage(int(s.index.passage_ids[r])).text for r in order]  # type: ignore[union-attr]
+        rows, scores = s.candidates(query)
+        order = rows[np.argsort(-scores, kind="stable")][:3]
+        texts = [library.passage(int(s.passage_ids[r])).text for r in order]  # type: ignore[union-attr]
         ranks = [i for i, t in enumerate(texts) if any(e in t for e in q.expect)]
         hit1 += bool(ranks and ranks[0] == 0)
         hit3 += bool(ranks)

@@ -44,6 +44,11 @@ class Engine(Protocol):
         """How many documents hold `token` (0 when it is not in the vocabulary)."""
         ...
 
+    @property
+    def k1(self) -> float:
+        """BM25's k1: a term held once, at average length, scores idf / (k1 + 1)."""
+        ...
+
 
 class Bm25sEngine:
     """bm25s's index format: BM25 scores precomputed at build time into a sparse matrix
@@ -77,6 +82,10 @@ class Bm25sEngine:
 
     def __len__(self) -> int:
         return self._n
+
+    @property
+    def k1(self) -> float:
+        return float(self.model.k1)
 
     @property
     def avg_len(self) -> float:
@@ -253,7 +262,7 @@ class RankBm25Engine:
         if variant not in _RANK_BM25:
             raise ValueError(f"rank-bm25 has no {variant!r} variant (use one of {sorted(_RANK_BM25)})")
         self.variant = variant
-        self.k1 = k1
+        self._k1 = k1
         # rank-bm25 divides by the corpus size, average length and vocabulary size: a corpus
         # without a token gets no model and scores 0 everywhere (one row, as bm25s's does).
         self._n = max(len(corpus), 1)
@@ -269,6 +278,10 @@ class RankBm25Engine:
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def k1(self) -> float:
+        return self._k1
+
     def scores(self, query: list[str]) -> np.ndarray:
         if self.model is None:
             return np.zeros(self._n, dtype=np.float32)
@@ -278,7 +291,7 @@ class RankBm25Engine:
             s -= np.float32(sum(self.model.idf.get(t, 0.0) for t in query) * DELTA)
         if self.variant == "robertson":
             # bm25s leaves the constant (k1 + 1) out of Robertson's formula; match it.
-            s /= self.k1 + 1
+            s /= self._k1 + 1
         return s
 
     def doc_freq(self, token: str) -> int:

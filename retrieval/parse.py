@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from retrieval.models import ParsedPassage, ParsedReport
 from retrieval.places import Gazetteer, default_gazetteer, town_at_start
+from retrieval.understand import has_figures
 
 _CN = "[一二三四五六七八九十百零〇]+"
 # (level, pattern) in the standard's order; the captured group is the item number.
@@ -65,6 +66,10 @@ def _heading(line: str) -> _Heading | None:
         number = cn_number(m.group(1))
         body = line.rstrip(_SENTENCE_END + "。：:")
         if len(line) <= _MAX_HEADING and not any(c in body for c in _SENTENCE_END):
+            # `（1）全年办理案件5件。` is an item of a list, not a heading: headings name work,
+            # items report its figures.
+            if line[-1] in _SENTENCE_END and has_figures(line[m.end() :]):
+                return None
             return _Heading(level, number, body, True)
         if level == 5 and f"{_CN_NAMES[number + 1 : number + 2]}是" in line[m.end() :]:
             return None  # 一是…二是…三是… in one paragraph is a list, not a subsection

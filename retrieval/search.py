@@ -328,10 +328,10 @@ class Searcher:
         """BM25 candidates re-ranked by where the question's terms sit in them; empty when
         the best candidate holds too little of the question."""
         cand_rows, bm25 = self.candidates(q)
+        if q.kind != SectionKind.OTHER:
+            cand_rows, bm25 = self._with_part_asked(q, term_weights, cand_rows, bm25)
         if not len(cand_rows):
             return []
-        if q.kind != SectionKind.OTHER:
-            bm25[self.kinds[cand_rows] == q.kind] *= SECTION_BOOST
         if q.wants_figures:
             bm25[self.figures[cand_rows]] *= FIGURE_BOOST
         passages = self.store.passages([int(self.passage_ids[r]) for r in cand_rows])
@@ -359,6 +359,28 @@ class Searcher:
             if i == 0 or (c >= HIT_MIN_COVERAGE and s >= HIT_MIN_RELATIVE * best)
         ]
 
+    def _with_part_asked(
+        self, q: Query, term_weights: dict[str, float], rows: np.ndarray, bm25: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Candidates where the passages in the part of the report asked about (下一步打算 →
+        the plans part) count as holding the words that ask for it, as _coverage counts them:
+        they score as if holding each once, and get SECTION_BOOST. Within the question's
+        reports they become candidates even when they hold no term (a plans part headed
+        工作思路 answers 打算); unnarrowed, that part of every report would be too many."""
+        bonus = sum(w for t, w in term_weights.items() if is_intent_term(t, q.kind)) / (
+            self.index.engine.k1 + 1
+        )
+        narrowed = self._rows_of(q)
+        if bonus and narrowed is not None:
+            extra = narrowed[self.kinds[narrowed] == q.kind]
+            extra = np.setdiff1d(extra, np.union1d(rows, self._dead), assume_unique=False)
+            order = np.argsort(np.concatenate((rows, extra)), kind="stable")
+            rows = np.concatenate((rows, extra))[order]
+            bm25 = np.concatenate((bm25, np.zeros(len(extra))))[order]
+        in_kind = self.kinds[rows] == q.kind
+        bm25[in_kind] = (bm25[in_kind] + bonus) * SECTION_BOOST
+        return rows, bm25
+
     def _coverage(
         self,
         p: Passage,
@@ -373,16 +395,24 @@ class Searcher:
         that part."""
         text = fold(index_text(p.section, p.text))
         held = {t for t in weights if any(s in text for s in surfaces[t])}
-        if in_kind:
-            held |= {t for t in weights if is_intent_term(t, q.kind)}
-        cover = sum(weights[t] for t in held)
-        near_weights = {s: weights[t] for t in held for s in surfaces[t]}
+        # The words asking for the part the passage is in, and its headings' words, are in
+        # effect in every sentence of it.
+        heads = fold(" ".join(p.section))
+        everywhere = {t for t in weights if in_kind and is_intent_term(t, q.kind)}
+        everywhere |= {t for t in held if any(s in heads for s in surfaces[t])}
+        cover = sum(weights[t] for t in held | everywhere)
+        near_weights = {s: weights[t] for t in held - everywhere for s in surfaces[t]}
+        base = sum(weights[t] for t in everywhere)
         # snippets.sentence_scores, on text folded by `fold`: this runs for every candidate
         # of every question, and snippets' folding took four fifths of an answer's time.
-        body, top, near = fold(p.text), max(near_weights.values(), default=1.0), 0.0
+        body, top, near = (
+            fold(p.text),
+            max(weights[t] for t in held | everywhere) if held | everywhere else 1.0,
+            0.0,
+        )
         for a, b in sentences(p.text):
             part = body[a:b]
-            score = sum(w for t, w in near_weights.items() if t and t in part)
+            score = base + sum(w for t, w in near_weights.items() if t and t in part)
             if q.wants_figures and score > 0 and has_figures(part):
                 score += top
             near = max(near, score)

@@ -117,6 +117,15 @@ def test_heading_with_trailing_full_stop_alone_on_its_line_is_a_section() -> Non
     ]
 
 
+def test_numbered_line_stating_figures_is_a_list_item_not_a_heading() -> None:
+    items = ["（1）全年办理行政复议案件5件。", "（2）纠错率达到12%。"]
+    r = parse([_REPORT, "一、主要举措", "（一）强化行政复议", *items])
+    assert [(p.section, p.text) for p in r.passages] == [
+        (("一、主要举措", "（一）强化行政复议"), items[0]),
+        (("一、主要举措", "（一）强化行政复议"), items[1]),
+    ]
+
+
 def test_heading_opening_a_paragraph_sets_the_section_and_the_passage_keeps_its_full_text() -> None:
     para = "（二）持续深化政务公开。一是严格落实主动公开。政府网站公开政府信息18778条。二是做好政策解读。"
     r = parse([_REPORT, "一、2024年工作开展情况", para, "后续段落没有编号。"])

@@ -1,0 +1,313 @@
+"""retrieval.search: the saved Index, and answers — citations, place narrowing, refusals, paging."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval import texts
+from retrieval.library import Library
+from retrieval.models import Answer, Refusal, SectionKind
+from retrieval.search import Index, index_text
+from retrieval.snippets import _fold
+from retrieval.understand import MAX_QUESTION_CHARS, section_kind
+
+# --- Index: build, save, load -------------------------------------------------------------
+
+ROWS = [
+    (11, 1, ("一、做法",), "政务公开信息18778条。", ["政务", "公开", "政务公开", "信息", "18778"]),
+    (12, 1, ("二、存在的主要问题",), "法治学习有待加强。", ["法治", "学习", "加强"]),
+    (13, 2, ("三、下一步打算",), "持续推进政务公开。", ["推进", "政务", "公开", "政务公开"]),
+    (14, 2, (), "开头一段。", ["开头"]),
+]
+MORE_ROWS = [
+    *ROWS,
+    *[(100 + i, 3, ("一、做法",), f"第{i}段矛盾纠纷。", ["矛盾", "纠纷", f"x{i}"]) for i in range(40)],
+]
+
+
+def test_index_build_keeps_rows_in_order() -> None:
+    idx = Index.build(ROWS)
+    assert len(idx) == 4
+    assert idx.passage_ids.tolist() == [11, 12, 13, 14]
+    assert idx.report_ids.tolist() == [1, 1, 2, 2]
+    assert idx.kinds.tolist() == [
+        SectionKind.OTHER,
+        SectionKind.PROBLEMS,
+        SectionKind.PLANS,
+        SectionKind.OTHER,
+    ]
+    assert idx.figures.tolist() == [True, False, False, False]
+    s = idx.engine.scores(["政务公开"])
+    assert s[0] > 0 and s[2] > 0 and s[1] == 0 and s[3] == 0
+
+
+def test_index_save_and_load_round_trip(tmp_path: Path) -> None:
+    built = Index.build(ROWS)
+    built.save(tmp_path / "index", "fp-1")
+    loaded = Index.load(tmp_path / "index", "fp-1")
+    assert loaded is not None
+    for name in ("passage_ids", "report_ids", "kinds", "figures"):
+        assert np.array_equal(getattr(loaded, name), getattr(built, name)), name
+    for q in (["政务公开"], ["法治", "学习"], ["不在"]):
+        assert np.array_equal(loaded.engine.scores(q), built.engine.scores(q))
+
+
+def test_index_load_refuses_another_fingerprint_or_nothing(tmp_path: Path) -> None:
+    Index.build(ROWS).save(tmp_path / "index", "fp-1")
+    assert Index.load(tmp_path / "index", "fp-2") is None
+    assert Index.load(tmp_path / "elsewhere", "fp-1") is None
+
+
+@pytest.mark.parametrize("damage", ["bm25s", "kinds.npy", "passage_ids.npy"])
+def test_index_load_of_a_damaged_index_is_none(tmp_path: Path, damage: str) -> None:
+    """A saved index missing a part is no saved index: Library then rebuilds instead of crashing."""
+    Index.build(ROWS).save(tmp_path / "index", "fp-1")
+    target = tmp_path / "index" / damage
+    if target.is_dir():
+        shutil.rmtree(target)
+    else:
+        target.unlink()
+    assert Index.load(tmp_path / "index", "fp-1") is None
+
+
+def test_loaded_index_is_not_changed_by_saving_a_new_one_over_it(tmp_path: Path) -> None:
+    """The Searcher docstring: a reindex swaps in a new Searcher, 'so questions in flight finish
+    on the old one'. The old one is memory-mapped from the files the new one is saved to."""
+    Index.build(ROWS).save(tmp_path / "index", "fp-1")
+    old = Index.load(tmp_path / "index", "fp-1")
+    assert old is not None
+    before_ids = np.array(old.passage_ids)
+    before_scores = np.array(old.engine.scores(["政务公开"]))
+    # the new index is larger, so the old mappings stay within the files
+    Index.build(MORE_ROWS).save(tmp_path / "index", "fp-2")
+    assert np.array_equal(np.array(old.passage_ids), before_ids)
+    assert np.array_equal(np.array(old.engine.scores(["政务公开"])), before_scores)
+
+
+def test_index_save_requires_bm25s(tmp_path: Path) -> None:
+    idx = Index.build(ROWS, engine="rank-bm25", variant="robertson")
+    with pytest.raises(TypeError):
+        idx.save(tmp_path / "index", "fp")
+
+
+@pytest.mark.parametrize(
+    ("section", "text", "expected"),
+    [
+        (("一、做法", "（二）政务公开"), "（二）政务公开。内容。", "一、做法 （二）政务公开。内容。"),
+        (("一、做法", "（二）政务公开"), "内容。", "一、做法 （二）政务公开 内容。"),
+        ((), "内容。", "内容。"),
+    ],
+)
+def test_index_text_holds_each_heading_once(section: tuple[str, ...], text: str, expected: str) -> None:
+    assert index_text(section, text) == expected
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
+def issuers(answer: Answer) -> set[str]:
+    return {h.report.issuer for h in answer.hits}
+
+
+def test_hits_carry_citations(shared_library: Library) -> None:
+    answer = shared_library.ask("秀山县政务公开数据")
+    assert answer.answered and answer.refusal is None
+    top = answer.hits[0]
+    stored = {r.id: r for r in shared_library.reports()}[top.report.id]
+    assert top.report == stored
+    assert top.report.issuer == "秀山土家族苗族自治县人民政府办公室"
+    assert top.report.title == "关于2024年法治政府建设情况的报告"
+    assert top.report.year == 2024
+    assert top.passage.section == ("一、2024年工作开展情况", "（二）持续深化政务公开")
+    assert "政府网站公开政府信息18778条" in top.passage.text
+    assert shared_library.passage(top.passage.id) == top.passage
+    assert top.passage.report_id == top.report.id
+
+
+QUESTIONS = ["法治政府建设", "政务公开", "普法宣传", "秀山县政务公开数据", "瓦屋镇矛盾纠纷", "第一责任人职责"]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_hits_are_ranked_distinct_and_quote_their_passage(shared_library: Library, question: str) -> None:
+    answer = shared_library.ask(question, k=5)
+    assert answer.hits
+    assert [h.rank for h in answer.hits] == list(range(1, len(answer.hits) + 1))
+    scores = [h.score for h in answer.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert len({h.passage.id for h in answer.hits}) == len(answer.hits)
+    for h in answer.hits:
+        quoted = h.snippet.text.strip("…")
+        assert quoted and quoted in h.passage.text
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_highlights_mark_the_question_terms(shared_library: Library, question: str) -> None:
+    answer = shared_library.ask(question, k=5)
+    surfaces = {s for t in answer.query.terms for s in shared_library.tokenizer.surfaces(t)}
+    marked = [h.snippet.text[a:b] for h in answer.hits for a, b in h.snippet.highlights()]
+    assert marked
+    assert all(_fold(m) in surfaces for m in marked), marked
+
+
+@pytest.mark.parametrize(
+    ("question", "issuer"),
+    [
+        ("秀山县政务公开", "秀山土家族苗族自治县人民政府办公室"),
+        ("秀山普法宣传", "秀山土家族苗族自治县人民政府办公室"),
+        ("秀山土家族苗族自治县法治政府建设", "秀山土家族苗族自治县人民政府办公室"),
+        ("瓦屋镇法治政府建设", "鲁山县瓦屋镇人民政府"),
+        ("鲁山县普法宣传", "鲁山县瓦屋镇人民政府"),
+        ("蓝山县政务公开", "蓝山县人民政府办公室"),
+        ("潢川县规范性文件", "潢川县人民政府办公室"),
+        ("安化县法治宣传", "政协安化县委员会办公室"),
+        ("安化县政协提案", "政协安化县委员会办公室"),
+        ("潢川县第一责任人", "潢川县人民政府办公室"),
+    ],
+)
+def test_place_narrowing_never_returns_another_places_excerpt(
+    shared_library: Library, question: str, issuer: str
+) -> None:
+    for offset in (0, 3):
+        answer = shared_library.ask(question, k=3, offset=offset)
+        if offset == 0:
+            assert answer.answered
+        assert issuers(answer) <= {issuer}
+
+
+def test_province_returns_only_its_reports(shared_library: Library) -> None:
+    answer = shared_library.ask("湖南省普法宣传", k=10)
+    assert answer.answered
+    assert all(h.report.places[0] == "湖南省" for h in answer.hits)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "北京市2024年法治政府建设报告",
+        "海淀区政务公开",
+        "北京法治政府建设",
+        "上海市浦东新区法治政府建设",
+        "张庄镇2023年法治建设情况",
+    ],
+)
+def test_unknown_place_is_refused_with_the_known_places(shared_library: Library, question: str) -> None:
+    answer = shared_library.ask(question)
+    assert answer.refusal == Refusal.UNKNOWN_PLACE
+    assert not answer.hits and not answer.answered
+    known = tuple(sorted({r.place for r in shared_library.reports()}))
+    assert answer.known_places == known
+    message = texts.refusal(answer)
+    assert all(p in message for p in answer.query.unknown_places)
+    assert all(p in message for p in known)
+
+
+@pytest.mark.parametrize(
+    "question", ["今天天气怎么样", "如何办理护照", "推荐一部好看的电影", "如何申请出国签证"]
+)
+def test_off_topic_is_no_match(shared_library: Library, question: str) -> None:
+    answer = shared_library.ask(question)
+    assert answer.refusal == Refusal.NO_MATCH
+    assert answer.hits == ()
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t \u3000", "😀🎉👍", "？？？！！", "的了吗", "\x00\x07"])
+def test_nothing_searchable_is_empty(shared_library: Library, question: str) -> None:
+    answer = shared_library.ask(question)
+    assert answer.refusal == Refusal.EMPTY
+    assert answer.hits == ()
+
+
+@pytest.mark.parametrize("question", ["政务公开" * 200, "a" * 5000, "秀山县" * 10_000])
+def test_huge_question_is_too_long(shared_library: Library, question: str) -> None:
+    answer = shared_library.ask(question)
+    assert answer.refusal == Refusal.TOO_LONG
+    assert answer.hits == ()
+
+
+def test_length_limit_boundary(shared_library: Library) -> None:
+    at_limit = ("政务公开" * MAX_QUESTION_CHARS)[:MAX_QUESTION_CHARS]
+    assert shared_library.ask(at_limit).refusal != Refusal.TOO_LONG
+    assert shared_library.ask(at_limit + "开").refusal == Refusal.TOO_LONG
+
+
+@pytest.mark.parametrize(
+    ("question", "plain"),
+    [
+        ("<script>alert(1)</script>秀山县政务公开数据", "秀山县政务公开数据"),
+        ("<b>秀山县</b>政务公开", "秀山县政务公开"),
+        ("<a href='http://x.cn/?q=1'>政务公开</a>", "政务公开"),
+        ("<p>安化县政协提案立案率</p>", "安化县政协提案立案率"),
+    ],
+)
+def test_html_in_a_question_is_handled_as_text(shared_library: Library, question: str, plain: str) -> None:
+    answer = shared_library.ask(question)
+    assert answer.answered
+    assert "政务公开" in plain or "立案率" in plain
+    expected = shared_library.ask(plain)
+    # the question's own words are what is searched: the same passages as without the tags
+    assert {h.passage.id for h in answer.hits} & {h.passage.id for h in expected.hits}
+    assert answer.hits[0].passage.id == expected.hits[0].passage.id
+    for h in answer.hits:
+        assert "<" not in h.snippet.text
+
+
+@pytest.mark.parametrize("question", ["法治政府建设", "政务公开", "普法宣传"])
+def test_paging_gives_the_next_hits_without_repeats(shared_library: Library, question: str) -> None:
+    first = shared_library.ask(question, k=3)
+    second = shared_library.ask(question, k=3, offset=3)
+    both = shared_library.ask(question, k=6)
+    assert [h.rank for h in second.hits] == [4, 5, 6][: len(second.hits)]
+    assert second.hits, "too few hits to page"
+    assert not {h.passage.id for h in first.hits} & {h.passage.id for h in second.hits}
+    assert [h.passage.id for h in first.hits + second.hits] == [h.passage.id for h in both.hits]
+
+
+def test_paging_past_the_end_gives_nothing(shared_library: Library) -> None:
+    answer = shared_library.ask("秀山县政务公开", k=3, offset=500)
+    assert answer.hits == ()
+    assert not answer.answered
+
+
+@pytest.mark.parametrize(
+    ("question", "issuer"),
+    [("秀山县", "秀山土家族苗族自治县人民政府办公室"), ("瓦屋镇", "鲁山县瓦屋镇人民政府")],
+)
+def test_place_only_question_gives_the_reports_opening(
+    shared_library: Library, question: str, issuer: str
+) -> None:
+    answer = shared_library.ask(question)
+    assert [h.report.issuer for h in answer.hits] == [issuer]
+    assert answer.hits[0].passage.ordinal == 0
+
+
+_PLACES = ["秀山县", "瓦屋镇", "蓝山县", "潢川县", "安化县"]
+
+
+@pytest.mark.parametrize("place", _PLACES)
+@pytest.mark.parametrize(
+    ("ask", "kind"),
+    [("{}下一步打算", SectionKind.PLANS), ("{}存在的问题", SectionKind.PROBLEMS)],
+    ids=["plans", "problems"],
+)
+def test_question_about_a_part_of_a_report_finds_that_part(
+    shared_library: Library, place: str, ask: str, kind: SectionKind
+) -> None:
+    """Every bundled report has a problems part and a plans part (see the outlines in
+    test_parse): asking a place for them must find them."""
+    answer = shared_library.ask(ask.format(place))
+    assert answer.answered, answer.refusal
+    assert section_kind(answer.hits[0].passage.section) == kind, answer.hits[0].passage.section
+
+
+@pytest.mark.parametrize(
+    ("question", "issuer"), [("瓦屋镇2024年的打算", "瓦屋镇"), ("安化县2025年安排", "安化县")]
+)
+def test_year_after_the_report_finds_its_plans(shared_library: Library, question: str, issuer: str) -> None:
+    answer = shared_library.ask(question)
+    assert answer.answered, answer.refusal
+    assert issuer in answer.hits[0].report.issuer
+    assert section_kind(answer.hits[0].passage.section) == SectionKind.PLANS
