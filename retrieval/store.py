@@ -333,23 +333,16 @@ class Store:
         user_id: int | None = None,
         chat_id: int | None = None,
     ) -> int:
+        """Log a question and what it got; returns its id (for paging and feedback later)."""
+        # Plain SQL: sqlite-utils' insert reads the table's schema on every call, which cost
+        # more than answering the question did in the bot's profile.
         with self._lock:
-            return int(
-                self.db.table("queries")
-                .insert(
-                    {
-                        "at": _now(),
-                        "user_id": user_id,
-                        "chat_id": chat_id,
-                        "query": query,
-                        "answered": int(answered),
-                        "refusal": refusal,
-                        "top_passage_id": top_passage_id,
-                    }
-                )
-                .last_pk
-                or 0
+            cur = self.db.conn.execute(
+                "INSERT INTO queries (at, user_id, chat_id, query, answered, refusal, top_passage_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [_now(), user_id, chat_id, query, int(answered), refusal, top_passage_id],
             )
+            return int(cur.lastrowid or 0)
 
     def query_text(self, query_id: int) -> str | None:
         """The question logged under `query_id` (for paging through its answer later)."""
