@@ -40,6 +40,10 @@ class Engine(Protocol):
         (BM25L and BM25+ give such documents a constant above 0), and the ranking is BM25's."""
         ...
 
+    def scores_at(self, query: list[str], docs: np.ndarray) -> np.ndarray:
+        """`scores(query)[docs]`, at a cost that grows with len(docs), not the corpus."""
+        ...
+
     def doc_freq(self, token: str) -> int:
         """How many documents hold `token` (0 when it is not in the vocabulary)."""
         ...
@@ -101,6 +105,20 @@ class Bm25sEngine:
             np.add.at(out, self._indices[a:z], self._data[a:z])
         # bm25s would add the non-occurrence scores of BM25L/BM25+ here: a constant per query
         # (see Engine.scores), left out.
+        return out
+
+    def scores_at(self, query: list[str], docs: np.ndarray) -> np.ndarray:
+        # Each column lists its documents in ascending order (Bm25sBuilder): binary-search
+        # the few documents wanted in it instead of adding the whole column.
+        docs = docs.astype(self._indices.dtype, copy=False)
+        out = np.zeros(len(docs), dtype=np.float32)
+        for t in (self._vocab[t] for t in query if t in self._vocab):
+            a, z = int(self._indptr[t]), int(self._indptr[t + 1])
+            if a == z:
+                continue
+            pos = np.minimum(np.searchsorted(self._indices[a:z], docs), z - a - 1)
+            held = self._indices[a + pos] == docs
+            out[held] += self._data[a + pos[held]]
         return out
 
     def doc_freq(self, token: str) -> int:
@@ -293,6 +311,9 @@ class RankBm25Engine:
             # bm25s leaves the constant (k1 + 1) out of Robertson's formula; match it.
             s /= self._k1 + 1
         return s
+
+    def scores_at(self, query: list[str], docs: np.ndarray) -> np.ndarray:
+        return self.scores(query)[docs]  # rank-bm25 scores every document, whatever is asked
 
     def doc_freq(self, token: str) -> int:
         return self._df.get(token, 0)

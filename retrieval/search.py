@@ -38,6 +38,9 @@ from retrieval.understand import (
 
 INDEX_FORMAT = 2
 CANDIDATES = 100  # passages re-ranked after BM25
+# A question narrowed to fewer than 1/NARROW_RATIO of the rows scores just those rows (by
+# binary search in each term's postings) rather than every row.
+NARROW_RATIO = 16
 MIN_COVERAGE = 0.5  # share of the question's weight the best passage must hold
 HIT_MIN_COVERAGE = 0.34  # and each further hit
 HIT_MIN_RELATIVE = 0.3  # further hits score at least this share of the best
@@ -297,22 +300,20 @@ class Searcher:
         if q.report_ids is None:
             return None
         parts = [self._rows_of_report[r] for r in q.report_ids if r in self._rows_of_report]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
     def candidates(self, q: Query) -> tuple[np.ndarray, np.ndarray]:
         """The BM25 step alone: index rows of the (at most CANDIDATES) best-scoring passages
         within the question's reports, and their scores (float64), by row. Of passages tied
         at the cut, the earliest are taken."""
         terms = list(q.terms)
-        # An engine over nothing still holds one empty document: cut scores to the rows.
-        scores = self.index.engine.scores(terms)[: len(self.index)]
-        if self.delta is not None:
-            scores = np.concatenate((scores, self.delta.engine.scores(terms)[: len(self.delta)]))
-        if len(self._dead):
-            scores[self._dead] = 0
         rows = self._rows_of(q)
-        sub = scores if rows is None else scores[rows]
-        top = np.flatnonzero(sub)  # passages holding a term
+        if rows is not None and len(rows) * NARROW_RATIO < self._rows:
+            sub = self._scores_at(terms, rows)
+        else:
+            sub = self._scores(terms)
+            sub = sub if rows is None else sub[rows]
+        top = _holding_the_best(sub)
         if len(top) > CANDIDATES:
             # The score of the CANDIDATES-th best by partitioning scores alone: at a million
             # passages several times quicker than argpartition over every row.
@@ -323,6 +324,27 @@ class Searcher:
             ties = top[values == kth][: CANDIDATES - int(np.count_nonzero(above))]
             top = np.sort(np.concatenate((top[above], ties)))
         return (top if rows is None else rows[top]), sub[top].astype(np.float64)
+
+    def _scores(self, terms: list[str]) -> np.ndarray:
+        """Every row's score."""
+        # An engine over nothing still holds one empty document: cut scores to the rows.
+        scores = self.index.engine.scores(terms)[: len(self.index)]
+        if self.delta is not None:
+            scores = np.concatenate((scores, self.delta.engine.scores(terms)[: len(self.delta)]))
+        if len(self._dead):
+            scores[self._dead] = 0
+        return scores
+
+    def _scores_at(self, terms: list[str], rows: np.ndarray) -> np.ndarray:
+        """`_scores(terms)[rows]` for a few rows (ascending), at their cost."""
+        split = int(np.searchsorted(rows, len(self.index)))
+        out = self.index.engine.scores_at(terms, rows[:split])
+        if self.delta is not None and split < len(rows):
+            delta = self.delta.engine.scores_at(terms, rows[split:] - len(self.index))
+            out = np.concatenate((out, delta))
+        if len(self._dead):
+            out[np.isin(rows, self._dead)] = 0
+        return out
 
     def _rank(self, q: Query, term_weights: dict[str, float]) -> list[tuple[float, Passage]]:
         """BM25 candidates re-ranked by where the question's terms sit in them; empty when
@@ -393,23 +415,21 @@ class Searcher:
         the most of it any one sentence holds (snippets.sentence_scores' measure). Words that
         only name the part of a report asked about (计划, 不足) are held by every passage in
         that part."""
-        text = fold(index_text(p.section, p.text))
-        held = {t for t in weights if any(s in text for s in surfaces[t])}
+        # Folded once each (this runs for every candidate of every question): the headings
+        # and the text, which together hold what index_text does.
+        heads, body = fold(" ".join(p.section)), fold(p.text)
+        held = {t for t in weights if any(s in heads or s in body for s in surfaces[t])}
         # The words asking for the part the passage is in, and its headings' words, are in
         # effect in every sentence of it.
-        heads = fold(" ".join(p.section))
         everywhere = {t for t in weights if in_kind and is_intent_term(t, q.kind)}
         everywhere |= {t for t in held if any(s in heads for s in surfaces[t])}
-        cover = sum(weights[t] for t in held | everywhere)
+        counted = held | everywhere
+        cover = sum(weights[t] for t in counted)
         near_weights = {s: weights[t] for t in held - everywhere for s in surfaces[t]}
         base = sum(weights[t] for t in everywhere)
-        # snippets.sentence_scores, on text folded by `fold`: this runs for every candidate
-        # of every question, and snippets' folding took four fifths of an answer's time.
-        body, top, near = (
-            fold(p.text),
-            max(weights[t] for t in held | everywhere) if held | everywhere else 1.0,
-            0.0,
-        )
+        # snippets.sentence_scores' measure, on the folded text.
+        top = max((weights[t] for t in counted), default=1.0)
+        near = 0.0
         for a, b in sentences(p.text):
             part = body[a:b]
             score = base + sum(w for t, w in near_weights.items() if t and t in part)
@@ -429,6 +449,24 @@ class Searcher:
             if p:
                 out.append((0.0, p))
         return out
+
+
+def _holding_the_best(scores: np.ndarray) -> np.ndarray:
+    """Ascending positions of scores above 0 that include every one of the CANDIDATES best
+    (and all tied with the last of them); often far fewer than all scores above 0."""
+    if len(scores) < 64 * CANDIDATES:
+        return np.flatnonzero(scores)
+    # Half a million passages may hold a common term: listing them all (np.flatnonzero) took
+    # longer than scoring them. A bar from a 1-in-16 sample, set so that about 4×CANDIDATES
+    # scores pass it, is exact whenever at least CANDIDATES do.
+    sample = scores[::16]
+    k = len(sample) - max(1, 4 * CANDIDATES // 16)
+    bar = np.partition(sample, k)[k]
+    if bar > 0:
+        top = np.flatnonzero(scores >= bar)
+        if len(top) >= CANDIDATES:
+            return top
+    return np.flatnonzero(scores)
 
 
 class _FoldTable(dict[int, str]):

@@ -4,6 +4,8 @@ the bundled reports (real SQLite, real index, in tmp dirs)."""
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -53,6 +55,34 @@ def empty_settings(tmp_path: Path) -> Settings:
     empty = tmp_path / "no-reports"
     empty.mkdir()
     return make_settings(tmp_path / "data", bundled_reports=empty)
+
+
+# A report for a place none of the bundled ones covers (汝城县, 湖南省郴州市).
+RUCHENG = "\n".join(
+    [
+        "汝城县人民政府办公室",
+        "2023年法治政府建设工作报告",
+        "2023年，汝城县人民政府办公室坚持以习近平法治思想为指导，扎实推进法治政府建设，现将有关情况报告如下。",
+        "一、主要举措和成效",
+        "（一）强化行政复议。全年办理行政复议案件37件，纠错率12%，复议质效持续提升。",
+        "（二）推进政务公开。主动公开政府信息5210条，回应群众关切。",
+        "二、存在的问题",
+        "基层法治力量薄弱，专业人员不足。",
+        "三、下一步打算",
+        "继续深化行政复议体制改革，提升依法行政水平。",
+    ]
+)
+
+
+def copy_data(src: Library, dest: Path) -> Settings:
+    """A copy of a library's data dir (database and saved index): a new Library on it loads
+    rather than builds. Much cheaper than ingesting the bundled reports again."""
+    dest.mkdir(parents=True)
+    out = sqlite3.connect(dest / "reportbot.db")
+    src.store.db.conn.backup(out)
+    out.close()
+    shutil.copytree(src.settings.index_dir, dest / "index")
+    return make_settings(dest)
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,19 +13,7 @@ from click.testing import CliRunner, Result
 from retrieval.cli import cli
 from retrieval.evaluate import evaluate, read_questions
 from retrieval.library import Library
-from tests.conftest import BUNDLED_REPORTS, TESTS_DATA
-
-RUCHENG = "\n".join(
-    [
-        "汝城县人民政府办公室",
-        "2023年法治政府建设工作报告",
-        "2023年，汝城县人民政府办公室坚持以习近平法治思想为指导，扎实推进法治政府建设，现将有关情况报告如下。",
-        "一、主要举措和成效",
-        "（一）强化行政复议。全年办理行政复议案件37件，纠错率12%，复议质效持续提升。",
-        "二、存在的问题",
-        "基层法治力量薄弱，专业人员不足。",
-    ]
-)
+from tests.conftest import BUNDLED_REPORTS, RUCHENG, TESTS_DATA, copy_data
 
 
 @pytest.fixture(autouse=True)
@@ -39,19 +25,10 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def copy_data(src: Library, dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    out = sqlite3.connect(dest / "reportbot.db")
-    src.store.db.conn.backup(out)
-    out.close()
-    shutil.copytree(src.settings.index_dir, dest / "index")
-    return dest
-
-
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory, shared_library: Library) -> Path:
     """A copy of the shared library's data, for commands that only read (and reindex)."""
-    return copy_data(shared_library, tmp_path_factory.mktemp("cli") / "data")
+    return copy_data(shared_library, tmp_path_factory.mktemp("cli") / "data").data_dir
 
 
 def run(data_dir: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
@@ -159,7 +136,7 @@ def test_ask_reads_questions_from_stdin_one_json_object_per_line(data_dir: Path)
 
 
 def test_ingest_added_and_unchanged(tmp_path: Path, shared_library: Library) -> None:
-    data = copy_data(shared_library, tmp_path / "data")
+    data = copy_data(shared_library, tmp_path / "data").data_dir
     new = tmp_path / "in" / "汝城县政府办_2023.txt"
     new.parent.mkdir()
     new.write_text(RUCHENG, "utf-8")
@@ -169,7 +146,7 @@ def test_ingest_added_and_unchanged(tmp_path: Path, shared_library: Library) -> 
     assert len(lines) == 2
     assert lines[0].startswith("added: #")
     assert "汝城县人民政府办公室《2023年法治政府建设工作报告》" in lines[0]
-    assert "(3 passages)" in lines[0]  # intro, （一）, the problems paragraph
+    assert "(5 passages)" in lines[0]  # intro, （一）, （二）, the problems and the plans paragraphs
     assert lines[1].startswith("unchanged: #")
     assert "蓝山县人民政府办公室" in lines[1]
     # stored: a second run sees the new file as unchanged, and it is answered
@@ -180,7 +157,7 @@ def test_ingest_added_and_unchanged(tmp_path: Path, shared_library: Library) -> 
 
 
 def test_ingest_refuses_an_unreadable_file_by_name(tmp_path: Path, shared_library: Library) -> None:
-    data = copy_data(shared_library, tmp_path / "data")
+    data = copy_data(shared_library, tmp_path / "data").data_dir
     junk = tmp_path / "junk_report.txt"
     junk.write_bytes(random.Random(7).randbytes(3000))
     result = run(data, "ingest", str(junk))

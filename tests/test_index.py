@@ -83,6 +83,20 @@ def test_scores_follow_the_engine_protocol(engine: str, variant: str) -> None:
         assert (scores[holds] > 0).all(), (query, scores)
 
 
+@pytest.mark.parametrize(
+    ("engine", "variant"), [("bm25s", "lucene"), ("bm25s", "bm25+"), ("rank-bm25", "robertson")]
+)
+def test_scores_at_some_documents_are_their_scores(engine: str, variant: str) -> None:
+    e = build(engine, variant)
+    rng = np.random.default_rng(7)
+    subsets = [np.arange(len(CORPUS)), np.array([], dtype=np.int64), np.array([7]), np.array([0, 3, 5])]
+    subsets += [np.sort(rng.choice(len(CORPUS), size=4, replace=False)) for _ in range(5)]
+    for query in [*QUERIES, ["法治", "法治"]]:
+        every = e.scores(query)
+        for docs in subsets:
+            np.testing.assert_array_equal(e.scores_at(query, docs), every[docs], err_msg=str((query, docs)))
+
+
 @pytest.mark.parametrize("engine", ["bm25s", "rank-bm25"])
 def test_doc_freq(engine: str) -> None:
     e = build(engine, "robertson")

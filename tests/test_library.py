@@ -13,30 +13,16 @@ import numpy as np
 import pytest
 
 from retrieval import index as index_module
+from retrieval import library as library_module
+from retrieval import search as search_module
 from retrieval.config import Settings
 from retrieval.errors import UnknownReport, UnreadableFile
 from retrieval.library import Library, Outcome
 from retrieval.models import Refusal
 from retrieval.search import Index
-from tests.conftest import BUNDLED_REPORTS, TESTS_DATA, make_settings, read_jsonl
+from tests.conftest import BUNDLED_REPORTS, RUCHENG, TESTS_DATA, copy_data, read_jsonl
 
 QUESTIONS = [x["q"] for f in ("questions.jsonl", "dev_questions.jsonl") for x in read_jsonl(TESTS_DATA / f)]
-
-# A report for a place none of the bundled ones covers (汝城县, 湖南省郴州市).
-RUCHENG = "\n".join(
-    [
-        "汝城县人民政府办公室",
-        "2023年法治政府建设工作报告",
-        "2023年，汝城县人民政府办公室坚持以习近平法治思想为指导，扎实推进法治政府建设，现将有关情况报告如下。",
-        "一、主要举措和成效",
-        "（一）强化行政复议。全年办理行政复议案件37件，纠错率12%，复议质效持续提升。",
-        "（二）推进政务公开。主动公开政府信息5210条，回应群众关切。",
-        "二、存在的问题",
-        "基层法治力量薄弱，专业人员不足。",
-        "三、下一步打算",
-        "继续深化行政复议体制改革，提升依法行政水平。",
-    ]
-)
 
 
 def snapshot(lib: Library, questions: list[str] = QUESTIONS) -> list[tuple]:
@@ -52,17 +38,6 @@ def snapshot(lib: Library, questions: list[str] = QUESTIONS) -> list[tuple]:
             )
         )
     return out
-
-
-def copy_data(src: Library, dest: Path) -> Settings:
-    """A copy of a library's data dir (database and saved index): a new Library on it loads
-    rather than builds. Much cheaper than ingesting the bundled reports again."""
-    dest.mkdir(parents=True)
-    out = sqlite3.connect(dest / "reportbot.db")
-    src.store.db.conn.backup(out)
-    out.close()
-    shutil.copytree(src.settings.index_dir, dest / "index")
-    return make_settings(dest)
 
 
 @pytest.fixture
@@ -281,8 +256,19 @@ def test_parse_previews_without_storing(shared_library: Library) -> None:
         shared_library.parse("x.txt", "只有标题的报告\n".encode())
 
 
+@pytest.fixture(params=["rebuild", "delta"])
+def upkeep(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How the index follows changes: a full rebuild (small corpora), or, as above
+    FULL_REBUILD_MAX passages, a delta index beside the saved one and deleted rows masked;
+    in that mode narrowed questions also score only their own rows."""
+    if request.param == "delta":
+        monkeypatch.setattr(library_module, "FULL_REBUILD_MAX", 0)
+        monkeypatch.setattr(search_module, "NARROW_RATIO", 1)
+    return str(request.param)
+
+
 def test_new_report_is_answered_at_once_and_deleting_it_removes_it_at_once(
-    tmp_path: Path, copied: Library
+    tmp_path: Path, copied: Library, upkeep: str
 ) -> None:
     question = "汝城县行政复议案件多少件"
     assert copied.ask(question).refusal == Refusal.UNKNOWN_PLACE
@@ -295,6 +281,7 @@ def test_new_report_is_answered_at_once_and_deleting_it_removes_it_at_once(
     assert answer.hits[0].report.id == done.report.id
     assert "全年办理行政复议案件37件" in answer.hits[0].passage.text
     assert answer.hits[0].report.places == ("湖南省", "郴州市", "汝城县")
+    assert (copied.searcher.delta is not None) == (upkeep == "delta")
 
     assert copied.delete(done.report.id).id == done.report.id
     after = copied.ask(question)
@@ -306,7 +293,7 @@ def test_new_report_is_answered_at_once_and_deleting_it_removes_it_at_once(
         copied.delete(done.report.id)
 
 
-def test_deleting_a_bundled_report_removes_its_excerpts_at_once(copied: Library) -> None:
+def test_deleting_a_bundled_report_removes_its_excerpts_at_once(copied: Library, upkeep: str) -> None:
     rid = issuer_id(copied, "秀山")
     passage_ids = [h.passage.id for h in copied.ask("秀山县政务公开数据", k=5).hits]
     assert passage_ids
@@ -317,6 +304,34 @@ def test_deleting_a_bundled_report_removes_its_excerpts_at_once(copied: Library)
         answer = copied.ask(question, k=10)
         assert all(h.report.id != rid for h in answer.hits), question
     assert copied.ask("秀山土家族苗族自治县政务公开").refusal == Refusal.UNKNOWN_PLACE
+    assert (copied.searcher.size < len(copied.searcher.index)) == (upkeep == "delta")  # rows masked
+
+
+def test_a_delta_and_masked_rows_are_rebuilt_the_same_after_a_restart(
+    tmp_path: Path, copied: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(library_module, "FULL_REBUILD_MAX", 0)
+    path = tmp_path / "汝城县政府办_2023.txt"
+    path.write_text(RUCHENG, "utf-8")
+    copied.ingest([path])
+    copied.delete(issuer_id(copied, "蓝山县"))
+    questions = [*QUESTIONS, "汝城县行政复议案件多少件", "汝城县政务公开"]
+    live = snapshot(copied, questions)
+    assert copied.searcher.delta is not None
+    again = Library(copied.settings)
+    try:
+        assert again.searcher.delta is not None  # the saved index was kept, not rebuilt
+        assert snapshot(again, questions) == live
+        # A reindex folds the delta in. Its statistics now leave out the deleted rows, so
+        # scores move a little; each question still finds the same report first.
+        again.reindex()
+        assert again.searcher.delta is None
+        rebuilt = snapshot(again, questions)
+        assert [(q, r, hits[:1] and hits[0][1]) for q, r, hits in rebuilt] == [
+            (q, r, hits[:1] and hits[0][1]) for q, r, hits in live
+        ]
+    finally:
+        again.store.close()
 
 
 def test_changed_file_with_the_same_name_replaces_the_old_report(tmp_path: Path, copied: Library) -> None:

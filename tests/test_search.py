@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval import texts
+from retrieval import search, texts
 from retrieval.library import Library
 from retrieval.models import Answer, Refusal, SectionKind
-from retrieval.search import Index, index_text
+from retrieval.search import CANDIDATES, Index, _holding_the_best, index_text
 from retrieval.snippets import _fold
 from retrieval.understand import MAX_QUESTION_CHARS, section_kind
+from tests.conftest import TESTS_DATA, read_jsonl
 
 # --- Index: build, save, load -------------------------------------------------------------
 
@@ -311,3 +312,50 @@ def test_year_after_the_report_finds_its_plans(shared_library: Library, question
     assert answer.answered, answer.refusal
     assert issuer in answer.hits[0].report.issuer
     assert section_kind(answer.hits[0].passage.section) == SectionKind.PLANS
+
+
+# --- the BM25 step ------------------------------------------------------------------------
+
+
+def _best(scores: np.ndarray) -> set[int]:
+    """The positions of the CANDIDATES best scores above 0, and every one tied with the last."""
+    held = np.flatnonzero(scores)
+    if len(held) <= CANDIDATES:
+        return set(held.tolist())
+    kth = np.sort(scores[held])[-CANDIDATES]
+    return set(np.flatnonzero(scores >= kth).tolist())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng: rng.random(200_000).astype(np.float32) * (rng.random(200_000) < 0.5),  # common term
+        lambda rng: rng.random(200_000).astype(np.float32) * (rng.random(200_000) < 0.0005),  # rare term
+        lambda rng: np.round(rng.random(200_000), 1).astype(np.float32),  # many ties
+        lambda rng: np.zeros(200_000, dtype=np.float32),
+        lambda rng: rng.random(500).astype(np.float32),  # fewer rows than the sampling needs
+    ],
+    ids=["common", "rare", "ties", "none", "small"],
+)
+def test_holding_the_best_keeps_every_best_score(make: object) -> None:
+    scores = make(np.random.default_rng(3))  # type: ignore[operator]
+    kept = _holding_the_best(scores)
+    assert (np.diff(kept) > 0).all() and (scores[kept] > 0).all()
+    assert _best(scores) <= set(kept.tolist())
+
+
+def test_narrowed_questions_score_only_their_rows_and_agree(
+    shared_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searcher = shared_library.searcher
+    questions = [x["q"] for x in read_jsonl(TESTS_DATA / "questions.jsonl")]
+    understood = [shared_library.understander.understand(q) for q in questions]
+    narrowed = [q for q in understood if q.report_ids is not None and q.terms]
+    assert narrowed
+    monkeypatch.setattr(search, "NARROW_RATIO", 10**9)  # every row scored, then narrowed
+    every = [searcher.candidates(q) for q in narrowed]
+    monkeypatch.setattr(search, "NARROW_RATIO", 1)  # only the question's rows scored
+    for q, (rows, scores) in zip(narrowed, every, strict=True):
+        at_rows, at_scores = searcher.candidates(q)
+        np.testing.assert_array_equal(at_rows, rows, err_msg=q.text)
+        np.testing.assert_allclose(at_scores, scores, rtol=1e-6, err_msg=q.text)
