@@ -49,6 +49,7 @@ def build_application(settings: Settings, library: Library) -> App:
         .context_types(ContextTypes(context=Context, bot_data=BotData))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
     )
     if settings.rate_limiter:
         # Waits out Telegram's flood limits, and retries once after a 429's retry_after.
@@ -84,6 +85,11 @@ def _register(app: App) -> None:
     app.add_handler(CallbackQueryHandler(admin.upload_button, pattern=r"^up:[\w-]+:[yn]$"))
     app.add_handler(CallbackQueryHandler(admin.delete_button, pattern=r"^del:\d+:(ask|y|n)$"))
     app.add_error_handler(handlers.on_error)
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    """Let the answering threads go (the application is stopped: nothing new arrives)."""
+    app.bot_data.answering.shutdown(wait=False, cancel_futures=True)
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]

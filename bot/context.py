@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import ParamSpec, TypeVar
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -16,6 +20,15 @@ from retrieval.models import ParsedReport
 MEMORY_SECONDS = 15 * 60  # how long a chat's last question is remembered for follow-ups
 MEMORY_CHATS = 10_000
 PENDING_SECONDS = 30 * 60  # how long an upload preview waits for its confirmation
+# Threads answering questions. Answering is mostly Python, so it holds the GIL: two threads
+# keep a core busy while one waits on SQLite or numpy; more only fight over the GIL with the
+# event loop (benchmarks/botload.py at 1M passages: 2 → 87, 6 (asyncio's default) → 76
+# answers/s). Admin work (reindex, uploads) runs on asyncio's default threads, not here, so
+# questions are answered throughout a reindex.
+ANSWER_THREADS = 2
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class UserLimiter:
@@ -73,6 +86,7 @@ class BotData:
         self.pending: dict[str, PendingUpload] = {}
         self.reindexing = False
         self.limiter = UserLimiter(20)
+        self.answering = ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="answer")
 
     def add_pending(self, upload: PendingUpload) -> str:
         """Keep an upload awaiting confirmation; returns the short key for its buttons."""
@@ -94,6 +108,11 @@ class Context(CallbackContext[ExtBot[None], dict, dict, BotData]):
     @property
     def settings(self) -> Settings:
         return self.bot_data.settings
+
+    async def off_loop(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """`fn(*args)` on an answering thread, so that searching never stalls the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.bot_data.answering, lambda: fn(*args, **kwargs))
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.bot_data.settings.admin_ids

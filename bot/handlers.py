@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 
@@ -74,7 +73,7 @@ async def answer_question(msg: Message, context: Context, question: str) -> None
     if previous:
         question = context.library.understander.follow_up(previous, question) or question
     page = context.settings.results_per_page
-    answer, query_id = await asyncio.to_thread(
+    answer, query_id = await context.off_loop(
         _ask_and_log, context.library, question, page, 0, user_id, msg.chat_id
     )
     answer, has_more = _page(answer, page)
@@ -110,7 +109,7 @@ async def more_button(update: Update, context: Context) -> None:
         await query.answer(texts.QUESTION_GONE, show_alert=True)
         return
     page = context.settings.results_per_page
-    answer = await asyncio.to_thread(context.library.ask, question, page + 1, offset)
+    answer = await context.off_loop(context.library.ask, question, page + 1, offset)
     answer, has_more = _page(answer, page)
     if not answer.hits:
         await query.answer(texts.NO_MORE)
@@ -148,7 +147,7 @@ async def source_button(update: Update, context: Context) -> None:
 async def feedback_button(update: Update, context: Context) -> None:
     """👍 / 👎 under an answer: stored with the question."""
     query, (qid, value) = _pressed(update)
-    await asyncio.to_thread(context.library.store.add_feedback, qid, query.from_user.id, value)
+    await context.off_loop(context.library.store.add_feedback, qid, query.from_user.id, value)
     await query.answer(texts.FEEDBACK_THANKS)
 
 
@@ -180,7 +179,7 @@ async def inline_query(update: Update, context: Context) -> None:
         )
         await query.answer([], cache_time=300, button=button)
         return
-    answer = await asyncio.to_thread(context.library.ask, text, INLINE_RESULTS)
+    answer = await context.off_loop(context.library.ask, text, INLINE_RESULTS)
     if not answer.answered:
         button = InlineQueryResultsButton(text=texts.INLINE_NOTHING, start_parameter="help")
         await query.answer([], cache_time=30, button=button)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import unicodedata
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from retrieval.index import (
     lucene_idf,
 )
 from retrieval.models import Answer, Hit, Passage, Query, Refusal, Report, SectionKind
-from retrieval.snippets import make_snippet, sentences
+from retrieval.snippets import fold, make_snippet, sentences
 from retrieval.store import Store
 from retrieval.tokenize import Tokenizer
 from retrieval.understand import (
@@ -457,34 +456,16 @@ def _holding_the_best(scores: np.ndarray) -> np.ndarray:
     if len(scores) < 64 * CANDIDATES:
         return np.flatnonzero(scores)
     # Half a million passages may hold a common term: listing them all (np.flatnonzero) took
-    # longer than scoring them. A bar from a 1-in-16 sample, set so that about 4×CANDIDATES
-    # scores pass it, is exact whenever at least CANDIDATES do.
-    sample = scores[::16]
-    k = len(sample) - max(1, 4 * CANDIDATES // 16)
+    # longer than scoring them. A bar from a 1-in-64 sample, set so that about 5×CANDIDATES
+    # scores pass it, is exact whenever at least CANDIDATES do (else all are listed).
+    sample = scores[::64]
+    k = len(sample) - max(1, 5 * CANDIDATES // 64)
     bar = np.partition(sample, k)[k]
     if bar > 0:
         top = np.flatnonzero(scores >= bar)
         if len(top) >= CANDIDATES:
             return top
     return np.flatnonzero(scores)
-
-
-class _FoldTable(dict[int, str]):
-    """A str.translate table folding each character as snippets._fold does (NFKC, lower
-    case, one character kept), filled as characters are first met."""
-
-    def __missing__(self, code: int) -> str:
-        c = chr(code)
-        self[code] = folded = unicodedata.normalize("NFKC", c).lower()[:1] or c
-        return folded
-
-
-_FOLD = _FoldTable()
-
-
-def fold(text: str) -> str:
-    """snippets._fold(text) (same length, so offsets carry over), at C speed."""
-    return text.translate(_FOLD)
 
 
 def _dedup(weights: dict[str, float]) -> dict[str, float]:

@@ -21,14 +21,28 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.end() > m.start()]
 
 
-def _fold(text: str) -> str:
-    # Same length as the input, so offsets found in the folded text hold in the original.
-    return "".join(unicodedata.normalize("NFKC", c).lower()[:1] or c for c in text)
+class _FoldTable(dict[int, str]):
+    """A str.translate table: each character NFKC-normalised and lower-cased, one character
+    kept (so folding keeps offsets), filled as characters are first met."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        self[code] = folded = unicodedata.normalize("NFKC", c).lower()[:1] or c
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """`text` as terms are matched in it: full-width forms normalised, lower case, and the same
+    length, so offsets found in the folded text hold in the original."""
+    return text.translate(_FOLD)
 
 
 def term_matches(text: str, surfaces: Sequence[str]) -> list[tuple[int, int]]:
     """Non-overlapping [start, end) ranges where any surface form occurs, longest forms first."""
-    folded = _fold(text)
+    folded = fold(text)
     taken = [False] * len(text)
     found: list[tuple[int, int]] = []
     for s in sorted(set(surfaces), key=len, reverse=True):
@@ -53,7 +67,7 @@ def sentence_scores(
 ) -> list[float]:
     """For each sentence, the weight of the distinct terms it holds, plus a figure's worth
     (as much as the weightiest term) when the question asks for one and the sentence has it."""
-    folded = _fold(text)
+    folded = fold(text)
     top = max(weights.values(), default=1.0)
     out = []
     for a, b in spans:

@@ -12,7 +12,7 @@ from retrieval import search, texts
 from retrieval.library import Library
 from retrieval.models import Answer, Refusal, SectionKind
 from retrieval.search import CANDIDATES, Index, _holding_the_best, index_text
-from retrieval.snippets import _fold
+from retrieval.snippets import fold
 from retrieval.understand import MAX_QUESTION_CHARS, section_kind
 from tests.conftest import TESTS_DATA, read_jsonl
 
@@ -151,7 +151,7 @@ def test_highlights_mark_the_question_terms(shared_library: Library, question: s
     surfaces = {s for t in answer.query.terms for s in shared_library.tokenizer.surfaces(t)}
     marked = [h.snippet.text[a:b] for h in answer.hits for a, b in h.snippet.highlights()]
     assert marked
-    assert all(_fold(m) in surfaces for m in marked), marked
+    assert all(fold(m) in surfaces for m in marked), marked
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 
 from retrieval.library import Library
 from retrieval.models import Snippet
-from retrieval.snippets import MAX_SNIPPET_CHARS, make_snippet, sentences, term_matches
+from retrieval.snippets import MAX_SNIPPET_CHARS, fold, make_snippet, sentences, term_matches
 
 ELLIPSIS = "…"
 
@@ -165,3 +165,12 @@ def test_snippets_of_real_passages_are_verbatim_and_bounded(shared_library: Libr
                 assert_well_formed(s, p.text)
                 for a, b in s.highlights():
                     assert s.text[a:b] in weights
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [("ＡＢＣ１２３", "abc123"), ("（一）政务公开", "(一)政务公开"), ("法治政府", "法治政府"), ("㎡", "m")],
+)
+def test_fold_normalises_and_keeps_offsets(text: str, folded: str) -> None:
+    assert fold(text) == folded
+    assert len(fold(text)) == len(text)
