@@ -77,7 +77,6 @@ class Bm25sEngine:
         variant: Variant = "lucene",
         k1: float = 1.2,
         b: float = 0.75,
-        show_progress: bool = False,
     ) -> Bm25sEngine:
         builder = Bm25sBuilder()
         for doc in corpus:

@@ -9,6 +9,7 @@ reports; `reindex` (or a delta outgrowing DELTA_MAX) folds everything into a new
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -67,17 +68,10 @@ class Library:
         self.tokenizer.add_words(self.gazetteer.all_names())
         self.understander = Understander(self.tokenizer, self.gazetteer)
         self._write_lock = threading.Lock()
-        if first_run and settings.bundled_reports.is_dir():
-            self.ingest([settings.bundled_reports], rebuild=False)
-        signature = self.tokenizer.signature()
-        if self.store.tokenizer_signature() != signature:
-            if not first_run:
-                # Tokens written by another version of the tokenizer or its dictionary would
-                # not match what questions are tokenised to.
-                log.warning("tokenizer changed since the tokens were stored: re-tokenising")
-                self._refresh_places(self.store.reports())
-                self._retokenize(None)
-            self.store.set_tokenizer_signature(signature)
+        if first_run:
+            self.store.set_tokenizer_signature(self.tokenizer.signature())
+            if settings.bundled_reports.is_dir():
+                self.ingest([settings.bundled_reports], rebuild=False)
         self.searcher = self._load_or_build()
 
     # --- questions ---------------------------------------------------------------------
@@ -207,6 +201,13 @@ class Library:
     def _load_or_build(self) -> Searcher:
         reports = self.store.reports()
         self._refresh_places(reports)
+        signature = self.tokenizer.signature()
+        if self.store.tokenizer_signature() != signature:
+            # Tokens written by another version of the tokenizer or its dictionary would not
+            # match what questions are tokenised to (rewriting them invalidates the saved index).
+            log.warning("tokenizer changed since the tokens were stored: re-tokenising")
+            self._retokenize(None)
+            self.store.set_tokenizer_signature(signature)
         if self.settings.engine == "bm25s":
             index = Index.load(self.settings.index_dir, self._index_key())
             if index is not None:
@@ -282,7 +283,6 @@ class Library:
     def _retokenize(self, progress: Progress | None) -> None:
         total = self.store.passage_count()
         batch: list[tuple[int, list[str]]] = []
-        import json
 
         for i, (pid, _rid, section, text, _tokens) in enumerate(self.store.iter_index_rows()):
             batch.append((pid, self.tokenizer.tokens(index_text(tuple(json.loads(section)), text))))

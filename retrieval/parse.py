@@ -154,11 +154,12 @@ def parse_lines(
     if not title:
         title = re.sub(r"^\d+_", "", source.rsplit(".", 1)[0])
     year = _year(title, body)
+    # A township's issuer line often names only the town (张庄镇人民政府).
+    town = town_at_start(issuer)
     places = (
         gazetteer.find_in(issuer + " " + title)
         or gazetteer.find_in(" ".join(body[:1]))
-        # A township's issuer line often names only the town (张庄镇人民政府).
-        or tuple(t for t in (town_at_start(issuer),) if t)
+        or ((town,) if town else ())
     )
 
     headings = {i: h for i, line in enumerate(body) if (h := _heading(line))}

@@ -165,13 +165,17 @@ class Gazetteer:
         }
 
 
+def could_be_town(name: str) -> bool:
+    """Whether a name ending in 镇/乡/街道 may be a town's rather than a common word (乡镇,
+    城镇, 全镇 …), judged by its first character."""
+    # 城关 (the old town centre) is the commonest town name of all, though 城镇 is a word.
+    return name[0] not in _TOWN_BAD_START or name.startswith("城关")
+
+
 def town_at_start(text: str) -> str | None:
     """The town or township name (瓦屋镇, 城关街道 …) that `text` begins with, if any."""
     m = _TOWN_AT_START.match(text)
-    # 城关 (the old town centre) is the commonest town name of all, though 城镇 is a word.
-    if not m or (m.group(0)[0] in _TOWN_BAD_START and not m.group(0).startswith("城关")):
-        return None
-    return m.group(0)
+    return m.group(0) if m and could_be_town(m.group(0)) else None
 
 
 @cache

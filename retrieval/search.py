@@ -74,7 +74,6 @@ class Index:
         variant: Variant = "lucene",
         k1: float = 1.2,
         b: float = 0.75,
-        show_progress: bool = False,
     ) -> Index:
         """Index (passage id, report id, section, text, tokens) rows."""
         rows_ = ((pid, rid, section_kind(sec), text, toks) for pid, rid, sec, text, toks in rows)

@@ -14,17 +14,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from retrieval.models import Query, Report, SectionKind
-from retrieval.places import PACKAGE_DATA, Gazetteer, default_gazetteer
+from retrieval.places import PACKAGE_DATA, Gazetteer, could_be_town, default_gazetteer
 from retrieval.tokenize import Tokenizer
 
 MAX_QUESTION_CHARS = 500
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 _CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 _TOWN_SUFFIX = re.compile(r"镇|乡|街道")
-# Characters that end a town name on the left: function and question words (问张庄镇 → 张庄镇;
-# 各乡镇 and 城乡 are no towns).
-_NOT_NAME_START = set("全本我该各每城乡村集小市县区省州个一多两这那此其等和与及在对于从向为")
-_NOT_NAME_START |= set("问想请查看说是有要呢吗的了")
+# Besides what places.could_be_town rules out (各乡镇, 城乡), a town name in a question does not
+# start with a word asking for it (问张庄镇 → 张庄镇).
+_ASKING_START = set("问想请查看说是有要呢吗的了")
 _FOLLOW_UP = re.compile(
     r"^(?:那么|那|还有|换成|再看)?\s*(?P<core>[^\s?？!！。，,]{2,20}?)\s*"
     r"(?:呢|的呢|的情况呢|怎么样|又如何|如何)?\s*[?？!！。]*$"
@@ -215,7 +214,7 @@ class Understander:
                 name = text[max(start, 0) : m.end()]
                 if start < 0 or any(taken[start : m.end()]) or not _CJK_ONLY.fullmatch(name):
                     continue
-                if name[0] in _NOT_NAME_START and not name.startswith("城关"):
+                if not could_be_town(name) or name[0] in _ASKING_START:
                     continue
                 unknown.append(name)
                 taken[start : m.end()] = [True] * len(name)
