@@ -22,9 +22,9 @@ from types import TracebackType
 
 from retrieval.errors import UnreadableFile
 from retrieval.models import ParsedReport
-from retrieval.parse import parse_lines
+from retrieval.parse import parse_document
 from retrieval.places import Gazetteer
-from retrieval.read import read_lines
+from retrieval.read import read_document
 from retrieval.tokenize import Tokenizer
 
 POOL_MIN_BYTES = 2_000_000  # less text than this (~3,000 passages) is quicker in one process
@@ -33,8 +33,7 @@ BATCH_FILES = 200  # files parsed, then tokenised, then stored, per round
 
 def parse_report(name: str, data: bytes, gazetteer: Gazetteer) -> ParsedReport:
     """Read and parse a file's bytes into a report. Raises UnreadableFile."""
-    lines = read_lines(name, data)
-    parsed = parse_lines(lines, Path(name).name, data, gazetteer)
+    parsed = parse_document(read_document(name, data), Path(name).name, data, gazetteer)
     if not parsed.passages:
         raise UnreadableFile(name, "no body paragraphs found")
     return parsed

@@ -18,7 +18,7 @@ from tqdm import tqdm
 from retrieval import texts
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError
-from retrieval.evaluate import evaluate, read_questions
+from retrieval.evaluate import check_metadata, evaluate, read_questions
 from retrieval.library import Library, Outcome
 from retrieval.models import Answer, Hit
 
@@ -177,10 +177,23 @@ def reports(ctx: click.Context) -> None:
 @cli.command("eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="Show each question that missed.")
+@click.option(
+    "--meta",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also check stored metadata against a meta.json (issuer, year, title, places, sections).",
+)
 @click.pass_context
-def eval_(ctx: click.Context, file: Path, verbose: bool) -> None:
+def eval_(ctx: click.Context, file: Path, verbose: bool, meta: Path | None) -> None:
     """Score answers against FILE (JSONL of {"q", "expect": [substrings]}; [] = must refuse)."""
     library = open_library(ctx)
+    if meta is not None:
+        checked = check_metadata(
+            json.loads(meta.read_text("utf-8")), library.reports(), library.report_passages
+        )
+        if verbose:
+            for miss in checked.misses:
+                click.echo(f"meta miss: {miss}")
+        click.echo(checked.summary())
     try:
         questions = read_questions(file)
     except ValueError as e:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.models import Answer
+from retrieval.models import Answer, Passage, Report
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,4 +85,56 @@ def evaluate(ask: Callable[..., Answer], questions: list[Question]) -> EvalResul
         res.rr5 += 1 / rank
         if rank > 1:
             res.misses.append(f"{q.q} → rank {rank}")
+    return res
+
+
+@dataclass
+class MetaResult:
+    """How many metadata fields of a meta.json (issuer, year, title, places, and each listed
+    sentence's section path) the stored reports got right."""
+
+    right: int = 0
+    total: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"metadata fields right: {self.right}/{self.total}"
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def check_metadata(
+    meta: dict[str, dict], reports: list[Report], passages: Callable[[int], list[Passage]]
+) -> MetaResult:
+    """Compare stored reports (matched to meta.json's entries by file name) with what the
+    meta file says: issuer, year, title (white space ignored), places, and for each listed
+    sentence, that a passage holding it sits under exactly the listed section path."""
+    by_source = {r.source: r for r in reports}
+    res = MetaResult()
+    for name, want in meta.items():
+        report = by_source.get(name)
+        fields = [("issuer", want.get("issuer")), ("year", want.get("year")), ("title", want.get("title"))]
+        fields.append(("places", want.get("places")))
+        for key, expected in fields:
+            res.total += 1
+            got = None if report is None else getattr(report, key)
+            if key == "title" and got is not None:
+                got, expected = _squash(got), _squash(str(expected))
+            if key == "places" and got is not None:
+                got = list(got)
+            if got == expected:
+                res.right += 1
+            else:
+                res.misses.append(f"{name}: {key} {got!r} != {expected!r}")
+        stored = passages(report.id) if report is not None else []
+        for sentence in want.get("sentences", []):
+            res.total += 1
+            text, section = sentence["text"], list(sentence["section"])
+            holding = [list(p.section) for p in stored if text in p.text]
+            if section in holding:
+                res.right += 1
+            else:
+                res.misses.append(f"{name}: {text!r} under {holding or 'no passage'} != {section}")
     return res

@@ -86,6 +86,10 @@ class Library:
     def passage(self, passage_id: int) -> Passage | None:
         return self.store.passage(passage_id)
 
+    def report_passages(self, report_id: int) -> list[Passage]:
+        """A report's passages in document order."""
+        return self.store.report_passages(report_id)
+
     # --- adding and removing reports ---------------------------------------------------
 
     def parse(self, name: str, data: bytes) -> ParsedReport:

@@ -7,6 +7,32 @@ from enum import IntEnum, StrEnum
 
 
 @dataclass(frozen=True, slots=True)
+class Line:
+    """One logical line of a file as read: a paragraph, a heading or a table row.
+
+    `level` is the heading level the file itself gives the line (Word's Title style → 0,
+    Heading 1–3 or an outline level → 1–3, an HTML <h1>–<h3> → 1–3); None when the file says
+    nothing and the parser judges by the text alone."""
+
+    text: str
+    level: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What `retrieval.read` makes of a file: its logical lines in order, and what the file
+    says about itself outside the report's own text (a web page's 发布时间 and 来源)."""
+
+    lines: tuple[Line, ...]
+    published: str = ""  # ISO date (YYYY-MM-DD) a web page gives as 发布时间, else ""
+    origin: str = ""  # a web page's 来源 (the publishing office), else ""
+
+    @property
+    def texts(self) -> list[str]:
+        return [line.text for line in self.lines]
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedPassage:
     """One body paragraph of a report as parsed, before it is stored."""
 
@@ -26,6 +52,13 @@ class ParsedReport:
     sha256: str
     passages: tuple[ParsedPassage, ...]
     outline: tuple[tuple[str, ...], ...] = ()
+    url: str = ""  # where the report was fetched from (a link ingested), else ""
+    published: str = ""  # ISO date the source gives as 发布时间, else ""
+    origin: str = ""  # the source's 来源, else ""
+    year_inferred: bool = False  # `year` guessed from the signature date or 发布时间
+    plan_year: int | None = None  # the year its plans section is for (normally year + 1)
+    signed_on: str = ""  # ISO date of the signature at the end, else ""
+    text_sha256: str = ""  # hash of the passages' text: the same report from another file
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +73,13 @@ class Report:
     source: str
     sha256: str
     passage_count: int = 0
+    url: str = ""
+    published: str = ""
+    origin: str = ""
+    year_inferred: bool = False
+    plan_year: int | None = None
+    signed_on: str = ""
+    text_sha256: str = ""
 
     @property
     def place(self) -> str:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from retrieval.models import ParsedPassage, ParsedReport
+from retrieval.models import Document, Line, ParsedPassage, ParsedReport
 from retrieval.places import Gazetteer, default_gazetteer, town_at_start
 from retrieval.understand import has_figures
 
@@ -143,10 +144,28 @@ def _year(title: str, body: list[str]) -> int | None:
 def parse_lines(
     lines: list[str], source: str, content: bytes, gazetteer: Gazetteer | None = None
 ) -> ParsedReport:
-    """Parse the lines of one report (as `retrieval.read` gives them) into a ParsedReport.
+    """Parse plain text lines of one report (see `parse_document`)."""
+    return parse_document(Document(tuple(Line(t) for t in lines)), source, content, gazetteer)
+
+
+def text_hash(passages: tuple[ParsedPassage, ...] | list[ParsedPassage]) -> str:
+    """A hash of a report's body text that ignores white space and punctuation width, so the
+    same report read from a .docx and from a .txt (or a page saved twice) hashes the same."""
+    h = hashlib.sha256()
+    for p in passages:
+        h.update("".join(unicodedata.normalize("NFKC", p.text).split()).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def parse_document(
+    document: Document, source: str, content: bytes, gazetteer: Gazetteer | None = None
+) -> ParsedReport:
+    """Parse one report as `retrieval.read` gives it into a ParsedReport.
 
     `content` is the file's bytes, hashed so that re-ingesting the same file is a no-op.
     """
+    lines = document.texts
     gazetteer = gazetteer or default_gazetteer()
     front, start = _split_front(lines)
     body = lines[start:]
@@ -188,4 +207,7 @@ def parse_lines(
         sha256=hashlib.sha256(content).hexdigest(),
         passages=tuple(passages),
         outline=tuple(outline),
+        published=document.published,
+        origin=document.origin,
+        text_sha256=text_hash(passages),
     )

@@ -26,6 +26,7 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
 from retrieval.errors import UnreadableFile
+from retrieval.models import Document, Line
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".docx", ".pdf", ".html", ".htm"})
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -52,6 +53,14 @@ def read_path(path: pathlib.Path) -> list[str]:
     except OSError as exc:
         raise UnreadableFile(path.name, f"cannot read file ({exc.strerror or exc})") from exc
     return read_lines(path.name, data)
+
+
+def read_document(name: str, data: bytes) -> Document:
+    """The file `name` (whose content is `data`) as a Document: its logical lines, with the
+    heading levels the file's own structure gives, and what a web page says of itself.
+
+    Raises UnreadableFile as `read_lines` does."""
+    return Document(tuple(Line(text) for text in read_lines(name, data)))
 
 
 def read_lines(name: str, data: bytes) -> list[str]:

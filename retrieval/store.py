@@ -78,6 +78,13 @@ class Store:
             )
             db.table("reports").create_index(["sha256"], unique=True)
             db.table("reports").create_index(["source"])
+        # Columns added since the first release: a database from before gets them, empty.
+        have = set(db.table("reports").columns_dict)
+        for column, kind in _EXTRA_REPORT_COLUMNS.items():
+            if column not in have:
+                db.execute(f"ALTER TABLE reports ADD COLUMN {column} {kind}")
+        if "text_sha256" not in have:
+            db.table("reports").create_index(["text_sha256"])
         if "passages" not in db.table_names():
             db.table("passages").create(
                 {
@@ -208,6 +215,7 @@ class Store:
                     "outline": json.dumps(parsed.outline, ensure_ascii=False),
                     "passage_count": len(parsed.passages),
                     "added_at": _now(),
+                    **{c: getattr(parsed, c) for c in _EXTRA_REPORT_COLUMNS},
                 }
             )
             self.db.conn.executemany(
@@ -251,7 +259,7 @@ class Store:
     def reports(self) -> list[Report]:
         # Plain SQL for the columns a Report has (not the outline): a library opening on
         # tens of thousands of reports reads them all.
-        cols = ("id", "title", "issuer", "year", "places", "source", "sha256", "passage_count")
+        cols = _REPORT_COLUMNS
         with self._lock:
             rows = self.db.execute(f"SELECT {', '.join(cols)} FROM reports ORDER BY id").fetchall()
         return [_report(dict(zip(cols, r, strict=True))) for r in rows]
@@ -286,6 +294,16 @@ class Store:
             ):
                 out[row[0]] = _passage(row)
         return out
+
+    def report_passages(self, report_id: int) -> list[Passage]:
+        """A report's passages in document order (empty for an unknown report)."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT id, report_id, ordinal, section, text FROM passages WHERE report_id = ?"
+                " ORDER BY ordinal",
+                [report_id],
+            ).fetchall()
+        return [_passage(row) for row in rows]
 
     def passage_count(self, after: int = 0) -> int:
         """How many passages there are (with an id above `after`)."""
@@ -378,6 +396,23 @@ class Store:
         self.db.conn.close()
 
 
+# Report fields stored in columns of their own, added to the table after its first release
+# (so an older database gets them by ALTER TABLE), with their SQL types.
+_EXTRA_REPORT_COLUMNS = {
+    "url": "TEXT",
+    "published": "TEXT",
+    "origin": "TEXT",
+    "year_inferred": "INTEGER",
+    "plan_year": "INTEGER",
+    "signed_on": "TEXT",
+    "text_sha256": "TEXT",
+}
+_REPORT_COLUMNS = (
+    *("id", "title", "issuer", "year", "places", "source", "sha256", "passage_count"),
+    *_EXTRA_REPORT_COLUMNS,
+)
+
+
 def _report(row: dict) -> Report:
     return Report(
         id=row["id"],
@@ -388,6 +423,13 @@ def _report(row: dict) -> Report:
         source=row["source"],
         sha256=row["sha256"],
         passage_count=row["passage_count"] or 0,
+        url=row["url"] or "",
+        published=row["published"] or "",
+        origin=row["origin"] or "",
+        year_inferred=bool(row["year_inferred"]),
+        plan_year=row["plan_year"],
+        signed_on=row["signed_on"] or "",
+        text_sha256=row["text_sha256"] or "",
     )
 
 
