@@ -16,6 +16,7 @@ class Line:
 
     text: str
     level: int | None = None
+    table: bool = False  # a table row (cells with their header cells): always a passage
 
 
 @dataclass(frozen=True, slots=True)
