@@ -173,6 +173,16 @@ class Query:
 
 
 @dataclass(frozen=True, slots=True)
+class Group:
+    """One side of a comparison: the best hits for one named place or year (or one report,
+    for questions across reports such as 各县… / 哪些地方…)."""
+
+    key: str  # the place or year as the question named it (秀山县, 2023年), or the report's place
+    report: Report | None
+    hits: tuple[Hit, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """The result of asking a question: hits, or a refusal with its reason."""
 
@@ -180,6 +190,13 @@ class Answer:
     hits: tuple[Hit, ...] = ()
     refusal: Refusal | None = None
     known_places: tuple[str, ...] = field(default=())  # offered when refusing an unknown place
+    # Other years with a report of the place asked about, when the question named no year
+    # and was answered from the newest (the bot offers a button per year).
+    other_years: tuple[int, ...] = ()
+    # A comparison (several places or years named, or a question across reports): a group
+    # per side, and the sides whose reports say nothing about it (`hits` stays the flat list).
+    groups: tuple[Group, ...] = ()
+    missing: tuple[str, ...] = ()
 
     @property
     def answered(self) -> bool:
