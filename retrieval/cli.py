@@ -205,5 +205,34 @@ def eval_(ctx: click.Context, file: Path, verbose: bool, meta: Path | None) -> N
     click.echo(result.summary())
 
 
+@cli.command()
+@click.option(
+    "--history",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path.home() / ".reportbot_history",
+    show_default=True,
+    help="Where the line-editing history is kept.",
+)
+@click.pass_context
+def chat(ctx: click.Context, history: Path) -> None:
+    """Chat on the terminal as in the bot's private chat (follow-ups, 更多, 全文 N, 来源 N)."""
+    from retrieval.chat import run_terminal  # imports this module: load it only when chatting
+
+    run_terminal(open_library(ctx), history)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+def web(ctx: click.Context, host: str, port: int) -> None:
+    """Serve a JSON API (POST /api/ask, GET /api/reports) and a web chat page."""
+    from retrieval.web import serve  # Starlette and uvicorn only for this command
+
+    library = open_library(ctx)
+    click.echo(f"reportbot web on http://{host}:{port}/ (Ctrl+C to stop)")
+    serve(library, host, port)
+
+
 def main() -> None:
     cli(prog_name="reportbot")

@@ -86,6 +86,15 @@ class Library:
     def passage(self, passage_id: int) -> Passage | None:
         return self.store.passage(passage_id)
 
+    def follow_up(self, previous: str, message: str) -> str | None:
+        """`message` as a follow-up of the question `previous` (`那蓝山县呢？` → that question
+        about 蓝山县), or None when it is a question of its own."""
+        return self.understander.follow_up(previous, message)
+
+    def outline(self, report_id: int) -> list[tuple[str, ...]]:
+        """A report's section paths in order. Raises UnknownReport."""
+        return self.store.outline(report_id)
+
     def report_passages(self, report_id: int) -> list[Passage]:
         """A report's passages in document order."""
         return self.store.report_passages(report_id)

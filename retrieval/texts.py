@@ -33,6 +33,20 @@ def places_list(places: tuple[str, ...] | list[str]) -> str:
     return "、".join(shown) + (f"等{len(places)}个地区" if more > 0 else "")
 
 
+# --- the terminal and web chat ---------------------------------------------------------------
+
+CHAT_WELCOME = (
+    "reportbot：法治政府建设年度报告问答。直接输入问题，例如：" + EXAMPLES[0] + "\n"
+    "“更多”看下一页，“全文 1”看第1条全文，“来源 1”看第1条的报告目录，“退出”结束。"
+)
+CHAT_PROMPT = "问> "
+CHAT_HELP = "输入问题即可，例如：" + EXAMPLES[1] + "。命令：更多 · 全文 N · 来源 N · 帮助 · 退出"
+CHAT_HINT = "（全文 N：看第N条全文 · 来源 N：看报告目录）"
+CHAT_MORE_HINT = "（更多：下一页 · 全文 N：看第N条全文 · 来源 N：看报告目录）"
+CHAT_NOTHING_BEFORE = "还没有提问，请先输入一个问题。"
+CHAT_NO_SUCH_HIT = "当前结果中没有第{n}条。"
+CHAT_SOURCE_FILE = "来源：{source}"
+
 # --- the bot -------------------------------------------------------------------------------
 
 WELCOME = (
