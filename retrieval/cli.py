@@ -19,6 +19,7 @@ from retrieval import texts
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError
 from retrieval.evaluate import check_metadata, evaluate, read_questions
+from retrieval.export import answer_docx
 from retrieval.library import Library, Outcome
 from retrieval.models import Answer, Hit
 
@@ -60,15 +61,28 @@ def cli(ctx: click.Context, data_dir: Path | None) -> None:
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
 @click.option("-k", "k", default=3, show_default=True, type=click.IntRange(1, 50), help="Passages.")
+@click.option(
+    "--docx",
+    "docx_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the answer to a Word file (question, excerpts, full citations).",
+)
 @click.pass_context
-def ask(ctx: click.Context, question: str | None, as_json: bool, k: int) -> None:
+def ask(ctx: click.Context, question: str | None, as_json: bool, k: int, docx_path: Path | None) -> None:
     """Answer QUESTION, or one question per line from stdin when QUESTION is left out."""
     library = open_library(ctx)
+    if docx_path is not None and question is None:
+        raise click.UsageError("--docx needs a QUESTION argument")
     questions = [question] if question is not None else (line.rstrip("\n") for line in sys.stdin)
     for q in questions:
         if question is None and not q.strip():
             continue
         answer = library.ask(q, k=k)
+        if docx_path is not None:
+            try:
+                docx_path.write_bytes(answer_docx(answer))
+            except OSError as e:
+                raise click.ClickException(f"cannot write {docx_path}: {e.strerror or e}") from None
         if as_json:
             click.echo(json.dumps(answer_json(answer), ensure_ascii=False))
         else:

@@ -253,3 +253,20 @@ def test_rank_bm25_engine_setting_works_or_is_a_one_line_error(data_dir: Path) -
         assert "18778" in result.stdout
     else:
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_ask_docx_writes_the_answer_to_a_word_file(data_dir: Path, tmp_path: Path) -> None:
+    import docx
+
+    out = tmp_path / "answer.docx"
+    result = run(data_dir, "ask", "安化县政协提案立案率是多少", "--docx", str(out))
+    no_traceback(result)
+    assert result.exit_code == 0
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    assert "立案率为82%" in text and "政协安化县委员会办公室" in text
+
+
+def test_ask_docx_into_a_missing_folder_is_one_line(data_dir: Path, tmp_path: Path) -> None:
+    result = run(data_dir, "ask", "秀山县政务公开数据", "--docx", str(tmp_path / "no" / "such" / "a.docx"))
+    no_traceback(result)
+    assert result.exit_code != 0 and "cannot write" in result.output
