@@ -1,4 +1,5 @@
-"""Admin handlers: upload a report (preview, then confirm), /reindex, /delete, /stats.
+"""Admin handlers: upload a report or send a link to one (preview, then confirm), /reindex,
+/delete, /stats.
 
 Every handler checks the sender against the admin ids first; anyone else gets a polite
 refusal and nothing changes. Parsing and indexing run in a worker thread, so questions keep
@@ -9,20 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import BadRequest, TelegramError
 
 from bot import render
 from bot.context import Context, PendingUpload
 from retrieval import texts
-from retrieval.errors import ReportbotError, UnknownReport
-from retrieval.library import Outcome
+from retrieval.errors import FetchError, ReportbotError, UnknownReport
+from retrieval.fetch import Limits
+from retrieval.library import Ingested, OnDuplicate, Outcome
+from retrieval.models import OutlineEntry, ParsedReport, Report
 
 PROGRESS_EVERY_SECONDS = 1.0  # Telegram rate-limits edits; one a second is plenty to watch
+# A link in a message: up to the first white space or a character no URL is written with.
+LINK = re.compile(r"https?://[^\s<>\"'，。；、）」》]+", re.IGNORECASE)
+PREVIEW_HEADING_CHARS = 30  # a heading longer than this is cut in the preview's outline
+PREVIEW_ROOM = 3900  # of Telegram's 4096: the rest is the preview's own lines and slack
+_CHOICES = {"y": OnDuplicate.SKIP, "r": OnDuplicate.REPLACE, "k": OnDuplicate.KEEP}
 
 
 async def _refuse_non_admin(update: Update, context: Context) -> bool:
@@ -55,34 +64,128 @@ async def document(update: Update, context: Context) -> None:
     except ReportbotError as e:
         await status.edit_text(texts.UPLOAD_REFUSED.format(reason=getattr(e, "reason", str(e))))
         return
-    same = context.library.store.find_by_hash(parsed.sha256)
+    await _preview(status, context, parsed, msg.from_user.id if msg.from_user else 0)
+
+
+def link_in(msg: Message) -> str | None:
+    """The first link a message carries: a text link's target, a link Telegram marked, or
+    one written in the text."""
+    for entity in msg.entities:
+        if entity.type == MessageEntity.TEXT_LINK and entity.url:
+            return entity.url
+        if entity.type == MessageEntity.URL:
+            marked = msg.parse_entity(entity)
+            if LINK.fullmatch(marked):
+                return marked
+    found = LINK.search(msg.text or "")
+    return found.group(0) if found else None
+
+
+async def link(update: Update, context: Context) -> None:
+    """A link sent by an admin in a private chat: fetch it (page, .pdf or .docx) and show the
+    same preview as an uploaded file."""
+    msg = update.effective_message
+    if not msg or await _refuse_non_admin(update, context):
+        return
+    url = link_in(msg)
+    if url is None:
+        return
+    status = await msg.reply_text(texts.LINK_WORKING)
+    limits = Limits(max_bytes=int(context.settings.max_upload_mb * 1024 * 1024))
+    try:
+        parsed = await asyncio.to_thread(context.library.fetch, url, limits)
+    except FetchError as e:
+        await status.edit_text(texts.fetch_refused(e.problem, e.detail))
+        return
+    except ReportbotError as e:
+        await status.edit_text(texts.UPLOAD_REFUSED.format(reason=getattr(e, "reason", str(e))))
+        return
+    await _preview(status, context, parsed, msg.from_user.id if msg.from_user else 0)
+
+
+async def _preview(status: Message, context: Context, parsed: ParsedReport, admin_id: int) -> None:
+    """Edit `status` into the preview of a parsed report with its buttons: 确认添加 / 取消, or
+    替换 / 都保留 / 取消 when a stored report has the same content; nothing to confirm when
+    the same file is stored already."""
+    library = context.library
+    same = library.stored_copy(parsed)
     if same:
         await status.edit_text(texts.UPLOAD_SAME.format(id=same.id, title=same.title))
         return
-    key = context.bot_data.add_pending(PendingUpload(msg.from_user.id if msg.from_user else 0, parsed))
-    preview = texts.UPLOAD_PREVIEW.format(
-        title=render.escape(parsed.title),
-        issuer=render.escape(parsed.issuer or texts.NONE),
-        year=parsed.year or texts.UNKNOWN_YEAR,
-        places=render.escape(" › ".join(parsed.places) or texts.NONE),
-        passages=len(parsed.passages),
-    )
-    old = context.library.store.find_by_source(parsed.source)
-    if old:
-        preview += render.escape(texts.UPLOAD_REPLACES.format(id=old.id, title=old.title))
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(texts.UPLOAD_CONFIRM, callback_data=f"up:{key}:y"),
-                InlineKeyboardButton(texts.UPLOAD_CANCEL, callback_data=f"up:{key}:n"),
-            ]
+    twin = library.duplicate_of(parsed)
+    old = library.replaces(parsed)
+    entries = library.outline_of(parsed)
+    key = context.bot_data.add_pending(PendingUpload(admin_id, parsed))
+    if twin:
+        buttons = [
+            InlineKeyboardButton(texts.UPLOAD_REPLACE, callback_data=f"up:{key}:r"),
+            InlineKeyboardButton(texts.UPLOAD_KEEP_BOTH, callback_data=f"up:{key}:k"),
         ]
-    )
-    await status.edit_text(preview, parse_mode="HTML", reply_markup=keyboard)
+    else:
+        buttons = [InlineKeyboardButton(texts.UPLOAD_CONFIRM, callback_data=f"up:{key}:y")]
+    buttons.append(InlineKeyboardButton(texts.UPLOAD_CANCEL, callback_data=f"up:{key}:n"))
+    text = preview_html(parsed, entries, twin, old)
+    await status.edit_text(text, parse_mode="HTML", reply_markup=InlineKeyboardMarkup([buttons]))
+
+
+def preview_html(
+    parsed: ParsedReport, entries: tuple[OutlineEntry, ...], twin: Report | None, old: Report | None
+) -> str:
+    """The preview of a report about to be added, in one message: its metadata, warnings
+    where the year or places are missing or guessed, its outline (as much as fits, then how
+    many sections are left out), and what adding it would replace or duplicate."""
+    e = render.escape
+    year = texts.UNKNOWN_YEAR if parsed.year is None else str(parsed.year)
+    if parsed.year is not None and parsed.year_inferred:
+        year = texts.PREVIEW_YEAR_INFERRED.format(year=parsed.year)
+    head = [
+        texts.PREVIEW_HEAD.format(
+            title=e(parsed.title),
+            issuer=e(parsed.issuer or texts.NONE),
+            year=e(year),
+            places=e(" › ".join(parsed.places) or texts.NONE),
+            passages=len(parsed.passages),
+        )
+    ]
+    if parsed.url:
+        head.append(e(texts.PREVIEW_LINK.format(url=parsed.url)))
+    warnings = []
+    if parsed.year is None:
+        warnings.append(texts.PREVIEW_NO_YEAR)
+    elif parsed.year_inferred:
+        warnings.append(texts.PREVIEW_GUESSED_YEAR)
+    if not parsed.places:
+        warnings.append(texts.PREVIEW_NO_PLACES)
+    tail = []
+    if old and (twin is None or old.id != twin.id):
+        tail.append(e(texts.UPLOAD_REPLACES.format(id=old.id, title=old.title).strip()))
+    if twin:
+        tail.append(e(texts.PREVIEW_SAME_CONTENT.format(id=twin.id, title=twin.title)))
+    else:
+        tail.append(texts.PREVIEW_QUESTION)
+    head_html, warnings_html, tail_html = "\n".join(head), "\n".join(e(w) for w in warnings), "\n".join(tail)
+    room = PREVIEW_ROOM - render.visible_length("\n\n".join([head_html, warnings_html, tail_html]))
+    outline = [texts.PREVIEW_OUTLINE]
+    for i, entry in enumerate(entries):
+        line = e(_outline_line(entry))
+        more = e(texts.PREVIEW_OUTLINE_MORE.format(n=len(entries) - i))
+        if render.visible_length("\n".join([*outline, line, more])) > room:
+            outline.append(more)
+            break
+        outline.append(line)
+    return "\n\n".join(p for p in [head_html, warnings_html, "\n".join(outline), tail_html] if p)
+
+
+def _outline_line(entry: OutlineEntry) -> str:
+    heading = entry.path[-1] if entry.path else texts.SECTION_OPENING
+    if len(heading) > PREVIEW_HEADING_CHARS:
+        heading = heading[: PREVIEW_HEADING_CHARS - 1] + "…"
+    indent = "　" * max(len(entry.path) - 1, 0)
+    return texts.PREVIEW_OUTLINE_ENTRY.format(indent=indent, heading=heading, n=entry.passages)
 
 
 async def upload_button(update: Update, context: Context) -> None:
-    """确认添加 / 取消 under an upload preview."""
+    """确认添加 (y) / 替换 (r) / 都保留 (k) / 取消 (n) under an upload preview."""
     query = update.callback_query
     if not query or not query.data or await _refuse_non_admin(update, context):
         return
@@ -92,20 +195,27 @@ async def upload_button(update: Update, context: Context) -> None:
         await query.answer(texts.UPLOAD_EXPIRED, show_alert=True)
         return
     await query.answer()
-    if choice != "y":
+    if choice not in _CHOICES:
         await _edit(query.message, texts.UPLOAD_CANCELLED)
         return
-    done = await asyncio.to_thread(context.library.add, pending.parsed)
+    twin = context.library.duplicate_of(pending.parsed) if choice == "k" else None
+    done = await asyncio.to_thread(context.library.add, pending.parsed, True, _CHOICES[choice])
+    await _edit(query.message, _added_text(done, twin))
+
+
+def _added_text(done: Ingested, twin: Report | None) -> str:
     r = done.report
     if done.outcome == Outcome.REPLACED and done.replaced:
-        text = texts.UPLOAD_REPLACED.format(
+        return texts.UPLOAD_REPLACED.format(
             old=done.replaced.id, id=r.id, title=r.title, passages=r.passage_count
         )
-    elif done.outcome == Outcome.UNCHANGED:
-        text = texts.UPLOAD_SAME.format(id=r.id, title=r.title)
-    else:
-        text = texts.UPLOAD_ADDED.format(id=r.id, title=r.title, passages=r.passage_count)
-    await _edit(query.message, text)
+    if done.outcome == Outcome.UNCHANGED:
+        return texts.UPLOAD_SAME.format(id=r.id, title=r.title)
+    if done.outcome == Outcome.DUPLICATE:
+        return texts.UPLOAD_DUPLICATE.format(id=r.id, title=r.title)
+    if twin:
+        return texts.UPLOAD_KEPT_BOTH.format(id=r.id, title=r.title, passages=r.passage_count, twin=twin.id)
+    return texts.UPLOAD_ADDED.format(id=r.id, title=r.title, passages=r.passage_count)
 
 
 async def reindex(update: Update, context: Context) -> None:
@@ -170,7 +280,7 @@ async def delete(update: Update, context: Context) -> None:
 
 async def _ask_delete(msg: Message, context: Context, report_id: int) -> None:
     try:
-        r = context.library.store.report(report_id)
+        r = context.library.report(report_id)
     except UnknownReport:
         await msg.reply_text(texts.REPORT_GONE)
         return

@@ -11,6 +11,7 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
+    MessageEntity,
 )
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -74,6 +75,14 @@ def _register(app: App) -> None:
     app.add_handler(CommandHandler("stats", admin.stats))
     # Files: only in private chats (in groups people share files with each other).
     app.add_handler(MessageHandler(filters.Document.ALL & private, admin.document))
+    # A link from an admin in a private chat is a report to add; anyone else's is a question.
+    admins = filters.User(user_id=app.bot_data.settings.admin_ids)
+    has_link = (
+        filters.Regex(admin.LINK)
+        | filters.Entity(MessageEntity.URL)
+        | filters.Entity(MessageEntity.TEXT_LINK)
+    )
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private & admins & has_link, admin.link))
     # Plain text: every message in private; only when addressed in groups.
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, handlers.private_text))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & groups, handlers.group_text))
@@ -82,7 +91,7 @@ def _register(app: App) -> None:
     app.add_handler(CallbackQueryHandler(handlers.full_button, pattern=r"^full:\d+$"))
     app.add_handler(CallbackQueryHandler(handlers.source_button, pattern=r"^src:\d+$"))
     app.add_handler(CallbackQueryHandler(handlers.feedback_button, pattern=r"^fb:\d+:-?1$"))
-    app.add_handler(CallbackQueryHandler(admin.upload_button, pattern=r"^up:[\w-]+:[yn]$"))
+    app.add_handler(CallbackQueryHandler(admin.upload_button, pattern=r"^up:[\w-]+:[yrkn]$"))
     app.add_handler(CallbackQueryHandler(admin.delete_button, pattern=r"^del:\d+:(ask|y|n)$"))
     app.add_error_handler(handlers.on_error)
 

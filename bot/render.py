@@ -103,6 +103,8 @@ def report_messages(report: Report, outline: list[tuple[str, ...]]) -> list[str]
         passages=report.passage_count,
     )
     lines = [f"<b>#{report.id} {escape(report.title)}</b>", escape(meta)]
+    if report.url:
+        lines.append(f'🔗 <a href="{html.escape(report.url, quote=True)}">{escape(texts.REPORT_LINK)}</a>')
     if outline:
         lines.append(f"\n<b>{texts.OUTLINE_HEADER}</b>")
         lines.extend(escape("　" * (len(path) - 1) + path[-1]) for path in outline)

@@ -1,4 +1,5 @@
-"""The `reportbot` command line: ask, ingest, reindex, reports, eval (serve is added by bot.cli).
+"""The `reportbot` command line: ask, ingest, show, reindex, reports, eval (serve is added by
+bot.cli).
 
 Library errors arrive as ReportbotError and leave as one line on stderr with a non-zero exit,
 as sqlite-utils' CLI turns its errors into click.ClickException.
@@ -20,8 +21,9 @@ from retrieval.config import Settings
 from retrieval.errors import ReportbotError
 from retrieval.evaluate import check_metadata, evaluate, read_questions
 from retrieval.export import answer_docx
-from retrieval.library import Library, Outcome
-from retrieval.models import Answer, Hit
+from retrieval.fetch import is_link
+from retrieval.library import Ingested, Library, OnDuplicate, Outcome
+from retrieval.models import Answer, Hit, OutlineEntry, Report
 
 
 def build_settings(**overrides: Any) -> Settings:
@@ -113,6 +115,7 @@ def hit_json(h: Hit) -> dict[str, Any]:
             "issuer": r.issuer,
             "year": r.year,
             "places": list(r.places),
+            "url": r.url,
         },
         "section": list(h.passage.section),
         "text": h.passage.text,
@@ -122,10 +125,12 @@ def hit_json(h: Hit) -> dict[str, Any]:
 
 
 def citation(h: Hit) -> str:
+    """issuer《title》（year） › section path, and the link a fetched report came from."""
     r = h.report
     parts = [f"{r.issuer}《{r.title}》" + (f"（{r.year}年）" if r.year else "")]
     parts.extend(h.passage.section)
-    return " › ".join(parts)
+    # After a space, at the end of the line: terminals make it clickable without the brackets.
+    return " › ".join(parts) + (f" {r.url}" if r.url else "")
 
 
 def answer_text(answer: Answer, color: bool = False) -> str:
@@ -142,22 +147,92 @@ def answer_text(answer: Answer, color: bool = False) -> str:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "--replace-duplicates",
+    "on_duplicate",
+    flag_value=OnDuplicate.REPLACE.value,
+    help="A report whose content is already stored (from another file) replaces the stored one.",
+)
+@click.option(
+    "--keep-duplicates",
+    "on_duplicate",
+    flag_value=OnDuplicate.KEEP.value,
+    help="A report whose content is already stored (from another file) is stored beside it.",
+)
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Add report files (.txt .docx .pdf .html) or folders of them."""
+def ingest(ctx: click.Context, sources: tuple[str, ...], on_duplicate: str | None) -> None:
+    """Add report files (.txt .docx .pdf .html), folders of them, or http(s) links.
+
+    A report with the same content as a stored one, read from another file (a .docx and a
+    .txt of it, a page saved twice), is skipped and named unless --replace-duplicates or
+    --keep-duplicates says otherwise. The same file again changes nothing."""
     library = open_library(ctx)
-    done, errors = library.ingest(paths)
+    policy = OnDuplicate(on_duplicate) if on_duplicate else OnDuplicate.SKIP
+    paths: list[Path | str] = [s if is_link(s) else Path(s) for s in sources]
+    done, errors = library.ingest(paths, on_duplicate=policy)
     for d in done:
-        r = d.report
-        what = {Outcome.ADDED: "added", Outcome.REPLACED: "replaced", Outcome.UNCHANGED: "unchanged"}
-        click.echo(
-            f"{what[d.outcome]}: #{r.id} {r.issuer}《{r.title}》 {r.year or ''} ({r.passage_count} passages)"
-        )
+        click.echo(ingested_line(d))
     for e in errors:
         click.echo(f"refused: {e}", err=True)
     if errors:
         sys.exit(1)
+
+
+def ingested_line(d: Ingested) -> str:
+    """One line saying what ingesting one file or link did."""
+    r = d.report
+    stored = f"#{r.id} {r.issuer}《{r.title}》"
+    if d.outcome == Outcome.DUPLICATE:
+        return (
+            f"duplicate: {d.source}: same content as {stored}, skipped"
+            " (--replace-duplicates or --keep-duplicates to store it)"
+        )
+    line = f"{d.outcome.value}: {stored} {r.year or ''} ({r.passage_count} passages)"
+    if d.outcome == Outcome.REPLACED and d.replaced:
+        line += f", replacing #{d.replaced.id}"
+    return line + (f" {r.url}" if r.url else "")
+
+
+@cli.command()
+@click.argument("report_id", metavar="ID", type=int)
+@click.pass_context
+def show(ctx: click.Context, report_id: int) -> None:
+    """Print a stored report's metadata and outline, to check how it was parsed."""
+    library = open_library(ctx)
+    try:
+        report = library.report(report_id)
+        outline = library.outline(report_id)
+    except ReportbotError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(report_text(report, outline))
+
+
+def report_text(r: Report, outline: tuple[OutlineEntry, ...]) -> str:
+    """`show`'s page: the metadata, one field a line ("-" when missing), then the outline,
+    each section indented by its level with its passage count and first words."""
+    year = "-" if r.year is None else f"{r.year}" + (" (inferred: 推断)" if r.year_inferred else "")
+    fields = [
+        ("issuer", r.issuer),
+        ("title", r.title),
+        ("year", year),
+        ("plan year", str(r.plan_year or "")),
+        ("places", " › ".join(r.places)),
+        ("url", r.url),
+        ("published", r.published),
+        ("origin", r.origin),
+        ("source file", r.source),
+        ("signed on", r.signed_on),
+        ("passages", str(r.passage_count)),
+    ]
+    width = max(len(k) for k, _ in fields) + 1
+    lines = [f"#{r.id}", *(f"{k + ':':<{width}} {v or '-'}" for k, v in fields), "", "outline:"]
+    for entry in outline:
+        indent = "  " * max(len(entry.path), 1)
+        heading = entry.path[-1] if entry.path else texts.SECTION_OPENING
+        words = f"  {entry.first_words}" if entry.first_words else ""
+        lines.append(f"{indent}{heading}  [{entry.passages}]{words}")
+    return "\n".join(lines)
 
 
 @cli.command()

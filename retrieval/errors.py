@@ -20,3 +20,15 @@ class UnknownReport(ReportbotError):
     def __init__(self, report_id: int) -> None:
         self.report_id = report_id
         super().__init__(f"no report with id {report_id}")
+
+
+class FetchError(UnreadableFile):
+    """A link could not be fetched as a report. `problem` says why in a word the bot turns into
+    Chinese (see texts.fetch_refused), with `detail` (a status code, a content type, a size
+    limit) where it needs one; `reason` is the English one-liner the CLI prints."""
+
+    def __init__(self, url: str, problem: str, reason: str, detail: str = "") -> None:
+        self.url = url
+        self.problem = problem
+        self.detail = detail
+        super().__init__(url, reason)

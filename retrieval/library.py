@@ -9,10 +9,11 @@ reports; `reindex` (or a delta outgrowing DELTA_MAX) folds everything into a new
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -21,8 +22,10 @@ import numpy as np
 
 from retrieval.bulk import BATCH_FILES, Workers, parse_report, read_file, worth_workers
 from retrieval.config import Settings
-from retrieval.errors import ReportbotError, UnreadableFile
-from retrieval.models import Answer, ParsedReport, Passage, Report
+from retrieval.errors import FetchError, ReportbotError, UnreadableFile
+from retrieval.fetch import Limits, fetch, is_link
+from retrieval.models import Answer, OutlineEntry, ParsedPassage, ParsedReport, Passage, Report
+from retrieval.parse import text_hash
 from retrieval.places import Gazetteer, default_gazetteer
 from retrieval.read import SUPPORTED_SUFFIXES
 from retrieval.search import Index, Searcher, index_text
@@ -34,21 +37,39 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 FULL_REBUILD_MAX = 50_000  # up to this many passages, every change rebuilds the whole index
 DELTA_MAX = 50_000  # a delta index would outgrow this: rebuild the whole index instead
+FIRST_WORDS = 24  # characters of a section's first passage shown in an outline
 
 
 class Outcome(StrEnum):
     ADDED = "added"
     REPLACED = "replaced"
-    UNCHANGED = "unchanged"
+    UNCHANGED = "unchanged"  # the same file is stored: nothing done
+    DUPLICATE = "duplicate"  # another file of the same report is stored: nothing done
+
+
+class OnDuplicate(StrEnum):
+    """What to do with a report whose content, but not its file, is already stored (a .docx
+    and a .txt of one report, a page saved twice with different site chrome)."""
+
+    SKIP = "skip"  # store nothing; say which report it matches
+    REPLACE = "replace"  # the new one replaces the stored one
+    KEEP = "keep"  # store it beside the stored one
 
 
 @dataclass(frozen=True, slots=True)
 class Ingested:
-    """What ingesting one file did."""
+    """What ingesting one file did. `report` is the report stored, or for UNCHANGED and
+    DUPLICATE the stored report it matched; `source` names what was ingested."""
 
     report: Report
     outcome: Outcome
     replaced: Report | None = None
+    source: str = ""
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything was stored (the index needs updating)."""
+        return self.outcome in (Outcome.ADDED, Outcome.REPLACED)
 
 
 class NoPassages(ReportbotError):
@@ -68,6 +89,7 @@ class Library:
         self.tokenizer.add_words(self.gazetteer.all_names())
         self.understander = Understander(self.tokenizer, self.gazetteer)
         self._write_lock = threading.Lock()
+        self._backfill_text_hashes()
         if first_run:
             self.store.set_tokenizer_signature(self.tokenizer.signature())
             if settings.bundled_reports.is_dir():
@@ -82,6 +104,20 @@ class Library:
 
     def reports(self) -> list[Report]:
         return self.store.reports()
+
+    def report(self, report_id: int) -> Report:
+        """A stored report. Raises UnknownReport."""
+        return self.store.report(report_id)
+
+    def outline(self, report_id: int) -> tuple[OutlineEntry, ...]:
+        """A stored report's outline as an admin checks a parse: each section with its
+        passage count and first words (see outline_entries). Raises UnknownReport."""
+        headings = self.store.outline(report_id)
+        return outline_entries(headings, self.store.report_passages(report_id))
+
+    def outline_of(self, parsed: ParsedReport) -> tuple[OutlineEntry, ...]:
+        """The outline of a report parsed but not stored (for a preview), as `outline` gives."""
+        return outline_entries(parsed.outline, parsed.passages)
 
     def passage(self, passage_id: int) -> Passage | None:
         return self.store.passage(passage_id)
@@ -105,36 +141,82 @@ class Library:
         """Read and parse a file without storing it (for a preview). Raises UnreadableFile."""
         return parse_report(name, data, self.gazetteer)
 
-    def add(self, parsed: ParsedReport, rebuild: bool = True) -> Ingested:
-        """Store a parsed report: unchanged if the same content is stored, replacing the
-        report from a file of the same name if its content changed. Searchable on return
-        (unless `rebuild` is False)."""
+    def fetch(self, url: str, limits: Limits | None = None) -> ParsedReport:
+        """Fetch a link (see retrieval.fetch) and parse what it answers with, without storing
+        it; the report's `url` is where it finally came from. Raises FetchError, or
+        UnreadableFile (named by the link) when the download is no readable report."""
+        got = fetch(url, limits)
+        try:
+            parsed = self.parse(got.name, got.data)
+        except FetchError:
+            raise
+        except UnreadableFile as e:
+            raise UnreadableFile(url, e.reason) from None
+        return dataclasses.replace(parsed, url=got.url)
+
+    def stored_copy(self, parsed: ParsedReport) -> Report | None:
+        """The stored report from a byte-identical file (adding it again changes nothing)."""
+        return self.store.find_by_hash(parsed.sha256)
+
+    def duplicate_of(self, parsed: ParsedReport) -> Report | None:
+        """A stored report with the same content from another file, if any (see OnDuplicate)."""
+        return self.store.find_by_text_hash(parsed.text_sha256)
+
+    def replaces(self, parsed: ParsedReport) -> Report | None:
+        """The stored report adding this one would replace as its newer version: the one
+        fetched from the same link, or for a file the one from a file of the same name."""
+        if parsed.url:
+            return self.store.find_by_url(parsed.url)
+        return self.store.find_by_source(parsed.source, url="")
+
+    def add(
+        self, parsed: ParsedReport, rebuild: bool = True, on_duplicate: OnDuplicate = OnDuplicate.SKIP
+    ) -> Ingested:
+        """Store a parsed report: unchanged if the same file is stored; for the same content
+        from another file, what `on_duplicate` says; replacing the report from the same link
+        or a file of the same name if its content changed. Searchable on return (unless
+        `rebuild` is False)."""
         with self._write_lock:
-            done = self._add(parsed)
-            if rebuild and done.outcome != Outcome.UNCHANGED:
+            done = self._add(parsed, on_duplicate=on_duplicate)
+            if rebuild and done.changed:
                 self._update()
         return done
 
     def ingest(
-        self, paths: Iterable[Path], rebuild: bool = True
+        self,
+        paths: Iterable[Path | str],
+        rebuild: bool = True,
+        on_duplicate: OnDuplicate = OnDuplicate.SKIP,
+        limits: Limits | None = None,
     ) -> tuple[list[Ingested], list[UnreadableFile]]:
-        """Ingest files and folders (folders recursively, supported types only). Files that
-        cannot be read are skipped and returned as errors; the rest are stored, with the
-        same tokens as adding them one by one would give. Many files are read, parsed and
-        tokenised on every core."""
-        files = _expand(paths)
+        """Ingest files, folders (recursively, supported types only) and links (http/https
+        strings, fetched within `limits`). What cannot be read or fetched is skipped and
+        returned as errors; the rest are stored, with the same tokens as adding them one by
+        one would give. Many files are read, parsed and tokenised on every core."""
+        items = list(paths)
+        links = [str(p) for p in items if isinstance(p, str) and is_link(p)]
+        files = _expand(Path(p) for p in items if not (isinstance(p, str) and is_link(p)))
         done: list[Ingested] = []
         errors: list[UnreadableFile] = []
+        # Links are fetched before taking the write lock: a slow server must not hold up
+        # other changes.
+        fetched: list[ParsedReport] = []
+        for url in links:
+            try:
+                fetched.append(self.fetch(url, limits))
+            except UnreadableFile as e:
+                errors.append(e)
         with self._write_lock:
             if worth_workers(files):
-                self._ingest_on_workers(files, done, errors)
+                self._ingest_on_workers(files, done, errors, on_duplicate)
             else:
                 for path in files:
                     try:
-                        done.append(self._add(self.parse(str(path), read_file(path))))
+                        done.append(self._add(self.parse(str(path), read_file(path)), None, on_duplicate))
                     except UnreadableFile as e:
                         errors.append(e)
-            if rebuild and any(d.outcome != Outcome.UNCHANGED for d in done):
+            done.extend(self._add(parsed, None, on_duplicate) for parsed in fetched)
+            if rebuild and any(d.changed for d in done):
                 self._update()
         return done, errors
 
@@ -154,21 +236,53 @@ class Library:
             self._rebuild(progress)
         return len(self.searcher.index)
 
-    def _add(self, parsed: ParsedReport, tokens: list[str] | None = None) -> Ingested:
+    def _add(
+        self,
+        parsed: ParsedReport,
+        tokens: list[str] | None = None,
+        on_duplicate: OnDuplicate = OnDuplicate.SKIP,
+    ) -> Ingested:
         """Store a report (see add) without updating the index; tokenises it unless its
         tokens (each passage's joined by spaces) come with it."""
-        same = self.store.find_by_hash(parsed.sha256)
+        name = parsed.url or parsed.source
+        same = self.stored_copy(parsed)
         if same:
-            return Ingested(same, Outcome.UNCHANGED)
-        old = self.store.find_by_source(parsed.source)
+            return Ingested(same, Outcome.UNCHANGED, source=name)
+        twin = self.duplicate_of(parsed)
+        if twin and on_duplicate == OnDuplicate.SKIP:
+            return Ingested(twin, Outcome.DUPLICATE, source=name)
+        old = self.replaces(parsed)
+        if twin and on_duplicate == OnDuplicate.REPLACE:
+            old, also = twin, old
+        else:
+            also = None
         if tokens is None:
             self.tokenizer.add_aliases(self._town_aliases(parsed.places))
             tokens = [" ".join(self.tokenizer.tokens(index_text(p.section, p.text))) for p in parsed.passages]
-        report = self.store.add_report(parsed, tokens, replace=old.id if old else None)
-        return Ingested(report, Outcome.REPLACED if old else Outcome.ADDED, old)
+        replace = [r.id for r in (old, also) if r is not None]
+        report = self.store.add_report(parsed, tokens, replace=replace)
+        return Ingested(report, Outcome.REPLACED if old else Outcome.ADDED, old, source=name)
+
+    def _skips_duplicate(self, parsed: ParsedReport, on_duplicate: OnDuplicate, seen: set[str]) -> bool:
+        """Whether _add will store nothing for this report as a duplicate of one stored
+        before it (`seen`: text hashes of reports about to be stored)."""
+        if on_duplicate != OnDuplicate.SKIP or not parsed.text_sha256:
+            return False
+        return parsed.text_sha256 in seen or self.duplicate_of(parsed) is not None
+
+    def _backfill_text_hashes(self) -> None:
+        """Reports stored before text hashes were get theirs, so a copy of one from another
+        file is recognised too (one query when there are none)."""
+        for rid in self.store.reports_without_text_hash():
+            passages = self.store.report_passages(rid)
+            self.store.set_text_hash(rid, text_hash([ParsedPassage(p.section, p.text) for p in passages]))
 
     def _ingest_on_workers(
-        self, files: list[Path], done: list[Ingested], errors: list[UnreadableFile]
+        self,
+        files: list[Path],
+        done: list[Ingested],
+        errors: list[UnreadableFile],
+        on_duplicate: OnDuplicate = OnDuplicate.SKIP,
     ) -> None:
         """ingest() for many files: workers parse a batch of files, then tokenise it while
         this process stores the results as they come (and the workers go on to parse the
@@ -181,13 +295,19 @@ class Library:
             for i in range(len(batches)):
                 jobs: list[tuple[ParsedReport, int | None]] = []  # None: a duplicate, not tokenised
                 hashes: set[str] = set()
+                twins: set[str] = set()
                 for item in parsing:
                     if isinstance(item, UnreadableFile):
                         errors.append(item)
-                    elif item.sha256 in hashes or self.store.find_by_hash(item.sha256):
+                    elif (
+                        item.sha256 in hashes
+                        or self.store.find_by_hash(item.sha256)
+                        or self._skips_duplicate(item, on_duplicate, twins)
+                    ):
                         jobs.append((item, None))
                     else:
                         hashes.add(item.sha256)
+                        twins.add(item.text_sha256)
                         self.tokenizer.add_aliases(self._town_aliases(item.places))
                         jobs.append((item, self.tokenizer.change_count()))
                 tokens = workers.tokenize(
@@ -200,7 +320,7 @@ class Library:
                 if i + 1 < len(batches):
                     parsing = workers.parse(batches[i + 1])
                 for item, changes in jobs:
-                    done.append(self._add(item, next(tokens) if changes is not None else None))
+                    done.append(self._add(item, next(tokens) if changes is not None else None, on_duplicate))
 
     # --- index upkeep ------------------------------------------------------------------
 
@@ -326,6 +446,25 @@ class Library:
     def _town_aliases(self, places: tuple[str, ...]) -> dict[str, str]:
         """Aliases that fold to one token: each place's short and full names."""
         return {a: p for p in places for a in self.gazetteer.aliases(p)}
+
+
+def outline_entries(
+    headings: Sequence[tuple[str, ...]], passages: Sequence[Passage | ParsedPassage]
+) -> tuple[OutlineEntry, ...]:
+    """Each section of a report in document order (the opening before any heading first, if
+    it has passages; then every heading, also one with only subsections under it) with the
+    number of passages directly under it and the first words of the first of them."""
+    counts: dict[tuple[str, ...], int] = {}
+    first: dict[tuple[str, ...], str] = {}
+    for p in passages:
+        counts[p.section] = counts.get(p.section, 0) + 1
+        first.setdefault(p.section, p.text)
+    order = list(dict.fromkeys([*([()] if () in counts else []), *headings, *counts]))
+    return tuple(OutlineEntry(path, counts.get(path, 0), _first_words(first.get(path, ""))) for path in order)
+
+
+def _first_words(text: str) -> str:
+    return text if len(text) <= FIRST_WORDS else text[:FIRST_WORDS] + "…"
 
 
 def _by_id(reports: list[Report]) -> dict[int, Report]:

@@ -89,6 +89,17 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
+class OutlineEntry:
+    """One section of a report's outline, as an admin checks a parse: its heading path (()
+    for the opening before any heading), the passages directly under it, and the first words
+    of the first of them ("" when it has only subsections)."""
+
+    path: tuple[str, ...]
+    passages: int
+    first_words: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Passage:
     """A stored body paragraph with the headings it sits under."""
 

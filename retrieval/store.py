@@ -188,19 +188,53 @@ class Store:
         rows = list(self.db.table("reports").rows_where("sha256 = ?", [sha256]))
         return _report(rows[0]) if rows else None
 
-    def find_by_source(self, source: str) -> Report | None:
-        rows = list(self.db.table("reports").rows_where("source = ?", [source], order_by="id desc"))
+    def find_by_source(self, source: str, url: str | None = None) -> Report | None:
+        """The newest report from a file named `source` (and, when `url` is given, fetched
+        from that URL: "" for a file that was not fetched)."""
+        where, args = "source = ?", [source]
+        if url is not None:
+            where, args = "source = ? AND coalesce(url, '') = ?", [source, url]
+        rows = list(self.db.table("reports").rows_where(where, args, order_by="id desc"))
         return _report(rows[0]) if rows else None
 
+    def find_by_url(self, url: str) -> Report | None:
+        """The newest report fetched from `url`."""
+        rows = list(self.db.table("reports").rows_where("url = ?", [url], order_by="id desc"))
+        return _report(rows[0]) if rows else None
+
+    def find_by_text_hash(self, text_sha256: str) -> Report | None:
+        """The first stored report whose passages' text hashes to `text_sha256` (see
+        parse.text_hash): the same report read from another file. None for an empty hash."""
+        if not text_sha256:
+            return None
+        rows = list(self.db.table("reports").rows_where("text_sha256 = ?", [text_sha256], order_by="id"))
+        return _report(rows[0]) if rows else None
+
+    def reports_without_text_hash(self) -> list[int]:
+        """Ids of reports stored before text hashes were (their column is empty)."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT id FROM reports WHERE coalesce(text_sha256, '') = '' ORDER BY id"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def set_text_hash(self, report_id: int, text_sha256: str) -> None:
+        with self._lock, self.db.conn:
+            self.db.execute("UPDATE reports SET text_sha256 = ? WHERE id = ?", [text_sha256, report_id])
+
     def add_report(
-        self, parsed: ParsedReport, tokens: Iterable[list[str] | str], replace: int | None = None
+        self,
+        parsed: ParsedReport,
+        tokens: Iterable[list[str] | str],
+        replace: int | Iterable[int] | None = None,
     ) -> Report:
         """Store a parsed report and its passages' tokens (each a list, or already joined by
-        spaces) in one transaction, first deleting report `replace` if given (so a changed
+        spaces) in one transaction, first deleting report(s) `replace` if given (so a changed
         file replaces its old version atomically). Its ids are new: never a deleted row's."""
+        replaced = [] if replace is None else [replace] if isinstance(replace, int) else list(replace)
         with self._transaction():
-            if replace is not None:
-                self._delete(replace)
+            for old in dict.fromkeys(replaced):
+                self._delete(old)
             rid = self._next_id("reports", "last_report_id")
             first = self._next_id("passages", "last_passage_id")
             self.db.table("reports").insert(

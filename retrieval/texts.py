@@ -64,7 +64,8 @@ WELCOME = (
 )
 HELP_COMMANDS = "命令：/ask 提问 · /reports 报告列表 · /help 帮助"
 ADMIN_HELP = (
-    "管理员：发送 .txt/.docx/.pdf/.html 文件即可添加报告 · /reindex 重建索引 · /delete 删除报告 · /stats 统计"
+    "管理员：发送 .txt/.docx/.pdf/.html 文件或网页链接即可添加报告"
+    " · /reindex 重建索引 · /delete 删除报告 · /stats 统计"
 )
 QUESTION_LABEL = "问："
 MORE = "更多结果 ›"
@@ -84,6 +85,7 @@ REPORTS_HEADER = "已收录 {n} 份报告："
 NO_REPORTS_YET = "目前还没有收录任何报告。"
 OUTLINE_HEADER = "目录："
 REPORT_META = "发布单位：{issuer}\n年份：{year}\n地区：{places}\n文件：{source}\n段落数：{passages}"
+REPORT_LINK = "原文链接"
 ASK_USAGE = "请在 /ask 后面写上问题，例如：/ask {example}"
 RATE_LIMITED = "提问太频繁了，请稍等一分钟再问。"
 ERROR = "抱歉，处理时出了点问题，请稍后再试。"
@@ -93,10 +95,45 @@ NOT_ADMIN = "抱歉，只有管理员可以使用这个功能。"
 UPLOAD_TOO_BIG = "文件太大（{size:.1f} MB），上限为 {limit:g} MB。"
 UPLOAD_REFUSED = "无法读取这个文件：{reason}"
 UPLOAD_WORKING = "正在读取文件……"
-UPLOAD_PREVIEW = (
-    "<b>预览</b>\n标题：{title}\n发布单位：{issuer}\n年份：{year}\n"
-    "地区：{places}\n段落数：{passages}\n\n确认添加吗？"
+# The preview's parts (HTML, the values escaped by the bot), then its question.
+PREVIEW_HEAD = (
+    "<b>预览</b>\n标题：{title}\n发布单位：{issuer}\n年份：{year}\n地区：{places}\n段落数：{passages}"
 )
+PREVIEW_LINK = "链接：{url}"
+PREVIEW_YEAR_INFERRED = "{year}（推断）"
+PREVIEW_NO_YEAR = "⚠️ 没有识别出报告年份，添加后按年份提问将找不到它。"
+PREVIEW_GUESSED_YEAR = "⚠️ 年份是根据落款日期或发布时间推断的，请核对。"
+PREVIEW_NO_PLACES = "⚠️ 没有识别出所属地区，按地区提问将找不到它。"
+PREVIEW_OUTLINE = "<b>目录</b>（各节段落数）："
+PREVIEW_OUTLINE_ENTRY = "{indent}{heading} · {n}段"
+PREVIEW_OUTLINE_MORE = "……另有 {n} 节未列出"
+PREVIEW_QUESTION = "确认添加吗？"
+PREVIEW_SAME_CONTENT = "⚠️ 与已收录的 #{id}《{title}》内容相同（来自另一个文件）。替换它，还是两份都保留？"
+UPLOAD_REPLACE = "🔁 替换"
+UPLOAD_KEEP_BOTH = "➕ 都保留"
+UPLOAD_DUPLICATE = "与已收录的 #{id}《{title}》内容相同，未重复添加。"
+UPLOAD_KEPT_BOTH = "已添加 #{id}《{title}》（{passages} 段），与 #{twin} 内容相同，两份都保留。"
+LINK_WORKING = "正在下载链接……"
+LINK_REFUSED = "无法收录这个链接：{reason}"
+FETCH_REASONS = {
+    "bad_link": "只能收录 http 或 https 链接",
+    "connect": "无法连接到这个网站",
+    "timeout": "网站响应超时",
+    "status": "网站返回了错误（{detail}）",
+    "too_large": "文件太大，上限为 {detail} MB",
+    "content_type": "链接的内容不是网页、PDF、Word（.docx）或纯文本（{detail}）",
+    "redirects": "网址跳转次数过多",
+    "network": "下载中断或网站返回的内容有误",
+}
+
+
+def fetch_refused(problem: str, detail: str = "") -> str:
+    """Why a link could not be fetched, in one Chinese line (problem: fetch.Problem)."""
+    return LINK_REFUSED.format(
+        reason=FETCH_REASONS.get(problem, FETCH_REASONS["network"]).format(detail=detail)
+    )
+
+
 UPLOAD_REPLACES = "\n⚠️ 将替换已有的同名报告 #{id}《{title}》。"
 UPLOAD_SAME = "这份报告已经收录（#{id}《{title}》），无需重复添加。"
 UPLOAD_CONFIRM = "✅ 确认添加"
