@@ -3,14 +3,23 @@ the bundled reports (real SQLite, real index, in tmp dirs)."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+import threading
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import docx
 import pytest
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
 
 from bot.app import build_application
 from bot.context import App
@@ -140,3 +149,125 @@ async def bot(library: Library, telegram: FakeTelegram) -> AsyncIterator[App]:
     """A running bot over a fresh library (admin: ADMIN_ID)."""
     async with running_bot(bot_settings(library, telegram), library) as app:
         yield app
+
+
+# --- a web site on 127.0.0.1 for links ------------------------------------------------------
+
+
+@dataclass
+class Route:
+    """How one path of the Site answers. `body` may be an iterable of chunks (sent as they
+    come, `pause` seconds apart); `length` False leaves Content-Length out (the body ends when
+    the connection closes); `wait` delays everything after the headers."""
+
+    body: bytes | Iterable[bytes] = b""
+    content_type: str | None = "text/html; charset=utf-8"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    length: bool = True
+    wait: float = 0.0
+    pause: float = 0.0
+
+
+class Site:
+    """A threaded HTTP server on 127.0.0.1 answering each path as its Route says (404 for
+    others). Bodies are close-delimited (HTTP/1.0) unless a Content-Length is sent."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.hits: dict[str, int] = {}
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def do_GET(self) -> None:
+                site.hits[self.path] = site.hits.get(self.path, 0) + 1
+                route = site.routes.get(self.path) or Route(b"not found", "text/plain", 404)
+                self.send_response(route.status)
+                if route.content_type is not None:
+                    self.send_header("Content-Type", route.content_type)
+                for k, v in route.headers.items():
+                    self.send_header(k, v)
+                if route.length and isinstance(route.body, bytes):
+                    self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                try:
+                    self.wfile.flush()
+                    time.sleep(route.wait)
+                    for chunk in [route.body] if isinstance(route.body, bytes) else route.body:
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                        time.sleep(route.pause)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading: what a size or time limit does
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
+
+    def add(self, path: str, route: Route) -> str:
+        """Serve `route` at `path`; returns its full URL."""
+        self.routes[path] = route
+        return self.url(path)
+
+    def __enter__(self) -> Site:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[Site]:
+    """One web server for the session; each test serves its own paths on it."""
+    with Site() as server:
+        yield server
+
+
+def endless(chunk: bytes = b"<p>" + "法治".encode() * 2000 + b"</p>") -> Iterator[bytes]:
+    """A body that never ends (until the client hangs up)."""
+    while True:
+        yield chunk
+
+
+def web_page(lines: list[str], chrome: str = "", charset: str = "utf-8") -> bytes:
+    """A report as a government site's page: its lines as paragraphs inside the article,
+    with `chrome` (menus, links, footer) around it."""
+    paragraphs = "".join(f"<p>{line}</p>" for line in lines)
+    page = (
+        f'<!DOCTYPE html><html><head><meta charset="{charset}"><title>{lines[1]}</title></head><body>'
+        f'{chrome}<div class="article">{paragraphs}</div>{chrome}</body></html>'
+    )
+    return page.encode(charset)
+
+
+def docx_bytes(lines: list[str]) -> bytes:
+    document = docx.Document()
+    for line in lines:
+        document.add_paragraph(line)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def pdf_bytes(lines: list[str]) -> bytes:
+    """A one-page PDF with a drawn line per entry (STSong-Light: its CJK font is built in)."""
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    pdf.setFont("STSong-Light", 10)
+    for i, line in enumerate(lines):
+        pdf.drawString(40, 800 - 16 * i, line)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

@@ -12,15 +12,27 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from retrieval import bulk as bulk_module
 from retrieval import index as index_module
 from retrieval import library as library_module
 from retrieval import search as search_module
 from retrieval.config import Settings
 from retrieval.errors import UnknownReport, UnreadableFile
-from retrieval.library import Library, Outcome
+from retrieval.library import Library, OnDuplicate, Outcome
 from retrieval.models import Refusal
 from retrieval.search import Index
-from tests.conftest import BUNDLED_REPORTS, RUCHENG, TESTS_DATA, copy_data, read_jsonl
+from tests.conftest import (
+    BUNDLED_REPORTS,
+    RUCHENG,
+    TESTS_DATA,
+    Route,
+    Site,
+    copy_data,
+    docx_bytes,
+    make_settings,
+    read_jsonl,
+    web_page,
+)
 
 QUESTIONS = [x["q"] for f in ("questions.jsonl", "dev_questions.jsonl") for x in read_jsonl(TESTS_DATA / f)]
 
@@ -364,3 +376,172 @@ def test_changes_survive_a_restart(tmp_path: Path, shared_library: Library, upke
         ]
     finally:
         again.store.close()
+
+
+# --- links, the same report twice, outlines ------------------------------------------------
+
+RUCHENG_LINES = RUCHENG.split("\n")
+
+
+def test_a_link_is_ingested_as_a_report_with_its_url(copied: Library, site: Site) -> None:
+    url = site.add("/rucheng/art_2023_1.html", Route(web_page(RUCHENG_LINES)))
+    (done,), errors = copied.ingest([url])
+    assert errors == [] and done.outcome == Outcome.ADDED and done.source == url
+    r = done.report
+    assert r.url == url and r.source == "art_2023_1.html"
+    assert r.issuer == "汝城县人民政府办公室" and r.year == 2023
+    answer = copied.ask("汝城县行政复议案件多少件")
+    assert answer.hits[0].report.url == url
+    # The same page again changes nothing; a changed page at the same link replaces it.
+    assert [d.outcome for d in copied.ingest([url])[0]] == [Outcome.UNCHANGED]
+    changed = [line.replace("37件", "39件") for line in RUCHENG_LINES]
+    site.add("/rucheng/art_2023_1.html", Route(web_page(changed)))
+    (again,), _ = copied.ingest([url])
+    assert again.outcome == Outcome.REPLACED and again.replaced == r
+    assert "39件" in copied.ask("汝城县行政复议案件多少件").hits[0].passage.text
+
+
+def test_a_page_of_the_same_name_from_another_link_does_not_replace(copied: Library, site: Site) -> None:
+    first = site.add("/a/index.html", Route(web_page(RUCHENG_LINES)))
+    other_lines = [line.replace("汝城县", "桂东县") for line in RUCHENG_LINES]
+    second = site.add("/b/index.html", Route(web_page(other_lines)))
+    done, errors = copied.ingest([first, second])
+    assert errors == [] and [d.outcome for d in done] == [Outcome.ADDED, Outcome.ADDED]
+    assert {r.url for r in copied.reports()} >= {first, second}
+
+
+def test_a_link_that_fails_is_refused_by_its_url_and_the_rest_are_stored(
+    tmp_path: Path, copied: Library, site: Site
+) -> None:
+    path = tmp_path / "汝城县政府办_2023.txt"
+    path.write_text(RUCHENG, "utf-8")
+    missing = site.url("/gone.html")
+    empty = site.add("/empty.html", Route(b"<html><body><p>\xe6\xa0\x87\xe9\xa2\x98</p></body></html>"))
+    done, errors = copied.ingest([missing, path, empty])
+    assert [d.outcome for d in done] == [Outcome.ADDED]
+    assert sorted(e.name for e in errors) == sorted([missing, empty])
+    assert all("\n" not in str(e) for e in errors)
+    assert any("404" in str(e) for e in errors)
+
+
+def _same_report_files(tmp_path: Path) -> tuple[Path, Path]:
+    txt = tmp_path / "汝城县_2023.txt"
+    txt.write_text(RUCHENG, "utf-8")
+    doc = tmp_path / "汝城县政府办 法治报告.docx"
+    doc.write_bytes(docx_bytes(RUCHENG_LINES))
+    return txt, doc
+
+
+def test_the_same_report_from_another_file_is_recognised_and_skipped(tmp_path: Path, copied: Library) -> None:
+    txt, doc = _same_report_files(tmp_path)
+    (first,), _ = copied.ingest([txt])
+    before = copied.reports()
+    (second,), errors = copied.ingest([doc])
+    assert errors == [] and second.outcome == Outcome.DUPLICATE and not second.changed
+    assert second.report == first.report and second.source == doc.name
+    assert copied.reports() == before
+    parsed = copied.parse(doc.name, doc.read_bytes())
+    assert copied.duplicate_of(parsed) == first.report and copied.stored_copy(parsed) is None
+
+
+def test_a_duplicate_replaces_the_stored_report_when_asked(tmp_path: Path, copied: Library) -> None:
+    txt, doc = _same_report_files(tmp_path)
+    (first,), _ = copied.ingest([txt])
+    (second,), _ = copied.ingest([doc], on_duplicate=OnDuplicate.REPLACE)
+    assert second.outcome == Outcome.REPLACED and second.replaced == first.report
+    assert [r.source for r in copied.reports() if "汝城" in r.issuer] == [doc.name]
+    assert copied.ask("汝城县行政复议案件多少件").hits[0].report.id == second.report.id
+
+
+def test_a_duplicate_is_kept_beside_the_stored_report_when_asked(tmp_path: Path, copied: Library) -> None:
+    txt, doc = _same_report_files(tmp_path)
+    (first,), _ = copied.ingest([txt])
+    (second,), _ = copied.ingest([doc], on_duplicate=OnDuplicate.KEEP)
+    assert second.outcome == Outcome.ADDED and second.report.id != first.report.id
+    assert sorted(r.source for r in copied.reports() if "汝城" in r.issuer) == sorted([txt.name, doc.name])
+
+
+def test_a_page_saved_twice_is_the_same_report(copied: Library, site: Site) -> None:
+    # Saved at two times: other scripts, comments and head, the same article.
+    one = web_page(RUCHENG_LINES, "<script>var visits=1021;</script><!-- saved 2024-01-15 -->")
+    two = web_page(RUCHENG_LINES, "<style>p{margin:0}</style><!-- saved 2024-03-02 --><script>x=2</script>")
+    assert one != two
+    first = site.add("/saved/one.html", Route(one))
+    second = site.add("/saved/two.html", Route(two))
+    done, _ = copied.ingest([first, second])
+    assert [d.outcome for d in done] == [Outcome.ADDED, Outcome.DUPLICATE]
+    assert done[1].report.id == done[0].report.id
+
+
+def test_byte_identical_files_stay_a_no_op_under_every_duplicate_choice(
+    unchanging: Library, baseline: list[tuple]
+) -> None:
+    for choice in OnDuplicate:
+        done, _ = unchanging.ingest([BUNDLED_REPORTS], on_duplicate=choice)
+        assert {d.outcome for d in done} == {Outcome.UNCHANGED}
+    assert snapshot(unchanging) == baseline
+
+
+def test_bulk_ingest_settles_duplicates_as_one_by_one(
+    tmp_path: Path, empty_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _same_report_files(folder)
+    (folder / "蓝山.txt").write_bytes((BUNDLED_REPORTS / "蓝山县政府办_2022.txt").read_bytes())
+    one_by_one = Library(empty_settings)
+    expected = [d.outcome for d in one_by_one.ingest([folder])[0]]
+    one_by_one.store.close()
+    assert sorted(expected) == sorted([Outcome.ADDED, Outcome.ADDED, Outcome.DUPLICATE])
+    monkeypatch.setattr(bulk_module, "POOL_MIN_BYTES", 0)  # workers even for three small files
+    bulk = Library(make_settings(tmp_path / "bulk", bundled_reports=empty_settings.bundled_reports))
+    try:
+        assert [d.outcome for d in bulk.ingest([folder])[0]] == expected
+        assert len(bulk.reports()) == 2
+    finally:
+        bulk.store.close()
+
+
+def test_reports_stored_before_text_hashes_get_them_on_opening(
+    tmp_path: Path, shared_library: Library
+) -> None:
+    settings = copy_data(shared_library, tmp_path / "data")
+    db = sqlite3.connect(settings.db_path)
+    db.execute("UPDATE reports SET text_sha256 = NULL")
+    db.commit()
+    db.close()
+    lib = Library(settings)
+    try:
+        name = "蓝山县政府办_2022.txt"
+        as_docx = docx_bytes((BUNDLED_REPORTS / name).read_text("utf-8").splitlines())
+        parsed = lib.parse("蓝山.docx", as_docx)
+        twin = lib.duplicate_of(parsed)
+        assert twin is not None and twin.source == name
+    finally:
+        lib.store.close()
+
+
+def test_outline_counts_passages_per_section_with_first_words(copied: Library, tmp_path: Path) -> None:
+    path = tmp_path / "汝城县政府办_2023.txt"
+    path.write_text(RUCHENG, "utf-8")
+    (done,), _ = copied.ingest([path])
+    entries = copied.outline(done.report.id)
+    assert [(e.path[-1] if e.path else "", e.passages) for e in entries] == [
+        ("", 1),
+        ("一、主要举措和成效", 0),
+        ("（一）强化行政复议", 1),
+        ("（二）推进政务公开", 1),
+        ("二、存在的问题", 1),
+        ("三、下一步打算", 1),
+    ]
+    assert sum(e.passages for e in entries) == done.report.passage_count
+    assert entries[0].first_words.startswith("2023年，汝城县人民政府办公室") and entries[
+        0
+    ].first_words.endswith("…")
+    assert entries[1].first_words == ""
+    assert entries[2].path == ("一、主要举措和成效", "（一）强化行政复议")
+    assert entries[4].first_words == "基层法治力量薄弱，专业人员不足。"
+    parsed = copied.parse(path.name, path.read_bytes())
+    assert copied.outline_of(parsed) == entries
+    with pytest.raises(UnknownReport):
+        copied.outline(10_000)
