@@ -458,7 +458,10 @@ def outline_entries(
     first: dict[tuple[str, ...], str] = {}
     for p in passages:
         counts[p.section] = counts.get(p.section, 0) + 1
-        first.setdefault(p.section, p.text)
+        if p.section not in first:
+            # A paragraph opening with its own heading (（一）深化改革。编制…) shows what follows it.
+            rest = p.text.removeprefix(p.section[-1]).lstrip("。：:，, ") if p.section else p.text
+            first[p.section] = rest or p.text
     order = list(dict.fromkeys([*([()] if () in counts else []), *headings, *counts]))
     return tuple(OutlineEntry(path, counts.get(path, 0), _first_words(first.get(path, ""))) for path in order)
 

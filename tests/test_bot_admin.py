@@ -4,16 +4,28 @@ refusals everyone else gets."""
 from __future__ import annotations
 
 import asyncio
-import io
+import dataclasses
 import os
+from pathlib import Path
 
-import docx
 import pytest
 
+from bot import admin
 from bot.context import App
+from bot.render import visible_length
 from retrieval import texts
 from retrieval.library import Library
-from tests.conftest import ADMIN_ID, USER_ID, bot_settings, running_bot
+from tests.conftest import (
+    ADMIN_ID,
+    USER_ID,
+    Route,
+    Site,
+    bot_settings,
+    docx_bytes,
+    endless,
+    running_bot,
+    web_page,
+)
 from tests.fake_telegram import BotMessage, FakeTelegram
 
 NEW_REPORT = [
@@ -26,15 +38,6 @@ NEW_REPORT = [
     "二、存在的不足",
     "一是执法人员专业素养有待提升。二是普法宣传形式较为单一。",
 ]
-
-
-def docx_bytes(lines: list[str]) -> bytes:
-    document = docx.Document()
-    for line in lines:
-        document.add_paragraph(line)
-    buf = io.BytesIO()
-    document.save(buf)
-    return buf.getvalue()
 
 
 async def upload(telegram: FakeTelegram, user_id: int, name: str, content: bytes, **kw: object) -> None:
@@ -200,3 +203,132 @@ async def test_stats_counts_questions_and_feedback(bot: App, telegram: FakeTeleg
     stats = await settled(telegram, ADMIN_ID, lambda t: "统计" in t)
     assert "报告：5" in stats.text
     assert "今日提问：2" in stats.text and "今日未找到答案：1" in stats.text
+
+
+# --- links, duplicates, the preview -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("message", ["{url}", "  {url}\n", "请收录这份报告：{url}"])
+async def test_admin_sends_a_link_and_it_is_added_with_its_url(
+    bot: App, telegram: FakeTelegram, library: Library, site: Site, message: str
+) -> None:
+    path = f"/bot/{len(message)}/t20240115_881.html"
+    url = site.add(path, Route(web_page(NEW_REPORT)))
+    telegram.send_private_text(ADMIN_ID, message.format(url=url))
+    preview = await settled(telegram, ADMIN_ID, lambda t: "确认添加吗" in t)
+    assert f"链接：{url}" in preview.text and "张庄镇人民政府" in preview.text
+    assert "目录" in preview.text and "（一）推进矛盾纠纷多元化解 · 1段" in preview.text
+    assert len(library.reports()) == 5
+    telegram.send_callback_query(
+        ADMIN_ID, preview, next(d for d in preview.callback_data if d.endswith(":y"))
+    )
+    await settled(telegram, ADMIN_ID, lambda t: "已添加" in t)
+    (added,) = [r for r in library.reports() if r.url == url]
+    assert added.source == "t20240115_881.html"
+
+    telegram.send_private_text(USER_ID, "张庄镇调处矛盾纠纷多少起")
+    answer = await settled(telegram, USER_ID, lambda t: "问：" in t)
+    telegram.send_callback_query(USER_ID, answer, f"src:{added.id}")
+    source = await settled(telegram, USER_ID, lambda t: texts.REPORT_LINK in t)
+    assert {"type": "text_link", "url": url} in [
+        {k: e[k] for k in ("type", "url") if k in e} for e in source.entities
+    ]
+
+
+async def test_a_link_from_someone_else_is_a_question_and_is_not_fetched(
+    bot: App, telegram: FakeTelegram, site: Site
+) -> None:
+    url = site.add("/bot/not-fetched.html", Route(web_page(NEW_REPORT)))
+    telegram.send_private_text(USER_ID, url)
+    reply = await settled(telegram, USER_ID, lambda t: "问：" in t)
+    assert texts.LINK_WORKING not in reply.text
+    assert site.hits.get("/bot/not-fetched.html", 0) == 0
+
+
+@pytest.mark.parametrize(
+    ("route", "reason"),
+    [
+        (None, "网站返回了错误（404）"),
+        (Route(b"\x89PNG", "image/png"), "链接的内容不是网页、PDF、Word（.docx）或纯文本（image/png）"),
+        (Route(endless(), length=False), "文件太大，上限为 1 MB"),
+    ],
+)
+async def test_a_link_that_cannot_be_fetched_gets_a_chinese_line(
+    library: Library, telegram: FakeTelegram, site: Site, route: Route | None, reason: str
+) -> None:
+    path = f"/bot/refused/{len(reason)}"
+    url = site.add(path, route) if route else site.url(path)
+    async with running_bot(bot_settings(library, telegram, max_upload_mb=1), library):
+        telegram.send_private_text(ADMIN_ID, url)
+        msg = await settled(telegram, ADMIN_ID, lambda t: t.startswith("无法收录"))
+    assert msg.text == texts.LINK_REFUSED.format(reason=reason)
+    assert len(library.reports()) == 5
+
+
+@pytest.mark.parametrize(
+    ("choice", "reply", "zhangzhuang_reports"),
+    [("r", "新编号", 1), ("k", "内容相同，两份都保留", 2), ("n", texts.UPLOAD_CANCELLED, 1)],
+)
+async def test_the_same_report_from_another_file_asks_replace_or_keep_both(
+    bot: App,
+    telegram: FakeTelegram,
+    library: Library,
+    tmp_path: Path,
+    choice: str,
+    reply: str,
+    zhangzhuang_reports: int,
+) -> None:
+    stored = tmp_path / "张庄镇.txt"
+    stored.write_text("\n".join(NEW_REPORT), "utf-8")
+    (first,), _ = library.ingest([stored])
+    await upload(telegram, ADMIN_ID, "张庄镇2024.docx", docx_bytes(NEW_REPORT))
+    preview = await settled(telegram, ADMIN_ID, lambda t: "内容相同" in t)
+    assert f"与已收录的 #{first.report.id}《{first.report.title}》内容相同" in preview.text
+    assert "确认添加吗" not in preview.text
+    assert sorted(d.rsplit(":", 1)[1] for d in preview.callback_data) == ["k", "n", "r"]
+    telegram.send_callback_query(
+        ADMIN_ID, preview, next(d for d in preview.callback_data if d.endswith(choice))
+    )
+    await settled(telegram, ADMIN_ID, lambda t: reply in t)
+    mine = [r for r in library.reports() if r.issuer == "张庄镇人民政府"]
+    assert len(mine) == zhangzhuang_reports
+    if choice == "r":
+        assert [r.source for r in mine] == ["张庄镇2024.docx"]
+
+
+async def test_preview_warns_when_year_and_places_are_missing(bot: App, telegram: FakeTelegram) -> None:
+    vague = [
+        "工作报告",
+        "今年以来，我局认真贯彻落实上级部署，扎实推进法治建设。",
+        "一、主要做法",
+        "加强学习，提升能力。",
+    ]
+    await upload(telegram, ADMIN_ID, "vague.txt", "\n".join(vague).encode())
+    preview = await settled(telegram, ADMIN_ID, lambda t: "确认添加吗" in t)
+    assert texts.PREVIEW_NO_YEAR in preview.text and texts.PREVIEW_NO_PLACES in preview.text
+    assert "年份：未知" in preview.text
+
+
+def test_preview_marks_an_inferred_year(library: Library) -> None:
+    parsed = library.parse("张庄镇.txt", "\n".join(NEW_REPORT).encode())
+    guessed = dataclasses.replace(parsed, year_inferred=True)
+    text = admin.preview_html(guessed, library.outline_of(guessed), None, None)
+    assert "年份：2024（推断）" in text and texts.PREVIEW_GUESSED_YEAR in text
+    assert texts.PREVIEW_NO_PLACES not in text
+    plain = admin.preview_html(parsed, library.outline_of(parsed), None, None)
+    assert "推断" not in plain and "⚠️" not in plain
+
+
+async def test_a_long_outline_is_cut_to_fit_one_message(
+    bot: App, telegram: FakeTelegram, library: Library
+) -> None:
+    lines = NEW_REPORT[:3]
+    for i in range(1, 61):
+        lines.append(f"{'一二三四五六七八九十'[i % 10]}、第{i}项工作要点的一个相当长的标题用来占满预览的篇幅")
+        for j in range(1, 6):
+            lines.append(f"（{'一二三四五'[j - 1]}）第{i}项第{j}个方面的要求与做法")
+            lines.append(f"第{i}项第{j}个方面全年完成任务{i * j}件，群众满意度持续提升。")
+    await upload(telegram, ADMIN_ID, "long.txt", "\n".join(lines).encode())
+    preview = await settled(telegram, ADMIN_ID, lambda t: "确认添加吗" in t)
+    assert visible_length(preview.html or "") <= 4096
+    assert "节未列出" in preview.text and preview.text.endswith("确认添加吗？")

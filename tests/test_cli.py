@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -13,7 +14,7 @@ from click.testing import CliRunner, Result
 from retrieval.cli import cli
 from retrieval.evaluate import evaluate, read_questions
 from retrieval.library import Library
-from tests.conftest import BUNDLED_REPORTS, RUCHENG, TESTS_DATA, copy_data
+from tests.conftest import BUNDLED_REPORTS, RUCHENG, TESTS_DATA, Route, Site, copy_data, docx_bytes, web_page
 
 
 @pytest.fixture(autouse=True)
@@ -167,6 +168,120 @@ def test_ingest_refuses_an_unreadable_file_by_name(tmp_path: Path, shared_librar
     assert "junk_report.txt" in result.stderr
     listed = run(data, "reports")
     assert len(listed.stdout.splitlines()) == 5
+
+
+def test_ingest_a_link_stores_its_url_and_citations_show_it(
+    tmp_path: Path, shared_library: Library, site: Site
+) -> None:
+    data = copy_data(shared_library, tmp_path / "data").data_dir
+    url = site.add("/cli/rucheng.html", Route(web_page(RUCHENG.split("\n"))))
+    result = run(data, "ingest", url)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("added: #") and result.stdout.strip().endswith(url)
+    text = run(data, "ask", "汝城县行政复议案件多少件").stdout.splitlines()
+    assert text[1].startswith("    —— 汝城县人民政府办公室《") and text[1].endswith(f" {url}")
+    (hit, *_) = json.loads(run(data, "ask", "--json", "汝城县行政复议案件多少件").stdout)["hits"]
+    assert hit["report"]["url"] == url
+    # A report from a file has no link: its citation line stays as it was.
+    bundled = json.loads(run(data, "ask", "--json", "秀山县政务公开数据").stdout)["hits"][0]
+    assert bundled["report"]["url"] == ""
+
+
+def test_ingest_a_link_that_fails_is_one_line(tmp_path: Path, shared_library: Library, site: Site) -> None:
+    data = copy_data(shared_library, tmp_path / "data").data_dir
+    url = site.add("/cli/picture.png", Route(b"\x89PNG", "image/png"))
+    result = run(data, "ingest", url, site.url("/cli/none.html"))
+    assert result.exit_code == 1
+    no_traceback(result)
+    errors = result.stderr.splitlines()
+    assert errors == [
+        f"refused: {url}: image/png is not a web page, PDF, .docx or plain text",
+        f"refused: {site.url('/cli/none.html')}: the server answered 404 Not Found",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("flag", "first", "reports"),
+    [
+        ((), "duplicate: 汝城.docx: same content as #", 1),
+        (("--replace-duplicates",), "replaced: #", 1),
+        (("--keep-duplicates",), "added: #", 2),
+    ],
+)
+def test_ingest_the_same_report_from_another_file(
+    tmp_path: Path, shared_library: Library, flag: tuple[str, ...], first: str, reports: int
+) -> None:
+    data = copy_data(shared_library, tmp_path / "data").data_dir
+    txt = tmp_path / "汝城.txt"
+    txt.write_text(RUCHENG, "utf-8")
+    doc = tmp_path / "汝城.docx"
+    doc.write_bytes(docx_bytes(RUCHENG.split("\n")))
+    stored = run(data, "ingest", str(txt)).stdout
+    rid = stored.split("#", 1)[1].split()[0]
+    result = run(data, "ingest", *flag, str(doc))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(first)
+    if not flag:
+        assert f"same content as #{rid} 汝城县人民政府办公室《" in result.stdout
+        assert "--replace-duplicates" in result.stdout
+    if flag == ("--replace-duplicates",):
+        assert f"replacing #{rid}" in result.stdout
+    listed = [line for line in run(data, "reports").stdout.splitlines() if "汝城" in line]
+    assert len(listed) == reports
+    # The same file again is unchanged whatever the flags say.
+    assert run(data, "ingest", *flag, str(txt if reports == 2 or not flag else doc)).stdout.startswith(
+        "unchanged: #"
+    )
+
+
+def test_show_prints_metadata_and_outline(tmp_path: Path, shared_library: Library) -> None:
+    settings = copy_data(shared_library, tmp_path / "data")
+    lib = Library(settings)
+    parsed = lib.parse("汝城县政府办_2023.txt", RUCHENG.encode())
+    guessed = dataclasses.replace(
+        parsed,
+        year_inferred=True,
+        plan_year=2024,
+        url="https://example.gov.cn/a.html",
+        signed_on="2024-01-12",
+    )
+    report = lib.add(guessed).report
+    lib.store.close()
+    result = run(settings.data_dir, "show", str(report.id))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"#{report.id}"
+    fields = dict(line.split(":", 1) for line in lines[1:12])
+    assert {k: v.strip() for k, v in fields.items()} == {
+        "issuer": "汝城县人民政府办公室",
+        "title": "2023年法治政府建设工作报告",
+        "year": "2023 (inferred: 推断)",
+        "plan year": "2024",
+        "places": "湖南省 › 郴州市 › 汝城县",
+        "url": "https://example.gov.cn/a.html",
+        "published": "-",
+        "origin": "-",
+        "source file": "汝城县政府办_2023.txt",
+        "signed on": "2024-01-12",
+        "passages": "5",
+    }
+    outline = lines[lines.index("outline:") + 1 :]
+    assert outline[0].startswith("  （正文开头）  [1]  2023年，汝城县人民政府办公室")
+    assert outline[1] == "  一、主要举措和成效  [0]"
+    assert outline[2].startswith("    （一）强化行政复议  [1]  全年办理行政复议案件37件")
+    assert outline[-1] == "  三、下一步打算  [1]  继续深化行政复议体制改革，提升依法行政水平。"
+
+
+def test_show_of_a_bundled_report_and_of_an_unknown_id(data_dir: Path, shared_library: Library) -> None:
+    r = shared_library.reports()[0]
+    result = run(data_dir, "show", str(r.id))
+    assert result.exit_code == 0, result.output
+    assert f"year:        {r.year}\n" in result.stdout and "url:         -" in result.stdout
+    assert f"passages:    {r.passage_count}" in result.stdout
+    counts = [int(line.split("[")[1].split("]")[0]) for line in result.stdout.splitlines() if "  [" in line]
+    assert sum(counts) == r.passage_count
+    missing = run(data_dir, "show", "9999")
+    assert missing.exit_code == 1 and missing.stderr.strip() == "Error: no report with id 9999"
 
 
 def test_reindex_prints_the_count(data_dir: Path, shared_library: Library) -> None:
