@@ -30,6 +30,7 @@ PROGRESS_EVERY_SECONDS = 1.0  # Telegram rate-limits edits; one a second is plen
 # A link in a message: up to the first white space or a character no URL is written with.
 LINK = re.compile(r"https?://[^\s<>\"'，。；、）」》]+", re.IGNORECASE)
 PREVIEW_HEADING_CHARS = 30  # a heading longer than this is cut in the preview's outline
+PREVIEW_FIELD_CHARS = 300  # a title, issuer or link longer than this is cut (a misparse, mostly)
 PREVIEW_ROOM = 3900  # of Telegram's 4096: the rest is the preview's own lines and slack
 _CHOICES = {"y": OnDuplicate.SKIP, "r": OnDuplicate.REPLACE, "k": OnDuplicate.KEEP}
 
@@ -140,15 +141,15 @@ def preview_html(
         year = texts.PREVIEW_YEAR_INFERRED.format(year=parsed.year)
     head = [
         texts.PREVIEW_HEAD.format(
-            title=e(parsed.title),
-            issuer=e(parsed.issuer or texts.NONE),
+            title=e(_shorten(parsed.title, PREVIEW_FIELD_CHARS)),
+            issuer=e(_shorten(parsed.issuer or texts.NONE, PREVIEW_FIELD_CHARS)),
             year=e(year),
             places=e(" › ".join(parsed.places) or texts.NONE),
             passages=len(parsed.passages),
         )
     ]
     if parsed.url:
-        head.append(e(texts.PREVIEW_LINK.format(url=parsed.url)))
+        head.append(e(texts.PREVIEW_LINK.format(url=_shorten(parsed.url, PREVIEW_FIELD_CHARS))))
     warnings = []
     if parsed.year is None:
         warnings.append(texts.PREVIEW_NO_YEAR)
@@ -176,10 +177,12 @@ def preview_html(
     return "\n\n".join(p for p in [head_html, warnings_html, "\n".join(outline), tail_html] if p)
 
 
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _outline_line(entry: OutlineEntry) -> str:
-    heading = entry.path[-1] if entry.path else texts.SECTION_OPENING
-    if len(heading) > PREVIEW_HEADING_CHARS:
-        heading = heading[: PREVIEW_HEADING_CHARS - 1] + "…"
+    heading = _shorten(entry.path[-1] if entry.path else texts.SECTION_OPENING, PREVIEW_HEADING_CHARS)
     indent = "　" * max(len(entry.path) - 1, 0)
     return texts.PREVIEW_OUTLINE_ENTRY.format(indent=indent, heading=heading, n=entry.passages)
 

@@ -80,7 +80,7 @@ def is_link(text: str) -> bool:
     return text.strip().lower().startswith(("http://", "https://"))
 
 
-def fetch(url: str, limits: Limits | None = None, transport: httpx.BaseTransport | None = None) -> Fetched:
+def fetch(url: str, limits: Limits | None = None) -> Fetched:
     """Download `url` within `limits`. Raises FetchError."""
     limits = limits or Limits()
     url = url.strip()
@@ -88,7 +88,7 @@ def fetch(url: str, limits: Limits | None = None, transport: httpx.BaseTransport
     deadline = time.monotonic() + limits.total_seconds
     headers = {"User-Agent": _USER_AGENT, "Accept": _ACCEPT}
     try:
-        with httpx.Client(headers=headers, follow_redirects=False, transport=transport) as client:
+        with httpx.Client(headers=headers, follow_redirects=False) as client:
             for _hop in range(limits.max_redirects + 1):
                 with client.stream("GET", url, timeout=_timeout(limits, deadline, url)) as response:
                     if response.is_redirect and "location" in response.headers:

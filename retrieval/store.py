@@ -194,20 +194,22 @@ class Store:
         where, args = "source = ?", [source]
         if url is not None:
             where, args = "source = ? AND coalesce(url, '') = ?", [source, url]
-        rows = list(self.db.table("reports").rows_where(where, args, order_by="id desc"))
-        return _report(rows[0]) if rows else None
+        return self._first_report(where, args, "id desc")
 
     def find_by_url(self, url: str) -> Report | None:
         """The newest report fetched from `url`."""
-        rows = list(self.db.table("reports").rows_where("url = ?", [url], order_by="id desc"))
-        return _report(rows[0]) if rows else None
+        return self._first_report("url = ?", [url], "id desc")
 
     def find_by_text_hash(self, text_sha256: str) -> Report | None:
         """The first stored report whose passages' text hashes to `text_sha256` (see
         parse.text_hash): the same report read from another file. None for an empty hash."""
         if not text_sha256:
             return None
-        rows = list(self.db.table("reports").rows_where("text_sha256 = ?", [text_sha256], order_by="id"))
+        return self._first_report("text_sha256 = ?", [text_sha256], "id")
+
+    def _first_report(self, where: str, args: list[str], order_by: str) -> Report | None:
+        with self._lock:
+            rows = list(self.db.table("reports").rows_where(where, args, order_by=order_by, limit=1))
         return _report(rows[0]) if rows else None
 
     def reports_without_text_hash(self) -> list[int]:

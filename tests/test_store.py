@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -207,3 +208,26 @@ def test_feedback_second_vote_replaces_the_first(store: Store) -> None:
     store.add_feedback(other, user_id=1, value=1)
     assert (store.stats()["thumbs_up"], store.stats()["thumbs_down"]) == (2, 1)
     assert store.db["feedback"].count == 3
+
+
+def test_look_ups_by_text_hash_url_and_file_name(store: Store) -> None:
+
+    a = add(store, dataclasses.replace(parsed("h1", "a.html"), text_sha256="t1"))
+    b = add(
+        store, dataclasses.replace(parsed("h2", "a.html"), text_sha256="t1", url="https://x.gov.cn/a.html")
+    )
+    assert store.find_by_text_hash("t1") == a  # the first stored
+    assert store.find_by_text_hash("") is None and store.find_by_text_hash("t2") is None
+    assert store.find_by_url("https://x.gov.cn/a.html") == b and store.find_by_url("https://y/a.html") is None
+    assert store.find_by_source("a.html") == b  # the newest, fetched or not
+    assert store.find_by_source("a.html", url="") == a
+    assert store.reports_without_text_hash() == []
+    store.set_text_hash(a.id, "")
+    assert store.reports_without_text_hash() == [a.id]
+
+
+def test_add_report_can_replace_several_reports_at_once(store: Store) -> None:
+    a, b = add(store, parsed("h1", "a.txt")), add(store, parsed("h2", "b.txt"))
+    c = store.add_report(parsed("h3", "c.txt"), tokens_for(parsed("h3")), replace=[a.id, b.id, a.id])
+    assert [r.id for r in store.reports()] == [c.id]
+    assert store.report_passages(a.id) == [] and store.report_passages(b.id) == []
