@@ -259,7 +259,7 @@ def reports(ctx: click.Context) -> None:
     for r in open_library(ctx).reports():
         click.echo(
             f"#{r.id}\t{r.year or '-'}\t{' › '.join(r.places) or '-'}\t{r.issuer}《{r.title}》"
-            f"\t{r.passage_count} passages\t{r.source}"
+            f"\t{r.passage_count} passages\t{r.source}" + (f"\t{r.url}" if r.url else "")
         )
 
 
