@@ -115,7 +115,7 @@ async def _preview(status: Message, context: Context, parsed: ParsedReport, admi
         return
     twin = library.duplicate_of(parsed)
     old = library.replaces(parsed)
-    entries = library.outline_of(parsed)
+    entries = library.sections_of(parsed)
     key = context.bot_data.add_pending(PendingUpload(admin_id, parsed))
     if twin:
         buttons = [

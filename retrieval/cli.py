@@ -202,7 +202,7 @@ def show(ctx: click.Context, report_id: int) -> None:
     library = open_library(ctx)
     try:
         report = library.report(report_id)
-        outline = library.outline(report_id)
+        outline = library.sections(report_id)
     except ReportbotError as e:
         raise click.ClickException(str(e)) from None
     click.echo(report_text(report, outline))

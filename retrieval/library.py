@@ -109,14 +109,14 @@ class Library:
         """A stored report. Raises UnknownReport."""
         return self.store.report(report_id)
 
-    def outline(self, report_id: int) -> tuple[OutlineEntry, ...]:
+    def sections(self, report_id: int) -> tuple[OutlineEntry, ...]:
         """A stored report's outline as an admin checks a parse: each section with its
         passage count and first words (see outline_entries). Raises UnknownReport."""
         headings = self.store.outline(report_id)
         return outline_entries(headings, self.store.report_passages(report_id))
 
-    def outline_of(self, parsed: ParsedReport) -> tuple[OutlineEntry, ...]:
-        """The outline of a report parsed but not stored (for a preview), as `outline` gives."""
+    def sections_of(self, parsed: ParsedReport) -> tuple[OutlineEntry, ...]:
+        """The sections of a report parsed but not stored (for a preview), as `sections` gives."""
         return outline_entries(parsed.outline, parsed.passages)
 
     def passage(self, passage_id: int) -> Passage | None:

@@ -312,10 +312,10 @@ async def test_preview_warns_when_year_and_places_are_missing(bot: App, telegram
 def test_preview_marks_an_inferred_year(library: Library) -> None:
     parsed = library.parse("张庄镇.txt", "\n".join(NEW_REPORT).encode())
     guessed = dataclasses.replace(parsed, year_inferred=True)
-    text = admin.preview_html(guessed, library.outline_of(guessed), None, None)
+    text = admin.preview_html(guessed, library.sections_of(guessed), None, None)
     assert "年份：2024（推断）" in text and texts.PREVIEW_GUESSED_YEAR in text
     assert texts.PREVIEW_NO_PLACES not in text
-    plain = admin.preview_html(parsed, library.outline_of(parsed), None, None)
+    plain = admin.preview_html(parsed, library.sections_of(parsed), None, None)
     assert "推断" not in plain and "⚠️" not in plain
 
 

@@ -525,7 +525,7 @@ def test_outline_counts_passages_per_section_with_first_words(copied: Library, t
     path = tmp_path / "汝城县政府办_2023.txt"
     path.write_text(RUCHENG, "utf-8")
     (done,), _ = copied.ingest([path])
-    entries = copied.outline(done.report.id)
+    entries = copied.sections(done.report.id)
     assert [(e.path[-1] if e.path else "", e.passages) for e in entries] == [
         ("", 1),
         ("一、主要举措和成效", 0),
@@ -542,6 +542,6 @@ def test_outline_counts_passages_per_section_with_first_words(copied: Library, t
     assert entries[2].path == ("一、主要举措和成效", "（一）强化行政复议")
     assert entries[4].first_words == "基层法治力量薄弱，专业人员不足。"
     parsed = copied.parse(path.name, path.read_bytes())
-    assert copied.outline_of(parsed) == entries
+    assert copied.sections_of(parsed) == entries
     with pytest.raises(UnknownReport):
-        copied.outline(10_000)
+        copied.sections(10_000)
