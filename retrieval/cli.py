@@ -150,25 +150,33 @@ def answer_text(answer: Answer, color: bool = False) -> str:
 @click.argument("sources", nargs=-1, required=True)
 @click.option(
     "--replace-duplicates",
-    "on_duplicate",
-    flag_value=OnDuplicate.REPLACE.value,
+    is_flag=True,
     help="A report whose content is already stored (from another file) replaces the stored one.",
 )
 @click.option(
     "--keep-duplicates",
-    "on_duplicate",
-    flag_value=OnDuplicate.KEEP.value,
+    is_flag=True,
     help="A report whose content is already stored (from another file) is stored beside it.",
 )
 @click.pass_context
-def ingest(ctx: click.Context, sources: tuple[str, ...], on_duplicate: str | None) -> None:
+def ingest(
+    ctx: click.Context, sources: tuple[str, ...], replace_duplicates: bool, keep_duplicates: bool
+) -> None:
     """Add report files (.txt .docx .pdf .html), folders of them, or http(s) links.
 
     A report with the same content as a stored one, read from another file (a .docx and a
     .txt of it, a page saved twice), is skipped and named unless --replace-duplicates or
     --keep-duplicates says otherwise. The same file again changes nothing."""
+    if replace_duplicates and keep_duplicates:
+        raise click.UsageError("--replace-duplicates and --keep-duplicates cannot be given together")
+    policy = (
+        OnDuplicate.REPLACE
+        if replace_duplicates
+        else OnDuplicate.KEEP
+        if keep_duplicates
+        else OnDuplicate.SKIP
+    )
     library = open_library(ctx)
-    policy = OnDuplicate(on_duplicate) if on_duplicate else OnDuplicate.SKIP
     paths: list[Path | str] = [s if is_link(s) else Path(s) for s in sources]
     done, errors = library.ingest(paths, on_duplicate=policy)
     for d in done:

@@ -235,6 +235,15 @@ async def test_admin_sends_a_link_and_it_is_added_with_its_url(
     ]
 
 
+async def test_a_text_link_is_fetched_by_its_target(bot: App, telegram: FakeTelegram, site: Site) -> None:
+    url = site.add("/bot/behind-a-word.html", Route(web_page(NEW_REPORT)))
+    telegram.send_private_text(
+        ADMIN_ID, "张庄镇报告", entities=[{"type": "text_link", "offset": 0, "length": 5, "url": url}]
+    )
+    preview = await settled(telegram, ADMIN_ID, lambda t: "确认添加吗" in t)
+    assert f"链接：{url}" in preview.text
+
+
 async def test_a_link_from_someone_else_is_a_question_and_is_not_fetched(
     bot: App, telegram: FakeTelegram, site: Site
 ) -> None:

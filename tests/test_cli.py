@@ -185,6 +185,13 @@ def test_ingest_a_link_stores_its_url_and_citations_show_it(
     # A report from a file has no link: its citation line stays as it was.
     bundled = json.loads(run(data, "ask", "--json", "秀山县政务公开数据").stdout)["hits"][0]
     assert bundled["report"]["url"] == ""
+    listed = run(data, "reports").stdout.splitlines()
+    assert listed[-1].endswith(f"\trucheng.html\t{url}") and not listed[0].endswith(url)
+
+
+def test_ingest_refuses_both_duplicate_flags(data_dir: Path) -> None:
+    result = run(data_dir, "ingest", "--replace-duplicates", "--keep-duplicates", "x.txt")
+    assert result.exit_code == 2 and "cannot be given together" in result.stderr
 
 
 def test_ingest_a_link_that_fails_is_one_line(tmp_path: Path, shared_library: Library, site: Site) -> None:
