@@ -159,7 +159,8 @@ def preview_html(
         warnings.append(texts.PREVIEW_NO_PLACES)
     tail = []
     if old and (twin is None or old.id != twin.id):
-        tail.append(e(texts.UPLOAD_REPLACES.format(id=old.id, title=old.title).strip()))
+        replaces = texts.PREVIEW_REPLACES_LINK if parsed.url else texts.UPLOAD_REPLACES
+        tail.append(e(replaces.format(id=old.id, title=old.title).strip()))
     if twin:
         tail.append(e(texts.PREVIEW_SAME_CONTENT.format(id=twin.id, title=twin.title)))
     else:
@@ -169,9 +170,10 @@ def preview_html(
     outline = [texts.PREVIEW_OUTLINE]
     for i, entry in enumerate(entries):
         line = e(_outline_line(entry))
-        more = e(texts.PREVIEW_OUTLINE_MORE.format(n=len(entries) - i))
-        if render.visible_length("\n".join([*outline, line, more])) > room:
-            outline.append(more)
+        left = len(entries) - i - 1  # after this one: if any, there must be room to say so
+        more = [e(texts.PREVIEW_OUTLINE_MORE.format(n=left))] if left else []
+        if render.visible_length("\n".join([*outline, line, *more])) > room:
+            outline.append(e(texts.PREVIEW_OUTLINE_MORE.format(n=left + 1)))  # room kept for it
             break
         outline.append(line)
     return "\n\n".join(p for p in [head_html, warnings_html, "\n".join(outline), tail_html] if p)

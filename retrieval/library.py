@@ -22,7 +22,7 @@ import numpy as np
 
 from retrieval.bulk import BATCH_FILES, Workers, parse_report, read_file, worth_workers
 from retrieval.config import Settings
-from retrieval.errors import FetchError, ReportbotError, UnreadableFile
+from retrieval.errors import ReportbotError, UnreadableFile
 from retrieval.fetch import Limits, fetch, is_link
 from retrieval.models import Answer, OutlineEntry, ParsedPassage, ParsedReport, Passage, Report
 from retrieval.parse import text_hash
@@ -148,8 +148,6 @@ class Library:
         got = fetch(url, limits)
         try:
             parsed = self.parse(got.name, got.data)
-        except FetchError:
-            raise
         except UnreadableFile as e:
             raise UnreadableFile(url, e.reason) from None
         return dataclasses.replace(parsed, url=got.url)

@@ -235,6 +235,17 @@ async def test_admin_sends_a_link_and_it_is_added_with_its_url(
     ]
 
 
+async def test_a_changed_page_at_a_stored_link_says_it_replaces(
+    bot: App, telegram: FakeTelegram, library: Library, site: Site
+) -> None:
+    url = site.add("/bot/changing.html", Route(web_page(NEW_REPORT)))
+    (first,), _ = library.ingest([url])
+    site.add("/bot/changing.html", Route(web_page([line.replace("147起", "150起") for line in NEW_REPORT])))
+    telegram.send_private_text(ADMIN_ID, url)
+    preview = await settled(telegram, ADMIN_ID, lambda t: "确认添加吗" in t)
+    assert f"将替换从同一链接收录的 #{first.report.id}" in preview.text
+
+
 async def test_a_text_link_is_fetched_by_its_target(bot: App, telegram: FakeTelegram, site: Site) -> None:
     url = site.add("/bot/behind-a-word.html", Route(web_page(NEW_REPORT)))
     telegram.send_private_text(
