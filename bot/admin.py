@@ -79,7 +79,8 @@ def link_in(msg: Message) -> str | None:
             if LINK.fullmatch(marked):
                 return marked
     found = LINK.search(msg.text or "")
-    return found.group(0) if found else None
+    # A sentence's full stop or a closing bracket after a link is not part of it.
+    return found.group(0).rstrip(".,;:!?)]") if found else None
 
 
 async def link(update: Update, context: Context) -> None:

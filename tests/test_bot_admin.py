@@ -208,7 +208,7 @@ async def test_stats_counts_questions_and_feedback(bot: App, telegram: FakeTeleg
 # --- links, duplicates, the preview -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("message", ["{url}", "  {url}\n", "请收录这份报告：{url}"])
+@pytest.mark.parametrize("message", ["{url}", "  {url}\n", "请收录这份报告：{url}", "see ({url})."])
 async def test_admin_sends_a_link_and_it_is_added_with_its_url(
     bot: App, telegram: FakeTelegram, library: Library, site: Site, message: str
 ) -> None:
