@@ -3,13 +3,14 @@ the bundled reports (real SQLite, real index, in tmp dirs)."""
 
 from __future__ import annotations
 
+import importlib.resources
 import io
 import json
 import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.document import Document as DocxDocument
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
@@ -268,6 +271,89 @@ def pdf_bytes(lines: list[str]) -> bytes:
     pdf.setFont("STSong-Light", 10)
     for i, line in enumerate(lines):
         pdf.drawString(40, 800 - 16 * i, line)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+# --- report files built in the tests (docx, PDF, scans) ------------------------------------
+
+pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+
+
+def make_docx(build: Callable[[DocxDocument], object]) -> bytes:
+    """A .docx made by python-docx after `build(document)` has filled it."""
+    document = docx.Document()
+    build(document)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A line drawn on a PDF page: its text, left edge x (points), and font size."""
+
+    text: str
+    x: float = 72.0
+    size: float = 16.0
+
+
+def draw_pdf(
+    pages: list[list[Drawn | str]],
+    footer: str | None = "- {n} -",
+    header: str | None = None,
+    footer_x: Callable[[int], float] | None = None,
+) -> bytes:
+    """A PDF with the given lines drawn top to bottom on each page (STSong-Light, a CID font
+    pypdf maps back to Unicode), with a page-number `footer` ("{n}", "{total}" filled in) and
+    a running `header` on every page but the first."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(595, 842), invariant=1)
+    for n, lines in enumerate(pages, start=1):
+        if header and n > 1:
+            pdf.setFont("STSong-Light", 10.5)
+            pdf.drawCentredString(297, 800, header)
+        y = 760.0
+        for line in lines:
+            drawn = Drawn(line) if isinstance(line, str) else line
+            pdf.setFont("STSong-Light", drawn.size)
+            pdf.drawString(drawn.x, y, drawn.text)
+            y -= drawn.size * 1.8
+        if footer is not None:
+            label = footer.format(n=n, total=len(pages))
+            pdf.setFont("STSong-Light", 14)
+            if footer_x is None:
+                pdf.drawCentredString(297, 50, label)
+            else:
+                pdf.drawString(footer_x(n), 50, label)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def cjk_font_path() -> Path:
+    """A TrueType font with Chinese glyphs (the machines have none of their own)."""
+    return Path(str(importlib.resources.files("paperang_p2_fonts_cjk") / "fonts" / "wqy-microhei.ttc"))
+
+
+def scan_pdf(lines: list[tuple[int, str]], size: int = 28) -> bytes:
+    """A one-page 'scanned' PDF: the lines (indent in characters, text) drawn with Pillow in
+    a CJK font into a greyscale image, the image placed as the whole page, no text layer."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(cjk_font_path()), size)
+    width = max(indent + len(text) for indent, text in lines) * size + 120
+    pitch = int(size * 1.8)
+    image = Image.new("L", (width, pitch * len(lines) + 120), 255)
+    draw = ImageDraw.Draw(image)
+    for i, (indent, text) in enumerate(lines):
+        draw.text((60 + indent * size, 60 + i * pitch), text, font=font, fill=0)
+    png = io.BytesIO()
+    image.save(png, "PNG")
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=image.size, invariant=1)
+    pdf.drawImage(ImageReader(io.BytesIO(png.getvalue())), 0, 0, *image.size)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -11,18 +11,14 @@ import zipfile
 import zlib
 from collections.abc import Callable
 
-import docx
 import pytest
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from pypdf import PdfReader, PdfWriter
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from retrieval import read
 from retrieval.errors import UnreadableFile
 from retrieval.read import read_lines, read_path
+from tests.conftest import draw_pdf, make_docx
+from tests.test_pdf import FLUSH_PAGES, encrypted_pdf
 
 # The lines a reader should return for the sample report below.
 REPORT_LINES = [
@@ -114,190 +110,6 @@ def test_read_path_reads_the_file_and_ignores_suffix_case(tmp_path, name: str) -
     assert read_path(path) == REPORT_LINES
 
 
-# --- .docx ----------------------------------------------------------------------------------
-
-
-def _docx_bytes(build: Callable[[docx.document.Document], object]) -> bytes:
-    document = docx.Document()
-    build(document)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def test_docx_paragraphs_and_table_rows_come_in_body_order() -> None:
-    def build(document: docx.document.Document) -> None:
-        document.add_paragraph(REPORT_LINES[0])
-        document.add_paragraph("")
-        document.add_paragraph(REPORT_LINES[1])
-        table = document.add_table(rows=2, cols=3)
-        for row, cells in enumerate([("项目", "数量"), ("行政复议", "12件")]):
-            for column, text in enumerate(cells):
-                table.cell(row, column).text = text
-        table.cell(0, 2).merge(table.cell(1, 2)).text = "备注"
-        paragraph = document.add_paragraph("　　" + REPORT_LINES[2])
-        paragraph.add_run("").add_break()  # a line break inside a paragraph starts a new line
-        paragraph.add_run(REPORT_LINES[3])
-
-    assert read_lines("report.docx", _docx_bytes(build)) == [
-        REPORT_LINES[0],
-        REPORT_LINES[1],
-        "项目\t数量\t备注",
-        "行政复议\t12件",
-        REPORT_LINES[2],
-        REPORT_LINES[3],
-    ]
-
-
-def test_docx_reads_tracked_insertions_but_not_deletions() -> None:
-    def build(document: docx.document.Document) -> None:
-        paragraph = document.add_paragraph("一是完善")
-        inserted = paragraph.add_run("制度")._r
-        deleted = paragraph.add_run("删除")._r
-        for tag, run in (("ins", inserted), ("del", deleted)):
-            wrapper = OxmlElement(f"w:{tag}")
-            wrapper.set(qn("w:id"), "1")
-            wrapper.set(qn("w:author"), "审核人")
-            run.addprevious(wrapper)
-            wrapper.append(run)
-        for text in deleted.iter(qn("w:t")):
-            text.tag = qn("w:delText")
-
-    assert read_lines("tracked.docx", _docx_bytes(build)) == ["一是完善制度"]
-
-
-# --- .pdf -----------------------------------------------------------------------------------
-
-pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-
-# A long paragraph, wrapped over several lines and across the page break below.
-LONG_PARAGRAPH = (
-    "（二）持续深化政务公开。一是完善制度，健全政府信息主动公开目录，规范依申请公开办理流程，"
-    "二是拓展渠道，用好政府网站和政务新媒体，全年公开各类政府信息一千二百三十四条，"
-    "三是加强解读，围绕群众关切开展政策解读，做到应公开尽公开。"
-)
-
-
-def _wrap(text: str, width: int = 30) -> list[str]:
-    return [text[i : i + width] for i in range(0, len(text), width)]
-
-
-def _pdf_bytes(pages: list[list[str]], page_number: str | None = "- {n} -") -> bytes:
-    """A PDF with one drawn line of text per entry, in the STSong-Light CID font."""
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer)
-    for n, lines in enumerate(pages, start=1):
-        pdf.setFont("STSong-Light", 12)
-        for i, line in enumerate(lines):
-            pdf.drawString(60, 780 - 18 * i, line)
-        if page_number is not None:
-            pdf.drawCentredString(300, 40, page_number.format(n=n))
-        pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
-
-
-PDF_PAGES = [
-    [
-        "2024年法治政府建设年度报告",
-        "一、2024年工作开展情况",
-        *_wrap(REPORT_LINES[2]),
-        *_wrap(LONG_PARAGRAPH)[:2],
-    ],
-    [
-        *_wrap(LONG_PARAGRAPH)[2:],
-        "二、存在的不足",
-        "下一步，我们将继续努力。",
-    ],
-]
-PDF_LINES = [
-    "2024年法治政府建设年度报告",
-    "一、2024年工作开展情况",
-    REPORT_LINES[2],
-    LONG_PARAGRAPH,
-    "二、存在的不足",
-    "下一步，我们将继续努力。",
-]
-
-
-def test_pypdf_extracts_stsong_light_text_verbatim() -> None:
-    # The premise of the tests below: pypdf maps the CID font's UniGB-UCS2-H codes back to
-    # Unicode, so no embedded TrueType font is needed.
-    page = PdfReader(io.BytesIO(_pdf_bytes([["（二）持续深化政务公开。一是…"]]))).pages[0]
-    assert "（二）持续深化政务公开。一是…" in page.extract_text()
-
-
-@pytest.mark.parametrize("page_number", [None, "- {n} -", "{n}", "第{n}页", "第 {n} 页 共 2 页", "— {n} —"])
-def test_pdf_lines_are_rejoined_into_paragraphs(page_number: str | None) -> None:
-    assert read_lines("report.pdf", _pdf_bytes(PDF_PAGES, page_number)) == PDF_LINES
-
-
-def _encrypted(pdf: bytes, password: str) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    writer.encrypt(password, "owner-secret", algorithm="RC4-128")
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
-def test_pdf_encrypted_with_an_empty_password_is_read() -> None:
-    data = _encrypted(_pdf_bytes(PDF_PAGES), "")
-    assert PdfReader(io.BytesIO(data)).is_encrypted
-    assert read_lines("report.pdf", data) == PDF_LINES
-
-
-# --- .html ----------------------------------------------------------------------------------
-
-HTML = """<!DOCTYPE html>
-<html><head>{meta}<title>页面标题</title>
-<style>p {{ color: red; }} .x::before {{ content: "样式"; }}</style>
-<script>var s = "<p>脚本</p>";</script></head>
-<body>
-<h1>XX县人民政府办公室2024年法治政府建设年度报告</h1>
-<div class="nav"><ul><li>首页</li><li>政务公开</li></ul></div>
-<p>　　一、2024年工作开展情况<br>（一）坚持党的领导。</p>
-<p>（二）持续深化政务
-公开。一是&ldquo;完善&rdquo;制度&nbsp;&amp;&nbsp;流程&lt;试行&gt;&#65307;二是拓展渠道。</p>
-<table><tr><td>项目</td><td>数量</td></tr><tr><td>行政复议</td><td>12件</td></tr></table>
-<pre>甲
-乙</pre>
-<noscript>请启用脚本</noscript>
-</body></html>
-"""
-HTML_LINES = [
-    "XX县人民政府办公室2024年法治政府建设年度报告",
-    "首页",
-    "政务公开",
-    "一、2024年工作开展情况",
-    "（一）坚持党的领导。",
-    "（二）持续深化政务公开。一是“完善”制度\u00a0&\u00a0流程<试行>；二是拓展渠道。",
-    "项目\t数量",
-    "行政复议\t12件",
-    "甲",
-    "乙",
-]
-
-
-@pytest.mark.parametrize(
-    ("meta", "encoding"),
-    [
-        ('<meta charset="utf-8">', "utf-8"),
-        ('<meta http-equiv="Content-Type" content="text/html; charset=gb2312">', "gb18030"),
-        ("", "gbk"),
-        ("", "utf-16-le+bom"),
-    ],
-)
-@pytest.mark.parametrize("suffix", [".html", ".htm"])
-def test_html_gives_visible_body_text_by_block(meta: str, encoding: str, suffix: str) -> None:
-    data = _encode(HTML.format(meta=meta), encoding)
-    assert read_lines("page" + suffix, data) == HTML_LINES
-
-
-def test_html_head_left_open_ends_at_body_content() -> None:
-    page = "<html><head><title>标题</title><meta name=x><p>正文第一段。</p><p>第二段</p>"
-    assert read_lines("sloppy.html", page.encode()) == ["正文第一段。", "第二段"]
-
-
 # --- refusals -------------------------------------------------------------------------------
 
 
@@ -323,13 +135,14 @@ def _zip(files: dict[str, str]) -> bytes:
 
 
 def _empty_docx() -> bytes:
-    return _docx_bytes(lambda document: document.add_paragraph("　 "))
+    return make_docx(lambda document: document.add_paragraph("　 "))
 
 
-def _scanned_pdf() -> bytes:
+def _drawing_pdf() -> bytes:
+    """A page with neither text nor an image: nothing to read, even by OCR."""
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer)
-    pdf.rect(100, 100, 200, 300, fill=1)  # stands in for a scanned page image
+    pdf.rect(100, 100, 200, 300, fill=1)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
@@ -349,7 +162,7 @@ REFUSALS: list[tuple[str, Callable[[], bytes], str]] = [
     ("random-no-nul.txt", lambda: random.Random(2).randbytes(4096).replace(b"\0", b""), BINARY),
     ("image.txt", _png, BINARY),
     ("signature.txt", lambda: b"\x89PNG\r\n\x1a\n", BINARY),
-    ("pdf-renamed.txt", lambda: _pdf_bytes(PDF_PAGES), BINARY),
+    ("pdf-renamed.txt", lambda: draw_pdf(FLUSH_PAGES), BINARY),
     ("docx-renamed.html", _empty_docx, BINARY),
     ("nul.txt", lambda: "法治政府\x00报告".encode(), BINARY),
     ("symbols.txt", lambda: b"\x01\x02\x03\x04#$%&", BINARY),
@@ -363,8 +176,8 @@ REFUSALS: list[tuple[str, Callable[[], bytes], str]] = [
     ("no-text.docx", _empty_docx, EMPTY),
     ("not-a-pdf.pdf", lambda: b"this is not a PDF", "not a valid PDF file"),
     ("corrupt.pdf", lambda: b"%PDF-1.4\n" + random.Random(4).randbytes(300), "not a valid PDF file"),
-    ("encrypted.pdf", lambda: _encrypted(_pdf_bytes(PDF_PAGES), "secret"), "PDF is encrypted"),
-    ("scanned.pdf", _scanned_pdf, "PDF has no text layer (scanned?)"),
+    ("encrypted.pdf", encrypted_pdf, "PDF is encrypted"),
+    ("drawing.pdf", _drawing_pdf, "PDF has no text"),
     ("report.doc", lambda: b"\xd0\xcf\x11\xe0", UNSUPPORTED.format("'.doc'")),
     ("report.xlsx", lambda: _zip({"a": "b"}), UNSUPPORTED.format("'.xlsx'")),
     ("report.txt.gz", lambda: b"\x1f\x8b", UNSUPPORTED.format("'.gz'")),

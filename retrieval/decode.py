@@ -1,0 +1,313 @@
+"""Bytes of unknown encoding → text, and the line clean-up every format shares.
+
+A Chinese report arrives as UTF-8, UTF-8 with a BOM, GB18030/GBK (also labelled gb2312),
+UTF-16 with or without a BOM; `decode_text` finds which, and refuses binary data.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from charset_normalizer import from_bytes
+
+from retrieval.errors import UnreadableFile
+
+EMPTY = "file is empty"
+BINARY = "not a text file (binary data)"
+
+
+# --- line clean-up shared by all formats -------------------------------------------------------
+
+# Converters from .docx to text leave Word's hidden bookmarks behind, e.g. "[bookmark: _GoBack]".
+_BOOKMARK = re.compile(r"\[bookmark:[^\]\n]*\]", re.IGNORECASE)
+# PDF extraction often yields Kangxi radicals (U+2F00..U+2FD5) instead of the identical-looking
+# ideographs ("⼀" for "一"); map just those, since full NFKC would also turn "（一）" into "(一)".
+_KANGXI_TO_IDEOGRAPH = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)}
+# Invisible characters that are not whitespace, so str.strip() would keep them.
+_INVISIBLE = {ord(c): None for c in "\ufeff\u200b\u200c\u200d\u2060\u00ad"}
+
+
+def clean_lines(chunks: Iterable[str]) -> list[str]:
+    """Split `chunks` into lines at any line break and return the non-empty cleaned lines."""
+    lines = []
+    for chunk in chunks:
+        for raw in chunk.splitlines():  # also splits at "\r\n", "\r", "\f", U+2028...
+            line = clean_line(raw)
+            if line:
+                lines.append(line)
+    return lines
+
+
+def clean_line(raw: str) -> str:
+    """Return `raw` (one line) normalised: NFC, no controls or bookmarks, stripped (maybe "")."""
+    text = unicodedata.normalize("NFC", raw.translate(_KANGXI_TO_IDEOGRAPH))
+    text = _BOOKMARK.sub("", text).translate(_INVISIBLE)
+    # Tabs separate table cells, so they stay; every other control character goes.
+    text = "".join(c for c in text if c == "\t" or unicodedata.category(c) != "Cc")
+    return text.strip()  # str.strip() also removes U+3000 and NBSP
+
+
+# --- character statistics used to tell text from binary data ---------------------------------
+
+
+def is_cjk(char: str) -> bool:
+    """True for a common Chinese ideograph or a CJK / full-width punctuation mark."""
+    cp = ord(char)
+    # Rare blocks (extension A, Yi, Hangul) are left out on purpose: wrong decodings of Chinese
+    # bytes land there, right ones almost never do.
+    return (
+        0x4E00 <= cp <= 0x9FFF  # CJK unified ideographs
+        or 0x3000 <= cp <= 0x301F  # CJK punctuation: 、。《》「」【】
+        or 0xFF00 <= cp <= 0xFFEF  # full-width forms: ，：；（）
+        or 0x2010 <= cp <= 0x2027  # dashes, curly quotes and ellipsis used in Chinese text
+    )
+
+
+def _chinese_score(text: str) -> float:
+    """How Chinese decoded `text` looks: its share of CJK among visible characters.
+
+    0.0 unless the text is almost entirely CJK and printable ASCII, as a Chinese report is, and
+    has some CJK. Ranks candidate decodings of the same bytes.
+    """
+    visible = [c for c in text if not c.isspace()]
+    cjk = sum(is_cjk(c) for c in visible)
+    ascii_printable = sum(" " < c < "\x7f" for c in visible)
+    if not cjk or cjk + ascii_printable < _PLAUSIBLE_SHARE * len(visible):
+        return 0.0
+    return cjk / len(visible)
+
+
+# A right decoding of a Chinese text is all CJK and ASCII; a wrong one (GBK read as UTF-16)
+# lands in rare blocks. The share leaves room for a few symbols such as ① or ×.
+_PLAUSIBLE_SHARE = 0.9
+# Short GBK text can be valid UTF-8 too; it is taken as GB18030 only if that reads as Chinese.
+_MOSTLY_CJK = 0.6
+# Decoded binary data is full of controls, private-use and unassigned code points.
+_MAX_JUNK_SHARE = 0.05
+# Real text is mostly letters, digits and CJK punctuation; junk is mostly symbols.
+_MIN_WORD_SHARE = 0.5
+
+
+def _looks_like_text(text: str) -> bool:
+    """True if decoded `text` (with at least one visible character) reads as prose, not junk."""
+    if "\x00" in text:
+        return False
+    visible = [c for c in text if not c.isspace()]
+    junk = sum(c == "\ufffd" or unicodedata.category(c) in ("Cc", "Co", "Cn", "Cs") for c in visible)
+    words = sum(is_cjk(c) or unicodedata.category(c)[0] in ("L", "N") for c in visible)
+    return junk <= _MAX_JUNK_SHARE * len(visible) and words >= _MIN_WORD_SHARE * len(visible)
+
+
+# --- decoding bytes of unknown encoding ---------------------------------------------------------
+
+# Longest first: the UTF-32-LE BOM starts with the UTF-16-LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Detectors often name a narrower or neighbouring Chinese encoding for GB18030 text (and even
+# cp949 for short GBK text); GB18030 is a superset of GB2312 and GBK, so it is the safe reading.
+_CHINESE_ENCODINGS = frozenset(
+    {"gb2312", "gbk", "gb18030", "hz", "big5", "big5hkscs", "cp950", "cp936", "euc_kr", "cp949"}
+)
+
+
+def decode_text(name: str, data: bytes, declared: str | None = None) -> str:
+    """Decode `data` (a text file) to str, detecting its encoding.
+
+    `declared` is an encoding the document names itself (an HTML meta charset); a BOM and valid
+    UTF-8 take precedence over it. Raises UnreadableFile if no encoding yields text.
+    """
+    if data.startswith(_BINARY_SIGNATURES):
+        raise UnreadableFile(name, BINARY)
+    text = _decode_known(data, declared)
+    if text is None:
+        text = _decode_guess(data)
+    if text is None:
+        raise UnreadableFile(name, BINARY)
+    return text
+
+
+# Files often renamed to .txt by mistake: images, PDFs, zips (.docx), old .doc, archives.
+_BINARY_SIGNATURES = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"%PDF-",
+    b"PK\x03\x04",
+    b"\xd0\xcf\x11\xe0",
+    b"7z\xbc\xaf",
+    b"Rar!",
+    b"\x1f\x8b",
+    b"\x7fELF",
+)
+
+
+def require_text(name: str, text: str) -> None:
+    """Raise UnreadableFile unless decoded `text` has visible characters that read as text."""
+    if not text.strip():
+        raise UnreadableFile(name, EMPTY)
+    if not _looks_like_text(text):
+        raise UnreadableFile(name, BINARY)
+
+
+def _decode_known(data: bytes, declared: str | None) -> str | None:
+    """Decode `data` by its BOM, else as UTF-8, else as declared; None if none of them fits."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    if b"\x00" in data:
+        return None  # valid UTF-8 or GB18030 perhaps, but text has no NULs: UTF-16 or binary
+    utf8 = _strict_decode(data, "utf-8")
+    if utf8 is not None:
+        return _gb18030_if_misread(data, utf8)
+    # Valid UTF-8 beats a declaration: saved pages are often re-encoded but keep their meta.
+    if declared is not None and (canonical := _canonical_encoding(declared)) is not None:
+        return _strict_decode(data, canonical)
+    return None
+
+
+def _gb18030_if_misread(data: bytes, utf8: str) -> str:
+    """`utf8` (the UTF-8 reading of `data`), or the GB18030 reading if that is the real one.
+
+    A few GBK characters can form valid UTF-8 ("一" is D2 BB, which UTF-8 reads as "һ"); each
+    more character makes that less likely, so only a short file is in doubt. When its UTF-8
+    reading has non-ASCII but no CJK and its GB18030 reading is Chinese, it is taken for
+    Chinese: this reader is for Chinese reports.
+    """
+    if len(data) > _SHORT_TEXT_BYTES or utf8.isascii() or any(is_cjk(c) for c in utf8):
+        return utf8
+    gb = _strict_decode(data, "gb18030")
+    return gb if gb is not None and _chinese_score(gb) >= _MOSTLY_CJK else utf8
+
+
+_SHORT_TEXT_BYTES = 32
+_UTF16 = ("utf-16-le", "utf-16-be")
+
+
+def _decode_guess(data: bytes) -> str | None:
+    """Decode `data` that has no BOM and is not UTF-8: Chinese encodings first, then a detector.
+
+    Returns None if nothing yields a decoding.
+    """
+    # NUL bytes rule out GB18030 (where they would be NUL characters), not UTF-16.
+    encodings = _UTF16 if b"\x00" in data else ("gb18030", *_UTF16)
+    best, best_score = None, 0.0
+    for encoding in encodings:
+        text = _strict_decode(data, encoding)
+        if text is not None and text.isspace():
+            return text  # blank in the likeliest encoding: an empty file, not binary
+        score = 0.0
+        if text is not None:
+            score = _chinese_score(_without_xx00(text) if encoding in _UTF16 else text)
+        if score > best_score:
+            best, best_score = text, score
+    if best is not None:
+        return best
+    utf16 = _utf16_by_nul_pattern(data)
+    if utf16 is not None:
+        return _strict_decode(data, utf16)
+    return _detect(data)
+
+
+def _without_xx00(text: str) -> str:
+    """`text` without the characters U+xx00, which are no evidence for a UTF-16 byte order.
+
+    ASCII read in the wrong byte order turns into such characters, and many are ideographs
+    ("hello" becomes "栀攀氀氀漀"), so they would make a wrong reading look Chinese.
+    """
+    return "".join(c for c in text if ord(c) & 0xFF or ord(c) < 0x100)
+
+
+def _utf16_by_nul_pattern(data: bytes) -> str | None:
+    """Name the UTF-16 byte order if `data` looks like BOM-less UTF-16 of mostly Latin text.
+
+    Latin text in UTF-16 has a NUL in every other byte; binary data has NULs scattered evenly.
+    """
+    if len(data) % 2:
+        return None
+    even_nuls = data[0::2].count(0)
+    odd_nuls = data[1::2].count(0)
+    if even_nuls + odd_nuls < len(data) // 8:
+        return None
+    if odd_nuls >= 4 * even_nuls:
+        return "utf-16-le"
+    if even_nuls >= 4 * odd_nuls:
+        return "utf-16-be"
+    return None
+
+
+def _detect(data: bytes) -> str | None:
+    """Decode `data` with the encoding charset-normalizer finds, or None if it finds none."""
+    match = from_bytes(data).best()
+    # BOM-less UTF-16 was already tried above; a detector's UTF-16/32 guess on bytes that failed
+    # those checks is a guess about binary data (it reads a PNG signature as UTF-16-BE).
+    if match is None or (match.encoding or "").startswith(("utf_16", "utf_32")):
+        return None
+    if _canonical_encoding(match.encoding or "") in _CHINESE_ENCODINGS:
+        text = _strict_decode(data, "gb18030")
+        if text is not None:
+            return text
+    return str(match)
+
+
+def _canonical_encoding(label: str) -> str | None:
+    """Python's name for the encoding `label` (GB2312/GBK widened to GB18030); None if unknown."""
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    # Pages labelled gb2312 or gbk routinely contain characters only GB18030 covers.
+    return "gb18030" if name in ("gb2312", "gbk", "cp936") else name
+
+
+def _strict_decode(data: bytes, encoding: str) -> str | None:
+    """`data` decoded strictly as `encoding`, or None if it is not valid in that encoding."""
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def display_width(text: str) -> int:
+    """Display width of `text`: wide (CJK) characters count two columns, others one."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+_PROSE_MARKS = re.compile("[，。；：、！？]")
+
+
+def table_row_texts(rows: list[list[str]]) -> list[str]:
+    """Each row of a table of cell texts as one line that reads alone: `首列：表头 值，表头 值`.
+
+    With two rows or more and two columns or more, the first row is the header and is not a
+    line of its own; otherwise cells are joined with `，`. Layout tables (a cell holding a
+    paragraph) give their cells as they are, one line each."""
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        return []
+    width = max(len(row) for row in rows)
+    if any(
+        len(cell) > 60 or (_PROSE_MARKS.search(cell[:-1]) and len(cell) > 30) for row in rows for cell in row
+    ):
+        return [cell for row in rows for cell in row if cell]  # a layout table, not data
+    if len(rows) < 2 or width < 2:
+        return ["，".join(cell for cell in row if cell) for row in rows]
+    header, body = rows[0], rows[1:]
+    out = []
+    for row in body:
+        first = row[0]
+        pairs = []
+        for column, cell in enumerate(row[1:], start=1):
+            if not cell:
+                continue
+            name = header[column] if column < len(header) else ""
+            pairs.append(f"{name} {cell}" if name and name != cell else cell)
+        out.append(f"{first}：{'，'.join(pairs)}" if first and pairs else first or "，".join(pairs))
+    return out
