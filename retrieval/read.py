@@ -14,6 +14,7 @@ One module per format: `retrieval.decode` (text encodings, line clean-up), `retr
 from __future__ import annotations
 
 import pathlib
+import stat
 
 from retrieval.decode import EMPTY, clean_lines, decode_text, require_text
 from retrieval.errors import UnreadableFile
@@ -27,6 +28,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 _TOO_LARGE = "file is larger than 20 MB"
 _NO_TEXT = "PDF has no text"
+_NOT_REGULAR = "not a regular file"
 
 
 def read_path(path: pathlib.Path, progress: Progress | None = None) -> list[str]:
@@ -35,10 +37,17 @@ def read_path(path: pathlib.Path, progress: Progress | None = None) -> list[str]
     Raises UnreadableFile (never OSError) when the file cannot be opened or read.
     """
     try:
-        # Check the size before reading so a huge file is refused without loading it.
-        if path.stat().st_size > MAX_FILE_BYTES:
+        # Check before reading: a huge file is refused without loading it, and a device or
+        # FIFO (/dev/zero, a pipe) would never end or never start.
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(path.name, _NOT_REGULAR)
+        if info.st_size > MAX_FILE_BYTES:
             raise UnreadableFile(path.name, _TOO_LARGE)
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # a file that grew since stat() is cut here
+        if len(data) > MAX_FILE_BYTES:
+            raise UnreadableFile(path.name, _TOO_LARGE)
     except OSError as exc:
         raise UnreadableFile(path.name, f"cannot read file ({exc.strerror or exc})") from exc
     return read_document(path.name, data, progress).texts

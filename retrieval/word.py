@@ -38,6 +38,7 @@ _NS = {"w": _W[1:-1], "mc": "http://schemas.openxmlformats.org/markup-compatibil
 def docx_lines(name: str, data: bytes) -> list[Line]:
     """The body of the .docx `data`: paragraphs and table rows in order. Raises UnreadableFile."""
     try:
+        _check_zip(name, data)
         document = docx.Document(io.BytesIO(data))
         styles = _Styles(document.styles.element)
         numbering = _Numbering(_numbering_element(document))
@@ -54,6 +55,23 @@ def docx_lines(name: str, data: bytes) -> list[Line]:
     ) as exc:
         raise UnreadableFile(name, BAD_DOCX) from exc
     return list(_blocks(document.element.body, styles, numbering))
+
+
+# A Word document's parts inflate to a few MB; a zip bomb inflates to gigabytes from a few KB.
+MAX_INFLATED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+TOO_BIG_INSIDE = "the .docx inflates to too much data (a zip bomb?)"
+
+
+def _check_zip(name: str, data: bytes) -> None:
+    """Refuse a package whose members would inflate past the limits, before inflating any:
+    the sizes zip's directory declares are what zipfile will allow each member to yield."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+    inflated = sum(member.file_size for member in members)
+    compressed = sum(member.compress_size for member in members)
+    if inflated > MAX_INFLATED_BYTES or inflated > MAX_COMPRESSION_RATIO * max(compressed, 1024):
+        raise UnreadableFile(name, TOO_BIG_INSIDE)
 
 
 def _numbering_element(document: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import pathlib
 import random
 import struct
 import zipfile
@@ -215,3 +216,17 @@ def test_missing_file_is_refused_not_raised_as_oserror(tmp_path) -> None:
 def test_supported_suffixes() -> None:
     assert sorted(read.SUPPORTED_SUFFIXES) == [".docx", ".htm", ".html", ".pdf", ".txt"]
     assert read.MAX_FILE_BYTES == 20 * 1024 * 1024
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_non_regular_files_are_refused_without_reading(tmp_path, kind: str) -> None:
+    path = tmp_path / "report.txt"
+    if kind == "fifo":
+        os.mkfifo(path)  # opening it for reading would wait for a writer for ever
+    elif kind == "device":
+        path = pathlib.Path("/dev/zero")  # reading it would never end
+    else:
+        path.mkdir()
+    with pytest.raises(UnreadableFile) as caught:
+        read_path(path)
+    assert caught.value.reason == "not a regular file"

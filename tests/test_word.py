@@ -4,15 +4,20 @@ tables, headers and footers, text boxes written into their XML)."""
 
 from __future__ import annotations
 
+import io
+import time
+import zipfile
+
 import pytest
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 
+from retrieval.errors import UnreadableFile
 from retrieval.models import Line
 from retrieval.read import read_document, read_lines
-from retrieval.word import chinese_counting, format_number
+from retrieval.word import TOO_BIG_INSIDE, chinese_counting, format_number
 from tests.conftest import make_docx
 
 
@@ -242,3 +247,20 @@ def test_docx_reads_tracked_insertions_but_not_deletions() -> None:
             text.tag = qn("w:delText")
 
     assert read_lines("tracked.docx", make_docx(build)) == ["一是完善制度"]
+
+
+def test_a_zip_bomb_is_refused_before_it_is_inflated() -> None:
+    good = make_docx(lambda document: document.add_paragraph("一是完善制度。"))
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(good)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
+        for item in source.infolist():
+            bomb.writestr(item, source.read(item))
+        bomb.writestr("word/media/padding.bin", b"\0" * (8 * 1024 * 1024))  # 8 MB into ~8 KB
+    started = time.perf_counter()
+    with pytest.raises(UnreadableFile) as caught:
+        read_lines("bomb.docx", buffer.getvalue())
+    assert caught.value.reason == TOO_BIG_INSIDE
+    assert time.perf_counter() - started < 2
