@@ -20,6 +20,7 @@ import io
 import itertools
 import math
 import re
+import time
 import unicodedata
 import zlib
 from collections import Counter
@@ -37,6 +38,11 @@ Progress = Callable[[int, int], None]
 
 BAD_PDF = "not a valid PDF file"
 ENCRYPTED_PDF = "PDF is encrypted"
+# An annual report runs to tens of pages; these bound what a hostile or broken file can cost.
+# The time is checked between pages (one page cannot be interrupted).
+MAX_PAGES = 500
+MAX_SCANNED_PAGES = 100  # OCR takes seconds a page
+TIME_LIMIT_S = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,17 +102,26 @@ def pdf_lines(name: str, data: bytes, progress: Progress | None = None) -> list[
     reader = open_pdf(name, data)
     pages: list[list[PageLine]] = []
     total = len(reader.pages)
+    if total > MAX_PAGES:
+        raise UnreadableFile(name, f"PDF has more than {MAX_PAGES} pages")
+    deadline = time.monotonic() + TIME_LIMIT_S
     ocr_missing = False
+    scanned = 0
     for number, page in enumerate(reader.pages, start=1):
         try:
             lines = text_layer_lines(page)
         except _PDF_ERRORS as exc:
             raise UnreadableFile(name, BAD_PDF) from exc
         if not lines and not ocr_missing:
+            scanned += 1
+            if scanned > MAX_SCANNED_PAGES:
+                raise UnreadableFile(name, f"PDF has more than {MAX_SCANNED_PAGES} scanned pages")
             try:
                 lines = ocr.page_lines(page)
             except ocr.OcrUnavailable:
                 ocr_missing = True
+        if time.monotonic() > deadline:
+            raise UnreadableFile(name, f"PDF took more than {TIME_LIMIT_S:g} s to read")
         pages.append(lines)
         if progress:
             progress(number, total)

@@ -83,7 +83,49 @@ def read_document(name: str, data: bytes, progress: Progress | None = None) -> D
         document = Document(tuple(Line(text) for text in clean_lines([text])))
     if not document.lines:
         raise UnreadableFile(name, _NO_TEXT if suffix == ".pdf" else EMPTY)
+    if any(len(line.text) > MAX_LINE_CHARS for line in document.lines):
+        split = tuple(
+            Line(piece, line.level, line.table) for line in document.lines for piece in split_long(line.text)
+        )
+        document = Document(split, published=document.published, origin=document.origin)
     return document
+
+
+# A paragraph longer than this (a whole report on one line, a PDF without paragraph breaks)
+# is cut at sentence ends into passage-sized lines of about PASSAGE_CHARS.
+MAX_LINE_CHARS = 1500
+PASSAGE_CHARS = 1000
+_SENTENCE_ENDS = "。！？!?"
+_CLAUSE_ENDS = "；;"
+
+
+def split_long(text: str) -> list[str]:
+    """`text` whole if it is at most MAX_LINE_CHARS long, else cut into pieces of at most
+    about PASSAGE_CHARS at sentence ends (at clause ends, or hard, where a sentence runs on).
+    The pieces joined give `text` back."""
+    if len(text) <= MAX_LINE_CHARS:
+        return [text]
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > PASSAGE_CHARS:
+        window = rest[:PASSAGE_CHARS]
+        cut = _last_end(window, _SENTENCE_ENDS)
+        if cut < PASSAGE_CHARS // 2:
+            cut = max(cut, _last_end(window, _CLAUSE_ENDS))
+        if cut < PASSAGE_CHARS // 2:
+            cut = PASSAGE_CHARS
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    pieces.append(rest)
+    return pieces
+
+
+def _last_end(window: str, ends: str) -> int:
+    """The index just past the last of `ends` in `window` (with closing quotes), or 0."""
+    best = max((window.rfind(mark) for mark in ends), default=-1) + 1
+    while 0 < best < len(window) and window[best] in "”’」』）)":
+        best += 1
+    return best
 
 
 def read_lines(name: str, data: bytes) -> list[str]:

@@ -7,7 +7,10 @@ import io
 import pytest
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 
+from retrieval import pdf
+from retrieval.errors import UnreadableFile
 from retrieval.read import read_document, read_lines
 from tests.conftest import Drawn, draw_pdf
 
@@ -210,3 +213,31 @@ def test_pdf_encrypted_with_an_empty_password_is_read() -> None:
 
 def encrypted_pdf() -> bytes:
     return _encrypted(draw_pdf(FLUSH_PAGES), "secret")
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "reason"),
+    [
+        ("MAX_PAGES", 1, "PDF has more than 1 pages"),
+        ("TIME_LIMIT_S", -1.0, "PDF took more than -1 s to read"),
+    ],
+)
+def test_page_and_time_caps_refuse_with_a_reason(monkeypatch, limit: str, value: float, reason: str) -> None:
+    monkeypatch.setattr(pdf, limit, value)
+    with pytest.raises(UnreadableFile) as caught:
+        read_lines("long.pdf", draw_pdf(FLUSH_PAGES))
+    assert caught.value.reason == reason
+
+
+def test_text_drawn_a_character_at_a_time_reads_as_one_line() -> None:
+    # Some generators place every glyph on its own; the runs merge without spaces.
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(595, 842))
+    x = LEFT
+    for char in "（一）坚持党的领导，全年开展学法12次。":
+        canvas.setFont("STSong-Light", SIZE)
+        canvas.drawString(x, 700, char)
+        x += stringWidth(char, "STSong-Light", SIZE)
+    canvas.showPage()
+    canvas.save()
+    assert read_lines("glyphs.pdf", buffer.getvalue()) == ["（一）坚持党的领导，全年开展学法12次。"]

@@ -230,3 +230,19 @@ def test_non_regular_files_are_refused_without_reading(tmp_path, kind: str) -> N
     with pytest.raises(UnreadableFile) as caught:
         read_path(path)
     assert caught.value.reason == "not a regular file"
+
+
+def test_an_over_long_paragraph_is_cut_at_sentence_ends() -> None:
+    sentence = "全年办理行政复议案件三十七件，纠错率百分之十二，复议质效持续提升。"  # 33 characters
+    text = sentence * 100  # 3,300 characters on one line
+    lines = read_lines("one-line.txt", text.encode())
+    assert "".join(lines) == text
+    assert all(line.endswith("。") and len(line) <= read.PASSAGE_CHARS for line in lines)
+    assert len(lines) == 4
+
+
+def test_a_run_on_text_without_sentence_ends_is_cut_hard() -> None:
+    text = "法治" * 1000
+    lines = read_lines("run-on.txt", text.encode())
+    assert "".join(lines) == text
+    assert [len(line) for line in lines] == [1000, 1000]
