@@ -363,12 +363,28 @@ def _commonest_end(ends: list[float], size: float) -> float | None:
 
 
 def _uses_indents(lines: list[PageLine], margins: _Margins) -> bool:
-    """True when paragraphs start with a first-line indent (of one to three characters)."""
+    """True when the document starts its paragraphs with a first-line indent: a paragraph
+    that wraps (a full line right after a line that stopped short) more often starts
+    indented by one to three characters than flush left. Short lines after short lines are
+    not counted: indented list items say nothing about how paragraphs start."""
     em = margins.size
-    indented = sum(
-        1 for line in lines if _is_body(line, em) and 0.8 * em <= line.x0 - margins.left <= 3.3 * em
-    )
-    return indented >= 2
+    indented = flush = 0
+    for before, after in itertools.pairwise(lines):
+        if not (_is_body(before, em) and _is_body(after, em)):
+            continue
+        if _is_full(before, margins) or not _is_full(after, margins):
+            continue
+        offset = after.x0 - margins.left
+        if 0.8 * em <= offset <= 3.3 * em:
+            indented += 1
+        elif offset <= 0.6 * em:
+            flush += 1
+    return indented > flush
+
+
+def _is_full(line: PageLine, margins: _Margins) -> bool:
+    """True if `line` reaches the right margin (the layout wrapped it there)."""
+    return line.x1 >= margins.right - _FULL_SLACK * margins.size
 
 
 def _continues(
@@ -378,7 +394,7 @@ def _continues(
     em = margins.size
     if not (_is_body(previous, em) and _is_body(line, em)):
         return False
-    filled = previous.x1 >= prev_margins.right - _FULL_SLACK * em
+    filled = _is_full(previous, prev_margins)
     flush_left = line.x0 <= margins.left + 0.6 * em
     if not (filled and flush_left):
         return False

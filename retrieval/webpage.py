@@ -135,8 +135,14 @@ def _stats(element: Any) -> _Stats:
 
 
 def _strip_page(root: Any) -> None:
-    for element in list(root.iter(*_DROPPED, *_FORM_FIELDS, "nav", "header", "footer", "aside")):
+    """Drop what never is the report: scripts, form fields, navigation, asides, and the page's
+    header and footer (but not an article's own <header>, which holds its title)."""
+    for element in list(root.iter(*_DROPPED, *_FORM_FIELDS, "nav", "aside")):
         if element.getparent() is not None:
+            element.drop_tree()
+    for element in list(root.iter("header", "footer")):
+        in_article = any(ancestor.tag in ("article", "main") for ancestor in element.iterancestors())
+        if element.getparent() is not None and not in_article:
             element.drop_tree()
 
 

@@ -241,3 +241,16 @@ def test_text_drawn_a_character_at_a_time_reads_as_one_line() -> None:
     canvas.showPage()
     canvas.save()
     assert read_lines("glyphs.pdf", buffer.getvalue()) == ["（一）坚持党的领导，全年开展学法12次。"]
+
+
+def test_a_flush_left_document_with_some_indented_lines_is_not_read_as_indented() -> None:
+    # Two short indented items do not make it an indented document: a full line ending in
+    # "。" followed by a flush-left line is still two paragraphs.
+    first = "一是完善制度，健全政府信息主动公开目录，规范依申请公开办理流程，做到应公开尽快公开。"
+    second = "二是拓展渠道，用好政府网站和政务新媒体，全年公开各类政府信息一千二百三十四条。"
+    items = ["（1）主动公开；", "（2）依申请公开。"]
+    lines: list[Drawn | str] = [*_wrap(first, 21), *_wrap(second, 21)]
+    lines += [Drawn(item, LEFT + 2 * SIZE, SIZE) for item in items]
+    lines += [*_wrap(first, 21)]
+    assert len(first) == 42 and len(_wrap(first, 21)[-1]) == 21  # its last line is full
+    assert read_lines("report.pdf", pdf_bytes([lines])) == [first, second, *items, first]

@@ -213,3 +213,16 @@ def test_html_head_left_open_ends_at_body_content() -> None:
 def test_a_page_without_metadata_has_none() -> None:
     document = read_document("plain.html", "<p>正文第一段，没有发布时间。</p>".encode())
     assert document == Document((Line("正文第一段，没有发布时间。"),))
+
+
+def test_an_article_with_its_own_header_keeps_its_title() -> None:
+    paragraphs = "".join(f"<p>{text}</p>" for text in BODY)
+    page = f"""<html><head><meta charset="utf-8"><title>{TITLE}_永和县人民政府</title></head><body>
+<header><nav><a href="/">首页</a><a href="/zwgk/">政务公开</a></nav></header>
+<main><article><header><h1>{TITLE}</h1><p class="meta">发布时间：2024-01-18 来源：县司法局</p></header>
+<section class="content">{paragraphs}</section><footer>{RELATED}</footer></article></main>
+<footer>{FOOTER}</footer></body></html>"""
+    document = read_document("page.html", page.encode())
+    assert document.lines[0] == Line(TITLE, level=0)
+    assert document.texts == [TITLE, *BODY]
+    assert (document.published, document.origin) == ("2024-01-18", "县司法局")
