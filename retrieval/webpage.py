@@ -119,17 +119,16 @@ class _Stats:
 
 
 def _stats(element: Any) -> _Stats:
+    """How much visible text `element` holds, and how much of it is link text."""
     stats = _Stats()
     for node in element.iter():
         if not isinstance(node.tag, str):
             continue
-        own = len("".join((node.text or "").split()))
-        tail = len("".join((node.tail or "").split())) if node is not element else 0
-        stats.text += own + tail
-        if node.tag == "a":
+        stats.text += len("".join((node.text or "").split()))
+        if node is not element:
+            stats.text += len("".join((node.tail or "").split()))
+        if node.tag == "a":  # a link's text, nested tags included (links do not nest)
             stats.links += len("".join(node.text_content().split()))
-        elif any(anc.tag == "a" for anc in node.iterancestors()) and node is not element:
-            pass  # counted with its <a>
     stats.links = min(stats.links, stats.text)
     return stats
 
