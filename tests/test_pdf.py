@@ -253,4 +253,4 @@ def test_a_flush_left_document_with_some_indented_lines_is_not_read_as_indented(
     lines += [Drawn(item, LEFT + 2 * SIZE, SIZE) for item in items]
     lines += [*_wrap(first, 21)]
     assert len(first) == 42 and len(_wrap(first, 21)[-1]) == 21  # its last line is full
-    assert read_lines("report.pdf", pdf_bytes([lines])) == [first, second, *items, first]
+    assert read_lines("report.pdf", draw_pdf([lines])) == [first, second, *items, first]
