@@ -1,9 +1,19 @@
-"""Turn a report's text lines into metadata and body passages with their section paths.
+"""Turn a report's lines into metadata and body passages with their section paths.
 
-Reports number their headings as the official-document standard does — 一、 › （一） › 1. ›
-（1） — and often open list items with 一是 / 二是. A heading on its own line is the section
-of the paragraphs under it; a heading that opens a paragraph (`（二）持续深化政务公开。一是…`)
-also sets the section, and the paragraph keeps its full text.
+A report as it comes has three parts, and only the middle one is passages:
+
+- the front: the title (maybe wrapped over two or three lines, maybe after a 公文 red head,
+  document number or a web page's menus), an issuer line, the addressee (`省政府：`), a web
+  page's 发布时间/来源 line;
+- the body: headings numbered as the official-document standard does — 第一部分 › 一、 ›
+  （一） › 1. › （1） — often with 一是 / 二是 list items, or given their level by the file
+  (Word heading styles, HTML h1–h3) without numbers; paragraphs; table rows;
+- the end: the signature and its date, and whatever a web page puts after them.
+
+A heading on its own line is the section of the paragraphs under it; a heading that opens a
+paragraph (`（二）持续深化政务公开。一是…`) also sets the section, and the paragraph keeps its
+full text. A numbered line that is one whole sentence (`1.出台…办法，明确…。`) and is followed by
+the next item of its list is an item, a passage under its section, not a heading.
 """
 
 from __future__ import annotations
@@ -15,12 +25,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from retrieval.models import Document, Line, ParsedPassage, ParsedReport
-from retrieval.places import Gazetteer, default_gazetteer, town_at_start
+from retrieval.places import Gazetteer, default_gazetteer, town_after, town_at_start
 from retrieval.understand import has_figures
 
 _CN = "[一二三四五六七八九十百零〇]+"
 # (level, pattern) in the standard's order; the captured group is the item number.
 _MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (0, re.compile(rf"^第({_CN})部分\s*")),
     (1, re.compile(rf"^({_CN})\s*[、.．]\s*")),
     (2, re.compile(rf"^[（(]\s*({_CN})\s*[）)]\s*")),
     (3, re.compile(r"^(\d{1,2})\s*(?:[.．](?!\d)|、)\s*")),
@@ -30,14 +41,36 @@ _MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
 _SENTENCE_END = "。！？；!?;"
 _MAX_HEADING = 60  # a numbered line longer than this, or with a sentence inside, is a paragraph
 _MAX_INLINE_HEADING = 40
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
-_DATE_LINE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
-_ORG = re.compile(
-    r"[\u4e00-\u9fff]{2,30}?"
-    r"(?:人民政府办公室|人民政府|委员会办公室|委员会|政府办公室|办公室|街道办事处|局|委|办|院|所|中心)"
-)
+# Below the levels a file gives (Word heading styles), numbered lines it does not style nest.
+_UNSTYLED = 10
+
+# --- years and dates ---------------------------------------------------------------------
 _CN_NAMES = "零一二三四五六七八九十"
 _CN_DIGITS = {c: i for i, c in enumerate(_CN_NAMES[:10])} | {"〇": 0}
+_YEAR_NUM = r"(?:19|20)\d{2}|[一二][〇零一二三四五六七八九]{3}"
+_YEAR = re.compile(rf"(?<![\d〇零一二三四五六七八九])({_YEAR_NUM})\s*年")
+_DATE = re.compile(
+    rf"({_YEAR_NUM})\s*年\s*(\d{{1,2}}|[一二三四五六七八九十]{{1,2}})\s*月"
+    r"\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]$"
+)
+_ISO_DATE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+_PLAN_WORDS = ("计划", "打算", "安排", "思路", "要点", "重点", "谋划")
+
+# --- organisations -----------------------------------------------------------------------
+_ORG_SUFFIX = (
+    r"(?:人民政府办公室|人民政府|政府办公室|政府办|办公室|委员会|办事处|政府|局|厅|委|办|院|所"
+    r"|中心|署|队|站|室|会)"
+)
+# Characters no office's name holds: they show a clause (临城县在县委…, 我局坚持…).
+_NOT_IN_ORG = "在的了是把被我该年，。、；："
+_ORG = re.compile(rf"[^\W\d_{_NOT_IN_ORG}]{{2,30}}?{_ORG_SUFFIX}")
+_TITLE_PREFIX = re.compile(rf"^(.{{2,40}}?)(?=关于|(?:{_YEAR_NUM})\s*年)")
+_TITLE_WORDS = re.compile(r"报告|总结|汇报|工作计划|工作要点|(?:建设|工作)情况$")
+_CHROME = re.compile(r"[|｜>＞]|当前位置|所在位置|现在的位置|设为首页|加入收藏|打印本页|关闭窗口")
+_META = re.compile(r"(?:发布时间|发布日期|时间|来源|信息来源|浏览次数|点击数|阅读数)\s*[:：]")
+_ORIGIN = re.compile(r"(?:信息)?来源\s*[:：]\s*(\S+?)(?=\s|浏览|点击|阅读|字号|作者|【|$)")
+_DOC_NUMBER = re.compile(r"[〔\[［【（(]\s*(?:19|20)\d{2}\s*[〕\]］】）)]\s*第?\s*\d+\s*号")
+_PUNCT = "，。；;：:！？!?、"
 
 
 def cn_number(s: str) -> int:
@@ -50,35 +83,110 @@ def cn_number(s: str) -> int:
     return _CN_DIGITS.get(s, 0)
 
 
+def year_number(s: str) -> int:
+    """A year written in Arabic or Chinese digits (2023, 二〇二三, 二零二三) as a number."""
+    if s.isdigit():
+        return int(s)
+    return int("".join(str(_CN_DIGITS[c]) for c in s))
+
+
+def years_in(text: str) -> list[int]:
+    """The years `text` names (`2023年`, `二〇二三年度`), in order."""
+    return [year_number(y) for y in _YEAR.findall(text)]
+
+
+def date_of(text: str) -> str:
+    """The ISO date a line that is only a date gives (`2024年1月26日`, `二〇二四年一月十二日`),
+    else ""."""
+    m = _DATE.fullmatch(text.replace(" ", "").replace("\u3000", ""))
+    if not m:
+        return ""
+    y, mo, d = year_number(m.group(1)), cn_number(m.group(2)), cn_number(m.group(3))
+    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else ""
+
+
+def is_org(text: str) -> bool:
+    """Whether `text` is an office's name and nothing else (屏山县人民政府办公室, 甘肃省司法厅)."""
+    return len(text) <= 40 and bool(_ORG.fullmatch(text)) and not text.endswith("文件")
+
+
+# --- headings ----------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class _Heading:
     level: int
     number: int
     text: str  # the heading as written, marker included
     standalone: bool  # on its own line (not opening a paragraph)
+    sentence: bool = False  # on its own line and ending as a sentence does (。 or ；)
+    semicolon: bool = False  # … and that sentence ends in ；, as only list items do
+    styled: bool = False  # the file gives its level
+
+
+def _marker(line: str) -> tuple[int, int, int] | None:
+    """(level, number, end of the marker) of the numbering a line starts with."""
+    for level, pattern in _MARKERS:
+        m = pattern.match(line)
+        if m:
+            return level, cn_number(m.group(1)), m.end()
+    return None
 
 
 def _heading(line: str) -> _Heading | None:
-    """The heading a line is or opens, or None for an ordinary paragraph."""
-    for level, pattern in _MARKERS:
-        m = pattern.match(line)
-        if not m:
-            continue
-        number = cn_number(m.group(1))
-        body = line.rstrip(_SENTENCE_END + "。：:")
-        if len(line) <= _MAX_HEADING and not any(c in body for c in _SENTENCE_END):
-            # `（1）全年办理案件5件。` is an item of a list, not a heading: headings name work,
-            # items report its figures.
-            if line[-1] in _SENTENCE_END and has_figures(line[m.end() :]):
-                return None
-            return _Heading(level, number, body, True)
-        if level == 5 and f"{_CN_NAMES[number + 1 : number + 2]}是" in line[m.end() :]:
-            return None  # 一是…二是…三是… in one paragraph is a list, not a subsection
-        cut = min((i for i, c in enumerate(line) if c in _SENTENCE_END + "："), default=-1)
-        if 0 < cut <= _MAX_INLINE_HEADING:
-            return _Heading(level, number, line[:cut], False)
+    """The heading a line is or opens, judged by its text alone, or None for a paragraph."""
+    found = _marker(line)
+    if not found:
         return None
+    level, number, end = found
+    body = line.rstrip(_SENTENCE_END + "。：:")
+    if len(line) <= _MAX_HEADING and not any(c in body for c in _SENTENCE_END):
+        # `（1）全年办理案件5件。` is an item of a list, not a heading: headings name work,
+        # items report its figures.
+        if line[-1] in _SENTENCE_END and has_figures(line[end:]):
+            return None
+        return _Heading(
+            level, number, body, True, sentence=line[-1] in _SENTENCE_END, semicolon=line[-1] in "；;"
+        )
+    if level == 5 and f"{_CN_NAMES[number + 1 : number + 2]}是" in line[end:]:
+        return None  # 一是…二是…三是… in one paragraph is a list, not a subsection
+    cut = min((i for i, c in enumerate(line) if c in _SENTENCE_END + "："), default=-1)
+    if 0 < cut <= _MAX_INLINE_HEADING:
+        return _Heading(level, number, line[:cut], False)
     return None
+
+
+def _headings(body: list[Line]) -> dict[int, _Heading]:
+    """The headings among the body lines, by index, at comparable levels.
+
+    A level the file gives wins. Where the file gives levels, a numbered line it does not
+    style takes the level of the styled headings numbered like it, or nests below them all."""
+    styled: dict[int, _Heading] = {}
+    by_marker: dict[int, Counter[int]] = {}
+    for i, line in enumerate(body):
+        if line.level in (1, 2, 3) and not line.table:
+            found = _marker(line.text)
+            text = line.text.rstrip(_SENTENCE_END + "。：:") or line.text
+            styled[i] = _Heading(line.level, found[1] if found else 0, text, True, styled=True)
+            if found:
+                by_marker.setdefault(found[0], Counter())[line.level] += 1
+    headings = dict(styled)
+    levels = {i: h.level for i, h in styled.items()}  # every numbered line's level, heading or not
+    for i, line in enumerate(body):
+        if i in styled or line.table or (found := _marker(line.text)) is None:
+            continue
+        level = found[0]
+        if styled:
+            seen = by_marker.get(level)
+            level = seen.most_common(1)[0][0] if seen else _UNSTYLED + level
+        levels[i] = level
+        h = _heading(line.text)
+        if h is not None:
+            headings[i] = _Heading(level, h.number, h.text, h.standalone, h.sentence, h.semicolon)
+    if not styled:
+        _promote_misnumbered_top(headings)
+    _items_are_passages(headings, levels, len(body))
+    return headings
 
 
 def _promote_misnumbered_top(headings: dict[int, _Heading]) -> None:
@@ -97,48 +205,343 @@ def _promote_misnumbered_top(headings: dict[int, _Heading]) -> None:
         headings[i] = _Heading(1, 1, h.text, True)
 
 
-def _split_front(lines: list[str]) -> tuple[list[str], int]:
-    """The header lines (issuer, title, addressee) and the index where the body starts."""
-    for i, line in enumerate(lines):
-        # Title, issuer and addressee lines are short and have no sentence in them.
-        if _heading(line) or len(line) > _MAX_HEADING or line[-1:] in "。" or "，" in line:
-            return lines[:i], i
-    return lines, len(lines)
+def _items_are_passages(headings: dict[int, _Heading], levels: dict[int, int], end: int) -> None:
+    """Drop the one-sentence numbered lines that are items of a list, not headings.
+
+    `（一）统筹推进法治建设。` with paragraphs (or deeper headings) under it names a section; the
+    same line followed by its next sibling, a wider heading or the end of the body is an item,
+    and so is every further item of its list, and any line ending in `；`."""
+    previous_item: tuple[int, int] | None = None  # (line, level) of the last item found
+    for i in sorted(headings):
+        h = headings[i]
+        if not h.sentence:
+            continue
+        after = levels.get(i + 1)
+        item = (
+            h.semicolon
+            or previous_item == (i - 1, h.level)
+            or i + 1 >= end
+            or (after is not None and after <= h.level)
+        )
+        if item:
+            del headings[i]
+            previous_item = (i, h.level)
 
 
 def _is_trailer(line: str, issuer: str) -> bool:
-    """A signature or date line at the end of a report."""
-    return bool(_DATE_LINE.match(line)) or (len(line) <= 30 and line == issuer)
+    """A signature or date line."""
+    return bool(date_of(line)) or (len(line) <= 30 and line == issuer)
 
 
-def _title_and_issuer(front: list[str], body: list[str]) -> tuple[str, str]:
-    titles = [x for x in front if "报告" in x or "总结" in x]
-    addressee = [x for x in front if x.endswith(("：", ":")) and len(x) <= 20]
-    others = [x for x in front if x not in titles and x not in addressee]
-    title = "".join(titles)
-    issuer = others[0] if others else ""
-    if not issuer and title:
-        # 鲁山县瓦屋镇人民政府关于2023年…报告 / 政协安化县委员会办公室2024年…报告
-        m = re.match(r"^(.{2,40}?)(?=关于|(?:19|20)\d{2}\s*年)", title)
-        if m and _ORG.fullmatch(m.group(1)):
-            issuer = m.group(1)
-    if not issuer and body:
-        m = _ORG.search(body[0][:80].split("，", 1)[-1])
-        if m:
-            issuer = m.group(0)
-    if issuer and title.startswith(issuer) and len(title) > len(issuer):
-        title = title[len(issuer) :]
-    return title, issuer
+# --- the front: title, issuer line, addressee, a web page's 发布时间 ---------------------
 
 
-def _year(title: str, body: list[str]) -> int | None:
-    """The year a report covers: the title's, else the opening paragraph's, else the most named."""
-    for text in (title, body[0] if body else ""):
-        m = _YEAR.search(text)
-        if m:
-            return int(m.group(1))
-    counts = Counter(int(y) for line in body for y in _YEAR.findall(line))
-    return counts.most_common(1)[0][0] if counts else None
+@dataclass(frozen=True, slots=True)
+class _Front:
+    title: str  # as written, its lines joined; "" when none was found
+    issuer_line: str  # an office's name on a line of its own beside the title, else ""
+    published: str  # ISO date of a 发布时间 line, else ""
+    origin: str  # its 来源, else ""
+    body_start: int
+
+
+def _is_chrome(text: str) -> bool:
+    return bool(_CHROME.search(text)) or bool(_META.search(text))
+
+
+def _is_addressee(text: str) -> bool:
+    """`省政府：`, `县委依法治县办：`: the office a report is sent to."""
+    return text[-1:] in "：:" and is_org(text[:-1])
+
+
+def _is_red_head_or_number(text: str) -> bool:
+    """A 公文's red head (`潍坊市人民政府文件`) or document number (`潍政字〔2024〕6号`)."""
+    return (text.endswith("文件") and len(text) <= 30) or bool(_DOC_NUMBER.search(text))
+
+
+def _title_like(line: Line) -> bool:
+    """A line that ends a report's title: `…法治政府建设情况的报告`, `…工作总结及2023年工作计划`."""
+    text = line.text
+    return line.level == 0 or (
+        4 <= len(text) <= 80
+        and bool(_TITLE_WORDS.search(text))
+        and not any(c in text for c in _PUNCT)
+        and not _is_chrome(text)
+        and _marker(text) is None
+        and not _is_red_head_or_number(text)
+    )
+
+
+def _title_fragment(text: str) -> bool:
+    """A line that may begin a title wrapped over lines: the issuer's name, or words with a
+    year or 关于 in them (`临城县人民政府关于2023年度法治政府` / `建设情况的报告`)."""
+    if len(text) > 40 or any(c in text for c in _PUNCT) or _is_chrome(text):
+        return False
+    if _is_red_head_or_number(text) or date_of(text) or _marker(text) is not None:
+        return False
+    return is_org(text) or "关于" in text or bool(_YEAR.search(text))
+
+
+def _begins_title(text: str) -> bool:
+    """Whether a title line starts with the issuer (so no line above it belongs to the title)."""
+    if is_org(text):
+        return True
+    m = _TITLE_PREFIX.match(text)
+    return bool(m and is_org(m.group(1)))
+
+
+def _body_like(line: Line) -> bool:
+    """A line that starts the body: a heading, a table row or a paragraph."""
+    text = line.text
+    if line.table or line.level in (1, 2, 3):
+        return True
+    if _is_chrome(text) or _is_addressee(text) or date_of(text) or _is_red_head_or_number(text):
+        return False
+    return (
+        _marker(text) is not None
+        or len(text) > _MAX_HEADING
+        or text[-1] in _SENTENCE_END + "：:"
+        or "，" in text
+    )
+
+
+def _front(lines: list[Line]) -> _Front:
+    """Find the title and where the body starts.
+
+    The title is the first title-like line before the body's first heading, with the lines
+    of it wrapped above (at most three lines in all); everything above it is the page's or
+    the 公文's furniture (menus, red head, document number) and never the report."""
+    window = next((i for i, x in enumerate(lines) if _body_like(x) and _marker(x.text)), len(lines))
+    window = min(window, 40)
+    levelled = [i for i in range(window) if lines[i].level == 0]
+    if levelled:
+        first = last = levelled[0]
+        while last + 1 < len(lines) and lines[last + 1].level == 0:
+            last += 1
+    else:
+        end = next((i for i in range(window) if _title_like(lines[i])), None)
+        if end is None:
+            start = next((i for i, x in enumerate(lines) if _body_like(x)), len(lines))
+            return _Front("", _front_issuer(lines[:start]), *_page_meta(lines[:start]), start)
+        first = last = end
+        while (
+            first > 0
+            and last - first < 2
+            and not _begins_title(lines[first].text)
+            and _title_fragment(lines[first - 1].text)
+        ):
+            first -= 1
+    title = "".join(x.text for x in lines[first : last + 1])
+    start = next((i for i in range(last + 1, len(lines)) if _body_like(lines[i])), len(lines))
+    issuer_line = _front_issuer(lines[last + 1 : start])
+    if not issuer_line and first > 0 and is_org(lines[first - 1].text):
+        issuer_line = lines[first - 1].text
+    return _Front(title, issuer_line, *_page_meta(lines[:start]), start)
+
+
+def _front_issuer(lines: list[Line]) -> str:
+    return next((x.text for x in lines if is_org(x.text) and not _is_red_head_or_number(x.text)), "")
+
+
+def _page_meta(lines: list[Line]) -> tuple[str, str]:
+    """发布时间 and 来源 from a web page's line about the article, when the reader left it in."""
+    for line in lines:
+        text = line.text
+        if not _META.search(text):
+            continue
+        m = _ISO_DATE.search(text)
+        published = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else ""
+        o = _ORIGIN.search(text)
+        return published, o.group(1) if o else ""
+    return "", ""
+
+
+# --- the end: signature and date -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _End:
+    body_end: int  # index of the first line after the body
+    signature: tuple[str, ...]  # the offices signing, top to bottom
+    signed_on: str  # ISO date, else ""
+    kept: tuple[int, ...]  # lines after the date that are still report text (tables, paragraphs)
+
+
+def _signing(text: str) -> tuple[str, str] | None:
+    """(office, ISO date) of a date line, or of an office and its date on one line."""
+    if d := date_of(text):
+        return "", d
+    squashed = "".join(text.split())
+    m = re.search(rf"({_YEAR_NUM})\s*年.{{1,8}}[日号]$", squashed)
+    if m and (d := date_of(squashed[m.start() :])) and is_org(squashed[: m.start()]):
+        return squashed[: m.start()], d
+    return None
+
+
+def _end(lines: list[Line], start: int) -> _End:
+    """The signature block: the last date line near the end, with the offices' names right
+    above it. What a web page puts after it (links, footers) is not the report; a table or a
+    paragraph there (an attachment) still is."""
+    date_at, signed_on, office = None, "", ""
+    for i in range(len(lines) - 1, max(start, len(lines) - 30) - 1, -1):
+        if not lines[i].table and (found := _signing(lines[i].text)):
+            date_at, (office, signed_on) = i, found
+            break
+    end = len(lines) if date_at is None else date_at
+    signature = [office] if office else []
+    while end - 1 >= start and len(signature) < 3 and _is_signature(lines[end - 1]):
+        end -= 1
+        signature.insert(0, lines[end].text)
+    kept: tuple[int, ...] = ()
+    if date_at is not None:
+        kept = tuple(
+            i
+            for i in range(date_at + 1, len(lines))
+            if lines[i].table or (len(lines[i].text) >= 40 and lines[i].text[-1] in "。！？")
+        )
+    return _End(end, tuple(signature), signed_on, kept)
+
+
+def _is_signature(line: Line) -> bool:
+    return not line.table and line.level is None and is_org(line.text) and _marker(line.text) is None
+
+
+# --- issuer, year, places -------------------------------------------------------------------
+
+
+def _title_org(title: str) -> str:
+    """The office a title begins with (屏山县人民政府办公室2023年度…, 潍坊市人民政府关于…)."""
+    m = _TITLE_PREFIX.match(title)
+    return m.group(1) if m and is_org(m.group(1)) else ""
+
+
+def _opening_org(opening: str, gazetteer: Gazetteer) -> str:
+    """An office named with its place in the opening sentence (2024年，潢川县人民政府办公室坚持…)."""
+    for m in _ORG.finditer(opening[:80].split("，", 1)[-1]):
+        name = m.group(0)
+        if gazetteer.find_in(name) or gazetteer.county_of_issuer(name) or name.startswith(("政协", "中共")):
+            return name
+    return ""
+
+
+def _needs_county(issuer: str, gazetteer: Gazetteer) -> bool:
+    """Whether an issuer's name leaves out its county: a township's (柳林乡人民政府) or a
+    county department's written as 县综合行政执法局."""
+    if not issuer or gazetteer.county_of_issuer(issuer):
+        return False
+    if any(p.level >= 2 for _, n in gazetteer.mentions(issuer) for p in gazetteer.by_name[n]):
+        return False
+    return bool(town_at_start(issuer)) or issuer[0] in "县区市旗"
+
+
+def _complete(issuer: str, county: str) -> str:
+    """The issuer's name with its county: 竹山县 + 柳林乡人民政府, 松阳县 + 县综合行政执法局."""
+    if issuer[0] in "县区市旗":
+        return county + issuer[1:] if county.endswith(issuer[0]) else issuer
+    return county + issuer
+
+
+def _issuer_and_places(
+    title: str,
+    front_issuer: str,
+    signature: tuple[str, ...],
+    opening: str,
+    origin: str,
+    gazetteer: Gazetteer,
+) -> tuple[str, tuple[str, ...]]:
+    """The issuer's full name and its places, province first.
+
+    The issuer is the office the title begins with, else the office on a line of its own by
+    the title, else the signature's, else one named with its place in the opening sentence,
+    else the web page's 来源. A name that leaves out its county gets it from the signature
+    (松阳县综合行政执法局 signs for 县综合行政执法局) or, for a township, from the places the
+    signature or the opening name (柳林乡在竹山县委…). Places come from the gazetteer; a county
+    it lacks from how the issuer names itself (柘原县人民政府 → 柘原县)."""
+    signed = [s for s in signature if is_org(s)]
+    issuer = (
+        _title_org(title)
+        or front_issuer
+        or (signed[-1] if signed else "")
+        or _opening_org(opening, gazetteer)
+        or (origin if is_org(origin) else "")
+    )
+    fuller = [s for s in signed if s != issuer and s.endswith(issuer)]
+    if issuer and fuller:
+        issuer = fuller[0]
+    places = gazetteer.find_in(issuer + " " + title)
+    if not any(_county_level(p, gazetteer) for p in places):
+        county = gazetteer.county_of_issuer(issuer) or next(
+            (c for s in signed if (c := gazetteer.county_of_issuer(s))), None
+        )
+        if county and county not in gazetteer.by_name:
+            town = town_after(issuer[issuer.index(county) + len(county) :]) if county in issuer else None
+            wider = tuple(p for p in places if not _is_town(p))
+            return issuer, (*wider, county, *((town,) if town else ()))
+    if not places:
+        around = gazetteer.find_in(" ".join(signed)) or gazetteer.find_in(opening)
+        county = next((p for p in reversed(around) if not _is_town(p)), "")
+        if county and _needs_county(issuer, gazetteer):
+            completed = _complete(issuer, county)
+            if completed != issuer:
+                issuer = completed
+                places = gazetteer.find_in(issuer + " " + title)
+        if not places:
+            town = town_at_start(issuer)
+            places = (*around, town) if town and around and not _is_town(around[-1]) else around
+            if not places and town:
+                places = (town,)
+    return issuer, places
+
+
+def _county_level(name: str, gazetteer: Gazetteer) -> bool:
+    return any(p.level == 3 for p in gazetteer.by_name.get(name, ()))
+
+
+def _is_town(name: str) -> bool:
+    return name.endswith(("镇", "乡", "街道"))
+
+
+def _years(
+    title: str, opening: str, signed_on: str, published: str, outline: list[tuple[str, ...]], body: list[str]
+) -> tuple[int | None, bool, int | None]:
+    """(year covered, whether it was inferred, year the plans are for).
+
+    The year is the title's first, else the opening paragraph's. Failing those it is
+    inferred: from the signature date or 发布时间 (a report is signed or published early in
+    the year after the one it covers, or in its last two months), from a plans heading
+    (三、2024年工作打算 → 2023), or from the year the body names most."""
+    plan_year = None
+    title_years = years_in(title)
+    year = title_years[0] if title_years else None
+    if year is not None:
+        # 2022年法治政府建设工作总结及2023年工作计划: the later year is the plans'.
+        m = re.search(rf"({_YEAR_NUM})\s*年度?[^，。]{{0,8}}?(?:{'|'.join(_PLAN_WORDS)})", title)
+        if m and year_number(m.group(1)) > year:
+            plan_year = year_number(m.group(1))
+    inferred = False
+    if year is None and (opening_years := years_in(opening)):
+        year = opening_years[0]
+    plans = [y for path in outline for y in years_in(path[-1]) if any(w in path[-1] for w in _PLAN_WORDS)]
+    if year is None:
+        inferred = True
+        for date in (signed_on, published):
+            if date:
+                y, month = int(date[:4]), int(date[5:7])
+                year = y if month >= 11 else y - 1
+                break
+        else:
+            if plans:
+                year = plans[0] - 1
+            else:
+                counts = Counter(y for line in body for y in years_in(line))
+                year = counts.most_common(1)[0][0] if counts else None
+                inferred = year is not None
+    if year is not None and plan_year is None:
+        plan_year = next((y for y in plans if y > year), year + 1)
+    return year, inferred, plan_year
+
+
+# --- the whole report -----------------------------------------------------------------------
 
 
 def parse_lines(
@@ -163,26 +566,27 @@ def parse_document(
 ) -> ParsedReport:
     """Parse one report as `retrieval.read` gives it into a ParsedReport.
 
-    `content` is the file's bytes, hashed so that re-ingesting the same file is a no-op.
+    The title, addressee, signature, dates and anything around the report on a web page are
+    metadata, never passages; every body paragraph and table row is a passage, under the
+    headings it sits below. `content` is the file's bytes, hashed so that re-ingesting the
+    same file is a no-op.
     """
-    lines = document.texts
     gazetteer = gazetteer or default_gazetteer()
-    front, start = _split_front(lines)
-    body = lines[start:]
-    title, issuer = _title_and_issuer(front, body)
+    lines = [Line(t, x.level, x.table) for x in document.lines if (t := x.text.strip())]
+    front = _front(lines)
+    end = _end(lines, front.body_start)
+    body = lines[front.body_start : end.body_end]
+    published = document.published or front.published
+    origin = document.origin or front.origin
+
+    headings = _headings(body)
+    # The opening paragraph (2023年，柳林乡在竹山县委…) names the year and often the place.
+    opening = body[0].text if body and 0 not in headings and not body[0].table else ""
+    title = front.title
+    issuer, places = _issuer_and_places(title, front.issuer_line, end.signature, opening, origin, gazetteer)
     if not title:
         title = re.sub(r"^\d+_", "", source.rsplit(".", 1)[0])
-    year = _year(title, body)
-    # A township's issuer line often names only the town (张庄镇人民政府).
-    town = town_at_start(issuer)
-    places = (
-        gazetteer.find_in(issuer + " " + title)
-        or gazetteer.find_in(" ".join(body[:1]))
-        or ((town,) if town else ())
-    )
 
-    headings = {i: h for i, line in enumerate(body) if (h := _heading(line))}
-    _promote_misnumbered_top(headings)
     stack: list[_Heading] = []
     passages: list[ParsedPassage] = []
     outline: list[tuple[str, ...]] = []
@@ -195,9 +599,14 @@ def parse_document(
             outline.append(tuple(x.text for x in stack))
             if h.standalone:
                 continue
-        elif _is_trailer(line, issuer):
+        elif not line.table and (_is_trailer(line.text, issuer) or _is_chrome(line.text)):
             continue
-        passages.append(ParsedPassage(tuple(x.text for x in stack), line))
+        passages.append(ParsedPassage(tuple(x.text for x in stack), line.text))
+    passages += [ParsedPassage((), lines[i].text) for i in end.kept]
+
+    year, inferred, plan_year = _years(
+        title, opening, end.signed_on, published, outline, [x.text for x in body]
+    )
     return ParsedReport(
         title=title,
         issuer=issuer,
@@ -207,7 +616,10 @@ def parse_document(
         sha256=hashlib.sha256(content).hexdigest(),
         passages=tuple(passages),
         outline=tuple(outline),
-        published=document.published,
-        origin=document.origin,
+        published=published,
+        origin=origin,
+        year_inferred=inferred,
+        plan_year=plan_year,
+        signed_on=end.signed_on,
         text_sha256=text_hash(passages),
     )

@@ -2,7 +2,9 @@
 
 The gazetteer (data/places.csv, by adcode) lets a report's issuer line yield its whole chain
 of places (蓝山县 → 湖南省 › 永州市 › 蓝山县), and lets a question that names a place with no
-report be told so instead of being answered about somewhere else.
+report be told so instead of being answered about somewhere else. Towns and 街道 are not in
+the table: they are read from how an issuer names itself (瓦屋镇人民政府, 江汉区人民政府唐家墩街道
+办事处), and so is a county the table lacks (柘原县人民政府).
 """
 
 from __future__ import annotations
@@ -38,6 +40,17 @@ _SUFFIXES = (
 # Characters that, before 镇/乡, make a common word rather than a town (乡镇, 城镇, 全镇, 我镇 …).
 _TOWN_BAD_START = set("全本我该各每城乡村集小市县区省州个一多两这那此其等和与及在对于从向为")
 _TOWN_AT_START = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:镇|乡|街道)")
+# A two-character county (洋县, 沙县, 和县) is also a pair of ordinary characters (县委和县政府):
+# it counts only where a name may begin (start, after punctuation or another place name) and
+# when an office of it follows, or nothing does.
+_ORG_AFTER = re.compile(r"人民|政府|委|人大|政协|[\u4e00-\u9fff]{0,10}?(?:局|办|中心|委员会|办公室|院|所)")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# An issuer naming its own county-level place: 柘原县人民政府, 柘原县司法局, 新城区人民政府.
+# The name's characters are never ones that start an office's name (县委依法治县办 is no county).
+_COUNTY_ISSUER = re.compile(
+    r"([^\W\d_县区市旗省委政府人局办]{1,6}?[县区市旗])"
+    r"(?=人民政府|政府|人大|政协|委员会|[\u4e00-\u9fff]{0,10}?(?:局|办公室|中心|院|所)|[\u4e00-\u9fff]{2,4}?(?:镇|乡|街道))"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +72,7 @@ class Gazetteer:
     # aliases() by name: the library asks for every report's places at start-up (~100k calls
     # for a province's reports), and each costs a pass over the nations list.
     _aliases: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _longest: int = field(default=0, repr=False, compare=False)
 
     @classmethod
     def load(cls, data_dir: Path = PACKAGE_DATA) -> Gazetteer:
@@ -130,27 +144,75 @@ class Gazetteer:
                     out.add(short + suffix)
         return {a for a in out if len(a) >= 2}
 
+    def mentions(self, text: str) -> list[tuple[int, str]]:
+        """Place names in `text` with their positions, longest name first at each position
+        (沙洋县 is not also 洋县). Two-character counties count only where a name may begin and an
+        office of theirs follows (洋县自然资源局, 2021年，洋县…), or right after a wider place."""
+        if not self._longest:
+            self._longest = max(map(len, self.by_name))
+        out: list[tuple[int, str]] = []
+        i = 0
+        after_place = False
+        while i < len(text):
+            for n in range(min(self._longest, len(text) - i), 1, -1):
+                name = text[i : i + n]
+                if name not in self.by_name:
+                    continue
+                if n == 2 and not (name[-1] in "县市" and self._may_start(text, i, after_place)):
+                    continue
+                out.append((i, name))
+                i += n
+                after_place = True
+                break
+            else:
+                i += 1
+                after_place = False
+        return out
+
+    @staticmethod
+    def _may_start(text: str, i: int, after_place: bool) -> bool:
+        if not after_place and i > 0 and _CJK.match(text[i - 1]):
+            return False
+        rest = text[i + 2 :]
+        return after_place or not rest or not _CJK.match(rest[0]) or bool(_ORG_AFTER.match(rest))
+
     def find_in(self, text: str) -> tuple[str, ...]:
         """The place chain of the most specific county-level (or wider) place named in `text`,
-        plus any town named right after it. Empty when no place is found.
+        plus any town or 街道 named right after it (鲁山县瓦屋镇, 江汉区人民政府唐家墩街道).
+        Empty when no place is found.
 
         Where a county name is shared by several provinces, a province or city named in the
-        same text decides; failing that the first in the table is taken.
+        same text decides; failing that the one named first, then the first in the table.
         """
-        found = [n for n in self.by_name if len(n) >= 3 and n in text]
+        found = self.mentions(text)
         if not found:
             return ()
-        places = [p for n in found for p in self.by_name[n]]
+        first: dict[str, int] = {}
+        for pos, name in found:
+            first.setdefault(name, pos)
+        places = [p for n in first for p in self.by_name[n]]
         deepest = max(p.level for p in places)
         candidates = [p for p in places if p.level == deepest]
         codes = {p.code for p in places}
         # A province or city named in the text is an ancestor of the right one.
-        candidates.sort(key=lambda p: -((p.code[:2] + "0000" in codes) + (p.code[:4] + "00" in codes)))
+        candidates.sort(
+            key=lambda p: (-((p.code[:2] + "0000" in codes) + (p.code[:4] + "00" in codes)), first[p.name])
+        )
         best = candidates[0]
         chain = self.chain(best)
-        after = text[text.index(best.name) + len(best.name) :]
-        town = town_at_start(after)
+        town = town_after(text[first[best.name] + len(best.name) :])
         return (*chain, town) if town else chain
+
+    def county_of_issuer(self, issuer: str) -> str | None:
+        """The county-level place an issuer names as its own (柘原县人民政府 → 柘原县), found by
+        the way offices are named rather than in the table, so new, renamed or missing counties
+        are found too. Wider places written before it (某某省, 某某市) are skipped."""
+        rest = issuer
+        for pos, name in self.mentions(issuer):
+            if pos == len(issuer) - len(rest) and min(p.level for p in self.by_name[name]) < 3:
+                rest = issuer[pos + len(name) :]
+        m = _COUNTY_ISSUER.match(rest)
+        return m.group(1) if m else None
 
     def all_names(self) -> Iterable[str]:
         """Every full place name of three characters or more (shorter ones are common words)."""
@@ -176,6 +238,12 @@ def town_at_start(text: str) -> str | None:
     """The town or township name (瓦屋镇, 城关街道 …) that `text` begins with, if any."""
     m = _TOWN_AT_START.match(text)
     return m.group(0) if m and could_be_town(m.group(0)) else None
+
+
+def town_after(text: str) -> str | None:
+    """The town or 街道 that follows a county's name: 瓦屋镇 in `瓦屋镇人民政府`, and in the
+    official 街道 form `人民政府唐家墩街道办事处` (a county's government, then its 街道)."""
+    return town_at_start(text) or (town_at_start(text[4:]) if text.startswith("人民政府") else None)
 
 
 @cache

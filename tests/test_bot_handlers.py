@@ -25,7 +25,10 @@ async def test_private_question_gets_quoted_excerpts_with_citations(bot: App, te
     msg = await reply_to(telegram, USER_ID)
     assert "政府网站公开政府信息18778条" in msg.text
     assert "<blockquote>" in msg.html and "<b>" in msg.html
-    assert "秀山土家族苗族自治县人民政府办公室《关于2024年法治政府建设情况的报告》" in msg.text
+    assert (
+        "秀山土家族苗族自治县人民政府办公室《"
+        "秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告》"
+    ) in msg.text
     assert "（二）持续深化政务公开" in msg.text
     data = msg.callback_data
     assert any(d.startswith("full:") for d in data)
@@ -123,7 +126,7 @@ async def test_inline_query_lists_passages_as_articles(bot: App, telegram: FakeT
     assert "18778" in first["description"]
     content = first["input_message_content"]
     assert content["parse_mode"] == "HTML" and "<blockquote>" in content["message_text"]
-    assert "《关于2024年法治政府建设情况的报告》" in content["message_text"]
+    assert "《秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告》" in content["message_text"]
 
 
 @pytest.mark.parametrize("query", ["", "今天天气怎么样"])

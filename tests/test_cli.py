@@ -51,7 +51,8 @@ def test_ask_prints_quotes_and_citations(data_dir: Path) -> None:
     assert lines[0].startswith("[1] “") and lines[0].endswith("”")
     assert "政府网站公开政府信息18778条" in lines[0]
     assert lines[1] == (
-        "    —— 秀山土家族苗族自治县人民政府办公室《关于2024年法治政府建设情况的报告》（2024年）"
+        "    —— 秀山土家族苗族自治县人民政府办公室《"
+        "秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告》（2024年）"
         " › 一、2024年工作开展情况 › （二）持续深化政务公开"
     )
     assert "\x1b[" not in result.stdout  # no colour when not on a terminal
@@ -146,7 +147,7 @@ def test_ingest_added_and_unchanged(tmp_path: Path, shared_library: Library) -> 
     lines = result.stdout.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("added: #")
-    assert "汝城县人民政府办公室《2023年法治政府建设工作报告》" in lines[0]
+    assert "汝城县人民政府办公室《汝城县人民政府办公室2023年法治政府建设工作报告》" in lines[0]
     assert "(5 passages)" in lines[0]  # intro, （一）, （二）, the problems and the plans paragraphs
     assert lines[1].startswith("unchanged: #")
     assert "蓝山县人民政府办公室" in lines[1]

@@ -219,16 +219,17 @@ def test_issuer_title_and_addressee_lines_are_metadata_not_passages() -> None:
     ]
     r = parse(lines)
     assert r.issuer == "秀山土家族苗族自治县人民政府办公室"
-    assert r.title == "关于2024年法治政府建设情况的报告"
+    # the issuer's line and the line under it are one title, wrapped
+    assert r.title == "秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告"
     assert [p.text for p in r.passages] == [lines[3], "工作内容。"]
     assert r.passages[0].section == ()
     assert not any("县委依法治县办" in p.text for p in r.passages)
 
 
-def test_issuer_written_before_the_title_on_one_line_is_split_off() -> None:
+def test_issuer_written_before_the_title_on_one_line_is_the_issuer_and_stays_in_the_title() -> None:
     r = parse(["鲁山县瓦屋镇人民政府关于2023年法治政府建设情况的报告", "一、主要举措", "内容。"])
     assert r.issuer == "鲁山县瓦屋镇人民政府"
-    assert r.title == "关于2023年法治政府建设情况的报告"
+    assert r.title == "鲁山县瓦屋镇人民政府关于2023年法治政府建设情况的报告"
 
 
 def test_issuer_named_only_in_the_first_paragraph() -> None:
@@ -263,7 +264,7 @@ def test_short_opening_paragraph_is_a_passage_not_part_of_the_title() -> None:
     """An opening paragraph under 60 characters that ends 报告如下： is body text."""
     intro = "2024年，我办扎实推进法治政府建设，现将有关情况报告如下："
     r = parse(["蓝山县人民政府办公室", "2024年法治政府建设工作报告", intro, "一、主要举措", "内容。"])
-    assert r.title == "2024年法治政府建设工作报告"
+    assert r.title == "蓝山县人民政府办公室2024年法治政府建设工作报告"
     assert [p.text for p in r.passages] == [intro, "内容。"]
 
 
@@ -321,16 +322,36 @@ _BUNDLED = {
         2024,
         ("湖南省", "益阳市", "安化县"),
         11,
+        "政协安化县委员会办公室2024年法治政府建设年度工作报告",
     ),
-    "潢川县政府办_2024.txt": ("潢川县人民政府办公室", 2024, ("河南省", "信阳市", "潢川县"), 17),
+    "潢川县政府办_2024.txt": (
+        "潢川县人民政府办公室",
+        2024,
+        ("河南省", "信阳市", "潢川县"),
+        17,
+        "2024年法治政府建设工作报告",
+    ),
     "秀山县政府办_2024.txt": (
         "秀山土家族苗族自治县人民政府办公室",
         2024,
         ("重庆市", "秀山土家族苗族自治县"),
         7,
+        "秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告",
     ),
-    "蓝山县政府办_2022.txt": ("蓝山县人民政府办公室", 2022, ("湖南省", "永州市", "蓝山县"), 9),
-    "鲁山县瓦屋镇_2023.txt": ("鲁山县瓦屋镇人民政府", 2023, ("河南省", "平顶山市", "鲁山县", "瓦屋镇"), 10),
+    "蓝山县政府办_2022.txt": (
+        "蓝山县人民政府办公室",
+        2022,
+        ("湖南省", "永州市", "蓝山县"),
+        9,
+        "蓝山县人民政府办公室2022年度法治政府建设工作报告",
+    ),
+    "鲁山县瓦屋镇_2023.txt": (
+        "鲁山县瓦屋镇人民政府",
+        2023,
+        ("河南省", "平顶山市", "鲁山县", "瓦屋镇"),
+        10,
+        "鲁山县瓦屋镇人民政府关于2023年法治政府建设情况的报告",
+    ),
 }
 
 
@@ -340,7 +361,7 @@ def test_all_bundled_reports_are_covered() -> None:
 
 @pytest.mark.parametrize("name", sorted(_BUNDLED))
 def test_bundled_report_metadata(name: str) -> None:
-    issuer, year, places, passage_count = _BUNDLED[name]
+    issuer, year, places, passage_count, title = _BUNDLED[name]
     _, r = bundled(name)
     assert r.issuer == issuer
     assert r.year == year
@@ -349,7 +370,9 @@ def test_bundled_report_metadata(name: str) -> None:
     assert r.sha256 == hashlib.sha256((BUNDLED_REPORTS / name).read_bytes()).hexdigest()
     # counted by hand: body lines minus the headings standing alone on their line
     assert len(r.passages) == passage_count
-    assert "报告" in r.title and not r.title.startswith(issuer)
+    # the title as written on its line(s), the issuer's name included where it is written
+    assert r.title == title
+    assert (r.year_inferred, r.plan_year) == (False, year + 1)
 
 
 @pytest.mark.parametrize("name", sorted(_BUNDLED))
@@ -364,7 +387,6 @@ def test_bundled_passages_are_whole_body_lines_and_never_bare_headings(name: str
 
 def test_bundled_xiushan_title_addressee_and_inline_headings() -> None:
     _, r = bundled("秀山县政府办_2024.txt")
-    assert r.title == "关于2024年法治政府建设情况的报告"
     assert r.passages[0].section == ()
     assert r.passages[0].text.startswith("2024年以来，县政府办公室")
     assert not any("县委依法治县办" in p.text for p in r.passages)
@@ -376,7 +398,6 @@ def test_bundled_xiushan_title_addressee_and_inline_headings() -> None:
 
 def test_bundled_wawu_standalone_subheadings() -> None:
     _, r = bundled("鲁山县瓦屋镇_2023.txt")
-    assert r.title == "关于2023年法治政府建设情况的报告"
     first = next(p for p in r.passages if p.text.startswith("我镇始终从高从严要求"))
     assert first.section == (
         "一、2023年度推进法治政府建设的主要举措和成效",
@@ -401,7 +422,6 @@ def test_bundled_anhua_1_dun_is_top_level() -> None:
 
 def test_bundled_huangchuan_issuer_from_first_paragraph_and_yi_shi_plans() -> None:
     _, r = bundled("潢川县政府办_2024.txt")
-    assert r.title == "2024年法治政府建设工作报告"
     plans = [p for p in r.passages if p.section[:1] == ("四、下一年度推进法治建设的打算",)]
     assert [p.section[1:] for p in plans] == [
         (),
@@ -417,5 +437,4 @@ def test_bundled_huangchuan_issuer_from_first_paragraph_and_yi_shi_plans() -> No
 
 def test_bundled_lanshan_metadata_lines() -> None:
     _, r = bundled("蓝山县政府办_2022.txt")
-    assert r.title == "2022年度法治政府建设工作报告"
     assert r.passages[0].text.startswith("今年以来，蓝山县人民政府办公室")

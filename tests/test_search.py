@@ -121,7 +121,7 @@ def test_hits_carry_citations(shared_library: Library) -> None:
     stored = {r.id: r for r in shared_library.reports()}[top.report.id]
     assert top.report == stored
     assert top.report.issuer == "秀山土家族苗族自治县人民政府办公室"
-    assert top.report.title == "关于2024年法治政府建设情况的报告"
+    assert top.report.title == "秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告"
     assert top.report.year == 2024
     assert top.passage.section == ("一、2024年工作开展情况", "（二）持续深化政务公开")
     assert "政府网站公开政府信息18778条" in top.passage.text
