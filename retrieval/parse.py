@@ -47,14 +47,20 @@ _UNSTYLED = 10
 # --- years and dates ---------------------------------------------------------------------
 _CN_NAMES = "零一二三四五六七八九十"
 _CN_DIGITS = {c: i for i, c in enumerate(_CN_NAMES[:10])} | {"〇": 0}
-_YEAR_NUM = r"(?:19|20)\d{2}|[一二][〇零一二三四五六七八九]{3}"
+_YEAR_NUM = r"(?:19|20)\d{2}|(?:一九|二[〇零])[〇零一二三四五六七八九]{2}"
 _YEAR = re.compile(rf"(?<![\d〇零一二三四五六七八九])({_YEAR_NUM})\s*年")
 _DATE = re.compile(
     rf"({_YEAR_NUM})\s*年\s*(\d{{1,2}}|[一二三四五六七八九十]{{1,2}})\s*月"
     r"\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]$"
 )
 _ISO_DATE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
-_PLAN_WORDS = ("计划", "打算", "安排", "思路", "要点", "重点", "谋划")
+# A heading for next year's plans names the year and ends in one of these (三、2024年工作打算,
+# 二〇二三年工作思路, 三、存在的问题和2024年工作安排); 一、2023年重点工作开展情况 is no such heading.
+_PLANS_HEADING = re.compile(rf"({_YEAR_NUM})\s*年度?[^，。]{{0,10}}?(?:计划|打算|安排|思路|要点|重点)$")
+# …工作总结及2023年工作计划: the year after 及/和 is the plans' (the report covers the one before).
+_PLANS_IN_TITLE = re.compile(
+    rf"[及和暨与]\s*({_YEAR_NUM})\s*年度?[^，。]{{0,10}}?(?:计划|打算|安排|思路|要点)(?:的?报告)?$"
+)
 
 # --- organisations -----------------------------------------------------------------------
 _ORG_SUFFIX = (
@@ -63,11 +69,12 @@ _ORG_SUFFIX = (
 )
 # Characters no office's name holds: they show a clause (临城县在县委…, 我局坚持…).
 _NOT_IN_ORG = "在的了是把被我该年，。、；："
-_ORG = re.compile(rf"[^\W\d_{_NOT_IN_ORG}]{{2,30}}?{_ORG_SUFFIX}")
+_ORG = re.compile(rf"[^\W\d_{_NOT_IN_ORG}]{{1,30}}?{_ORG_SUFFIX}")
+_ORG_SUFFIX_AT = re.compile(_ORG_SUFFIX)
 _TITLE_PREFIX = re.compile(rf"^(.{{2,40}}?)(?=关于|(?:{_YEAR_NUM})\s*年)")
 _TITLE_WORDS = re.compile(r"报告|总结|汇报|工作计划|工作要点|(?:建设|工作)情况$")
 _CHROME = re.compile(r"[|｜>＞]|当前位置|所在位置|现在的位置|设为首页|加入收藏|打印本页|关闭窗口")
-_META = re.compile(r"(?:发布时间|发布日期|时间|来源|信息来源|浏览次数|点击数|阅读数)\s*[:：]")
+_META = re.compile(r"(?:发布时间|发布日期|时间|来源|信息来源|浏览次数|点击数|阅读数|访问量)\s*[:：]")
 _ORIGIN = re.compile(r"(?:信息)?来源\s*[:：]\s*(\S+?)(?=\s|浏览|点击|阅读|字号|作者|【|$)")
 _DOC_NUMBER = re.compile(r"[〔\[［【（(]\s*(?:19|20)\d{2}\s*[〕\]］】）)]\s*第?\s*\d+\s*号")
 _PUNCT = "，。；;：:！？!?、"
@@ -243,10 +250,19 @@ class _Front:
     published: str  # ISO date of a 发布时间 line, else ""
     origin: str  # its 来源, else ""
     body_start: int
+    dated: str = ""  # ISO date of a date line under the title (（2024年1月5日）), else ""
 
 
 def _is_chrome(text: str) -> bool:
-    return bool(_CHROME.search(text)) or bool(_META.search(text))
+    """A web page's menu, breadcrumb or buttons, or its line about the article (发布时间：…
+    来源：…), when the reader left them in. A sentence (…资金来源：…。) is never one."""
+    if text[-1] in "。！？" or len(text) > 120:
+        return False
+    return (
+        bool(_CHROME.search(text))
+        or text.startswith(("发布时间", "发布日期"))
+        or len(_META.findall(text)) >= 2
+    )
 
 
 def _is_addressee(text: str) -> bool:
@@ -295,7 +311,12 @@ def _body_like(line: Line) -> bool:
     text = line.text
     if line.table or line.level in (1, 2, 3):
         return True
-    if _is_chrome(text) or _is_addressee(text) or date_of(text) or _is_red_head_or_number(text):
+    if (
+        _is_chrome(text)
+        or _is_addressee(text)
+        or date_of(text.strip("（）()"))
+        or _is_red_head_or_number(text)
+    ):
         return False
     return (
         _marker(text) is not None
@@ -336,7 +357,8 @@ def _front(lines: list[Line]) -> _Front:
     issuer_line = _front_issuer(lines[last + 1 : start])
     if not issuer_line and first > 0 and is_org(lines[first - 1].text):
         issuer_line = lines[first - 1].text
-    return _Front(title, issuer_line, *_page_meta(lines[:start]), start)
+    dated = next((d for x in lines[last + 1 : start] if (d := date_of(x.text.strip("（）()")))), "")
+    return _Front(title, issuer_line, *_page_meta(lines[:start]), start, dated)
 
 
 def _front_issuer(lines: list[Line]) -> str:
@@ -347,7 +369,7 @@ def _page_meta(lines: list[Line]) -> tuple[str, str]:
     """发布时间 and 来源 from a web page's line about the article, when the reader left it in."""
     for line in lines:
         text = line.text
-        if not _META.search(text):
+        if not (_is_chrome(text) and _META.search(text)):
             continue
         m = _ISO_DATE.search(text)
         published = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else ""
@@ -416,9 +438,15 @@ def _title_org(title: str) -> str:
 
 
 def _opening_org(opening: str, gazetteer: Gazetteer) -> str:
-    """An office named with its place in the opening sentence (2024年，潢川县人民政府办公室坚持…)."""
-    for m in _ORG.finditer(opening[:80].split("，", 1)[-1]):
+    """An office named with its place at the start of a clause of the opening sentence
+    (2024年，潢川县人民政府办公室坚持…); never words that merely end like one (县委和县政府)."""
+    for clause in re.split("[，、；。：]", opening[:100]):
+        m = _ORG.match(clause)
+        if not m:
+            continue
         name = m.group(0)
+        while more := _ORG_SUFFIX_AT.match(clause, len(name)):  # 委员会 + 办公室
+            name += more.group(0)
         if gazetteer.find_in(name) or gazetteer.county_of_issuer(name) or name.startswith(("政协", "中共")):
             return name
     return ""
@@ -468,7 +496,8 @@ def _issuer_and_places(
     fuller = [s for s in signed if s != issuer and s.endswith(issuer)]
     if issuer and fuller:
         issuer = fuller[0]
-    places = gazetteer.find_in(issuer + " " + title)
+    context = " ".join([*signed, opening])
+    places = gazetteer.find_in(issuer + " " + title, context)
     if not any(_county_level(p, gazetteer) for p in places):
         county = gazetteer.county_of_issuer(issuer) or next(
             (c for s in signed if (c := gazetteer.county_of_issuer(s))), None
@@ -484,7 +513,7 @@ def _issuer_and_places(
             completed = _complete(issuer, county)
             if completed != issuer:
                 issuer = completed
-                places = gazetteer.find_in(issuer + " " + title)
+                places = gazetteer.find_in(issuer + " " + title, context)
         if not places:
             town = town_at_start(issuer)
             places = (*around, town) if town and around and not _is_town(around[-1]) else around
@@ -506,36 +535,37 @@ def _years(
 ) -> tuple[int | None, bool, int | None]:
     """(year covered, whether it was inferred, year the plans are for).
 
-    The year is the title's first, else the opening paragraph's. Failing those it is
+    The year is the title's first (but for the plans' year of `…总结及2023年工作计划`), else the
+    opening paragraph's, else the year before a title's plans year. Failing those it is
     inferred: from the signature date or 发布时间 (a report is signed or published early in
-    the year after the one it covers, or in its last two months), from a plans heading
-    (三、2024年工作打算 → 2023), or from the year the body names most."""
-    plan_year = None
-    title_years = years_in(title)
+    the year after the one it covers, or in that year's last two months), from a plans
+    heading (三、2024年工作打算 → 2023), or from the year the body names most. The plans are
+    for the title's plans year, else a plans heading's year after the year covered, else the
+    next year."""
+    m = _PLANS_IN_TITLE.search(title)
+    title_plan = year_number(m.group(1)) if m else None
+    title_years = years_in(title[: m.start()] if m else title)
     year = title_years[0] if title_years else None
-    if year is not None:
-        # 2022年法治政府建设工作总结及2023年工作计划: the later year is the plans'.
-        m = re.search(rf"({_YEAR_NUM})\s*年度?[^，。]{{0,8}}?(?:{'|'.join(_PLAN_WORDS)})", title)
-        if m and year_number(m.group(1)) > year:
-            plan_year = year_number(m.group(1))
-    inferred = False
-    if year is None and (opening_years := years_in(opening)):
-        year = opening_years[0]
-    plans = [y for path in outline for y in years_in(path[-1]) if any(w in path[-1] for w in _PLAN_WORDS)]
+    if year is not None and title_plan is not None and title_plan <= year:
+        title_plan = None
     if year is None:
-        inferred = True
-        for date in (signed_on, published):
-            if date:
-                y, month = int(date[:4]), int(date[5:7])
-                year = y if month >= 11 else y - 1
-                break
+        year = next(iter(years_in(opening)), None)
+    if year is None and title_plan is not None:
+        year = title_plan - 1
+    plans = [year_number(h.group(1)) for path in outline if (h := _PLANS_HEADING.search(path[-1]))]
+    inferred = year is None
+    if year is None:
+        dated = next((d for d in (signed_on, published) if _ISO_DATE.match(d)), "")
+        if dated:
+            y, month = int(dated[:4]), int(dated[5:7])
+            year = y if month >= 11 else y - 1
+        elif plans:
+            year = plans[0] - 1
         else:
-            if plans:
-                year = plans[0] - 1
-            else:
-                counts = Counter(y for line in body for y in years_in(line))
-                year = counts.most_common(1)[0][0] if counts else None
-                inferred = year is not None
+            counts = Counter(y for line in body for y in years_in(line))
+            year = counts.most_common(1)[0][0] if counts else None
+            inferred = year is not None
+    plan_year = title_plan
     if year is not None and plan_year is None:
         plan_year = next((y for y in plans if y > year), year + 1)
     return year, inferred, plan_year
@@ -604,9 +634,8 @@ def parse_document(
         passages.append(ParsedPassage(tuple(x.text for x in stack), line.text))
     passages += [ParsedPassage((), lines[i].text) for i in end.kept]
 
-    year, inferred, plan_year = _years(
-        title, opening, end.signed_on, published, outline, [x.text for x in body]
-    )
+    signed_on = end.signed_on or front.dated
+    year, inferred, plan_year = _years(title, opening, signed_on, published, outline, [x.text for x in body])
     return ParsedReport(
         title=title,
         issuer=issuer,
@@ -620,6 +649,6 @@ def parse_document(
         origin=origin,
         year_inferred=inferred,
         plan_year=plan_year,
-        signed_on=end.signed_on,
+        signed_on=signed_on,
         text_sha256=text_hash(passages),
     )

@@ -176,13 +176,14 @@ class Gazetteer:
         rest = text[i + 2 :]
         return after_place or not rest or not _CJK.match(rest[0]) or bool(_ORG_AFTER.match(rest))
 
-    def find_in(self, text: str) -> tuple[str, ...]:
+    def find_in(self, text: str, context: str = "") -> tuple[str, ...]:
         """The place chain of the most specific county-level (or wider) place named in `text`,
         plus any town or 街道 named right after it (鲁山县瓦屋镇, 江汉区人民政府唐家墩街道).
         Empty when no place is found.
 
         Where a county name is shared by several provinces, a province or city named in the
-        same text decides; failing that the one named first, then the first in the table.
+        same text, or else in `context` (a report's opening sentence), decides; failing that
+        the one named first, then the first in the table.
         """
         found = self.mentions(text)
         if not found:
@@ -194,9 +195,14 @@ class Gazetteer:
         deepest = max(p.level for p in places)
         candidates = [p for p in places if p.level == deepest]
         codes = {p.code for p in places}
-        # A province or city named in the text is an ancestor of the right one.
+        around = {p.code for _, n in self.mentions(context) for p in self.by_name[n]} if context else set()
+
+        def named_ancestors(p: Place, codes: set[str]) -> int:
+            return (p.code[:2] + "0000" in codes) + (p.code[:4] + "00" in codes)
+
+        # A province or city named in the text (or around it) is an ancestor of the right one.
         candidates.sort(
-            key=lambda p: (-((p.code[:2] + "0000" in codes) + (p.code[:4] + "00" in codes)), first[p.name])
+            key=lambda p: (-named_ancestors(p, codes), -named_ancestors(p, around), first[p.name])
         )
         best = candidates[0]
         chain = self.chain(best)
