@@ -73,7 +73,15 @@ _ORG = re.compile(rf"[^\W\d_{_NOT_IN_ORG}]{{1,30}}?{_ORG_SUFFIX}")
 _ORG_SUFFIX_AT = re.compile(_ORG_SUFFIX)
 _TITLE_PREFIX = re.compile(rf"^(.{{2,40}}?)(?=关于|(?:{_YEAR_NUM})\s*年)")
 _TITLE_WORDS = re.compile(r"报告|总结|汇报|工作计划|工作要点|(?:建设|工作)情况$")
-_CHROME = re.compile(r"[|｜>＞]|当前位置|所在位置|现在的位置|设为首页|加入收藏|打印本页|关闭窗口")
+_CHROME = re.compile(
+    r"[|｜>＞»]|当前位置|所在位置|现在的位置|设为首页|加入收藏|打印本页|【打印|关闭窗口|分享到|【字体|字号[:：]"
+)
+# Left in by a PDF reader: page numbers (— 3 —, -3-, 第 2 页 共 3 页).
+_PAGE_NUMBER = re.compile(r"[-—－–\s]*\d{1,3}[-—－–\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?")
+# A title's year written under it: （2023年度）
+_TITLE_YEAR_NOTE = re.compile(
+    r"[（(]\s*(?:(?:19|20)\d{2}|(?:一九|二[〇零])[〇零一二三四五六七八九]{2})\s*年度?\s*[）)]"
+)
 _META = re.compile(r"(?:发布时间|发布日期|时间|来源|信息来源|浏览次数|点击数|阅读数|访问量)\s*[:：]")
 _ORIGIN = re.compile(r"(?:信息)?来源\s*[:：]\s*(\S+?)(?=\s|浏览|点击|阅读|字号|作者|【|$)")
 _DOC_NUMBER = re.compile(r"[〔\[［【（(]\s*(?:19|20)\d{2}\s*[〕\]］】）)]\s*第?\s*\d+\s*号")
@@ -235,6 +243,20 @@ def _items_are_passages(headings: dict[int, _Heading], levels: dict[int, int], e
             previous_item = (i, h.level)
 
 
+def _is_furniture(text: str, title: str, repeated: set[str]) -> bool:
+    """A body line that is no report text: web page furniture, a page number, the title or
+    a running header repeated on the pages."""
+    if _is_chrome(text) or _PAGE_NUMBER.fullmatch(text):
+        return True
+    return (text in repeated and not _marker(text)) or (
+        _squash(text) == _squash(title) and _title_like(Line(text))
+    )
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
 def _is_trailer(line: str, issuer: str) -> bool:
     """A signature or date line."""
     return bool(date_of(line)) or (len(line) <= 30 and line == issuer)
@@ -266,8 +288,8 @@ def _is_chrome(text: str) -> bool:
 
 
 def _is_addressee(text: str) -> bool:
-    """`省政府：`, `县委依法治县办：`: the office a report is sent to."""
-    return text[-1:] in "：:" and is_org(text[:-1])
+    """`省政府：`, `县委依法治县办：`, `县委、县政府：`: the offices a report is sent to."""
+    return text[-1:] in "：:" and all(is_org(x) for x in re.split("[、，,]", text[:-1]))
 
 
 def _is_red_head_or_number(text: str) -> bool:
@@ -281,7 +303,7 @@ def _title_like(line: Line) -> bool:
     return line.level == 0 or (
         4 <= len(text) <= 80
         and bool(_TITLE_WORDS.search(text))
-        and not any(c in text for c in _PUNCT)
+        and not any(c in text for c in _PUNCT.replace("、", ""))
         and not _is_chrome(text)
         and _marker(text) is None
         and not _is_red_head_or_number(text)
@@ -329,9 +351,10 @@ def _body_like(line: Line) -> bool:
 def _front(lines: list[Line]) -> _Front:
     """Find the title and where the body starts.
 
-    The title is the first title-like line before the body's first heading, with the lines
-    of it wrapped above (at most three lines in all); everything above it is the page's or
-    the 公文's furniture (menus, red head, document number) and never the report."""
+    The title is a title-like line before the body's first heading, with the lines of it
+    wrapped above (at most three lines in all) and a `（2023年度）` under it; the first whose
+    title names a year, 关于 or an office, else the first. Everything above it is the page's
+    or the 公文's furniture (menus, red head, document number) and never the report."""
     window = next((i for i, x in enumerate(lines) if _body_like(x) and _marker(x.text)), len(lines))
     window = min(window, 40)
     levelled = [i for i in range(window) if lines[i].level == 0]
@@ -340,25 +363,42 @@ def _front(lines: list[Line]) -> _Front:
         while last + 1 < len(lines) and lines[last + 1].level == 0:
             last += 1
     else:
-        end = next((i for i in range(window) if _title_like(lines[i])), None)
-        if end is None:
+        blocks = [(_title_top(lines, i), i) for i in range(window) if _title_like(lines[i])]
+        if not blocks:
             start = next((i for i, x in enumerate(lines) if _body_like(x)), len(lines))
             return _Front("", _front_issuer(lines[:start]), *_page_meta(lines[:start]), start)
-        first = last = end
-        while (
-            first > 0
-            and last - first < 2
-            and not _begins_title(lines[first].text)
-            and _title_fragment(lines[first - 1].text)
-        ):
-            first -= 1
-    title = "".join(x.text for x in lines[first : last + 1])
+        # A menu's 政府工作报告 is title-like too; a report's own title names its year.
+        first, last = next((b for b in blocks if _titled(_joined(lines, *b))), blocks[0])
+        if last + 1 < len(lines) and _TITLE_YEAR_NOTE.fullmatch(lines[last + 1].text):
+            last += 1
+    title = _joined(lines, first, last)
     start = next((i for i in range(last + 1, len(lines)) if _body_like(lines[i])), len(lines))
     issuer_line = _front_issuer(lines[last + 1 : start])
     if not issuer_line and first > 0 and is_org(lines[first - 1].text):
         issuer_line = lines[first - 1].text
     dated = next((d for x in lines[last + 1 : start] if (d := date_of(x.text.strip("（）()")))), "")
     return _Front(title, issuer_line, *_page_meta(lines[:start]), start, dated)
+
+
+def _title_top(lines: list[Line], end: int) -> int:
+    """The first line of a title whose last line is `end`."""
+    first = end
+    while (
+        first > 0
+        and end - first < 2
+        and not _begins_title(lines[first].text)
+        and _title_fragment(lines[first - 1].text)
+    ):
+        first -= 1
+    return first
+
+
+def _joined(lines: list[Line], first: int, last: int) -> str:
+    return "".join(x.text for x in lines[first : last + 1])
+
+
+def _titled(title: str) -> bool:
+    return bool(_YEAR.search(title)) or "关于" in title or bool(_title_org(title))
 
 
 def _front_issuer(lines: list[Line]) -> str:
@@ -401,14 +441,17 @@ def _signing(text: str) -> tuple[str, str] | None:
 
 
 def _end(lines: list[Line], start: int) -> _End:
-    """The signature block: the last date line near the end, with the offices' names right
-    above it. What a web page puts after it (links, footers) is not the report; a table or a
-    paragraph there (an attachment) still is."""
+    """The signature block: the last date line after the body's last sentences, with the
+    offices' names right above it. What a web page puts after it (links, footers) is not the
+    report; a table or a paragraph there (an attachment) still is."""
     date_at, signed_on, office = None, "", ""
-    for i in range(len(lines) - 1, max(start, len(lines) - 30) - 1, -1):
-        if not lines[i].table and (found := _signing(lines[i].text)):
+    for i in range(len(lines) - 1, start - 1, -1):
+        line = lines[i]
+        if not line.table and (found := _signing(line.text)):
             date_at, (office, signed_on) = i, found
             break
+        if line.text[-1] in "。！？" and (len(line.text) > _MAX_HEADING or _marker(line.text) is not None):
+            break  # back in the body's sentences: the report has no signature date
     end = len(lines) if date_at is None else date_at
     signature = [office] if office else []
     while end - 1 >= start and len(signature) < 3 and _is_signature(lines[end - 1]):
@@ -452,21 +495,22 @@ def _opening_org(opening: str, gazetteer: Gazetteer) -> str:
     return ""
 
 
-def _needs_county(issuer: str, gazetteer: Gazetteer) -> bool:
-    """Whether an issuer's name leaves out its county: a township's (柳林乡人民政府) or a
-    county department's written as 县综合行政执法局."""
-    if not issuer or gazetteer.county_of_issuer(issuer):
+def _needs_place(issuer: str, gazetteer: Gazetteer) -> bool:
+    """Whether an issuer's name leaves out its place: a township's (柳林乡人民政府) or a
+    department's written as 县综合行政执法局, 市司法局, 省司法厅."""
+    if not issuer or gazetteer.county_of_issuer(issuer) or gazetteer.mentions(issuer):
         return False
-    if any(p.level >= 2 for _, n in gazetteer.mentions(issuer) for p in gazetteer.by_name[n]):
-        return False
-    return bool(town_at_start(issuer)) or issuer[0] in "县区市旗"
+    return bool(town_at_start(issuer)) or issuer[0] in "省市县区旗"
 
 
-def _complete(issuer: str, county: str) -> str:
-    """The issuer's name with its county: 竹山县 + 柳林乡人民政府, 松阳县 + 县综合行政执法局."""
-    if issuer[0] in "县区市旗":
-        return county + issuer[1:] if county.endswith(issuer[0]) else issuer
-    return county + issuer
+def _complete(issuer: str, around: tuple[str, ...]) -> str:
+    """The issuer's name with its place, from the places named around it: 竹山县 + 柳林乡人民政府,
+    松阳县 + 县综合行政执法局 (a 县 department takes the county, a 市 one the city …)."""
+    if issuer[0] in "省市县区旗":
+        place = next((p for p in reversed(around) if p.endswith(issuer[0]) and not _is_town(p)), "")
+        return place + issuer[1:] if place else issuer
+    county = next((p for p in reversed(around) if not _is_town(p)), "")
+    return county + issuer if county else issuer
 
 
 def _issuer_and_places(
@@ -508,9 +552,8 @@ def _issuer_and_places(
             return issuer, (*wider, county, *((town,) if town else ()))
     if not places:
         around = gazetteer.find_in(" ".join(signed)) or gazetteer.find_in(opening)
-        county = next((p for p in reversed(around) if not _is_town(p)), "")
-        if county and _needs_county(issuer, gazetteer):
-            completed = _complete(issuer, county)
+        if around and _needs_place(issuer, gazetteer):
+            completed = _complete(issuer, around)
             if completed != issuer:
                 issuer = completed
                 places = gazetteer.find_in(issuer + " " + title, context)
@@ -617,6 +660,11 @@ def parse_document(
     if not title:
         title = re.sub(r"^\d+_", "", source.rsplit(".", 1)[0])
 
+    # A line repeated across the body that is not a sentence is a running header left in.
+    counts = Counter(x.text for x in body)
+    repeated = {
+        t for t, n in counts.items() if n > 1 and t[-1] not in _SENTENCE_END and len(t) <= _MAX_HEADING
+    }
     stack: list[_Heading] = []
     passages: list[ParsedPassage] = []
     outline: list[tuple[str, ...]] = []
@@ -629,7 +677,7 @@ def parse_document(
             outline.append(tuple(x.text for x in stack))
             if h.standalone:
                 continue
-        elif not line.table and (_is_trailer(line.text, issuer) or _is_chrome(line.text)):
+        elif not line.table and (_is_trailer(line.text, issuer) or _is_furniture(line.text, title, repeated)):
             continue
         passages.append(ParsedPassage(tuple(x.text for x in stack), line.text))
     passages += [ParsedPassage((), lines[i].text) for i in end.kept]

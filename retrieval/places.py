@@ -237,6 +237,8 @@ def could_be_town(name: str) -> bool:
     """Whether a name ending in 镇/乡/街道 may be a town's rather than a common word (乡镇,
     城镇, 全镇 …), judged by its first character."""
     # 城关 (the old town centre) is the commonest town name of all, though 城镇 is a word.
+    if "政府" in name or "人民" in name:
+        return False  # 人民政府乡镇…: an office's words, not a town's name
     return name[0] not in _TOWN_BAD_START or name.startswith("城关")
 
 
@@ -249,7 +251,7 @@ def town_at_start(text: str) -> str | None:
 def town_after(text: str) -> str | None:
     """The town or 街道 that follows a county's name: 瓦屋镇 in `瓦屋镇人民政府`, and in the
     official 街道 form `人民政府唐家墩街道办事处` (a county's government, then its 街道)."""
-    return town_at_start(text) or (town_at_start(text[4:]) if text.startswith("人民政府") else None)
+    return town_at_start(text[4:] if text.startswith("人民政府") else text)
 
 
 @cache

@@ -1034,3 +1034,87 @@ def test_corpus_dev_web_pages_furniture_is_never_a_passage(name: str, published:
     )
     assert [p.text for p in passages if any(f in p.text for f in furniture)] == []
     assert passages[0].text.startswith(str(r.year))
+
+
+# --- furniture a reader may leave in ---------------------------------------------------------
+
+
+def test_page_numbers_running_headers_and_the_title_repeated_are_not_passages() -> None:
+    header = "某某市人民政府2023年度法治政府建设情况报告"
+    r = parse(
+        [
+            "某某市人民政府关于2023年度法治政府建设情况的报告",
+            "一、做法",
+            "内容甲。",
+            "— 2 —",
+            header,
+            "内容乙。",
+            "-3-",
+            "第 3 页 共 4 页",
+            header,
+            "内容丙。",
+        ]
+    )
+    assert [p.text for p in r.passages] == ["内容甲。", "内容乙。", "内容丙。"]
+
+
+def test_a_menu_item_that_looks_like_a_title_is_not_the_title() -> None:
+    r = parse(
+        [
+            "政府工作报告",
+            "法治政府建设",
+            "某某县司法局2023年度法治政府建设工作报告",
+            "2023年，某某县司法局扎实推进法治政府建设。",
+            "一、做法",
+            "内容。",
+        ]
+    )
+    assert (r.title, r.issuer) == ("某某县司法局2023年度法治政府建设工作报告", "某某县司法局")
+
+
+@pytest.mark.parametrize(
+    ("front", "title"),
+    [
+        (["某某县法治政府建设工作报告", "（2023年度）"], "某某县法治政府建设工作报告（2023年度）"),
+        (
+            ["某某县2023年法治政府建设工作总结、2024年工作计划"],
+            "某某县2023年法治政府建设工作总结、2024年工作计划",
+        ),
+    ],
+)
+def test_title_forms(front: list[str], title: str) -> None:
+    r = parse([*front, "一、做法", "内容。"])
+    assert (r.title, r.year) == (title, 2023)
+
+
+def test_an_addressee_of_several_offices_is_metadata() -> None:
+    r = parse(
+        [
+            "2023年法治政府建设工作报告",
+            "县委、县政府：",
+            "2023年，我局扎实工作，成效明显。",
+            "一、做法",
+            "内容。",
+        ]
+    )
+    assert [p.text for p in r.passages] == ["2023年，我局扎实工作，成效明显。", "内容。"]
+
+
+@pytest.mark.parametrize(
+    ("title", "signature", "issuer", "places"),
+    [
+        ("市司法局2023年度法治政府建设工作报告", "潍坊市人民政府", "潍坊市司法局", ("山东省", "潍坊市")),
+        ("省司法厅2023年度法治政府建设工作报告", "甘肃省人民政府", "甘肃省司法厅", ("甘肃省",)),
+        (
+            "城关镇人民政府2023年度法治政府建设工作报告",
+            "蓝山县人民政府",
+            "蓝山县城关镇人民政府",
+            ("湖南省", "永州市", "蓝山县", "城关镇"),
+        ),
+    ],
+)
+def test_a_name_without_its_place_gets_the_place_the_signature_names(
+    title: str, signature: str, issuer: str, places: tuple[str, ...]
+) -> None:
+    r = parse([title, "一、做法", "内容。", signature, "2024年1月20日"])
+    assert (r.issuer, r.places) == (issuer, places)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.places import Gazetteer, default_gazetteer, town_at_start
+from retrieval.places import Gazetteer, default_gazetteer, town_after, town_at_start
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +99,20 @@ def test_aliases(gaz: Gazetteer, name: str, aliases: set[str]) -> None:
         ("鲁山县人民政府", ("河南省", "平顶山市", "鲁山县")),
         ("鲁山县乡镇干部", ("河南省", "平顶山市", "鲁山县")),
         ("某某单位工作报告", ()),
+        # 街道 and towns in the official forms: a county's government, then its town
+        ("鹿城区人民政府五马街道办事处", ("浙江省", "温州市", "鹿城区", "五马街道")),
+        ("武汉市江汉区人民政府唐家墩街道办事处", ("湖北省", "武汉市", "江汉区", "唐家墩街道")),
+        ("湄潭县永兴镇人民政府", ("贵州省", "遵义市", "湄潭县", "永兴镇")),
+        ("鲁山县人民政府办公室", ("河南省", "平顶山市", "鲁山县")),
+        # a one-character county, and the longer name that holds it
+        ("洋县自然资源局", ("陕西省", "汉中市", "洋县")),
+        ("沙洋县自然资源局", ("湖北省", "荆门市", "沙洋县")),
+        ("陕西省汉中市洋县", ("陕西省", "汉中市", "洋县")),
+        ("2021年，洋县自然资源局在县委的领导下", ("陕西省", "汉中市", "洋县")),
+        # … which two ordinary characters are not
+        ("在县委和县政府的领导下", ()),
+        ("新县城建设", ()),
+        ("甘肃省司法厅", ("甘肃省",)),
     ],
 )
 def test_find_in(gaz: Gazetteer, text: str, places: tuple[str, ...]) -> None:
@@ -165,3 +179,69 @@ def test_all_names_are_three_characters_or_more(gaz: Gazetteer) -> None:
 )
 def test_town_at_start(text: str, town: str | None) -> None:
     assert town_at_start(text) == town
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("湖南省永州市蓝山县", [(0, "湖南省"), (3, "永州市"), (6, "蓝山县")]),
+        ("沙洋县", [(0, "沙洋县")]),
+        ("洋县人民政府", [(0, "洋县")]),
+        ("县委和县政府", []),
+        ("和县人民政府", [(0, "和县")]),
+        ("安徽省和县", [(0, "安徽省"), (3, "和县")]),
+    ],
+)
+def test_mentions_longest_name_at_each_position(
+    gaz: Gazetteer, text: str, names: list[tuple[int, str]]
+) -> None:
+    assert gaz.mentions(text) == names
+
+
+@pytest.mark.parametrize(
+    ("context", "city"),
+    [("在长春市委的领导下", "长春市"), ("在北京市委的领导下", None), ("", None)],
+)
+def test_find_in_a_shared_county_name_is_decided_by_the_context(
+    gaz: Gazetteer, context: str, city: str | None
+) -> None:
+    places = gaz.find_in("朝阳区人民政府", context)
+    if city:
+        assert places == ("吉林省", city, "朝阳区")
+    else:  # Beijing's (or, with nothing around it, the first in the table)
+        assert places == ("北京市", "朝阳区")
+
+
+@pytest.mark.parametrize(
+    ("issuer", "county"),
+    [
+        ("柘原县人民政府", "柘原县"),
+        ("柘原县司法局", "柘原县"),
+        ("柘原县综合行政执法局", "柘原县"),
+        ("柘原县青石镇人民政府", "柘原县"),
+        ("新城区人民政府", "新城区"),
+        ("某某省柘原县人民政府", None),  # an unknown province before it is not skipped
+        ("湖南省柘原县人民政府", "柘原县"),
+        ("潍坊市人民政府", None),  # a city's own government names no county
+        ("县综合行政执法局", None),
+        ("县委依法治县办", None),
+        ("甘肃省司法厅", None),
+        ("柳林乡人民政府", None),
+    ],
+)
+def test_county_of_issuer_from_how_offices_are_named(gaz: Gazetteer, issuer: str, county: str | None) -> None:
+    assert gaz.county_of_issuer(issuer) == county
+
+
+@pytest.mark.parametrize(
+    ("text", "town"),
+    [
+        ("瓦屋镇人民政府", "瓦屋镇"),
+        ("人民政府五马街道办事处", "五马街道"),
+        ("人民政府办公室", None),
+        ("人民政府乡镇干部", None),
+        ("委、县政府", None),
+    ],
+)
+def test_town_after_a_county(text: str, town: str | None) -> None:
+    assert town_after(text) == town
