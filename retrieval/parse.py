@@ -179,11 +179,9 @@ def _headings(body: list[Line]) -> dict[int, _Heading]:
     styled: dict[int, _Heading] = {}
     by_marker: dict[int, Counter[int]] = {}
     for i, line in enumerate(body):
-        if line.level in (1, 2, 3) and not line.table:
-            found = _marker(line.text)
-            text = line.text.rstrip(_SENTENCE_END + "。：:") or line.text
-            styled[i] = _Heading(line.level, found[1] if found else 0, text, True, styled=True)
-            if found:
+        if line.level in (1, 2, 3) and not line.table and (h := _styled_heading(line)):
+            styled[i] = h
+            if found := _marker(line.text):
                 by_marker.setdefault(found[0], Counter())[line.level] += 1
     headings = dict(styled)
     levels = {i: h.level for i, h in styled.items()}  # every numbered line's level, heading or not
@@ -202,6 +200,22 @@ def _headings(body: list[Line]) -> dict[int, _Heading]:
         _promote_misnumbered_top(headings)
     _items_are_passages(headings, levels, len(body))
     return headings
+
+
+def _styled_heading(line: Line) -> _Heading | None:
+    """The heading a line styled as one is: all of it, or, when it runs on into sentences (a
+    paragraph styled as a heading), its lead sentence, the paragraph keeping its text; None
+    for a long paragraph with no lead sentence."""
+    text = line.text
+    found = _marker(text)
+    number = found[1] if found else 0
+    body = text.rstrip(_SENTENCE_END + "。：:") or text
+    if len(text) <= _MAX_HEADING and not any(c in body for c in _SENTENCE_END):
+        return _Heading(line.level or 1, number, body, True, styled=True)
+    cut = min((i for i, c in enumerate(text) if c in _SENTENCE_END + "："), default=-1)
+    if 0 < cut <= _MAX_INLINE_HEADING:
+        return _Heading(line.level or 1, number, text[:cut], False, styled=True)
+    return None
 
 
 def _promote_misnumbered_top(headings: dict[int, _Heading]) -> None:
@@ -359,11 +373,12 @@ def _front(lines: list[Line]) -> _Front:
     window = min(window, 40)
     levelled = [i for i in range(window) if lines[i].level == 0]
     if levelled:
-        first = last = levelled[0]
+        last = levelled[0]
         while last + 1 < len(lines) and lines[last + 1].level == 0:
             last += 1
+        first = _title_top(lines, levelled[0], last)
     else:
-        blocks = [(_title_top(lines, i), i) for i in range(window) if _title_like(lines[i])]
+        blocks = [(_title_top(lines, i, i), i) for i in range(window) if _title_like(lines[i])]
         if not blocks:
             start = next((i for i, x in enumerate(lines) if _body_like(x)), len(lines))
             return _Front("", _front_issuer(lines[:start]), *_page_meta(lines[:start]), start)
@@ -380,9 +395,9 @@ def _front(lines: list[Line]) -> _Front:
     return _Front(title, issuer_line, *_page_meta(lines[:start]), start, dated)
 
 
-def _title_top(lines: list[Line], end: int) -> int:
-    """The first line of a title whose last line is `end`."""
-    first = end
+def _title_top(lines: list[Line], first: int, end: int) -> int:
+    """The first line of a title whose lines from `first` to `end` are known: up to three
+    lines in all, the issuer's line above them included."""
     while (
         first > 0
         and end - first < 2

@@ -626,6 +626,31 @@ def test_a_title_over_two_styled_lines_is_one_title() -> None:
     assert r.issuer == "某某市人民政府"
 
 
+def test_a_paragraph_styled_as_a_heading_keeps_its_text() -> None:
+    para = "深化行政复议体制改革。全省新收行政复议案件7390件，同比增长31.5%，通过调解结案1200件，群众满意。"
+    long = (
+        "全省各级法律援助机构办理法律援助案件3.1万件，为农民工追回欠薪1.9亿元，"
+        "推动热线双向转接，全年接听咨询26.7万人次。"
+    )
+    r = parse_doc(
+        Line("2024年度法治政府建设情况报告", level=0),
+        Line("主要工作成效", level=1),
+        Line(para, level=2),
+        "内容。",
+        Line(long, level=2),
+    )
+    assert [(p.section, p.text) for p in r.passages] == [
+        (("主要工作成效", "深化行政复议体制改革"), para),
+        (("主要工作成效", "深化行政复议体制改革"), "内容。"),
+        (("主要工作成效", "深化行政复议体制改革"), long),
+    ]
+
+
+def test_the_issuers_line_above_a_title_styled_title_is_part_of_it() -> None:
+    r = parse_doc("某某县人民政府", Line("关于2023年度法治政府建设情况的报告", level=0), "一、做法", "内容。")
+    assert (r.title, r.issuer) == ("某某县人民政府关于2023年度法治政府建设情况的报告", "某某县人民政府")
+
+
 def test_table_rows_are_always_passages() -> None:
     rows = [
         "指标\t2021年\t2022年",
