@@ -79,13 +79,12 @@ _CHROME = re.compile(
 # Left in by a PDF reader: page numbers (— 3 —, -3-, 第 2 页 共 3 页).
 _PAGE_NUMBER = re.compile(r"[-—－–\s]*\d{1,3}[-—－–\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?")
 # A title's year written under it: （2023年度）
-_TITLE_YEAR_NOTE = re.compile(
-    r"[（(]\s*(?:(?:19|20)\d{2}|(?:一九|二[〇零])[〇零一二三四五六七八九]{2})\s*年度?\s*[）)]"
-)
+_TITLE_YEAR_NOTE = re.compile(rf"[（(]\s*(?:{_YEAR_NUM})\s*年度?\s*[）)]")
 _META = re.compile(r"(?:发布时间|发布日期|时间|来源|信息来源|浏览次数|点击数|阅读数|访问量)\s*[:：]")
 _ORIGIN = re.compile(r"(?:信息)?来源\s*[:：]\s*(\S+?)(?=\s|浏览|点击|阅读|字号|作者|【|$)")
 _DOC_NUMBER = re.compile(r"[〔\[［【（(]\s*(?:19|20)\d{2}\s*[〕\]］】）)]\s*第?\s*\d+\s*号")
 _PUNCT = "，。；;：:！？!?、"
+_ADMINISTRATIVE = re.compile(r"[省市县区旗乡镇州盟]|街道|中共|政协")
 
 
 def cn_number(s: str) -> int:
@@ -123,6 +122,12 @@ def date_of(text: str) -> str:
 def is_org(text: str) -> bool:
     """Whether `text` is an office's name and nothing else (屏山县人民政府办公室, 甘肃省司法厅)."""
     return len(text) <= 40 and bool(_ORG.fullmatch(text)) and not text.endswith("文件")
+
+
+def _is_issuer_line(text: str) -> bool:
+    """An office's name that says where it is (a web page's 新闻中心 menu item does not), or a
+    party or 政协 office: what may stand beside a title as its issuer."""
+    return is_org(text) and bool(_ADMINISTRATIVE.search(text)) and not _is_red_head_or_number(text)
 
 
 # --- headings ----------------------------------------------------------------------------
@@ -331,7 +336,7 @@ def _title_fragment(text: str) -> bool:
         return False
     if _is_red_head_or_number(text) or date_of(text) or _marker(text) is not None:
         return False
-    return is_org(text) or "关于" in text or bool(_YEAR.search(text))
+    return _is_issuer_line(text) or "关于" in text or bool(_YEAR.search(text))
 
 
 def _begins_title(text: str) -> bool:
@@ -389,7 +394,7 @@ def _front(lines: list[Line]) -> _Front:
     title = _joined(lines, first, last)
     start = next((i for i in range(last + 1, len(lines)) if _body_like(lines[i])), len(lines))
     issuer_line = _front_issuer(lines[last + 1 : start])
-    if not issuer_line and first > 0 and is_org(lines[first - 1].text):
+    if not issuer_line and first > 0 and _is_issuer_line(lines[first - 1].text):
         issuer_line = lines[first - 1].text
     dated = next((d for x in lines[last + 1 : start] if (d := date_of(x.text.strip("（）()")))), "")
     return _Front(title, issuer_line, *_page_meta(lines[:start]), start, dated)
@@ -417,7 +422,7 @@ def _titled(title: str) -> bool:
 
 
 def _front_issuer(lines: list[Line]) -> str:
-    return next((x.text for x in lines if is_org(x.text) and not _is_red_head_or_number(x.text)), "")
+    return next((x.text for x in lines if _is_issuer_line(x.text)), "")
 
 
 def _page_meta(lines: list[Line]) -> tuple[str, str]:
@@ -540,7 +545,7 @@ def _issuer_and_places(
 
     The issuer is the office the title begins with, else the office on a line of its own by
     the title, else the signature's, else one named with its place in the opening sentence,
-    else the web page's 来源. A name that leaves out its county gets it from the signature
+    else the web page's 来源. A name that leaves out its place gets it from the signature
     (松阳县综合行政执法局 signs for 县综合行政执法局) or, for a township, from the places the
     signature or the opening name (柳林乡在竹山县委…). Places come from the gazetteer; a county
     it lacks from how the issuer names itself (柘原县人民政府 → 柘原县)."""
