@@ -83,6 +83,11 @@ _TITLE_YEAR_NOTE = re.compile(rf"[（(]\s*(?:{_YEAR_NUM})\s*年度?\s*[）)]")
 _META = re.compile(r"(?:发布时间|发布日期|时间|来源|信息来源|浏览次数|点击数|阅读数|访问量)\s*[:：]")
 _ORIGIN = re.compile(r"(?:信息)?来源\s*[:：]\s*(\S+?)(?=\s|浏览|点击|阅读|字号|作者|【|$)")
 _DOC_NUMBER = re.compile(r"[〔\[［【（(]\s*(?:19|20)\d{2}\s*[〕\]］】）)]\s*第?\s*\d+\s*号")
+# Where what follows a report starts: a web page's links and footer, a 公文's 版记.
+_TAIL = re.compile(
+    r"^(?:相关链接|相关文章|相关阅读|相关新闻|上一篇|下一篇|【打印|打印本页|关闭窗口|分享到|扫一扫|主办单位|版权所有"
+    r"|(?:抄送|抄报|分送)\s*[:：])|印发$"
+)
 _PUNCT = "，。；;：:！？!?、"
 _ADMINISTRATIVE = re.compile(r"[省市县区旗乡镇州盟]|街道|中共|政协")
 
@@ -464,15 +469,18 @@ def _end(lines: list[Line], start: int) -> _End:
     """The signature block: the last date line after the body's last sentences, with the
     offices' names right above it. What a web page puts after it (links, footers) is not the
     report; a table or a paragraph there (an attachment) still is."""
-    date_at, signed_on, office = None, "", ""
+    date_at, signed_on, office, tail_at = None, "", "", len(lines)
     for i in range(len(lines) - 1, start - 1, -1):
         line = lines[i]
+        if not line.table and _TAIL.search(line.text):
+            tail_at = i
+            continue
         if not line.table and (found := _signing(line.text)):
             date_at, (office, signed_on) = i, found
             break
         if line.text[-1] in "。！？" and (len(line.text) > _MAX_HEADING or _marker(line.text) is not None):
             break  # back in the body's sentences: the report has no signature date
-    end = len(lines) if date_at is None else date_at
+    end = tail_at if date_at is None else date_at
     signature = [office] if office else []
     while end - 1 >= start and len(signature) < 3 and _is_signature(lines[end - 1]):
         end -= 1
@@ -482,7 +490,10 @@ def _end(lines: list[Line], start: int) -> _End:
         kept = tuple(
             i
             for i in range(date_at + 1, len(lines))
-            if lines[i].table or (len(lines[i].text) >= 40 and lines[i].text[-1] in "。！？")
+            if lines[i].table
+            or (
+                len(lines[i].text) >= 40 and lines[i].text[-1] in "。！？" and not _TAIL.search(lines[i].text)
+            )
         )
     return _End(end, tuple(signature), signed_on, kept)
 

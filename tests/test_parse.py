@@ -783,6 +783,26 @@ def test_signature_and_date_are_metadata_never_passages(trailer: list[str], sign
     assert r.issuer == "某某县人民政府办公室"
 
 
+@pytest.mark.parametrize(
+    "tail",
+    [
+        # a web page with no signature date: its links and footer
+        ["相关链接", "某某县司法局2023年度法治政府建设情况报告2024-02-13", "主办单位：某某县人民政府办公室"],
+        ["【打印本页】【关闭窗口】", "上一篇：某某县交通运输局2023年度法治政府建设情况报告"],
+        # a 公文's 版记 after the signature
+        [
+            "某某县人民政府",
+            "2024年1月30日",
+            "抄送：县委办公室，县人大常委会办公室，县政协办公室，县法院，县检察院，各乡镇人民政府。",
+            "某某县人民政府办公室　　　　　　2024年1月30日印发",
+        ],
+    ],
+)
+def test_what_follows_a_report_is_not_a_passage(tail: list[str]) -> None:
+    r = parse(["某某县人民政府2023年法治政府建设情况报告", "一、做法", "内容。", *tail])
+    assert [p.text for p in r.passages] == ["内容。"]
+
+
 def test_an_attachment_after_the_signature_is_still_report_text() -> None:
     row = Line("行政复议案件（件）\t31\t26", table=True)
     r = parse_doc(_REPORT, "一、做法", "内容。", "某某县人民政府", "2024年1月18日", "附件：主要数据", row)
@@ -1081,6 +1101,20 @@ def test_page_numbers_running_headers_and_the_title_repeated_are_not_passages() 
         ]
     )
     assert [p.text for p in r.passages] == ["内容甲。", "内容乙。", "内容丙。"]
+
+
+def test_a_menu_item_shaped_like_an_office_is_not_part_of_the_title() -> None:
+    r = parse(
+        [
+            "首页",
+            "新闻中心",
+            "2023年度法治政府建设工作报告",
+            "2023年，县司法局扎实推进法治政府建设。",
+            "一、做法",
+            "内容。",
+        ]
+    )
+    assert (r.title, r.issuer) == ("2023年度法治政府建设工作报告", "")
 
 
 def test_a_menu_item_that_looks_like_a_title_is_not_the_title() -> None:
