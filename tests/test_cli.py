@@ -262,7 +262,7 @@ def test_show_prints_metadata_and_outline(tmp_path: Path, shared_library: Librar
     fields = dict(line.split(":", 1) for line in lines[1:12])
     assert {k: v.strip() for k, v in fields.items()} == {
         "issuer": "汝城县人民政府办公室",
-        "title": "2023年法治政府建设工作报告",
+        "title": "汝城县人民政府办公室2023年法治政府建设工作报告",
         "year": "2023 (inferred: 推断)",
         "plan year": "2024",
         "places": "湖南省 › 郴州市 › 汝城县",

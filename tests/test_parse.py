@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from functools import cache
 
 import pytest
@@ -999,12 +1000,6 @@ def test_places_for_every_kind_of_issuer(lines: list[str], places: tuple[str, ..
 # --- the development corpus: every metadata field of its meta.json -----------------------------
 
 _META = json.loads((CORPUS_DEV / "meta.json").read_text("utf-8"))
-# Section paths that need the reader's work (issue 7 items 3 and 5) before the parser can see
-# them; today's read_document gives neither.
-_NEEDS_READER = {
-    "06-gansu-sifating-2024.docx": "Word Heading 1/Heading 2 styles are the sections (Line.level)",
-    "09-lincheng-xianzhengfu-2023.pdf": "a PDF heading filling its line is joined to the paragraph after it",
-}
 
 
 @cache
@@ -1029,20 +1024,20 @@ def test_corpus_dev_issuer_year_title_and_places(name: str) -> None:
     assert result.right == result.total == 4
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=False, reason=_NEEDS_READER[n]))
-        if n in _NEEDS_READER
-        else n
-        for n in sorted(_META)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(_META))
 def test_corpus_dev_sentences_sit_under_their_section_paths(name: str) -> None:
     report, passages, _ = corpus_dev(name)
     result = check_metadata({name: _META[name]}, [report], lambda _: list(passages))
     assert result.misses == []
     assert result.right == result.total
+
+
+def test_corpus_dev_every_metadata_field_holds() -> None:
+    """The figure issue 7 asks for, read through read_document + parse_document: 84 of 84."""
+    names = sorted(_META)
+    reports = [replace(corpus_dev(name)[0], id=i) for i, name in enumerate(names)]
+    result = check_metadata(_META, reports, lambda i: list(corpus_dev(names[i])[1]))
+    assert (result.right, result.total, result.misses) == (84, 84, [])
 
 
 @pytest.mark.parametrize("name", sorted(_META))
