@@ -43,6 +43,7 @@ def test_chain_runs_from_province_down(gaz: Gazetteer, name: str, chain: tuple[s
     ("name", "short"),
     [
         ("秀山土家族苗族自治县", "秀山"),
+        ("龙胜各族自治县", "龙胜"),
         ("广西壮族自治区", "广西"),
         ("新疆维吾尔自治区", "新疆"),
         ("宁夏回族自治区", "宁夏"),
@@ -74,6 +75,7 @@ def test_short_name_and_aliases_are_never_one_character(gaz: Gazetteer) -> None:
     ("name", "aliases"),
     [
         ("秀山土家族苗族自治县", {"秀山土家族苗族自治县", "秀山", "秀山县"}),
+        ("龙胜各族自治县", {"龙胜各族自治县", "龙胜", "龙胜县"}),
         ("蓝山县", {"蓝山县", "蓝山"}),
         ("湖南省", {"湖南省", "湖南"}),
         ("重庆市", {"重庆市", "重庆"}),
