@@ -484,7 +484,7 @@ def _end(lines: list[Line], start: int) -> _End:
     signature = [office] if office else []
     while end - 1 >= start and len(signature) < 3 and _is_signature(lines[end - 1]):
         end -= 1
-        signature.insert(0, lines[end].text)
+        signature[:0] = lines[end].text.split()
     kept: tuple[int, ...] = ()
     if date_at is not None:
         kept = tuple(
@@ -499,7 +499,9 @@ def _end(lines: list[Line], start: int) -> _End:
 
 
 def _is_signature(line: Line) -> bool:
-    return not line.table and line.level is None and is_org(line.text) and _marker(line.text) is None
+    """A line of the offices signing: one name, or several side by side (中共某县委　某县人民政府)."""
+    parts = line.text.split()
+    return not line.table and line.level is None and bool(parts) and all(is_org(x) for x in parts)
 
 
 # --- issuer, year, places -------------------------------------------------------------------

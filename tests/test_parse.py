@@ -773,6 +773,8 @@ def test_a_sentence_naming_a_source_is_not_page_furniture() -> None:
             ],
             "2024-02-02",
         ),
+        # a joint signature on one line
+        (["中共某某县委员会　　某某县人民政府办公室", "2024年1月26日"], "2024-01-26"),
         # no date
         (["某某县人民政府办公室"], ""),
     ],
