@@ -591,7 +591,7 @@ def _issuer_and_places(
                 issuer = completed
                 places = gazetteer.find_in(issuer + " " + title, context)
         if not places:
-            town = town_at_start(issuer)
+            town = town_at_start(issuer) or town_at_start(title)
             places = (*around, town) if town and around and not _is_town(around[-1]) else around
             if not places and town:
                 places = (town,)

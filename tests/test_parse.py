@@ -960,6 +960,12 @@ def test_year_inferred_from_the_publication_date(published: str, year: int) -> N
             ],
             ("湖北省", "十堰市", "竹山县", "柳林乡"),
         ),
+        # a title naming only its town, the county in the opening
+        (
+            ["青石镇2023年法治政府建设工作报告", "2023年，在鲁山县委、县政府的领导下，我镇扎实工作。"],
+            ("河南省", "平顶山市", "鲁山县", "青石镇"),
+        ),
+        (["青石镇2023年法治政府建设工作报告"], ("青石镇",)),
         # a county no gazetteer has, from how its offices are named
         (["柘原县人民政府2023年法治政府建设情况报告"], ("柘原县",)),
         (["柘原县司法局2023年法治政府建设情况报告"], ("柘原县",)),
