@@ -251,241 +251,6 @@ def test_outline_lists_every_heading_path_in_order() -> None:
     assert r.outline == (("一、做法",), ("一、做法", "（一）甲"), ("一、做法", "（二）乙"), ("二、问题",))
 
 
-# --- header metadata ----------------------------------------------------------------------
-
-
-def test_issuer_title_and_addressee_lines_are_metadata_not_passages() -> None:
-    lines = [
-        "秀山土家族苗族自治县人民政府办公室",
-        "关于2024年法治政府建设情况的报告",
-        "县委依法治县办：",
-        "2024年以来，县政府办公室在县委、县政府的领导下，深入学习贯彻落实习近平法治思想，全面推进依法行政工作，现将情况报告如下：",
-        "一、2024年工作开展情况",
-        "工作内容。",
-    ]
-    r = parse(lines)
-    assert r.issuer == "秀山土家族苗族自治县人民政府办公室"
-    # the issuer's line and the line under it are one title, wrapped
-    assert r.title == "秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告"
-    assert [p.text for p in r.passages] == [lines[3], "工作内容。"]
-    assert r.passages[0].section == ()
-    assert not any("县委依法治县办" in p.text for p in r.passages)
-
-
-def test_issuer_written_before_the_title_on_one_line_is_the_issuer_and_stays_in_the_title() -> None:
-    r = parse(["鲁山县瓦屋镇人民政府关于2023年法治政府建设情况的报告", "一、主要举措", "内容。"])
-    assert r.issuer == "鲁山县瓦屋镇人民政府"
-    assert r.title == "鲁山县瓦屋镇人民政府关于2023年法治政府建设情况的报告"
-
-
-def test_issuer_named_only_in_the_first_paragraph() -> None:
-    r = parse(
-        [
-            "2024年法治政府建设工作报告",
-            "2024年，潢川县人民政府办公室坚持以习近平新时代中国特色社会主义思想为指导，扎实推进法治政府建设。",
-            "一、主要举措",
-            "内容。",
-        ]
-    )
-    assert r.issuer == "潢川县人民政府办公室"
-    assert r.title == "2024年法治政府建设工作报告"
-    assert r.places == ("河南省", "信阳市", "潢川县")
-
-
-def test_signature_and_date_at_the_end_are_not_passages() -> None:
-    r = parse(
-        [
-            "蓝山县人民政府办公室",
-            "2022年度法治政府建设工作报告",
-            "一、法治政府建设情况",
-            "做了很多工作。",
-            "蓝山县人民政府办公室",
-            "2022年12月30日",
-        ]
-    )
-    assert [p.text for p in r.passages] == ["做了很多工作。"]
-
-
-def test_short_opening_paragraph_is_a_passage_not_part_of_the_title() -> None:
-    """An opening paragraph under 60 characters that ends 报告如下： is body text."""
-    intro = "2024年，我办扎实推进法治政府建设，现将有关情况报告如下："
-    r = parse(["蓝山县人民政府办公室", "2024年法治政府建设工作报告", intro, "一、主要举措", "内容。"])
-    assert r.title == "蓝山县人民政府办公室2024年法治政府建设工作报告"
-    assert [p.text for p in r.passages] == [intro, "内容。"]
-
-
-def test_title_falls_back_to_the_file_name() -> None:
-    r = parse(["一、主要举措", "内容。"], source="12_某县法治工作.txt")
-    assert r.title == "某县法治工作"
-
-
-# --- year ---------------------------------------------------------------------------------
-
-
-def test_year_from_the_title_beats_years_named_in_the_body() -> None:
-    r = parse(
-        [
-            "2022年度法治政府建设工作报告",
-            "一、做法",
-            "2023年将继续推进。2023年计划完成。2023年目标。",
-        ]
-    )
-    assert r.year == 2022
-
-
-def test_year_from_the_opening_paragraph_when_the_title_has_none() -> None:
-    r = parse(
-        [
-            "法治政府建设工作报告",
-            "2021年，我县扎实推进法治政府建设工作，取得了一定成效。",
-            "一、做法",
-            "2022年计划。",
-        ]
-    )
-    assert r.year == 2021
-
-
-def test_no_year_anywhere_is_none() -> None:
-    assert parse(["法治政府建设工作报告", "一、做法", "内容。"]).year is None
-
-
-# --- hash ---------------------------------------------------------------------------------
-
-
-def test_sha256_is_of_the_content_bytes() -> None:
-    lines = [_REPORT, "一、做法", "内容。"]
-    a = parse(lines, content=b"first version")
-    b = parse(lines, content=b"second version")
-    assert a.sha256 == hashlib.sha256(b"first version").hexdigest()
-    assert a.sha256 != b.sha256
-
-
-# --- the bundled reports ------------------------------------------------------------------
-
-_BUNDLED = {
-    "安化县政协_2024.txt": (
-        "政协安化县委员会办公室",
-        2024,
-        ("湖南省", "益阳市", "安化县"),
-        11,
-        "政协安化县委员会办公室2024年法治政府建设年度工作报告",
-    ),
-    "潢川县政府办_2024.txt": (
-        "潢川县人民政府办公室",
-        2024,
-        ("河南省", "信阳市", "潢川县"),
-        17,
-        "2024年法治政府建设工作报告",
-    ),
-    "秀山县政府办_2024.txt": (
-        "秀山土家族苗族自治县人民政府办公室",
-        2024,
-        ("重庆市", "秀山土家族苗族自治县"),
-        7,
-        "秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告",
-    ),
-    "蓝山县政府办_2022.txt": (
-        "蓝山县人民政府办公室",
-        2022,
-        ("湖南省", "永州市", "蓝山县"),
-        9,
-        "蓝山县人民政府办公室2022年度法治政府建设工作报告",
-    ),
-    "鲁山县瓦屋镇_2023.txt": (
-        "鲁山县瓦屋镇人民政府",
-        2023,
-        ("河南省", "平顶山市", "鲁山县", "瓦屋镇"),
-        10,
-        "鲁山县瓦屋镇人民政府关于2023年法治政府建设情况的报告",
-    ),
-}
-
-
-def test_all_bundled_reports_are_covered() -> None:
-    assert sorted(p.name for p in BUNDLED_REPORTS.glob("*.txt")) == sorted(_BUNDLED)
-
-
-@pytest.mark.parametrize("name", sorted(_BUNDLED))
-def test_bundled_report_metadata(name: str) -> None:
-    issuer, year, places, passage_count, title = _BUNDLED[name]
-    _, r = bundled(name)
-    assert r.issuer == issuer
-    assert r.year == year
-    assert r.places == places
-    assert r.source == name
-    assert r.sha256 == hashlib.sha256((BUNDLED_REPORTS / name).read_bytes()).hexdigest()
-    # counted by hand: body lines minus the headings standing alone on their line
-    assert len(r.passages) == passage_count
-    # the title as written on its line(s), the issuer's name included where it is written
-    assert r.title == title
-    assert (r.year_inferred, r.plan_year) == (False, year + 1)
-
-
-@pytest.mark.parametrize("name", sorted(_BUNDLED))
-def test_bundled_passages_are_whole_body_lines_and_never_bare_headings(name: str) -> None:
-    lines, r = bundled(name)
-    headings = {path[-1] for path in r.outline}
-    for p in r.passages:
-        assert p.text in lines
-        assert p.text not in headings
-        assert p.text != r.title and p.text != r.issuer
-
-
-def test_bundled_xiushan_title_addressee_and_inline_headings() -> None:
-    _, r = bundled("秀山县政府办_2024.txt")
-    assert r.passages[0].section == ()
-    assert r.passages[0].text.startswith("2024年以来，县政府办公室")
-    assert not any("县委依法治县办" in p.text for p in r.passages)
-    open_ = [p for p in r.passages if p.text.startswith("（二）持续深化政务公开。")]
-    assert len(open_) == 1
-    assert open_[0].section == ("一、2024年工作开展情况", "（二）持续深化政务公开")
-    assert "政府网站公开政府信息18778条" in open_[0].text
-
-
-def test_bundled_wawu_standalone_subheadings() -> None:
-    _, r = bundled("鲁山县瓦屋镇_2023.txt")
-    first = next(p for p in r.passages if p.text.startswith("我镇始终从高从严要求"))
-    assert first.section == (
-        "一、2023年度推进法治政府建设的主要举措和成效",
-        "（一）扛牢政治责任，夯实法治建设基础",
-    )
-    problems = next(p for p in r.passages if p.text.startswith("一是法治建设工作责任压力传导不够"))
-    assert problems.section == ("二、2023年度推进法治政府建设存在的不足和原因",)
-
-
-def test_bundled_anhua_1_dun_is_top_level() -> None:
-    _, r = bundled("安化县政协_2024.txt")
-    tops = [path[0] for path in r.outline]
-    assert list(dict.fromkeys(tops)) == [
-        "1、 主要举措和成效",
-        "二、存在的不足和原因",
-        "三、2024年度党政主要负责人履行法治建设第一责任人职责，加强法治政府建设的有关情况",
-        "四、下年度推进法治政府建设的主要安排",
-    ]
-    problems = next(p for p in r.passages if p.text.startswith("2024年，县政协在法治建设工作方面"))
-    assert problems.section == ("二、存在的不足和原因",)
-
-
-def test_bundled_huangchuan_issuer_from_first_paragraph_and_yi_shi_plans() -> None:
-    _, r = bundled("潢川县政府办_2024.txt")
-    plans = [p for p in r.passages if p.section[:1] == ("四、下一年度推进法治建设的打算",)]
-    assert [p.section[1:] for p in plans] == [
-        (),
-        ("一是深入学习习近平法治思想",),
-        ("二是持续提高依法行政能力",),
-        ("三是切实完善行政规范性文件管理流程",),
-        ("四是扎实推进政务公开工作",),
-        ("五是大力开展常态化法治宣传教育工作",),
-    ]
-    problems = next(p for p in r.passages if p.section == ("三、存在的问题和原因",))
-    assert "一是习近平法治思想的宣传贯彻力度亟待强化" in problems.text
-
-
-def test_bundled_lanshan_metadata_lines() -> None:
-    _, r = bundled("蓝山县政府办_2022.txt")
-    assert r.passages[0].text.startswith("今年以来，蓝山县人民政府办公室")
-
-
 # --- structure: parts, items, levels the file gives ------------------------------------------
 
 
@@ -671,6 +436,74 @@ def test_table_rows_are_always_passages() -> None:
     assert {p.section for p in table} == {("一、工作总结", "（三）规范行政执法行为")}
 
 
+# --- header metadata ----------------------------------------------------------------------
+
+
+def test_issuer_title_and_addressee_lines_are_metadata_not_passages() -> None:
+    lines = [
+        "秀山土家族苗族自治县人民政府办公室",
+        "关于2024年法治政府建设情况的报告",
+        "县委依法治县办：",
+        "2024年以来，县政府办公室在县委、县政府的领导下，深入学习贯彻落实习近平法治思想，全面推进依法行政工作，现将情况报告如下：",
+        "一、2024年工作开展情况",
+        "工作内容。",
+    ]
+    r = parse(lines)
+    assert r.issuer == "秀山土家族苗族自治县人民政府办公室"
+    # the issuer's line and the line under it are one title, wrapped
+    assert r.title == "秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告"
+    assert [p.text for p in r.passages] == [lines[3], "工作内容。"]
+    assert r.passages[0].section == ()
+    assert not any("县委依法治县办" in p.text for p in r.passages)
+
+
+def test_issuer_written_before_the_title_on_one_line_is_the_issuer_and_stays_in_the_title() -> None:
+    r = parse(["鲁山县瓦屋镇人民政府关于2023年法治政府建设情况的报告", "一、主要举措", "内容。"])
+    assert r.issuer == "鲁山县瓦屋镇人民政府"
+    assert r.title == "鲁山县瓦屋镇人民政府关于2023年法治政府建设情况的报告"
+
+
+def test_issuer_named_only_in_the_first_paragraph() -> None:
+    r = parse(
+        [
+            "2024年法治政府建设工作报告",
+            "2024年，潢川县人民政府办公室坚持以习近平新时代中国特色社会主义思想为指导，扎实推进法治政府建设。",
+            "一、主要举措",
+            "内容。",
+        ]
+    )
+    assert r.issuer == "潢川县人民政府办公室"
+    assert r.title == "2024年法治政府建设工作报告"
+    assert r.places == ("河南省", "信阳市", "潢川县")
+
+
+def test_signature_and_date_at_the_end_are_not_passages() -> None:
+    r = parse(
+        [
+            "蓝山县人民政府办公室",
+            "2022年度法治政府建设工作报告",
+            "一、法治政府建设情况",
+            "做了很多工作。",
+            "蓝山县人民政府办公室",
+            "2022年12月30日",
+        ]
+    )
+    assert [p.text for p in r.passages] == ["做了很多工作。"]
+
+
+def test_short_opening_paragraph_is_a_passage_not_part_of_the_title() -> None:
+    """An opening paragraph under 60 characters that ends 报告如下： is body text."""
+    intro = "2024年，我办扎实推进法治政府建设，现将有关情况报告如下："
+    r = parse(["蓝山县人民政府办公室", "2024年法治政府建设工作报告", intro, "一、主要举措", "内容。"])
+    assert r.title == "蓝山县人民政府办公室2024年法治政府建设工作报告"
+    assert [p.text for p in r.passages] == [intro, "内容。"]
+
+
+def test_title_falls_back_to_the_file_name() -> None:
+    r = parse(["一、主要举措", "内容。"], source="12_某县法治工作.txt")
+    assert r.title == "某县法治工作"
+
+
 # --- the front: title, issuer line, red head, addressee, web page furniture ----------------
 
 
@@ -812,6 +645,104 @@ def test_an_attachment_after_the_signature_is_still_report_text() -> None:
     assert [p.text for p in r.passages] == ["内容。", row.text]
 
 
+# --- furniture a reader may leave in ---------------------------------------------------------
+
+
+def test_page_numbers_running_headers_and_the_title_repeated_are_not_passages() -> None:
+    header = "某某市人民政府2023年度法治政府建设情况报告"
+    r = parse(
+        [
+            "某某市人民政府关于2023年度法治政府建设情况的报告",
+            "一、做法",
+            "内容甲。",
+            "— 2 —",
+            header,
+            "内容乙。",
+            "-3-",
+            "第 3 页 共 4 页",
+            header,
+            "内容丙。",
+        ]
+    )
+    assert [p.text for p in r.passages] == ["内容甲。", "内容乙。", "内容丙。"]
+
+
+def test_a_menu_item_shaped_like_an_office_is_not_part_of_the_title() -> None:
+    r = parse(
+        [
+            "首页",
+            "新闻中心",
+            "2023年度法治政府建设工作报告",
+            "2023年，县司法局扎实推进法治政府建设。",
+            "一、做法",
+            "内容。",
+        ]
+    )
+    assert (r.title, r.issuer) == ("2023年度法治政府建设工作报告", "")
+
+
+def test_a_menu_item_that_looks_like_a_title_is_not_the_title() -> None:
+    r = parse(
+        [
+            "政府工作报告",
+            "法治政府建设",
+            "某某县司法局2023年度法治政府建设工作报告",
+            "2023年，某某县司法局扎实推进法治政府建设。",
+            "一、做法",
+            "内容。",
+        ]
+    )
+    assert (r.title, r.issuer) == ("某某县司法局2023年度法治政府建设工作报告", "某某县司法局")
+
+
+@pytest.mark.parametrize(
+    ("front", "title"),
+    [
+        (["某某县法治政府建设工作报告", "（2023年度）"], "某某县法治政府建设工作报告（2023年度）"),
+        (
+            ["某某县2023年法治政府建设工作总结、2024年工作计划"],
+            "某某县2023年法治政府建设工作总结、2024年工作计划",
+        ),
+    ],
+)
+def test_title_forms(front: list[str], title: str) -> None:
+    r = parse([*front, "一、做法", "内容。"])
+    assert (r.title, r.year) == (title, 2023)
+
+
+def test_an_addressee_of_several_offices_is_metadata() -> None:
+    r = parse(
+        [
+            "2023年法治政府建设工作报告",
+            "县委、县政府：",
+            "2023年，我局扎实工作，成效明显。",
+            "一、做法",
+            "内容。",
+        ]
+    )
+    assert [p.text for p in r.passages] == ["2023年，我局扎实工作，成效明显。", "内容。"]
+
+
+@pytest.mark.parametrize(
+    ("title", "signature", "issuer", "places"),
+    [
+        ("市司法局2023年度法治政府建设工作报告", "潍坊市人民政府", "潍坊市司法局", ("山东省", "潍坊市")),
+        ("省司法厅2023年度法治政府建设工作报告", "甘肃省人民政府", "甘肃省司法厅", ("甘肃省",)),
+        (
+            "城关镇人民政府2023年度法治政府建设工作报告",
+            "蓝山县人民政府",
+            "蓝山县城关镇人民政府",
+            ("湖南省", "永州市", "蓝山县", "城关镇"),
+        ),
+    ],
+)
+def test_a_name_without_its_place_gets_the_place_the_signature_names(
+    title: str, signature: str, issuer: str, places: tuple[str, ...]
+) -> None:
+    r = parse([title, "一、做法", "内容。", signature, "2024年1月20日"])
+    assert (r.issuer, r.places) == (issuer, places)
+
+
 # --- issuer ----------------------------------------------------------------------------------
 
 
@@ -883,7 +814,34 @@ def test_issuer_is_the_offices_full_name(lines: list[str], issuer: str) -> None:
     assert parse(lines).issuer == issuer
 
 
-# --- years -----------------------------------------------------------------------------------
+# --- years --------------------------------------------------------------------------------
+
+
+def test_year_from_the_title_beats_years_named_in_the_body() -> None:
+    r = parse(
+        [
+            "2022年度法治政府建设工作报告",
+            "一、做法",
+            "2023年将继续推进。2023年计划完成。2023年目标。",
+        ]
+    )
+    assert r.year == 2022
+
+
+def test_year_from_the_opening_paragraph_when_the_title_has_none() -> None:
+    r = parse(
+        [
+            "法治政府建设工作报告",
+            "2021年，我县扎实推进法治政府建设工作，取得了一定成效。",
+            "一、做法",
+            "2022年计划。",
+        ]
+    )
+    assert r.year == 2021
+
+
+def test_no_year_anywhere_is_none() -> None:
+    assert parse(["法治政府建设工作报告", "一、做法", "内容。"]).year is None
 
 
 @pytest.mark.parametrize(
@@ -1005,6 +963,143 @@ def test_places_for_every_kind_of_issuer(lines: list[str], places: tuple[str, ..
     assert parse(body).places == places
 
 
+# --- hash ---------------------------------------------------------------------------------
+
+
+def test_sha256_is_of_the_content_bytes() -> None:
+    lines = [_REPORT, "一、做法", "内容。"]
+    a = parse(lines, content=b"first version")
+    b = parse(lines, content=b"second version")
+    assert a.sha256 == hashlib.sha256(b"first version").hexdigest()
+    assert a.sha256 != b.sha256
+
+
+# --- the bundled reports ------------------------------------------------------------------
+
+_BUNDLED = {
+    "安化县政协_2024.txt": (
+        "政协安化县委员会办公室",
+        2024,
+        ("湖南省", "益阳市", "安化县"),
+        11,
+        "政协安化县委员会办公室2024年法治政府建设年度工作报告",
+    ),
+    "潢川县政府办_2024.txt": (
+        "潢川县人民政府办公室",
+        2024,
+        ("河南省", "信阳市", "潢川县"),
+        17,
+        "2024年法治政府建设工作报告",
+    ),
+    "秀山县政府办_2024.txt": (
+        "秀山土家族苗族自治县人民政府办公室",
+        2024,
+        ("重庆市", "秀山土家族苗族自治县"),
+        7,
+        "秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告",
+    ),
+    "蓝山县政府办_2022.txt": (
+        "蓝山县人民政府办公室",
+        2022,
+        ("湖南省", "永州市", "蓝山县"),
+        9,
+        "蓝山县人民政府办公室2022年度法治政府建设工作报告",
+    ),
+    "鲁山县瓦屋镇_2023.txt": (
+        "鲁山县瓦屋镇人民政府",
+        2023,
+        ("河南省", "平顶山市", "鲁山县", "瓦屋镇"),
+        10,
+        "鲁山县瓦屋镇人民政府关于2023年法治政府建设情况的报告",
+    ),
+}
+
+
+def test_all_bundled_reports_are_covered() -> None:
+    assert sorted(p.name for p in BUNDLED_REPORTS.glob("*.txt")) == sorted(_BUNDLED)
+
+
+@pytest.mark.parametrize("name", sorted(_BUNDLED))
+def test_bundled_report_metadata(name: str) -> None:
+    issuer, year, places, passage_count, title = _BUNDLED[name]
+    _, r = bundled(name)
+    assert r.issuer == issuer
+    assert r.year == year
+    assert r.places == places
+    assert r.source == name
+    assert r.sha256 == hashlib.sha256((BUNDLED_REPORTS / name).read_bytes()).hexdigest()
+    # counted by hand: body lines minus the headings standing alone on their line
+    assert len(r.passages) == passage_count
+    # the title as written on its line(s), the issuer's name included where it is written
+    assert r.title == title
+    assert (r.year_inferred, r.plan_year) == (False, year + 1)
+
+
+@pytest.mark.parametrize("name", sorted(_BUNDLED))
+def test_bundled_passages_are_whole_body_lines_and_never_bare_headings(name: str) -> None:
+    lines, r = bundled(name)
+    headings = {path[-1] for path in r.outline}
+    for p in r.passages:
+        assert p.text in lines
+        assert p.text not in headings
+        assert p.text != r.title and p.text != r.issuer
+
+
+def test_bundled_xiushan_title_addressee_and_inline_headings() -> None:
+    _, r = bundled("秀山县政府办_2024.txt")
+    assert r.passages[0].section == ()
+    assert r.passages[0].text.startswith("2024年以来，县政府办公室")
+    assert not any("县委依法治县办" in p.text for p in r.passages)
+    open_ = [p for p in r.passages if p.text.startswith("（二）持续深化政务公开。")]
+    assert len(open_) == 1
+    assert open_[0].section == ("一、2024年工作开展情况", "（二）持续深化政务公开")
+    assert "政府网站公开政府信息18778条" in open_[0].text
+
+
+def test_bundled_wawu_standalone_subheadings() -> None:
+    _, r = bundled("鲁山县瓦屋镇_2023.txt")
+    first = next(p for p in r.passages if p.text.startswith("我镇始终从高从严要求"))
+    assert first.section == (
+        "一、2023年度推进法治政府建设的主要举措和成效",
+        "（一）扛牢政治责任，夯实法治建设基础",
+    )
+    problems = next(p for p in r.passages if p.text.startswith("一是法治建设工作责任压力传导不够"))
+    assert problems.section == ("二、2023年度推进法治政府建设存在的不足和原因",)
+
+
+def test_bundled_anhua_1_dun_is_top_level() -> None:
+    _, r = bundled("安化县政协_2024.txt")
+    tops = [path[0] for path in r.outline]
+    assert list(dict.fromkeys(tops)) == [
+        "1、 主要举措和成效",
+        "二、存在的不足和原因",
+        "三、2024年度党政主要负责人履行法治建设第一责任人职责，加强法治政府建设的有关情况",
+        "四、下年度推进法治政府建设的主要安排",
+    ]
+    problems = next(p for p in r.passages if p.text.startswith("2024年，县政协在法治建设工作方面"))
+    assert problems.section == ("二、存在的不足和原因",)
+
+
+def test_bundled_huangchuan_issuer_from_first_paragraph_and_yi_shi_plans() -> None:
+    _, r = bundled("潢川县政府办_2024.txt")
+    plans = [p for p in r.passages if p.section[:1] == ("四、下一年度推进法治建设的打算",)]
+    assert [p.section[1:] for p in plans] == [
+        (),
+        ("一是深入学习习近平法治思想",),
+        ("二是持续提高依法行政能力",),
+        ("三是切实完善行政规范性文件管理流程",),
+        ("四是扎实推进政务公开工作",),
+        ("五是大力开展常态化法治宣传教育工作",),
+    ]
+    problems = next(p for p in r.passages if p.section == ("三、存在的问题和原因",))
+    assert "一是习近平法治思想的宣传贯彻力度亟待强化" in problems.text
+
+
+def test_bundled_lanshan_metadata_lines() -> None:
+    _, r = bundled("蓝山县政府办_2022.txt")
+    assert r.passages[0].text.startswith("今年以来，蓝山县人民政府办公室")
+
+
 # --- the development corpus: every metadata field of its meta.json -----------------------------
 
 _META = json.loads((CORPUS_DEV / "meta.json").read_text("utf-8"))
@@ -1082,101 +1177,3 @@ def test_corpus_dev_web_pages_furniture_is_never_a_passage(name: str, published:
     )
     assert [p.text for p in passages if any(f in p.text for f in furniture)] == []
     assert passages[0].text.startswith(str(r.year))
-
-
-# --- furniture a reader may leave in ---------------------------------------------------------
-
-
-def test_page_numbers_running_headers_and_the_title_repeated_are_not_passages() -> None:
-    header = "某某市人民政府2023年度法治政府建设情况报告"
-    r = parse(
-        [
-            "某某市人民政府关于2023年度法治政府建设情况的报告",
-            "一、做法",
-            "内容甲。",
-            "— 2 —",
-            header,
-            "内容乙。",
-            "-3-",
-            "第 3 页 共 4 页",
-            header,
-            "内容丙。",
-        ]
-    )
-    assert [p.text for p in r.passages] == ["内容甲。", "内容乙。", "内容丙。"]
-
-
-def test_a_menu_item_shaped_like_an_office_is_not_part_of_the_title() -> None:
-    r = parse(
-        [
-            "首页",
-            "新闻中心",
-            "2023年度法治政府建设工作报告",
-            "2023年，县司法局扎实推进法治政府建设。",
-            "一、做法",
-            "内容。",
-        ]
-    )
-    assert (r.title, r.issuer) == ("2023年度法治政府建设工作报告", "")
-
-
-def test_a_menu_item_that_looks_like_a_title_is_not_the_title() -> None:
-    r = parse(
-        [
-            "政府工作报告",
-            "法治政府建设",
-            "某某县司法局2023年度法治政府建设工作报告",
-            "2023年，某某县司法局扎实推进法治政府建设。",
-            "一、做法",
-            "内容。",
-        ]
-    )
-    assert (r.title, r.issuer) == ("某某县司法局2023年度法治政府建设工作报告", "某某县司法局")
-
-
-@pytest.mark.parametrize(
-    ("front", "title"),
-    [
-        (["某某县法治政府建设工作报告", "（2023年度）"], "某某县法治政府建设工作报告（2023年度）"),
-        (
-            ["某某县2023年法治政府建设工作总结、2024年工作计划"],
-            "某某县2023年法治政府建设工作总结、2024年工作计划",
-        ),
-    ],
-)
-def test_title_forms(front: list[str], title: str) -> None:
-    r = parse([*front, "一、做法", "内容。"])
-    assert (r.title, r.year) == (title, 2023)
-
-
-def test_an_addressee_of_several_offices_is_metadata() -> None:
-    r = parse(
-        [
-            "2023年法治政府建设工作报告",
-            "县委、县政府：",
-            "2023年，我局扎实工作，成效明显。",
-            "一、做法",
-            "内容。",
-        ]
-    )
-    assert [p.text for p in r.passages] == ["2023年，我局扎实工作，成效明显。", "内容。"]
-
-
-@pytest.mark.parametrize(
-    ("title", "signature", "issuer", "places"),
-    [
-        ("市司法局2023年度法治政府建设工作报告", "潍坊市人民政府", "潍坊市司法局", ("山东省", "潍坊市")),
-        ("省司法厅2023年度法治政府建设工作报告", "甘肃省人民政府", "甘肃省司法厅", ("甘肃省",)),
-        (
-            "城关镇人民政府2023年度法治政府建设工作报告",
-            "蓝山县人民政府",
-            "蓝山县城关镇人民政府",
-            ("湖南省", "永州市", "蓝山县", "城关镇"),
-        ),
-    ],
-)
-def test_a_name_without_its_place_gets_the_place_the_signature_names(
-    title: str, signature: str, issuer: str, places: tuple[str, ...]
-) -> None:
-    r = parse([title, "一、做法", "内容。", signature, "2024年1月20日"])
-    assert (r.issuer, r.places) == (issuer, places)
