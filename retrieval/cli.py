@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from tqdm import tqdm
 
 from retrieval import texts
 from retrieval.config import Settings
-from retrieval.errors import ReportbotError
+from retrieval.errors import ReportbotError, UnreadableFile
 from retrieval.evaluate import check_metadata, evaluate, read_questions
 from retrieval.export import answer_docx
 from retrieval.fetch import is_link
@@ -158,9 +159,14 @@ def answer_text(answer: Answer, color: bool = False) -> str:
     is_flag=True,
     help="A report whose content is already stored (from another file) is stored beside it.",
 )
+@click.option("-v", "--verbose", is_flag=True, help="A line for every file, however many.")
 @click.pass_context
 def ingest(
-    ctx: click.Context, sources: tuple[str, ...], replace_duplicates: bool, keep_duplicates: bool
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    replace_duplicates: bool,
+    keep_duplicates: bool,
+    verbose: bool,
 ) -> None:
     """Add report files (.txt .docx .pdf .html), folders of them, or http(s) links.
 
@@ -178,13 +184,46 @@ def ingest(
     )
     library = open_library(ctx)
     paths: list[Path | str] = [s if is_link(s) else Path(s) for s in sources]
-    done, errors = library.ingest(paths, on_duplicate=policy)
-    for d in done:
-        click.echo(ingested_line(d))
+    # On stderr, and only on a terminal: a log or a pipe gets the summary alone.
+    bar = tqdm(unit="file", disable=None, file=sys.stderr, dynamic_ncols=True)
+
+    def progress(files: int, total: int, passages: int) -> None:
+        bar.total = total
+        elapsed = bar.format_dict["elapsed"] or 1e-9
+        bar.set_postfix_str(f"{passages} passages, {passages / elapsed:.0f}/s", refresh=False)
+        bar.update(files - bar.n)
+
+    try:
+        done, errors = library.ingest(paths, on_duplicate=policy, progress=progress)
+    finally:
+        bar.close()
+    # Each file's line when there are few; with many, the summary says it all.
+    if verbose or len(done) + len(errors) <= LIST_FILES_UP_TO:
+        for d in done:
+            click.echo(ingested_line(d))
     for e in errors:
         click.echo(f"refused: {e}", err=True)
+    if len(done) + len(errors) > 1:
+        click.echo(ingest_summary(done, errors))
     if errors:
         sys.exit(1)
+
+
+LIST_FILES_UP_TO = 10
+
+
+def ingest_summary(done: list[Ingested], errors: list[UnreadableFile]) -> str:
+    """One line: how many files were added, replaced, unchanged, duplicates, refused."""
+    counts = Counter(d.outcome for d in done)
+    parts = [f"{counts[o]} {o.value}" for o in Outcome if counts[o]]
+    if errors:
+        parts.append(f"{len(errors)} refused")
+    passages = sum(d.report.passage_count for d in done if d.changed)
+    return (
+        f"ingested {len(done) + len(errors)} files: "
+        + (", ".join(parts) or "nothing")
+        + (f" ({passages} passages added)" if passages else "")
+    )
 
 
 def ingested_line(d: Ingested) -> str:

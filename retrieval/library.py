@@ -35,8 +35,12 @@ from retrieval.understand import Understander
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+IngestProgress = Callable[[int, int, int], None]  # (files done, files in all, passages stored)
 FULL_REBUILD_MAX = 50_000  # up to this many passages, every change rebuilds the whole index
 DELTA_MAX = 50_000  # a delta index would outgrow this: rebuild the whole index instead
+# A rebuild or re-tokenising reports progress every this many rows: several times a second even
+# while tokenising (~2,000 rows/s), so a progress display can update at least once a second.
+PROGRESS_ROWS = 500
 FIRST_WORDS = 24  # characters of a section's first passage shown in an outline
 
 
@@ -186,16 +190,30 @@ class Library:
         rebuild: bool = True,
         on_duplicate: OnDuplicate = OnDuplicate.SKIP,
         limits: Limits | None = None,
+        progress: IngestProgress | None = None,
     ) -> tuple[list[Ingested], list[UnreadableFile]]:
         """Ingest files, folders (recursively, supported types only) and links (http/https
         strings, fetched within `limits`). What cannot be read or fetched is skipped and
         returned as errors; the rest are stored, with the same tokens as adding them one by
-        one would give. Many files are read, parsed and tokenised on every core."""
+        one would give. Many files are read, parsed and tokenised on every core.
+
+        `progress(files done, files in all, passages stored)` is called as each file or link
+        is done."""
         items = list(paths)
         links = [str(p) for p in items if isinstance(p, str) and is_link(p)]
         files = _expand(Path(p) for p in items if not (isinstance(p, str) and is_link(p)))
         done: list[Ingested] = []
         errors: list[UnreadableFile] = []
+        total, passages, counted = len(files) + len(links), 0, 0
+
+        def tick() -> None:
+            nonlocal passages, counted
+            if progress is None:
+                return
+            passages += sum(d.report.passage_count for d in done[counted:] if d.changed)
+            counted = len(done)
+            progress(len(done) + len(errors), total, passages)
+
         # Links are fetched before taking the write lock: a slow server must not hold up
         # other changes.
         fetched: list[ParsedReport] = []
@@ -204,16 +222,20 @@ class Library:
                 fetched.append(self.fetch(url, limits))
             except UnreadableFile as e:
                 errors.append(e)
+                tick()
         with self._write_lock:
             if worth_workers(files):
-                self._ingest_on_workers(files, done, errors, on_duplicate)
+                self._ingest_on_workers(files, done, errors, on_duplicate, tick)
             else:
                 for path in files:
                     try:
                         done.append(self._add(self.parse(str(path), read_file(path)), None, on_duplicate))
                     except UnreadableFile as e:
                         errors.append(e)
-            done.extend(self._add(parsed, None, on_duplicate) for parsed in fetched)
+                    tick()
+            for parsed in fetched:
+                done.append(self._add(parsed, None, on_duplicate))
+                tick()
             if rebuild and any(d.changed for d in done):
                 self._update()
         return done, errors
@@ -281,6 +303,7 @@ class Library:
         done: list[Ingested],
         errors: list[UnreadableFile],
         on_duplicate: OnDuplicate = OnDuplicate.SKIP,
+        tick: Callable[[], None] = lambda: None,
     ) -> None:
         """ingest() for many files: workers parse a batch of files, then tokenise it while
         this process stores the results as they come (and the workers go on to parse the
@@ -297,6 +320,7 @@ class Library:
                 for item in parsing:
                     if isinstance(item, UnreadableFile):
                         errors.append(item)
+                        tick()
                     elif (
                         item.sha256 in hashes
                         or self.store.find_by_hash(item.sha256)
@@ -319,6 +343,7 @@ class Library:
                     parsing = workers.parse(batches[i + 1])
                 for item, changes in jobs:
                     done.append(self._add(item, next(tokens) if changes is not None else None, on_duplicate))
+                    tick()
 
     # --- index upkeep ------------------------------------------------------------------
 
@@ -395,7 +420,7 @@ class Library:
 
         def rows() -> Iterable[tuple[int, int, str, str, str]]:
             for i, row in enumerate(self.store.iter_index_rows()):
-                if progress and i % 5000 == 0:
+                if progress and i % PROGRESS_ROWS == 0:
                     progress(i, total)
                 yield row
 
@@ -420,7 +445,7 @@ class Library:
             if len(batch) >= 5000:
                 self.store.set_tokens(batch)
                 batch = []
-            if progress and i % 5000 == 0:
+            if progress and i % PROGRESS_ROWS == 0:
                 progress(i, total)
         self.store.set_tokens(batch)
 

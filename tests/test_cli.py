@@ -145,7 +145,8 @@ def test_ingest_added_and_unchanged(tmp_path: Path, shared_library: Library) -> 
     result = run(data, "ingest", str(new), str(BUNDLED_REPORTS / "蓝山县政府办_2022.txt"))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
+    assert lines[2] == "ingested 2 files: 1 added, 1 unchanged (5 passages added)"
     assert lines[0].startswith("added: #")
     assert "汝城县人民政府办公室《汝城县人民政府办公室2023年法治政府建设工作报告》" in lines[0]
     assert "(5 passages)" in lines[0]  # intro, （一）, （二）, the problems and the plans paragraphs
@@ -393,3 +394,24 @@ def test_ask_docx_into_a_missing_folder_is_one_line(data_dir: Path, tmp_path: Pa
     result = run(data_dir, "ask", "秀山县政务公开数据", "--docx", str(tmp_path / "no" / "such" / "a.docx"))
     no_traceback(result)
     assert result.exit_code != 0 and "cannot write" in result.output
+
+
+def test_ingest_of_many_files_prints_one_summary_and_each_refusal(
+    tmp_path: Path, shared_library: Library
+) -> None:
+    data = copy_data(shared_library, tmp_path / "data").data_dir
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"r{i:02}.txt").write_text(RUCHENG.replace("汝城县", f"汝城县{i}号"), "utf-8")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    result = run(data, "ingest", str(folder))
+    no_traceback(result)
+    assert result.exit_code == 1  # one file was refused
+    assert result.stdout.splitlines() == ["ingested 13 files: 12 added, 1 refused (60 passages added)"]
+    assert [line for line in result.stderr.splitlines() if line.startswith("refused:")] == [
+        line for line in result.stderr.splitlines() if "broken.pdf" in line
+    ]
+    assert any("broken.pdf" in line for line in result.stderr.splitlines())
+    verbose = run(data, "ingest", "-v", str(folder))
+    assert sum(line.startswith("unchanged: #") for line in verbose.stdout.splitlines()) == 12

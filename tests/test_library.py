@@ -545,3 +545,17 @@ def test_outline_counts_passages_per_section_with_first_words(copied: Library, t
     assert copied.sections_of(parsed) == entries
     with pytest.raises(UnknownReport):
         copied.sections(10_000)
+
+
+def test_ingest_tells_progress_of_every_file(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"r{i}.txt").write_text(RUCHENG.replace("汝城县", f"汝城县{i}号"), "utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    calls: list[tuple[int, int, int]] = []
+    done, errors = library.ingest([folder], progress=lambda *a: calls.append(a))
+    assert [c[0] for c in calls] == [1, 2, 3, 4]
+    assert {c[1] for c in calls} == {4}
+    assert calls[-1][2] == sum(d.report.passage_count for d in done) > 0
+    assert len(errors) == 1
