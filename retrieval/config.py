@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from retrieval.index import EngineName, Variant
-from retrieval.places import PACKAGE_DATA
+from retrieval.paths import PACKAGE_DATA, default_data_dir
 
 RANK_BM25_VARIANTS = ("robertson", "bm25+")  # see retrieval.index._RANK_BM25
 _TOKEN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     )
 
     # Where the database and the index live; the bundled reports seed a new database.
-    data_dir: Path = PACKAGE_DATA
+    data_dir: Path = Field(default_factory=default_data_dir)
     bundled_reports: Path = PACKAGE_DATA / "reports"
 
     # Retrieval

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-PACKAGE_DATA = Path(__file__).resolve().parent.parent / "data"
+from retrieval.paths import PACKAGE_DATA  # the bundled data/ (re-exported)
 
 # Names in the source table that are groupings, not places.
 _NOT_PLACES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}

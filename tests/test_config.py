@@ -55,3 +55,20 @@ def test_example_env_lists_every_setting() -> None:
     example = (Path(__file__).parent.parent / ".env.example").read_text("utf-8")
     for name in Settings.model_fields:
         assert f"REPORTBOT_{name.upper()}" in example, name
+
+
+def test_default_data_dir_is_the_checkout_when_writable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval import paths
+
+    assert paths.default_data_dir() == paths.PACKAGE_DATA  # this test runs from a checkout
+
+
+def test_default_data_dir_leaves_a_read_only_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval import paths
+
+    monkeypatch.setattr(paths.os, "access", lambda path, mode: False)  # as site-packages owned by root
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert paths.default_data_dir() == tmp_path / "xdg" / "reportbot"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert paths.default_data_dir() == tmp_path / ".local" / "share" / "reportbot"
