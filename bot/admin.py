@@ -327,7 +327,7 @@ async def stats(update: Update, context: Context) -> None:
     msg = update.effective_message
     if not msg or await _refuse_non_admin(update, context):
         return
-    counts = await asyncio.to_thread(context.library.store.stats)
+    counts = await asyncio.to_thread(context.library.stats)
     await msg.reply_html(texts.STATS.format(**counts))
 
 

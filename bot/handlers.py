@@ -71,7 +71,7 @@ async def answer_question(msg: Message, context: Context, question: str) -> None
     data = context.bot_data
     previous = data.memory.last(msg.chat_id)
     if previous:
-        question = context.library.understander.follow_up(previous, question) or question
+        question = context.library.follow_up(previous, question) or question
     page = context.settings.results_per_page
     answer, query_id = await context.off_loop(
         _ask_and_log, context.library, question, page, 0, user_id, msg.chat_id
@@ -88,10 +88,7 @@ def _ask_and_log(
 ) -> tuple[Answer, int]:
     # One more hit than shown tells whether a next page exists.
     answer = library.ask(question, k=k + 1, offset=offset)
-    top = answer.hits[0].passage.id if answer.hits else None
-    refusal = answer.refusal.value if answer.refusal else None
-    qid = library.store.log_query(question, answer.answered, refusal, top, user_id, chat_id)
-    return answer, qid
+    return answer, library.log_query(question, answer, user_id, chat_id)
 
 
 def _page(answer: Answer, size: int) -> tuple[Answer, bool]:
@@ -104,7 +101,8 @@ def _page(answer: Answer, size: int) -> tuple[Answer, bool]:
 async def more_button(update: Update, context: Context) -> None:
     """更多结果 / 上一页: show another page of the same answer in the same message."""
     query, (qid, offset) = _pressed(update)
-    question = context.library.store.query_text(qid)
+    logged = context.library.logged_query(qid)
+    question = logged.text if logged else None
     if question is None:
         await query.answer(texts.QUESTION_GONE, show_alert=True)
         return
@@ -126,7 +124,7 @@ async def full_button(update: Update, context: Context) -> None:
     if passage is None:
         await query.answer(texts.PASSAGE_GONE, show_alert=True)
         return
-    report = context.library.store.report(passage.report_id)
+    report = context.library.report(passage.report_id)
     await query.answer()
     await _send_all(update, context, render.passage_messages(passage, report))
 
@@ -135,8 +133,8 @@ async def source_button(update: Update, context: Context) -> None:
     """来源 and /reports buttons: the report's card and outline."""
     query, (report_id,) = _pressed(update)
     try:
-        report = context.library.store.report(report_id)
-        outline = context.library.store.outline(report_id)
+        report = context.library.report(report_id)
+        outline = context.library.outline(report_id)
     except UnknownReport:
         await query.answer(texts.REPORT_GONE, show_alert=True)
         return
@@ -147,7 +145,7 @@ async def source_button(update: Update, context: Context) -> None:
 async def feedback_button(update: Update, context: Context) -> None:
     """👍 / 👎 under an answer: stored with the question."""
     query, (qid, value) = _pressed(update)
-    await context.off_loop(context.library.store.add_feedback, qid, query.from_user.id, value)
+    await context.off_loop(context.library.add_feedback, qid, query.from_user.id, value)
     await query.answer(texts.FEEDBACK_THANKS)
 
 

@@ -288,7 +288,7 @@ def report_text(r: Report, outline: tuple[OutlineEntry, ...]) -> str:
 def reindex(ctx: click.Context, retokenize: bool) -> None:
     """Rebuild the search index from the database."""
     library = open_library(ctx)
-    bar = tqdm(total=library.store.passage_count(), unit="passage", disable=None)
+    bar = tqdm(total=library.passage_count(), unit="passage", disable=None)
 
     def progress(done: int, total: int) -> None:
         bar.total = total

@@ -12,7 +12,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,14 +26,23 @@ from retrieval.bulk import BATCH_FILES, Workers, parse_report, read_file, worth_
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
 from retrieval.fetch import Limits, fetch, is_link
-from retrieval.models import Answer, OutlineEntry, ParsedPassage, ParsedReport, Passage, Report
+from retrieval.models import (
+    Answer,
+    OutlineEntry,
+    ParsedPassage,
+    ParsedReport,
+    Passage,
+    Query,
+    Refusal,
+    Report,
+)
 from retrieval.parse import text_hash
 from retrieval.places import Gazetteer, default_gazetteer
 from retrieval.read import SUPPORTED_SUFFIXES
 from retrieval.search import Index, Searcher, index_text
-from retrieval.store import Store
+from retrieval.store import LoggedQuery, Store
 from retrieval.tokenize import Tokenizer
-from retrieval.understand import Understander
+from retrieval.understand import MAX_QUESTION_CHARS, Understander, normalise
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -42,6 +53,14 @@ DELTA_MAX = 50_000  # a delta index would outgrow this: rebuild the whole index 
 # while tokenising (~2,000 rows/s), so a progress display can update at least once a second.
 PROGRESS_ROWS = 500
 FIRST_WORDS = 24  # characters of a section's first passage shown in an outline
+REFRESH_SECONDS = 1.0  # how often asking checks whether another process changed the database
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """`text` without lone surrogates (a client's broken UTF-16), which SQLite and the Bot
+    API cannot encode."""
+    return _SURROGATE.sub("", text)
 
 
 class Outcome(StrEnum):
@@ -99,12 +118,26 @@ class Library:
             if settings.bundled_reports.is_dir():
                 self.ingest([settings.bundled_reports], rebuild=False)
         self.searcher = self._load_or_build()
+        self._checked = time.monotonic()
 
     # --- questions ---------------------------------------------------------------------
 
     def ask(self, question: str, k: int = 3, offset: int = 0) -> Answer:
-        """Answer a question from the current index (see Searcher.ask)."""
+        """Answer a question from the current index (see Searcher.ask). A question longer
+        than MAX_QUESTION_CHARS is refused before any tokenising; lone surrogates (from a
+        broken client) are dropped rather than failing the question."""
+        question = clean_text(question)
+        if len(question) > MAX_QUESTION_CHARS:
+            text = normalise(question[: MAX_QUESTION_CHARS * 4])
+            if len(text) > MAX_QUESTION_CHARS:
+                return Answer(Query(text=text, terms=()), refusal=Refusal.TOO_LONG)
+        self.refresh()
         return self.searcher.ask(question, k=k, offset=offset)
+
+    def follow_up(self, previous: str, message: str) -> str | None:
+        """`message` as a follow-up of the question `previous` (`那蓝山县呢？` → that question
+        about 蓝山县), or None when it is a question of its own."""
+        return self.understander.follow_up(clean_text(previous), clean_text(message))
 
     def reports(self) -> list[Report]:
         return self.store.reports()
@@ -123,21 +156,83 @@ class Library:
         """The sections of a report parsed but not stored (for a preview), as `sections` gives."""
         return outline_entries(parsed.outline, parsed.passages)
 
+    def find_by_hash(self, sha256: str) -> Report | None:
+        """The stored report with exactly this file content, if any."""
+        return self.store.find_by_hash(sha256)
+
+    def find_by_source(self, source: str) -> Report | None:
+        """The newest stored report from a file of this name, if any."""
+        return self.store.find_by_source(source)
+
     def passage(self, passage_id: int) -> Passage | None:
         return self.store.passage(passage_id)
-
-    def follow_up(self, previous: str, message: str) -> str | None:
-        """`message` as a follow-up of the question `previous` (`那蓝山县呢？` → that question
-        about 蓝山县), or None when it is a question of its own."""
-        return self.understander.follow_up(previous, message)
 
     def outline(self, report_id: int) -> list[tuple[str, ...]]:
         """A report's section paths in order. Raises UnknownReport."""
         return self.store.outline(report_id)
 
+    def passage_count(self) -> int:
+        return self.store.passage_count()
+
     def report_passages(self, report_id: int) -> list[Passage]:
         """A report's passages in document order."""
         return self.store.report_passages(report_id)
+
+    # --- the query log -------------------------------------------------------------------
+
+    def log_query(
+        self, question: str, answer: Answer, user_id: int | None = None, chat_id: int | None = None
+    ) -> int:
+        """Log a question and what it got; returns its id (for paging and feedback)."""
+        top = answer.hits[0].passage.id if answer.hits else None
+        refusal = answer.refusal.value if answer.refusal else None
+        return self.store.log_query(clean_text(question), answer.answered, refusal, top, user_id, chat_id)
+
+    def logged_query(self, query_id: int) -> LoggedQuery | None:
+        return self.store.logged_query(query_id)
+
+    def add_feedback(self, query_id: int, user_id: int, value: int) -> bool:
+        """👍/👎 on an answered question, once per user; False if not stored (see Store)."""
+        return self.store.add_feedback(query_id, user_id, value)
+
+    def forget_user(self, user_id: int) -> tuple[int, int]:
+        """Delete a user's logged questions and feedback: (questions, feedback) deleted."""
+        return self.store.forget_user(user_id)
+
+    def purge_queries(self, older_than_days: float) -> int:
+        """Delete logged questions older than this; returns how many."""
+        return self.store.purge_queries(older_than_days)
+
+    def stats(self) -> dict[str, int]:
+        """Counts for the admin (see Store.stats)."""
+        return self.store.stats()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- another process's changes -----------------------------------------------------
+
+    def refresh(self, now: float | None = None) -> bool:
+        """Pick up changes another process (the CLI beside the bot) made to the database:
+        checked at most once every REFRESH_SECONDS (one small query), and the index brought
+        in step when the data's version moved. True if it did."""
+        now = time.monotonic() if now is None else now
+        if now - self._checked < REFRESH_SECONDS:
+            return False
+        self._checked = now
+        if self.store.version() == self._seen:
+            return False
+        # Never wait behind this process's own ingest or reindex: it updates the index itself.
+        if not self._write_lock.acquire(blocking=False):
+            return False
+        try:
+            if self.store.version() == self._seen:
+                return False
+            log.info("the database changed in another process: bringing the index in step")
+            self._update()
+            return True
+        finally:
+            self._write_lock.release()
 
     # --- adding and removing reports ---------------------------------------------------
 
@@ -364,6 +459,7 @@ class Library:
             log.warning("tokenizer changed since the tokens were stored: re-tokenising")
             self._retokenize(None)
             self.store.set_tokenizer_signature(signature)
+        self._seen = self.store.version()
         if self.settings.engine == "bm25s":
             index = Index.load(self.settings.index_dir, self._index_key())
             if index is not None:
@@ -399,6 +495,7 @@ class Library:
 
     def _update(self) -> None:
         """Bring the index in step with the database after a change (see the module doc)."""
+        self._seen = self.store.version()
         reports = self.store.reports()
         self._refresh_places(reports)
         current = getattr(self, "searcher", None)
@@ -408,6 +505,7 @@ class Library:
         self.searcher = searcher if searcher is not None else self._build(reports)
 
     def _rebuild(self, progress: Progress | None = None) -> None:
+        self._seen = self.store.version()
         reports = self.store.reports()
         self._refresh_places(reports)
         self.searcher = self._build(reports, progress)

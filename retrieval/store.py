@@ -17,13 +17,15 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
 
 from retrieval.errors import UnknownReport
 from retrieval.models import ParsedReport, Passage, Report
+
+BUSY_TIMEOUT_SECONDS = 30.0  # how long a write waits for another writer (this process or another)
 
 
 def _now() -> str:
@@ -40,23 +42,61 @@ class Version:
     generation: int
 
 
-class Store:
-    """The database. Safe to share between threads: every call takes a lock, because the bot
-    answers on the event loop while a reindex or an upload runs in a worker thread."""
+@dataclass(frozen=True, slots=True)
+class LoggedQuery:
+    """A question in the query log: what was asked, by whom, where, and whether answered."""
 
-    def __init__(self, path: Path | str) -> None:
+    id: int
+    text: str
+    user_id: int | None
+    chat_id: int | None
+    answered: bool
+
+
+class Store:
+    """The database. Safe to share between threads: each thread gets its own connection, so
+    one thread never sees another's uncommitted work (SQLite's own isolation, in WAL mode:
+    readers see the last commit and never wait for a writer). Writers, in this process or
+    another (the CLI beside the bot), wait for each other up to BUSY_TIMEOUT_SECONDS instead
+    of failing with "database is locked"."""
+
+    def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        if str(path) == ":memory:":
+            raise ValueError("Store needs a file: every thread opens its own connection to it")
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self._closed = False
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self._create()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection (opened on first use)."""
+        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite_utils.Database(self._connect())
+        return db
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._closed:
+            raise sqlite3.ProgrammingError("the store is closed")
+        # check_same_thread=False only so that close() may close every thread's connection;
+        # each is used by its own thread alone.
+        conn = sqlite3.connect(
+            str(self.path), timeout=self.busy_timeout, check_same_thread=False, isolation_level=None
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
         # In WAL mode NORMAL cannot corrupt the database; it only skips an fsync per commit,
         # which would otherwise dominate a bulk ingest of thousands of reports.
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        self.db = sqlite_utils.Database(conn)
-        self._lock = threading.RLock()
-        self._create()
+        with self._all_lock:
+            self._all.append(conn)
+        return conn
 
     def _create(self) -> None:
         db = self.db
@@ -130,10 +170,7 @@ class Store:
             "last_report_id": str(db.execute("SELECT coalesce(max(id), 0) FROM reports").fetchone()[0]),
             "last_passage_id": str(db.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0]),
         }
-        with self._lock:
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", list(defaults.items())
-            )
+        db.conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", list(defaults.items()))
 
     def _meta(self, key: str) -> str:
         return str(self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()[0])
@@ -148,13 +185,11 @@ class Store:
 
     def tokenizer_signature(self) -> str | None:
         """The signature of the tokenizer that wrote the stored tokens (None if never recorded)."""
-        with self._lock:
-            row = self.db.execute("SELECT value FROM meta WHERE key = 'tokenizer'").fetchone()
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'tokenizer'").fetchone()
         return None if row is None else str(row[0])
 
     def set_tokenizer_signature(self, signature: str) -> None:
-        with self._lock, self.db.conn:
-            self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('tokenizer', ?)", [signature])
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('tokenizer', ?)", [signature])
 
     def _bump(self, key: str = "generation") -> None:
         """Count a change (called inside the transaction making it)."""
@@ -162,25 +197,25 @@ class Store:
 
     def version(self) -> Version:
         """The current version of the indexed data: one small query, however big the corpus."""
-        with self._lock:
-            rows = dict(
-                self.db.execute(
-                    "SELECT key, value FROM meta WHERE key IN ('db_id', 'tokens_epoch', 'generation')"
-                ).fetchall()
-            )
+        rows = dict(
+            self.db.execute(
+                "SELECT key, value FROM meta WHERE key IN ('db_id', 'tokens_epoch', 'generation')"
+            ).fetchall()
+        )
         return Version(rows["db_id"], int(rows["tokens_epoch"]), int(rows["generation"]))
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self.db.conn
-        with self._lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        # IMMEDIATE takes the write lock at once, so the busy timeout applies (a deferred
+        # transaction upgrading to a write may fail at once with "database is locked").
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     # --- reports -----------------------------------------------------------------------
 
@@ -208,21 +243,18 @@ class Store:
         return self._first_report("text_sha256 = ?", [text_sha256], "id")
 
     def _first_report(self, where: str, args: list[str], order_by: str) -> Report | None:
-        with self._lock:
-            rows = list(self.db.table("reports").rows_where(where, args, order_by=order_by, limit=1))
+        rows = list(self.db.table("reports").rows_where(where, args, order_by=order_by, limit=1))
         return _report(rows[0]) if rows else None
 
     def reports_without_text_hash(self) -> list[int]:
         """Ids of reports stored before text hashes were (their column is empty)."""
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT id FROM reports WHERE coalesce(text_sha256, '') = '' ORDER BY id"
-            ).fetchall()
+        rows = self.db.execute(
+            "SELECT id FROM reports WHERE coalesce(text_sha256, '') = '' ORDER BY id"
+        ).fetchall()
         return [r[0] for r in rows]
 
     def set_text_hash(self, report_id: int, text_sha256: str) -> None:
-        with self._lock, self.db.conn:
-            self.db.execute("UPDATE reports SET text_sha256 = ? WHERE id = ?", [text_sha256, report_id])
+        self.db.execute("UPDATE reports SET text_sha256 = ? WHERE id = ?", [text_sha256, report_id])
 
     def add_report(
         self,
@@ -296,8 +328,7 @@ class Store:
         # Plain SQL for the columns a Report has (not the outline): a library opening on
         # tens of thousands of reports reads them all.
         cols = _REPORT_COLUMNS
-        with self._lock:
-            rows = self.db.execute(f"SELECT {', '.join(cols)} FROM reports ORDER BY id").fetchall()
+        rows = self.db.execute(f"SELECT {', '.join(cols)} FROM reports ORDER BY id").fetchall()
         return [_report(dict(zip(cols, r, strict=True))) for r in rows]
 
     def outline(self, report_id: int) -> list[tuple[str, ...]]:
@@ -333,12 +364,10 @@ class Store:
 
     def report_passages(self, report_id: int) -> list[Passage]:
         """A report's passages in document order (empty for an unknown report)."""
-        with self._lock:
-            rows = self.db.execute(
-                "SELECT id, report_id, ordinal, section, text FROM passages WHERE report_id = ?"
-                " ORDER BY ordinal",
-                [report_id],
-            ).fetchall()
+        rows = self.db.execute(
+            "SELECT id, report_id, ordinal, section, text FROM passages WHERE report_id = ? ORDER BY ordinal",
+            [report_id],
+        ).fetchall()
         return [_passage(row) for row in rows]
 
     def passage_count(self, after: int = 0) -> int:
@@ -390,27 +419,60 @@ class Store:
         """Log a question and what it got; returns its id (for paging and feedback later)."""
         # Plain SQL: sqlite-utils' insert reads the table's schema on every call, which cost
         # more than answering the question did in the bot's profile.
-        with self._lock:
-            cur = self.db.conn.execute(
-                "INSERT INTO queries (at, user_id, chat_id, query, answered, refusal, top_passage_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [_now(), user_id, chat_id, query, int(answered), refusal, top_passage_id],
-            )
-            return int(cur.lastrowid or 0)
+        cur = self.db.conn.execute(
+            "INSERT INTO queries (at, user_id, chat_id, query, answered, refusal, top_passage_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [_now(), user_id, chat_id, query, int(answered), refusal, top_passage_id],
+        )
+        return int(cur.lastrowid or 0)
 
     def query_text(self, query_id: int) -> str | None:
         """The question logged under `query_id` (for paging through its answer later)."""
         row = self.db.execute("SELECT query FROM queries WHERE id = ?", [query_id]).fetchone()
         return row[0] if row else None
 
-    def add_feedback(self, query_id: int, user_id: int, value: int) -> None:
-        """Record 👍 (+1) or 👎 (-1); a user's second vote on the same answer replaces the first."""
-        with self._lock:
-            self.db.execute(
-                "INSERT INTO feedback (at, user_id, query_id, value) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(query_id, user_id) DO UPDATE SET value = excluded.value, at = excluded.at",
+    def logged_query(self, query_id: int) -> LoggedQuery | None:
+        """The logged question `query_id` with who asked it where (None if gone)."""
+        row = self.db.execute(
+            "SELECT id, query, user_id, chat_id, answered FROM queries WHERE id = ?", [query_id]
+        ).fetchone()
+        return LoggedQuery(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
+
+    def add_feedback(self, query_id: int, user_id: int, value: int) -> bool:
+        """Record 👍 (+1) or 👎 (-1) on an answered question, once per user and question.
+        False (nothing stored) for a question not logged, not answered, or already rated
+        by this user."""
+        with self._transaction() as conn:
+            if not conn.execute("SELECT 1 FROM queries WHERE id = ? AND answered = 1", [query_id]).fetchone():
+                return False
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO feedback (at, user_id, query_id, value) VALUES (?, ?, ?, ?)",
                 [_now(), user_id, query_id, value],
             )
+            return cur.rowcount == 1
+
+    def forget_user(self, user_id: int) -> tuple[int, int]:
+        """Delete a user's logged questions and feedback (and others' feedback on those
+        questions). Returns (questions, feedback) deleted."""
+        with self._transaction() as conn:
+            fb = conn.execute(
+                "DELETE FROM feedback WHERE user_id = ?"
+                " OR query_id IN (SELECT id FROM queries WHERE user_id = ?)",
+                [user_id, user_id],
+            ).rowcount
+            qs = conn.execute("DELETE FROM queries WHERE user_id = ?", [user_id]).rowcount
+        return qs, fb
+
+    def purge_queries(self, older_than_days: float, now: datetime | None = None) -> int:
+        """Delete logged questions (and their feedback) older than the given age; returns how
+        many questions went."""
+        cutoff = ((now or datetime.now(UTC)) - timedelta(days=older_than_days)).isoformat(timespec="seconds")
+        with self._transaction() as conn:
+            conn.execute(
+                "DELETE FROM feedback WHERE query_id IN (SELECT id FROM queries WHERE at < ?)", [cutoff]
+            )
+            conn.execute("DELETE FROM feedback WHERE at < ?", [cutoff])
+            return int(conn.execute("DELETE FROM queries WHERE at < ?", [cutoff]).rowcount)
 
     def stats(self, since: str | None = None) -> dict[str, int]:
         """Counts for the admin: reports, passages, questions (since `since`, ISO time), those
@@ -429,7 +491,12 @@ class Store:
         }
 
     def close(self) -> None:
-        self.db.conn.close()
+        """Close every thread's connection; the store cannot be used after."""
+        self._closed = True
+        with self._all_lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
 
 
 # Report fields stored in columns of their own, added to the table after its first release

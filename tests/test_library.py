@@ -4,8 +4,10 @@ each on real SQLite and a real index in a tmp dir."""
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -559,3 +561,58 @@ def test_ingest_tells_progress_of_every_file(library: Library, tmp_path: Path) -
     assert {c[1] for c in calls} == {4}
     assert calls[-1][2] == sum(d.report.passage_count for d in done) > 0
     assert len(errors) == 1
+
+
+# --- one door, hostile questions, another process ----------------------------------------
+
+
+def test_over_long_question_is_refused_before_tokenising(
+    shared_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*args: object) -> None:
+        raise AssertionError("tokenised an over-long question")
+
+    monkeypatch.setattr(shared_library.searcher.understander, "understand", never)
+    monkeypatch.setattr(shared_library.tokenizer, "tokens", never)
+    answer = shared_library.ask("秀山县政务公开数据" * 600)
+    assert answer.refusal == Refusal.TOO_LONG and not answer.hits
+
+
+def test_lone_surrogate_is_cleaned_not_an_error(shared_library: Library) -> None:
+    answer = shared_library.ask("秀山县\ud800政务公开\udfff数据")
+    assert answer.answered
+    assert "\ud800" not in answer.query.text
+    qid = shared_library.log_query("秀山县\ud800政务公开", answer, user_id=5, chat_id=5)
+    logged = shared_library.logged_query(qid)
+    assert logged is not None and logged.text == "秀山县政务公开"
+
+
+def test_a_change_by_another_process_is_answered_within_a_second(tmp_path: Path, copied: Library) -> None:
+    """The bot's library and the CLI's (another process, here another Library on the same
+    data dir): what the CLI ingests or deletes is answered from without a restart."""
+    question = "汝城县行政复议案件多少件"
+    assert copied.ask(question).refusal == Refusal.UNKNOWN_PLACE
+    cli = Library(copied.settings)
+    path = tmp_path / "汝城县政府办_2023.txt"
+    path.write_text(RUCHENG, "utf-8")
+    (done,), _ = cli.ingest([path])
+    assert copied.refresh(now=time.monotonic() + 2)  # the next check after the change
+    assert copied.ask(question).hits[0].report.id == done.report.id
+    assert not copied.refresh(now=time.monotonic() + 4)  # nothing new: one small query
+    cli.delete(done.report.id)
+    copied.refresh(now=time.monotonic() + 6)
+    assert copied.ask(question).refusal == Refusal.UNKNOWN_PLACE
+    cli.close()
+
+
+@pytest.mark.parametrize("path", ["bot", "retrieval/cli.py"])
+def test_the_bot_and_cli_use_only_the_library_door(path: str) -> None:
+    root = Path(__file__).resolve().parent.parent / path
+    files = [root] if root.is_file() else sorted(root.rglob("*.py"))
+    reaching = [
+        f"{f.name}:{n}"
+        for f in files
+        for n, line in enumerate(f.read_text("utf-8").splitlines(), 1)
+        if re.search(r"library\.(store|understander|searcher|tokenizer)\b", line)
+    ]
+    assert reaching == []

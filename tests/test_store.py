@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +15,7 @@ import pytest
 
 from retrieval.errors import UnknownReport
 from retrieval.models import ParsedPassage, ParsedReport
-from retrieval.store import Store
+from retrieval.store import LoggedQuery, Store
 
 
 @pytest.fixture
@@ -196,16 +199,17 @@ def test_query_log_and_stats(store: Store) -> None:
     assert store.stats(since="2000-01-01T00:00:00")["questions"] == 3
 
 
-def test_feedback_second_vote_replaces_the_first(store: Store) -> None:
+def test_feedback_once_per_user_and_only_on_a_real_answer(store: Store) -> None:
     q = store.log_query("秀山县政务公开", True)
     other = store.log_query("瓦屋镇矛盾纠纷", True)
-    store.add_feedback(q, user_id=1, value=1)
+    refused = store.log_query("今天天气怎么样", False, "no_match")
+    assert store.add_feedback(q, user_id=1, value=1)
+    assert not store.add_feedback(q, user_id=1, value=-1)  # a second press changes nothing
     assert (store.stats()["thumbs_up"], store.stats()["thumbs_down"]) == (1, 0)
-    store.add_feedback(q, user_id=1, value=-1)
-    assert (store.stats()["thumbs_up"], store.stats()["thumbs_down"]) == (0, 1)
-    assert store.db["feedback"].count == 1
-    store.add_feedback(q, user_id=2, value=1)
-    store.add_feedback(other, user_id=1, value=1)
+    assert store.add_feedback(q, user_id=2, value=-1)
+    assert store.add_feedback(other, user_id=1, value=1)
+    assert not store.add_feedback(refused, user_id=1, value=1)
+    assert not any(store.add_feedback(n, user_id=1, value=1) for n in range(1000, 1050))
     assert (store.stats()["thumbs_up"], store.stats()["thumbs_down"]) == (2, 1)
     assert store.db["feedback"].count == 3
 
@@ -231,3 +235,84 @@ def test_add_report_can_replace_several_reports_at_once(store: Store) -> None:
     c = store.add_report(parsed("h3", "c.txt"), tokens_for(parsed("h3")), replace=[a.id, b.id, a.id])
     assert [r.id for r in store.reports()] == [c.id]
     assert store.report_passages(a.id) == [] and store.report_passages(b.id) == []
+
+
+def test_forget_user_deletes_only_their_questions_and_feedback(store: Store) -> None:
+    mine = store.log_query("秀山县政务公开", True, user_id=7, chat_id=7)
+    theirs = store.log_query("瓦屋镇矛盾纠纷", True, user_id=8, chat_id=8)
+    store.add_feedback(mine, user_id=8, value=1)
+    store.add_feedback(theirs, user_id=7, value=1)
+    store.add_feedback(theirs, user_id=8, value=-1)
+    assert store.forget_user(7) == (1, 2)
+    assert store.logged_query(mine) is None
+    assert store.logged_query(theirs) == LoggedQuery(theirs, "瓦屋镇矛盾纠纷", 8, 8, True)
+    assert [r["user_id"] for r in store.db["feedback"].rows] == [8]
+
+
+def test_purge_queries_keeps_the_retention_window(store: Store) -> None:
+    old = store.log_query("旧问题", True, user_id=1)
+    new = store.log_query("新问题", True, user_id=1)
+    store.add_feedback(old, 2, 1)
+    store.db.execute("UPDATE queries SET at = ? WHERE id = ?", ["2020-01-01T00:00:00+00:00", old])
+    store.db.execute("UPDATE feedback SET at = ? WHERE query_id = ?", ["2020-01-01T00:00:00+00:00", old])
+    assert store.purge_queries(90) == 1
+    assert store.logged_query(old) is None and store.logged_query(new) is not None
+    assert store.db["feedback"].count == 0
+    assert store.purge_queries(90) == 0
+
+
+def test_another_thread_never_sees_uncommitted_work(store: Store) -> None:
+    report = store.add_report(parsed(), tokens_for(parsed()))
+    inside, release = threading.Event(), threading.Event()
+
+    def delete_then_roll_back() -> None:
+        with contextlib.suppress(RuntimeError), store._transaction():
+            store._delete(report.id)
+            inside.set()
+            release.wait(5)
+            raise RuntimeError("changed my mind")
+
+    writer = threading.Thread(target=delete_then_roll_back)
+    writer.start()
+    assert inside.wait(5)
+    started = time.monotonic()
+    seen = [r.id for r in store.reports()]  # read while the delete is uncommitted
+    passages = store.report_passages(report.id)
+    version = store.version()
+    assert time.monotonic() - started < 1  # readers never wait for the writer
+    release.set()
+    writer.join(5)
+    assert seen == [report.id] and len(passages) == 2
+    assert version == store.version()  # the rolled-back generation bump was never visible
+    assert [r.id for r in store.reports()] == [report.id]
+
+
+def test_a_second_writer_waits_instead_of_failing(tmp_path: Path) -> None:
+    """Two stores on one file, as the bot and the CLI: a write while the other holds the
+    write lock waits for it (busy timeout) rather than raising "database is locked"."""
+    path = tmp_path / "db" / "reportbot.db"
+    a, b = Store(path), Store(path, busy_timeout=5)
+    inside = threading.Event()
+
+    def hold_the_lock() -> None:
+        with a._transaction():
+            a._bump()
+            inside.set()
+            time.sleep(0.5)
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    assert inside.wait(5)
+    started = time.monotonic()
+    qid = b.log_query("秀山县政务公开", True)
+    waited = time.monotonic() - started
+    holder.join(5)
+    assert qid and 0.2 < waited < 4
+    assert b.version().generation == 1
+    a.close()
+    b.close()
+
+
+def test_memory_databases_are_refused() -> None:
+    with pytest.raises(ValueError, match="file"):
+        Store(":memory:")
