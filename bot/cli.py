@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import logging
+import asyncio
 
 import click
 
+from bot import logs
 from retrieval.cli import cli, open_library
 
 
@@ -19,12 +20,18 @@ def serve(ctx: click.Context, webhook_url: str | None) -> None:
         raise click.ClickException(
             "REPORTBOT_TELEGRAM_TOKEN is not set: put the token from @BotFather in .env or the environment"
         )
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    # httpx logs every poll at INFO; that drowns the bot's own log.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    from bot.app import run  # telegram is imported only when serving
+    # Before anything can log: the token is in every Bot API URL PTB and httpx log.
+    logs.hide_token(settings.telegram_token.get_secret_value())
+    logs.setup(settings.log_level)
+    from bot.app import StartupError, check_telegram, run  # telegram is imported only when serving
 
-    run(settings, open_library(ctx), webhook_url)
+    library = open_library(ctx)
+    try:
+        asyncio.run(check_telegram(settings))
+    except StartupError as e:
+        library.close()
+        raise click.ClickException(str(e)) from None
+    run(settings, library, webhook_url)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import ParamSpec, TypeVar
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -31,22 +32,47 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+class Verdict(Enum):
+    ALLOW = "allow"
+    NOTIFY = "notify"  # over the limit: say so, once per window
+    DROP = "drop"  # over the limit and already told: stay silent
+
+
 class UserLimiter:
-    """At most `per_minute` questions per user in any 60 s window (spam in groups)."""
+    """At most `per_minute` questions per user and chat in any 60 s window (spam in groups).
+    Over the limit, the first message of the window gets one notice and the rest are dropped
+    silently: a reply to every extra message would itself flood the chat."""
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, max_keys: int = 100_000) -> None:
         self.per_minute = per_minute
-        self._times: dict[int, deque[float]] = {}
+        self.max_keys = max_keys
+        self._times: OrderedDict[tuple[int, int], deque[float]] = OrderedDict()
+        self._told: dict[tuple[int, int], float] = {}
 
-    def allow(self, user_id: int, now: float | None = None) -> bool:
+    def check(self, chat_id: int, user_id: int, now: float | None = None) -> Verdict:
         now = time.monotonic() if now is None else now
-        times = self._times.setdefault(user_id, deque())
+        key = (chat_id, user_id)
+        times = self._times.get(key)
+        if times is None:
+            times = self._times[key] = deque()
+            while len(self._times) > self.max_keys:  # bounded memory under a flood of senders
+                old, _ = self._times.popitem(last=False)
+                self._told.pop(old, None)
+        self._times.move_to_end(key)
         while times and now - times[0] >= 60:
             times.popleft()
-        if len(times) >= self.per_minute:
-            return False
-        times.append(now)
-        return True
+        if len(times) < self.per_minute:
+            times.append(now)
+            return Verdict.ALLOW
+        told = self._told.get(key)
+        if told is not None and now - told < 60:
+            return Verdict.DROP
+        self._told[key] = now
+        return Verdict.NOTIFY
+
+    def allow(self, user_id: int, now: float | None = None) -> bool:
+        """Whether a question may be asked (user_id's limit in a chat of its own)."""
+        return self.check(user_id, user_id, now) == Verdict.ALLOW
 
 
 class ChatMemory:
@@ -60,6 +86,9 @@ class ChatMemory:
         self._last.move_to_end(chat_id)
         while len(self._last) > MEMORY_CHATS:
             self._last.popitem(last=False)
+
+    def forget(self, chat_id: int) -> None:
+        self._last.pop(chat_id, None)
 
     def last(self, chat_id: int) -> str | None:
         entry = self._last.get(chat_id)

@@ -10,7 +10,8 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from bot import render
-from bot.context import Context
+from bot.context import Context, Verdict
+from bot.delivery import GaveUp
 from retrieval import texts
 from retrieval.errors import UnknownReport
 from retrieval.library import Library
@@ -65,8 +66,10 @@ async def group_text(update: Update, context: Context) -> None:
 async def answer_question(msg: Message, context: Context, question: str) -> None:
     """Ask the library (off the event loop), log the question, reply with the answer."""
     user_id = msg.from_user.id if msg.from_user else 0
-    if not context.bot_data.limiter.allow(user_id):
-        await msg.reply_text(texts.RATE_LIMITED)
+    verdict = context.bot_data.limiter.check(msg.chat_id, user_id)
+    if verdict != Verdict.ALLOW:
+        if verdict == Verdict.NOTIFY:
+            await msg.reply_text(texts.RATE_LIMITED, do_quote=msg.chat.type != ChatType.PRIVATE)
         return
     data = context.bot_data
     previous = data.memory.last(msg.chat_id)
@@ -204,6 +207,7 @@ async def start(update: Update, context: Context) -> None:
         username=render.escape(context.bot.username or ""),
     )
     text += "\n\n" + render.escape(texts.HELP_COMMANDS)
+    text += "\n" + render.escape(texts.PRIVACY_NOTE.format(days=context.settings.query_retention_days))
     if update.effective_user and context.is_admin(update.effective_user.id):
         text += "\n" + render.escape(texts.ADMIN_HELP)
     await msg.reply_html(text)
@@ -222,8 +226,15 @@ async def reports_command(update: Update, context: Context) -> None:
 
 
 async def on_error(update: object, context: Context) -> None:
-    """Log the error with its traceback; tell the user one short sentence, never the traceback."""
-    log.error("error while handling %r", update, exc_info=context.error)
+    """Log the error (what kind of update, never its text or names unless REPORTBOT_LOG_PRIVATE
+    is set); tell the user one short sentence, never the traceback."""
+    error = context.error
+    if isinstance(error, GaveUp):
+        return  # logged once where it gave up; the user cannot be reached either
+    if context.settings.log_private:
+        log.error("error while handling %r", update, exc_info=error)
+    else:
+        log.error("error while handling %s", describe(update), exc_info=error)
     if not isinstance(update, Update):
         return
     try:
@@ -231,8 +242,29 @@ async def on_error(update: object, context: Context) -> None:
             await update.callback_query.answer(texts.ERROR, show_alert=True)
         elif update.effective_message:
             await update.effective_message.reply_text(texts.ERROR)
-    except Exception:  # the error may be that Telegram cannot be reached at all
-        log.warning("could not tell the user about the error", exc_info=True)
+    except Exception as e:  # the error may be that Telegram cannot be reached at all
+        log.warning("could not tell the user about the error: %s", type(e).__name__)
+
+
+def describe(update: object) -> str:
+    """An update for the log without its content: its id and kind."""
+    if not isinstance(update, Update):
+        return type(update).__name__
+    kinds = [k for k in ("message", "edited_message", "callback_query", "inline_query") if getattr(update, k)]
+    return f"update {update.update_id} ({', '.join(kinds) or 'other'})"
+
+
+# --- privacy -------------------------------------------------------------------------------
+
+
+async def forget_command(update: Update, context: Context) -> None:
+    """/forget: delete the sender's logged questions and feedback."""
+    msg, user = update.effective_message, update.effective_user
+    if not msg or not user:
+        return
+    questions, feedback = await context.off_loop(context.library.forget_user, user.id)
+    context.bot_data.memory.forget(msg.chat_id)
+    await msg.reply_text(texts.FORGET_DONE.format(questions=questions, feedback=feedback))
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -42,10 +42,20 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(10, gt=0)
     user_rate_per_minute: int = Field(20, ge=1)  # questions one user may ask in a minute
     rate_limiter: bool = True  # AIORateLimiter, for Telegram's flood limits
+    # How long a Bot API call is retried through 5xx, 429 and network errors before it is given up.
+    send_retry_seconds: float = Field(60, gt=0)
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(8443, ge=1, le=65535)
     webhook_path: str = "telegram"
-    webhook_secret: SecretStr | None = None  # checked on every webhook call when set
+    # Checked on every webhook call; when unset, `serve --webhook` makes one for the run.
+    webhook_secret: SecretStr | None = None
+
+    # Logs and privacy
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Question text, names and whole updates in the logs (debugging only; off by default).
+    log_private: bool = False
+    # Logged questions and their feedback are deleted after this many days.
+    query_retention_days: float = Field(90, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -58,6 +68,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"admin ids must be numeric Telegram user ids, not {bad[0]!r}")
             return frozenset(int(p) for p in parts)
         return v
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, v: object) -> object:
+        return v.upper() if isinstance(v, str) else v
 
     @field_validator("telegram_token", "webhook_secret", mode="before")
     @classmethod

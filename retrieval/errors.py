@@ -32,3 +32,12 @@ class FetchError(UnreadableFile):
         self.problem = problem
         self.detail = detail
         super().__init__(url, reason)
+
+
+class StoreUnavailable(ReportbotError):
+    """The database cannot be opened: its folder is not writable, or the file is damaged."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from retrieval.errors import UnknownReport
+from retrieval.errors import StoreUnavailable, UnknownReport
 from retrieval.models import ParsedReport, Passage, Report
 
 BUSY_TIMEOUT_SECONDS = 30.0  # how long a write waits for another writer (this process or another)
@@ -64,14 +64,24 @@ class Store:
         if str(path) == ":memory:":
             raise ValueError("Store needs a file: every thread opens its own connection to it")
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.busy_timeout = busy_timeout
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self._closed = False
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self._create()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self._create()
+        except sqlite3.DatabaseError as e:
+            self.close()
+            raise StoreUnavailable(str(self.path), _open_failure(e)) from None
+        except OSError as e:  # the folder cannot be made (read-only, a file in the way)
+            self.close()
+            raise StoreUnavailable(
+                str(self.path.parent),
+                f"cannot be written ({e.strerror}): set REPORTBOT_DATA_DIR to a folder this user may write",
+            ) from None
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -514,6 +524,16 @@ _REPORT_COLUMNS = (
     *("id", "title", "issuer", "year", "places", "source", "sha256", "passage_count"),
     *_EXTRA_REPORT_COLUMNS,
 )
+
+
+def _open_failure(e: sqlite3.DatabaseError) -> str:
+    """What an operator should do about a database that would not open."""
+    message = str(e)
+    if "not a database" in message or "malformed" in message:
+        return "is damaged (not a SQLite database): move it aside and run `reportbot ingest` again"
+    if "readonly" in message or "unable to open" in message:
+        return "cannot be written: set REPORTBOT_DATA_DIR to a folder this user may write"
+    return f"cannot be opened ({message})"
 
 
 def _report(row: dict) -> Report:

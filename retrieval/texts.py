@@ -62,7 +62,7 @@ WELCOME = (
     "在群聊中请用 /ask 问题，或 @{username} 问题，或回复我的消息。"
     "在任意聊天中输入 @{username} 问题 也可以直接引用结果。"
 )
-HELP_COMMANDS = "命令：/ask 提问 · /reports 报告列表 · /help 帮助"
+HELP_COMMANDS = "命令：/ask 提问 · /reports 报告列表 · /forget 删除我的提问记录 · /help 帮助"
 ADMIN_HELP = (
     "管理员：发送 .txt/.docx/.pdf/.html 文件或网页链接即可添加报告"
     " · /reindex 重建索引 · /delete 删除报告 · /stats 统计"
@@ -159,6 +159,22 @@ STATS = (
 UNKNOWN_YEAR = "未知"
 NONE = "无"
 
-COMMANDS_PRIVATE = (("ask", "提问"), ("reports", "报告列表"), ("help", "帮助"))
+COMMANDS_PRIVATE = (
+    ("ask", "提问"),
+    ("reports", "报告列表"),
+    ("forget", "删除我的提问记录"),
+    ("help", "帮助"),
+)
 COMMANDS_GROUP = (("ask", "提问，例如 /ask 秀山县政务公开数据"), ("reports", "报告列表"), ("help", "帮助"))
 COMMANDS_ADMIN = (("reindex", "重建索引"), ("delete", "删除报告"), ("stats", "统计"))
+
+# --- privacy, buttons and limits (bot/handlers.py, bot/app.py) ------------------------------------
+
+FORGET_DONE = "已删除您的 {questions} 条提问记录和 {feedback} 条反馈。"
+PRIVACY_NOTE = (
+    "本机器人会保存提问内容及提问者编号 {days:g} 天，用于翻页、反馈和统计；发送 /forget 可随时删除您的记录。"
+)
+BUTTON_STALE = "这个按钮已失效，请重新提问。"
+FEEDBACK_ALREADY = "您已经反馈过了。"
+FEEDBACK_NOT_ANSWERED = "只能对找到的答案反馈。"
+UPLOAD_NOT_YOURS = "只有发送这个文件的管理员可以确认。"

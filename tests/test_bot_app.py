@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
 from bot import admin, handlers
-from bot.app import build_application, webhook_options
+from bot.app import build_application, serve_webhook
 from bot.cli import cli
+from bot.webhook import SECRET_HEADER
+from retrieval.config import Settings
 from retrieval.library import Library
 from tests.conftest import USER_ID, bot_settings, make_settings
 from tests.fake_telegram import FakeTelegram
@@ -57,46 +63,94 @@ def test_every_handler_is_registered(shared_library: Library, telegram: FakeTele
     assert app.error_handlers and handlers.on_error in app.error_handlers
 
 
-async def test_webhook_mode_receives_updates_and_answers(
-    library: Library, telegram: FakeTelegram, unused_tcp_port: int
+def private_update(update_id: int, text: str, user_id: int = USER_ID) -> dict:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": user_id, "type": "private", "first_name": "U"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "U"},
+            "text": text,
+        },
+    }
+
+
+@asynccontextmanager
+async def webhook_bot(settings: Settings, library: Library) -> AsyncIterator[str]:
+    """The bot in webhook mode on 127.0.0.1; yields the URL the reverse proxy would post to."""
+    stop = asyncio.Event()
+    app = build_application(settings, library)
+    task = asyncio.create_task(serve_webhook(app, settings, "https://bot.example.org/telegram", stop))
+    url = f"http://127.0.0.1:{settings.webhook_port}/{settings.webhook_path}"
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(200):  # until it listens
+                with contextlib.suppress(httpx.TransportError):
+                    await client.post(url)
+                    break
+                await asyncio.sleep(0.02)
+        yield url
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+@pytest.mark.parametrize("configured", ["s3cret-token", None])
+async def test_webhook_mode_needs_the_secret_and_answers_with_it(
+    library: Library, telegram: FakeTelegram, unused_tcp_port: int, configured: str | None
 ) -> None:
     settings = bot_settings(
-        library,
-        telegram,
-        webhook_listen="127.0.0.1",
-        webhook_port=unused_tcp_port,
-        webhook_secret="s3cret-token",
+        library, telegram, webhook_listen="127.0.0.1", webhook_port=unused_tcp_port, webhook_secret=configured
     )
-    public = "https://bot.example.org/telegram"  # what Telegram calls; a proxy forwards to us
-    url = f"http://127.0.0.1:{unused_tcp_port}/{settings.webhook_path}"
-    app = build_application(settings, library)
-    async with app:
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_webhook(**webhook_options(settings, public))
+    telegram.user(USER_ID, "U")
+    async with webhook_bot(settings, library) as url, httpx.AsyncClient() as client:
+        (call,) = await telegram.wait_for_calls("setWebhook")
+        secret = call.params["secret_token"]
+        assert call.params["url"] == "https://bot.example.org/telegram"
+        assert secret == configured if configured else len(secret) >= 32  # made for the run
+        update = private_update(1, "瓦屋镇化解了多少矛盾纠纷")
+        for headers in ({}, {SECRET_HEADER: "x"}, {SECRET_HEADER: secret[:-1]}):
+            refused = await client.post(url, json=update, headers=headers)
+            assert refused.status_code == 403
+        ok = await client.post(url, json=update, headers={SECRET_HEADER: secret})
+        assert ok.status_code == 200
+        (reply,) = await telegram.wait_for_messages(USER_ID)
+        assert "排查化解矛盾纠纷92起" in reply.text
+        await asyncio.sleep(0.3)
+        assert len(telegram.calls_to("sendMessage")) == 1  # the refused posts did nothing
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"{not json", "application/json", 400),
+        (b"\xff\xfe", "application/json", 400),
+        (b"[1, 2]", "application/json", 400),
+        (b'{"update_id": "x"}', "application/json", 400),
+        (b'{"update_id": 5, "message": {"chat": 3}}', "application/json", 400),
+        (b'{"update_id": 5}', "text/plain", 415),
+        (b'{"update_id": 5, "pad": "' + b"x" * 2_000_000 + b'"}', "application/json", 413),
+    ],
+)
+async def test_webhook_refuses_malformed_bodies_with_4xx(
+    library: Library,
+    telegram: FakeTelegram,
+    unused_tcp_port: int,
+    body: bytes,
+    content_type: str,
+    status: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = bot_settings(
+        library, telegram, webhook_listen="127.0.0.1", webhook_port=unused_tcp_port, webhook_secret="s3cret"
+    )
+    async with webhook_bot(settings, library) as url, httpx.AsyncClient() as client:
+        headers = {SECRET_HEADER: "s3cret", "Content-Type": content_type}
         try:
-            (call,) = await telegram.wait_for_calls("setWebhook")
-            assert call.params["url"] == public and call.params["secret_token"] == "s3cret-token"
-            update = {
-                "update_id": 1,
-                "message": {
-                    "message_id": 1,
-                    "date": 0,
-                    "chat": {"id": USER_ID, "type": "private", "first_name": "U"},
-                    "from": {"id": USER_ID, "is_bot": False, "first_name": "U"},
-                    "text": "瓦屋镇化解了多少矛盾纠纷",
-                },
-            }
-            telegram.user(USER_ID, "U")
-            async with httpx.AsyncClient() as client:
-                wrong = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "x"})
-                assert wrong.status_code == 403
-                ok = await client.post(
-                    url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
-                )
-                assert ok.status_code == 200
-            (reply,) = await telegram.wait_for_messages(USER_ID)
-            assert "排查化解矛盾纠纷92起" in reply.text
-        finally:
-            await app.updater.stop()
-            await app.stop()
+            answer = await client.post(url, content=body, headers=headers)
+            assert answer.status_code == status
+        except httpx.TransportError:
+            assert status == 413  # tornado hangs up on an over-long body without reading it
+        assert telegram.calls_to("sendMessage") == []
+    assert '"chat": 3' not in caplog.text  # a refused update's content is not logged

@@ -217,7 +217,7 @@ async def test_command_menus_are_set_per_scope(bot: App, telegram: FakeTelegram)
     private = telegram.commands({"type": "all_private_chats"})
     groups = telegram.commands({"type": "all_group_chats"})
     admin = telegram.commands({"type": "chat", "chat_id": ADMIN_ID})
-    assert {c["command"] for c in private} == {"ask", "reports", "help"}
+    assert {c["command"] for c in private} == {"ask", "reports", "forget", "help"}
     assert "ask" in {c["command"] for c in groups}
     assert {"reindex", "delete", "stats"} <= {c["command"] for c in admin}
 
