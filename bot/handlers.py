@@ -7,7 +7,7 @@ import logging
 
 from telegram import CallbackQuery, InlineQueryResultsButton, Message, MessageEntity, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot import render
 from bot.context import Context, Verdict
@@ -116,7 +116,7 @@ async def more_button(update: Update, context: Context) -> None:
         await query.answer(texts.NO_MORE)
         return
     text, keyboard = render.answer_message(answer, qid, offset, has_more, page)
-    await query.answer(texts.PAGE.format(page=offset // page + 1))
+    await ack(query, texts.PAGE.format(page=offset // page + 1))
     await _edit(query.message, text, keyboard)
 
 
@@ -128,7 +128,7 @@ async def full_button(update: Update, context: Context) -> None:
         await query.answer(texts.PASSAGE_GONE, show_alert=True)
         return
     report = context.library.report(passage.report_id)
-    await query.answer()
+    await ack(query)
     await _send_all(update, context, render.passage_messages(passage, report))
 
 
@@ -141,7 +141,7 @@ async def source_button(update: Update, context: Context) -> None:
     except UnknownReport:
         await query.answer(texts.REPORT_GONE, show_alert=True)
         return
-    await query.answer()
+    await ack(query)
     await _send_all(update, context, render.report_messages(report, outline))
 
 
@@ -157,6 +157,16 @@ def _pressed(update: Update) -> tuple[CallbackQuery, list[int]]:
     query = update.callback_query
     assert query is not None and query.data is not None  # the handler patterns ensure both
     return query, [int(x) for x in query.data.split(":")[1:]]
+
+
+async def ack(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+    """Answer a button press; if even retrying cannot, go on (the press's real work, a 全文
+    or an edit, matters more than the spinner stopping)."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except TelegramError as e:
+        if not isinstance(e, GaveUp):
+            log.info("could not answer a button press: %s", type(e).__name__)
 
 
 async def _send_all(update: Update, context: Context, messages: list[str]) -> None:

@@ -661,6 +661,12 @@ class _FailureRule:
     parameters: JSONDict | None
     remaining: int
     match: Callable[[JSONDict], bool] | None
+    until: float | None = None  # time.monotonic() before which the rule holds (then `remaining` is ignored)
+    drop: bool = False  # hang up without answering, before the call is carried out
+
+
+class _DropConnection(Exception):
+    """Raised inside the server: close the connection without an answer."""
 
 
 MethodHandler = Callable[[JSONDict, dict[str, UploadedFile]], Any]
@@ -709,6 +715,9 @@ class _Handler(BaseHTTPRequestHandler):
             status, ctype, payload = self.server.fake._handle_http(
                 verb, self.path, self.headers.get("Content-Type", ""), body
             )
+        if status == 0:  # an injected dropped connection: no answer at all
+            self.close_connection = True
+            return
         try:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
@@ -1035,12 +1044,52 @@ class FakeTelegram:
                 429: f"Too Many Requests: retry after {retry_after}",
                 500: "Internal Server Error",
                 502: "Bad Gateway",
+                503: "Service Unavailable",
             }.get(error_code, f"Error {error_code}: injected failure")
         if error_code == 429:
             parameters = {"retry_after": retry_after}
         with self._cond:
             self._failures.append(
                 _FailureRule(method.lower(), error_code, description, parameters, times, match)
+            )
+
+    def fail_for(
+        self,
+        method: str,
+        seconds: float,
+        error_code: int = 502,
+        *,
+        retry_after: int = 1,
+        match: Callable[[JSONDict], bool] | None = None,
+    ) -> None:
+        """Make every call of ``method`` fail with ``error_code`` for the next ``seconds``
+        (an outage, as Telegram's 502/503 spells go), before it is carried out."""
+        self.fail_next(method, error_code, retry_after, times=1, match=match)
+        with self._cond:
+            self._failures[-1].until = time.monotonic() + seconds
+
+    def drop_connections(
+        self,
+        method: str,
+        times: int = 1,
+        *,
+        seconds: float | None = None,
+        match: Callable[[JSONDict], bool] | None = None,
+    ) -> None:
+        """Hang up on the next ``times`` calls of ``method`` (or on every call for ``seconds``)
+        without answering and without carrying them out, as a dropped connection does."""
+        with self._cond:
+            self._failures.append(
+                _FailureRule(
+                    method.lower(),
+                    0,
+                    "connection dropped",
+                    None,
+                    times,
+                    match,
+                    until=None if seconds is None else time.monotonic() + seconds,
+                    drop=True,
+                )
             )
 
     def register_method(self, name: str, handler: Callable[[JSONDict], Any]) -> None:
@@ -1511,7 +1560,12 @@ class FakeTelegram:
             try:
                 if token != self.token:
                     raise TelegramAPIError(401, "Unauthorized")
-                self._raise_injected_failure(name, params)
+                try:
+                    self._raise_injected_failure(name, params)
+                except _DropConnection:
+                    call.error_code, call.description = 0, "connection dropped"
+                    self._record(call)
+                    return 0, "", b""
                 if entry is None:
                     raise TelegramAPIError(404, "Not Found")
                 call.result = entry[1](params, files)
@@ -1536,12 +1590,17 @@ class FakeTelegram:
         self._cond.notify_all()
 
     def _raise_injected_failure(self, method: str, params: JSONDict) -> None:
+        now = time.monotonic()
         for rule in self._failures:
-            if rule.method != method.lower() or rule.remaining <= 0:
+            if rule.method != method.lower():
+                continue
+            if (rule.until is None and rule.remaining <= 0) or (rule.until is not None and now >= rule.until):
                 continue
             if rule.match is not None and not rule.match(params):
                 continue
             rule.remaining -= 1
+            if rule.drop:
+                raise _DropConnection
             raise TelegramAPIError(rule.error_code, rule.description, rule.parameters)
 
     def _serve_file(self, rest: str) -> tuple[int, str, bytes]:

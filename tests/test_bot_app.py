@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,7 +23,7 @@ from bot.cli import cli
 from bot.webhook import SECRET_HEADER
 from retrieval.config import Settings
 from retrieval.library import Library
-from tests.conftest import USER_ID, bot_settings, make_settings
+from tests.conftest import USER_ID, bot_settings, copy_data, make_settings
 from tests.fake_telegram import FakeTelegram
 
 
@@ -154,3 +159,51 @@ async def test_webhook_refuses_malformed_bodies_with_4xx(
             assert status == 413  # tornado hangs up on an over-long body without reading it
         assert telegram.calls_to("sendMessage") == []
     assert '"chat": 3' not in caplog.text  # a refused update's content is not logged
+
+
+def serve(data: Path, **env: str) -> subprocess.Popen[str]:
+    """`reportbot serve` in a process of its own (start-up failures end the process)."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("REPORTBOT_")}
+    full.update({"REPORTBOT_DATA_DIR": str(data), "REPORTBOT_RATE_LIMITER": "false", **env})
+    return subprocess.Popen(
+        [sys.executable, "-c", "from bot.cli import main; main()", "serve"],
+        env=full,
+        cwd=data.anchor,  # no .env there
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_start_up_failures_are_one_line_each_without_the_token(
+    tmp_path: Path, shared_library: Library, telegram: FakeTelegram
+) -> None:
+    data = copy_data(shared_library, tmp_path / "data").data_dir
+    rejected_token = "7100000999:AAWrongTokenWrongTokenWrongToken_012"
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # a port nobody listens on
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "reportbot.db").write_bytes(b"not a database " * 100)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    base = {"REPORTBOT_TELEGRAM_TOKEN": telegram.token, "REPORTBOT_API_BASE_URL": telegram.base_url}
+    cases = {
+        "rejected": (serve(data, **{**base, "REPORTBOT_TELEGRAM_TOKEN": rejected_token}), "rejected"),
+        "unreachable": (
+            serve(
+                data, **{**base, "REPORTBOT_API_BASE_URL": f"http://127.0.0.1:{closed.getsockname()[1]}/bot"}
+            ),
+            "cannot reach the Bot API",
+        ),
+        "damaged": (serve(damaged, **base), "damaged"),
+        "unwritable": (serve(blocked / "data", **base), "REPORTBOT_DATA_DIR"),
+    }
+    for name, (process, expected) in cases.items():
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 1, (name, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and expected in lines[0], (name, err)
+        for token in (rejected_token, telegram.token):
+            assert token.partition(":")[2] not in out + err
+    closed.close()

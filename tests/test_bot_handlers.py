@@ -4,6 +4,7 @@ against the fake Bot API server, over a real library."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -246,3 +247,53 @@ async def test_a_429_is_waited_out_and_retried(library: Library, telegram: FakeT
         assert calls[0].error_code == 429 and calls[1].ok
         assert calls[1].timestamp - calls[0].timestamp >= 1.0
         assert "18778" in (await reply_to(telegram, USER_ID)).text
+
+
+# --- privacy ---------------------------------------------------------------------------------
+
+
+async def test_forget_deletes_my_questions_and_feedback_only(
+    bot: App, telegram: FakeTelegram, library: Library
+) -> None:
+    other = USER_ID + 1
+    telegram.send_private_text(other, "瓦屋镇发放法律读本")
+    await reply_to(telegram, other)
+    telegram.send_private_text(USER_ID, "秀山县一窗综办进驻率")
+    first = await reply_to(telegram, USER_ID)
+    telegram.send_callback_query(USER_ID, first, next(d for d in first.callback_data if d.startswith("fb:")))
+    await telegram.wait_for_calls("answerCallbackQuery", ok=True)
+    telegram.send_private_text(USER_ID, "/forget")
+    done = await reply_to(telegram, USER_ID, 2)
+    assert done.text == texts.FORGET_DONE.format(questions=1, feedback=1)
+    rows = list(library.store.db["queries"].rows)
+    assert [r["user_id"] for r in rows] == [other]
+    assert library.store.db["feedback"].count == 0
+
+
+async def test_old_questions_are_deleted_by_the_retention_job(
+    library: Library, telegram: FakeTelegram
+) -> None:
+    old = library.store.log_query("旧问题", True, user_id=USER_ID, chat_id=USER_ID)
+    recent = library.store.log_query("新问题", True, user_id=USER_ID, chat_id=USER_ID)
+    library.store.db.execute("UPDATE queries SET at = '2020-01-01T00:00:00+00:00' WHERE id = ?", [old])
+    async with running_bot(bot_settings(library, telegram, query_retention_days=30), library):
+        for _ in range(100):
+            if library.logged_query(old) is None:
+                break
+            await asyncio.sleep(0.05)
+    assert library.logged_query(old) is None
+    assert library.logged_query(recent) is not None
+
+
+async def test_errors_are_logged_without_question_text_or_names(
+    bot: App, telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    telegram.user(USER_ID, "Zhang Wei")
+    telegram.fail_next("sendMessage", error_code=400, description="Bad Request: chat not found")
+    telegram.send_private_text(USER_ID, "秀山县政务公开数据")
+    await telegram.wait_for_calls("sendMessage", count=2)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors, "the error was logged"
+    text = "\n".join(caplog.text.splitlines())
+    assert "秀山县政务公开数据" not in text and "Zhang" not in text
+    assert "update " in errors[0].getMessage()  # which update, by id and kind
