@@ -116,7 +116,7 @@ async def more_button(update: Update, context: Context) -> None:
         await query.answer(texts.NO_MORE)
         return
     text, keyboard = render.answer_message(answer, qid, offset, has_more, page)
-    await ack(query, texts.PAGE.format(page=offset // page + 1))
+    await _ack(query, texts.PAGE.format(page=offset // page + 1))
     await _edit(query.message, text, keyboard)
 
 
@@ -128,7 +128,7 @@ async def full_button(update: Update, context: Context) -> None:
         await query.answer(texts.PASSAGE_GONE, show_alert=True)
         return
     report = context.library.report(passage.report_id)
-    await ack(query)
+    await _ack(query)
     await _send_all(update, context, render.passage_messages(passage, report))
 
 
@@ -141,7 +141,7 @@ async def source_button(update: Update, context: Context) -> None:
     except UnknownReport:
         await query.answer(texts.REPORT_GONE, show_alert=True)
         return
-    await ack(query)
+    await _ack(query)
     await _send_all(update, context, render.report_messages(report, outline))
 
 
@@ -159,7 +159,7 @@ def _pressed(update: Update) -> tuple[CallbackQuery, list[int]]:
     return query, [int(x) for x in query.data.split(":")[1:]]
 
 
-async def ack(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+async def _ack(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
     """Answer a button press; if even retrying cannot, go on (the press's real work, a 全文
     or an edit, matters more than the spinner stopping)."""
     try:

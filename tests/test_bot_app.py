@@ -175,18 +175,13 @@ def serve(data: Path, **env: str) -> subprocess.Popen[str]:
     )
 
 
-def test_start_up_failures_are_one_line_each_without_the_token(
+def test_telegram_start_up_failures_are_one_line_each_without_the_token(
     tmp_path: Path, shared_library: Library, telegram: FakeTelegram
 ) -> None:
     data = copy_data(shared_library, tmp_path / "data").data_dir
     rejected_token = "7100000999:AAWrongTokenWrongTokenWrongToken_012"
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))  # a port nobody listens on
-    damaged = tmp_path / "damaged"
-    damaged.mkdir()
-    (damaged / "reportbot.db").write_bytes(b"not a database " * 100)
-    blocked = tmp_path / "a-file"
-    blocked.write_text("x")
     base = {"REPORTBOT_TELEGRAM_TOKEN": telegram.token, "REPORTBOT_API_BASE_URL": telegram.base_url}
     cases = {
         "rejected": (serve(data, **{**base, "REPORTBOT_TELEGRAM_TOKEN": rejected_token}), "rejected"),
@@ -196,8 +191,6 @@ def test_start_up_failures_are_one_line_each_without_the_token(
             ),
             "cannot reach the Bot API",
         ),
-        "damaged": (serve(damaged, **base), "damaged"),
-        "unwritable": (serve(blocked / "data", **base), "REPORTBOT_DATA_DIR"),
     }
     for name, (process, expected) in cases.items():
         out, err = process.communicate(timeout=60)
@@ -207,3 +200,20 @@ def test_start_up_failures_are_one_line_each_without_the_token(
         for token in (rejected_token, telegram.token):
             assert token.partition(":")[2] not in out + err
     closed.close()
+
+
+@pytest.mark.parametrize("problem", ["damaged", "unwritable"])
+def test_data_dir_failures_are_one_line(tmp_path: Path, problem: str, telegram: FakeTelegram) -> None:
+    if problem == "damaged":
+        data = tmp_path / "data"
+        data.mkdir()
+        (data / "reportbot.db").write_bytes(b"not a database " * 100)
+        expected = "damaged"
+    else:
+        (tmp_path / "a-file").write_text("x")
+        data, expected = tmp_path / "a-file" / "data", "REPORTBOT_DATA_DIR"
+    env = {"REPORTBOT_TELEGRAM_TOKEN": telegram.token, "REPORTBOT_API_BASE_URL": telegram.base_url}
+    result = CliRunner().invoke(cli, ["--data-dir", str(data), "serve"], env=env)
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1 and expected in result.output
+    assert "Traceback" not in result.output
