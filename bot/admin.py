@@ -20,6 +20,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot import render
 from bot.context import Context, PendingUpload
+from bot.delivery import TooBig, download_capped
 from retrieval import texts
 from retrieval.errors import FetchError, ReportbotError, UnknownReport
 from retrieval.fetch import Limits
@@ -54,12 +55,17 @@ async def document(update: Update, context: Context) -> None:
         return
     doc = msg.document
     limit = context.settings.max_upload_mb
-    if doc.file_size and doc.file_size > limit * 1024 * 1024:
+    limit_bytes = int(limit * 1024 * 1024)
+    if doc.file_size and doc.file_size > limit_bytes:  # a claim too big is believed; a small one is not
         await msg.reply_text(texts.UPLOAD_TOO_BIG.format(size=doc.file_size / 1024 / 1024, limit=limit))
         return
     status = await msg.reply_text(texts.UPLOAD_WORKING)
     name = doc.file_name or "upload"
-    data = bytes(await (await doc.get_file()).download_as_bytearray())
+    try:
+        data = await download_capped(await doc.get_file(), limit_bytes)
+    except TooBig as e:
+        await status.edit_text(texts.UPLOAD_TOO_BIG.format(size=e.args[0] / 1024 / 1024, limit=limit))
+        return
     try:
         parsed = await asyncio.to_thread(context.library.parse, name, data)
     except ReportbotError as e:

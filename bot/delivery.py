@@ -25,7 +25,8 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from telegram import Update
+import httpx
+from telegram import File, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
 
@@ -37,6 +38,7 @@ MAX_BACKOFF_SECONDS = 4.0
 NOT_REPEATABLE = frozenset(
     {"sendMessage", "sendDocument", "sendPhoto", "sendMediaGroup", "forwardMessage", "copyMessage"}
 )
+DOWNLOAD_TIMEOUT_SECONDS = 60.0
 CHAT_BACKLOG = 50  # updates of one chat waiting at most; more are a flood and are dropped
 WAITING_MAX = 100_000  # updates accepted at once (PTB's semaphore; the real limit is below)
 
@@ -169,3 +171,29 @@ class FairProcessor(BaseUpdateProcessor):
             chat.waiting -= 1
             if chat.waiting == 0:
                 del self._chats[key]
+
+
+class TooBig(Exception):
+    """A download passed its limit (counted on the bytes received, not on what was claimed)."""
+
+
+async def download_capped(file: File, limit: int) -> bytes:
+    """A file's bytes from the Bot API, streamed and counted: raises TooBig as soon as more
+    than `limit` bytes arrive, whatever size Telegram's `file_size` claimed (or left out)."""
+    path = file.file_path or ""
+    if not path.startswith(("http://", "https://")):  # a local Bot API server: a file on disk
+        data = bytes(await file.download_as_bytearray())
+        if len(data) > limit:
+            raise TooBig(len(data))
+        return data
+    received = bytearray()
+    async with (
+        httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_SECONDS) as client,
+        client.stream("GET", path) as response,
+    ):
+        response.raise_for_status()
+        async for chunk in response.aiter_bytes():
+            received += chunk
+            if len(received) > limit:
+                raise TooBig(len(received))
+    return bytes(received)

@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
+from retrieval import checks
 from retrieval.errors import UnreadableFile
 from retrieval.models import ParsedReport
 from retrieval.parse import parse_document
@@ -36,17 +37,14 @@ def parse_report(name: str, data: bytes, gazetteer: Gazetteer) -> ParsedReport:
     parsed = parse_document(read_document(name, data), Path(name).name, data, gazetteer)
     if not parsed.passages:
         raise UnreadableFile(name, "no body paragraphs found")
+    checks.check_report(parsed, name)
     return parsed
 
 
 def read_file(path: Path) -> bytes:
-    """A file's bytes. Raises UnreadableFile."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UnreadableFile(str(path), "no such file") from None
-    except OSError as e:
-        raise UnreadableFile(str(path), e.strerror or "cannot be read") from None
+    """A file's bytes; only a regular file within the size limit is read (see
+    retrieval.checks). Raises UnreadableFile."""
+    return checks.read_file(path)
 
 
 def worth_workers(paths: Sequence[Path]) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval import checks
 from retrieval.bulk import BATCH_FILES, Workers, parse_report, read_file, worth_workers
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
@@ -329,7 +330,10 @@ class Library:
                         errors.append(e)
                     tick()
             for parsed in fetched:
-                done.append(self._add(parsed, None, on_duplicate))
+                try:
+                    done.append(self._add(parsed, None, on_duplicate))
+                except UnreadableFile as e:  # too big or repetitive (retrieval.checks)
+                    errors.append(e)
                 tick()
             if rebuild and any(d.changed for d in done):
                 self._update()
@@ -358,7 +362,9 @@ class Library:
         on_duplicate: OnDuplicate = OnDuplicate.SKIP,
     ) -> Ingested:
         """Store a report (see add) without updating the index; tokenises it unless its
-        tokens (each passage's joined by spaces) come with it."""
+        tokens (each passage's joined by spaces) come with it. Raises UnreadableFile for a
+        report too big or repetitive to be one (see retrieval.checks)."""
+        checks.check_report(parsed)
         name = parsed.url or parsed.source
         same = self.stored_copy(parsed)
         if same:

@@ -14,7 +14,7 @@ from telegram import Update
 from bot.delivery import CHAT_BACKLOG, FairProcessor
 from retrieval import texts
 from retrieval.library import Library
-from tests.conftest import GROUP_ID, USER_ID, bot_settings, running_bot
+from tests.conftest import ADMIN_ID, GROUP_ID, USER_ID, bot_settings, running_bot
 from tests.fake_telegram import FakeTelegram
 
 QUESTIONS = ("秀山县政务公开数据", "瓦屋镇发放法律读本", "蓝山县重大行政决策数量", "安化县政协提案立案率")
@@ -157,3 +157,22 @@ async def test_fair_processor_serves_a_quiet_chat_first_and_one_at_a_time_per_ch
     assert processor.dropped == 500 - 50  # beyond the backlog, dropped at once
     group = [u for u in done if u != 999]
     assert sorted(group, key=done.__getitem__) == sorted(group)  # in order of arrival
+
+
+@pytest.mark.parametrize("claimed", [1000, 0])
+async def test_an_upload_is_measured_on_the_bytes_downloaded(
+    library: Library, telegram: FakeTelegram, claimed: int
+) -> None:
+    """A file claiming 1,000 bytes (or no size) is refused once more than the limit arrives."""
+    content = ("法治政府建设" * 200_000).encode()  # 3.6 MB
+    async with running_bot(bot_settings(library, telegram, max_upload_mb=1), library):
+        telegram.add_file("big", content, file_size=claimed or len(content), file_name="big.txt")
+        telegram.send_document(ADMIN_ID, ADMIN_ID, "big", "big.txt", "text/plain", file_size=claimed)
+        for _ in range(200):
+            texts_now = [m.text for m in telegram.messages_in(ADMIN_ID)]
+            if any("太大" in t for t in texts_now):
+                break
+            await asyncio.sleep(0.05)
+        assert any("太大" in t for t in texts_now), texts_now
+        assert telegram.calls_to("getFile")  # refused on what arrived, not on the claim
+    assert len(library.reports()) == 5
