@@ -14,7 +14,10 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -28,6 +31,8 @@ from retrieval.places import Gazetteer
 from retrieval.read import read_document
 from retrieval.tokenize import Tokenizer
 
+TEMP_PREFIX = "reportbot-ingest-"  # + the owning process's pid + "-": see sweep_temp_dirs
+PARENT_CHECK_SECONDS = 0.5  # how often a worker checks that the process that started it lives
 POOL_MIN_BYTES = 2_000_000  # less text than this (~3,000 passages) is quicker in one process
 BATCH_FILES = 200  # files parsed, then tokenised, then stored, per round
 
@@ -62,12 +67,35 @@ def worth_workers(paths: Sequence[Path]) -> bool:
     return False
 
 
+def sweep_temp_dirs(parent: Path | None = None) -> list[Path]:
+    """Remove the temporary folders of bulk ingests whose process is gone (killed, so its
+    own clean-up never ran); returns those removed."""
+    removed = []
+    for d in Path(parent or tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*-*"):
+        pid = d.name.removeprefix(TEMP_PREFIX).partition("-")[0]
+        if pid.isdigit() and not _alive(int(pid)) and d.is_dir():
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 class Workers:
     """A pool of worker processes for one bulk ingest; use as a context manager."""
 
     def __init__(self, tokenizer: Tokenizer, gazetteer: Gazetteer, processes: int | None = None) -> None:
         self.tokenizer = tokenizer
-        self._dir = tempfile.TemporaryDirectory(prefix="reportbot-ingest-")
+        sweep_temp_dirs()
+        self._dir = tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
         log_path = Path(self._dir.name) / "tokenizer-changes.jsonl"
         self._log = log_path.open("w", encoding="utf-8")
         self._published = 0
@@ -133,7 +161,16 @@ _worker: _Worker | None = None
 
 def _start_worker(user_dict: Path, stopwords: Path, log_path: str, gazetteer: Gazetteer) -> None:
     global _worker
+    # A worker outlives a parent killed with -9 (nothing tells it): it watches for that.
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _worker = _Worker(user_dict, stopwords, log_path, gazetteer)
+
+
+def _exit_with_parent(parent: int) -> None:
+    while True:
+        time.sleep(PARENT_CHECK_SECONDS)
+        if os.getppid() != parent:  # reparented: the parent is gone
+            os._exit(1)
 
 
 def _parse(path: str) -> ParsedReport | tuple[str, str]:

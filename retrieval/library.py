@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval import checks
-from retrieval.bulk import BATCH_FILES, Workers, parse_report, read_file, worth_workers
+from retrieval.bulk import BATCH_FILES, Workers, parse_report, read_file, sweep_temp_dirs, worth_workers
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
 from retrieval.fetch import Limits, fetch, is_link
@@ -108,6 +108,7 @@ class Library:
         self.settings = settings
         self.gazetteer = gazetteer or default_gazetteer()
         first_run = not settings.db_path.exists()
+        sweep_temp_dirs()  # what a killed bulk ingest left behind
         self.store = Store(settings.db_path)
         self.tokenizer = Tokenizer()
         self.tokenizer.add_words(self.gazetteer.all_names())
