@@ -202,6 +202,10 @@ async def upload_button(update: Update, context: Context) -> None:
     if not query or not query.data or await _refuse_non_admin(update, context):
         return
     _, key, choice = query.data.split(":")
+    pending = context.bot_data.pending.get(key)
+    if pending is not None and pending.admin_id != query.from_user.id:
+        await query.answer(texts.UPLOAD_NOT_YOURS, show_alert=True)
+        return
     pending = context.bot_data.pending.pop(key, None)
     if pending is None:
         await query.answer(texts.UPLOAD_EXPIRED, show_alert=True)
@@ -284,7 +288,7 @@ async def delete(update: Update, context: Context) -> None:
         ]
         await msg.reply_text(texts.DELETE_PICK, reply_markup=InlineKeyboardMarkup(rows))
         return
-    if not args[0].lstrip("#").isdigit():
+    if not re.fullmatch(r"#?[0-9]{1,18}", args[0]):  # ASCII digits only: "²".isdigit() is true
         await msg.reply_text(texts.DELETE_USAGE)
         return
     await _ask_delete(msg, context, int(args[0].lstrip("#")))

@@ -29,8 +29,10 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
-from bot import admin, handlers, logs
+from bot import admin, buttons, handlers, logs
+from bot.buttons import SigningBot
 from bot.context import App, BotData, Context, UserLimiter
 from bot.delivery import FairProcessor, Retrying
 from bot.webhook import start_server, webhook_secret
@@ -53,15 +55,20 @@ def build_application(settings: Settings, library: Library) -> App:
     # AIORateLimiter waits out Telegram's flood limits (and a 429's retry_after); Retrying
     # around it retries what still fails (bot.delivery).
     pacing = AIORateLimiter(max_retries=2) if settings.rate_limiter else None
+    bot = SigningBot(
+        settings.telegram_token.get_secret_value(),
+        base_url=settings.api_base_url,
+        base_file_url=settings.api_base_file_url,
+        request=HTTPXRequest(connection_pool_size=256),  # ApplicationBuilder's defaults
+        get_updates_request=HTTPXRequest(),
+        rate_limiter=Retrying(pacing, settings.send_retry_seconds),  # type: ignore[arg-type]
+    )
     builder = (
         Application.builder()
         .application_class(BotApplication)
-        .token(settings.telegram_token.get_secret_value())
-        .base_url(settings.api_base_url)
-        .base_file_url(settings.api_base_file_url)
+        .bot(bot)
         .context_types(ContextTypes(context=Context, bot_data=BotData))
         .concurrent_updates(FairProcessor(CONCURRENT_UPDATES))
-        .rate_limiter(Retrying(pacing, settings.send_retry_seconds))  # type: ignore[arg-type]
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -98,12 +105,15 @@ def _register(app: App) -> None:
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, handlers.private_text))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & groups, handlers.group_text))
     app.add_handler(InlineQueryHandler(handlers.inline_query))
+    # Every press is checked first: only buttons this bot signed for this chat get through.
+    app.add_handler(CallbackQueryHandler(buttons.check_press), group=-1)
     app.add_handler(CallbackQueryHandler(handlers.more_button, pattern=r"^more:\d+:\d+$"))
     app.add_handler(CallbackQueryHandler(handlers.full_button, pattern=r"^full:\d+$"))
     app.add_handler(CallbackQueryHandler(handlers.source_button, pattern=r"^src:\d+$"))
     app.add_handler(CallbackQueryHandler(handlers.feedback_button, pattern=r"^fb:\d+:-?1$"))
     app.add_handler(CallbackQueryHandler(admin.upload_button, pattern=r"^up:[\w-]+:[yrkn]$"))
     app.add_handler(CallbackQueryHandler(admin.delete_button, pattern=r"^del:\d+:(ask|y|n)$"))
+    app.add_handler(CallbackQueryHandler(buttons.unknown_press))  # after every other button
     app.add_error_handler(handlers.on_error)
 
 

@@ -146,10 +146,10 @@ async def source_button(update: Update, context: Context) -> None:
 
 
 async def feedback_button(update: Update, context: Context) -> None:
-    """👍 / 👎 under an answer: stored with the question."""
+    """👍 / 👎 under an answer: stored with the question, once per user."""
     query, (qid, value) = _pressed(update)
-    await context.off_loop(context.library.add_feedback, qid, query.from_user.id, value)
-    await query.answer(texts.FEEDBACK_THANKS)
+    stored = await context.off_loop(context.library.add_feedback, qid, query.from_user.id, value)
+    await _ack(query, texts.FEEDBACK_THANKS if stored else texts.FEEDBACK_ALREADY)
 
 
 def _pressed(update: Update) -> tuple[CallbackQuery, list[int]]:

@@ -329,6 +329,8 @@ class Store:
         self._bump()
 
     def report(self, report_id: int) -> Report:
+        if not 0 < report_id < 2**63:  # SQLite's integers; a bigger id would overflow, not miss
+            raise UnknownReport(report_id)
         try:
             return _report(self.db.table("reports").get(report_id))
         except sqlite_utils.db.NotFoundError:

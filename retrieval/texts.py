@@ -176,5 +176,4 @@ PRIVACY_NOTE = (
 )
 BUTTON_STALE = "这个按钮已失效，请重新提问。"
 FEEDBACK_ALREADY = "您已经反馈过了。"
-FEEDBACK_NOT_ANSWERED = "只能对找到的答案反馈。"
 UPLOAD_NOT_YOURS = "只有发送这个文件的管理员可以确认。"

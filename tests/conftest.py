@@ -108,6 +108,11 @@ USER_ID = 2002
 GROUP_ID = -100555
 
 
+def plain(data: str) -> str:
+    """A button's callback data without the signature the bot adds (bot.buttons)."""
+    return data.rpartition("|")[0] or data
+
+
 @pytest.fixture
 def telegram() -> Iterator[FakeTelegram]:
     """A fake Bot API server on 127.0.0.1 that refuses what Telegram refuses."""

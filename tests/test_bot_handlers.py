@@ -11,7 +11,7 @@ import pytest
 from bot.context import App
 from retrieval import texts
 from retrieval.library import Library
-from tests.conftest import ADMIN_ID, GROUP_ID, USER_ID, bot_settings, running_bot
+from tests.conftest import ADMIN_ID, GROUP_ID, USER_ID, bot_settings, plain, running_bot
 from tests.fake_telegram import BotMessage, FakeTelegram
 
 
@@ -34,7 +34,7 @@ async def test_private_question_gets_quoted_excerpts_with_citations(bot: App, te
     data = msg.callback_data
     assert any(d.startswith("full:") for d in data)
     assert any(d.startswith("src:") for d in data)
-    assert any(d.startswith("fb:") and d.endswith(":1") for d in data)
+    assert any(d.startswith("fb:") and plain(d).endswith(":1") for d in data)
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ async def test_more_results_edits_the_same_message(bot: App, telegram: FakeTeleg
     edited = telegram.message(USER_ID, first.message_id)
     assert edited is not None and edited.text != first.text
     assert "4." in edited.text and "1." not in edited.text.split("4.")[0].split("\n", 1)[1]
-    assert any(d.startswith("more:") and d.endswith(":0") for d in edited.callback_data)  # 上一页
+    assert any(d.startswith("more:") and plain(d).endswith(":0") for d in edited.callback_data)  # 上一页
     assert len(telegram.messages_in(USER_ID)) == 1
     assert not telegram.unanswered_callback_queries()
 
@@ -158,7 +158,7 @@ async def test_full_text_button_sends_the_whole_passage(
     telegram.send_private_text(USER_ID, "安化县政协提案立案率")
     first = await reply_to(telegram, USER_ID)
     full = next(d for d in first.callback_data if d.startswith("full:"))
-    passage = library.passage(int(full.split(":")[1]))
+    passage = library.passage(int(plain(full).split(":")[1]))
     assert passage is not None
     telegram.send_callback_query(USER_ID, first, full)
     second = await reply_to(telegram, USER_ID, 2)
@@ -181,11 +181,11 @@ async def test_feedback_is_stored_with_the_question(
 ) -> None:
     telegram.send_private_text(USER_ID, "秀山县一窗综办进驻率")
     first = await reply_to(telegram, USER_ID)
-    down = next(d for d in first.callback_data if d.startswith("fb:") and d.endswith(":-1"))
+    down = next(d for d in first.callback_data if d.startswith("fb:") and plain(d).endswith(":-1"))
     telegram.send_callback_query(USER_ID, first, down)
     (call,) = await telegram.wait_for_calls("answerCallbackQuery", ok=True)
     assert call.params.get("text") == texts.FEEDBACK_THANKS
-    qid = int(down.split(":")[1])
+    qid = int(plain(down).split(":")[1])
     assert library.store.query_text(qid) == "秀山县一窗综办进驻率"
     assert library.store.stats()["thumbs_down"] == 1
 
