@@ -152,7 +152,8 @@ async def test_fair_processor_serves_a_quiet_chat_first_and_one_at_a_time_per_ch
         asyncio.create_task(processor.process_update(chat_update(999, USER_ID), handle(999, USER_ID, 0)))
     )
     await asyncio.gather(*tasks)
-    assert done[999] < 0.1  # not behind the flood (50 × 10 ms)
+    order = sorted(done, key=done.__getitem__)
+    assert order.index(999) <= 2  # not behind the flood: done before the group's third update
     assert busy["most"] == 1  # the group's updates one at a time, in order
     assert processor.dropped == 500 - 50  # beyond the backlog, dropped at once
     group = [u for u in done if u != 999]
