@@ -22,8 +22,8 @@ from tests.conftest import (
     Site,
     bot_settings,
     docx_bytes,
-    plain,
     endless,
+    plain,
     running_bot,
     web_page,
 )
@@ -231,7 +231,9 @@ async def test_admin_sends_a_link_and_it_is_added_with_its_url(
 
     telegram.send_private_text(USER_ID, "张庄镇调处矛盾纠纷多少起")
     answer = await settled(telegram, USER_ID, lambda t: "问：" in t)
-    telegram.send_callback_query(USER_ID, answer, f"src:{added.id}")
+    telegram.send_callback_query(
+        USER_ID, answer, next(d for d in answer.callback_data if plain(d) == f"src:{added.id}")
+    )
     source = await settled(telegram, USER_ID, lambda t: texts.REPORT_LINK in t)
     assert {"type": "text_link", "url": url} in [
         {k: e[k] for k in ("type", "url") if k in e} for e in source.entities
