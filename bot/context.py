@@ -70,10 +70,6 @@ class UserLimiter:
         self._told[key] = now
         return Verdict.NOTIFY
 
-    def allow(self, user_id: int, now: float | None = None) -> bool:
-        """Whether a question may be asked (user_id's limit in a chat of its own)."""
-        return self.check(user_id, user_id, now) == Verdict.ALLOW
-
 
 class ChatMemory:
     """Each chat's last question, for `那蓝山县呢？` follow-ups; bounded and short-lived."""

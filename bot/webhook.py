@@ -3,8 +3,9 @@
 PTB's own webhook server processes any POST when no secret is set, answers malformed JSON
 with a 500 and logs a bad update's whole content. This one always has a secret (the
 configured one, or one made for the run), registers it with setWebhook, and refuses a POST
-without it (403) before reading the body; a body that is not a JSON update gets a 400, an
-over-large one a 413, and nothing reaches the bot but well-formed updates.
+without it (403) before looking at the body (of which at most 1 MB is ever read); a body
+that is not a JSON update gets a 400, an over-large one a 413, and nothing reaches the bot
+but well-formed updates.
 
 TLS is left to a reverse proxy in front (see the README): Telegram only calls https URLs.
 """
