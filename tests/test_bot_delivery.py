@@ -10,8 +10,10 @@ import time
 
 import pytest
 from telegram import Update
+from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.delivery import CHAT_BACKLOG, FairProcessor
+from bot import delivery
+from bot.delivery import CHAT_BACKLOG, FairProcessor, Retrying
 from retrieval import texts
 from retrieval.library import Library
 from tests.conftest import ADMIN_ID, GROUP_ID, USER_ID, bot_settings, running_bot
@@ -177,3 +179,33 @@ async def test_an_upload_is_measured_on_the_bytes_downloaded(
         assert any("太大" in t for t in texts_now), texts_now
         assert telegram.calls_to("getFile")  # refused on what arrived, not on the claim
     assert len(library.reports()) == 5
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "error", "calls"),
+    [
+        ("sendMessage", TimedOut("read timed out"), 1),  # may have gone out: never repeated
+        ("editMessageText", TimedOut("read timed out"), 3),  # repeating an edit is harmless
+        ("sendMessage", NetworkError("Bad Gateway"), 3),  # not acted on: safe to repeat
+        ("sendMessage", BadRequest("chat not found"), 1),  # repeating cannot help
+    ],
+)
+async def test_retrying_repeats_only_what_cannot_duplicate(
+    endpoint: str, error: Exception, calls: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "FIRST_BACKOFF_SECONDS", 0.01)
+    made: list[int] = []
+
+    async def call() -> bool:
+        made.append(1)
+        if len(made) < 3:
+            raise error
+        return True
+
+    retrying = Retrying(None, budget_seconds=5)
+    if calls == 1:
+        with pytest.raises((type(error), delivery.GaveUp)):
+            await retrying.process_request(call, (), {}, endpoint, {"chat_id": 1}, None)
+    else:
+        assert await retrying.process_request(call, (), {}, endpoint, {"chat_id": 1}, None) is True
+    assert len(made) == calls

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 
 from bot.context import App
 from retrieval import texts
 from retrieval.library import Library
-from tests.conftest import ADMIN_ID, GROUP_ID, USER_ID, bot_settings, plain, running_bot
+from tests.conftest import ADMIN_ID, GROUP_ID, RUCHENG, USER_ID, bot_settings, plain, running_bot
 from tests.fake_telegram import BotMessage, FakeTelegram
 
 
@@ -297,3 +298,22 @@ async def test_errors_are_logged_without_question_text_or_names(
     text = "\n".join(caplog.text.splitlines())
     assert "秀山县政务公开数据" not in text and "Zhang" not in text
     assert "update " in errors[0].getMessage()  # which update, by id and kind
+
+
+async def test_a_report_the_cli_adds_is_answered_by_the_running_bot(
+    tmp_path: Path, bot: App, telegram: FakeTelegram, library: Library
+) -> None:
+    """The CLI is another process with its own Library on the same data dir."""
+    question = "汝城县行政复议案件多少件"
+    telegram.send_private_text(USER_ID, question)
+    before = await reply_to(telegram, USER_ID)
+    assert "37件" not in before.text
+    cli = Library(library.settings)
+    path = tmp_path / "汝城县政府办_2023.txt"
+    path.write_text(RUCHENG, "utf-8")
+    cli.ingest([path])
+    cli.close()
+    await asyncio.sleep(1.1)  # the bot looks at the database's version at most once a second
+    telegram.send_private_text(USER_ID, question)
+    after = await reply_to(telegram, USER_ID, 2)
+    assert "全年办理行政复议案件37件" in after.text
