@@ -231,7 +231,7 @@ class Library:
             if self.store.version() == self._seen:
                 return False
             log.info("the database changed in another process: bringing the index in step")
-            self._update()
+            self._update(saved_first=True)
             return True
         finally:
             self._write_lock.release()
@@ -500,13 +500,22 @@ class Library:
         dead = np.flatnonzero(~np.isin(main.report_ids, np.asarray(list(by_id), dtype=np.int64)))
         return Searcher(main, self.store, self.tokenizer, self.understander, by_id, delta=delta, dead=dead)
 
-    def _update(self) -> None:
-        """Bring the index in step with the database after a change (see the module doc)."""
+    def _update(self, saved_first: bool = False) -> None:
+        """Bring the index in step with the database after a change (see the module doc).
+        `saved_first`: the change came from another process, which saved its index: load
+        that if it is of the current data (a reindex there need not be redone here)."""
         self._seen = self.store.version()
         reports = self.store.reports()
         self._refresh_places(reports)
         current = getattr(self, "searcher", None)
         searcher = None
+        if saved_first and self.settings.engine == "bm25s":
+            saved = Index.load(self.settings.index_dir, self._index_key())
+            if saved is not None and saved.generation == self._seen.generation:
+                searcher = self._searcher(saved, reports)
+                if searcher is not None:
+                    self.searcher = searcher
+                    return
         if current is not None and self.settings.engine == "bm25s":
             searcher = self._searcher(current.index, reports)
         self.searcher = searcher if searcher is not None else self._build(reports)

@@ -616,3 +616,21 @@ def test_the_bot_and_cli_use_only_the_library_door(path: str) -> None:
         if re.search(r"library\.(store|understander|searcher|tokenizer)\b", line)
     ]
     assert reaching == []
+
+
+def test_another_process_reindexing_is_picked_up_from_its_saved_index(
+    copied: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `reportbot reindex --retokenize` beside the bot: the bot loads what it saved
+    instead of building the index again itself."""
+    before = snapshot(copied, QUESTIONS[:10])
+    cli = Library(copied.settings)
+    cli.reindex(retokenize=True)
+    cli.close()
+
+    def no_build(*args: object) -> None:
+        raise AssertionError("built the index again")
+
+    monkeypatch.setattr(copied, "_build", no_build)
+    assert copied.refresh(now=time.monotonic() + 2)
+    assert snapshot(copied, QUESTIONS[:10]) == before
