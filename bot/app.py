@@ -16,7 +16,6 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     MessageEntity,
-    Update,
 )
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -200,7 +199,7 @@ class BotApplication(Application):  # type: ignore[type-arg]
 
 def webhook_options(settings: Settings, webhook_url: str, secret: str) -> dict[str, Any]:
     """What setWebhook is called with: the public URL and the secret Telegram must send."""
-    return {"url": webhook_url, "secret_token": secret, "allowed_updates": Update.ALL_TYPES}
+    return {"url": webhook_url, "secret_token": secret}
 
 
 async def serve_webhook(app: App, settings: Settings, webhook_url: str, stop: asyncio.Event) -> None:
@@ -225,7 +224,7 @@ def run(settings: Settings, library: Library, webhook_url: str | None = None) ->
     """Serve until interrupted: long polling, or a webhook at `webhook_url`."""
     app = build_application(settings, library)
     if not webhook_url:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        app.run_polling()
         return
 
     async def main() -> None:

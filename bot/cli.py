@@ -22,7 +22,7 @@ def serve(ctx: click.Context, webhook_url: str | None) -> None:
         )
     # Before anything can log: the token is in every Bot API URL PTB and httpx log.
     logs.hide_token(settings.telegram_token.get_secret_value())
-    logs.setup(settings.log_level)
+    logs.setup(settings.log_level, settings.log_private)
     from bot.app import StartupError, check_telegram, run  # telegram is imported only when serving
 
     library = open_library(ctx)

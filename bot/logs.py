@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 REDACTED = "<token>"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -70,9 +70,15 @@ def _redacting(make: Callable[..., logging.LogRecord]) -> Callable[..., logging.
     return factory
 
 
-def setup(level: str, quiet: Iterable[str] = ("httpx", "httpcore")) -> None:
-    """Log to stderr at `level`; below DEBUG, the per-request chatter of `quiet` is left out."""
-    logging.basicConfig(format=FORMAT, level=level.upper())
-    if level.upper() != "DEBUG":
-        for name in quiet:
+def setup(level: str, private: bool = False) -> None:
+    """Log to stderr at `level`. Below DEBUG, httpx's line per request is left out. PTB's and
+    httpx's DEBUG records carry whole updates and requests (questions, names), so they are
+    kept at INFO unless `private` (REPORTBOT_LOG_PRIVATE) allows them."""
+    level = level.upper()
+    logging.basicConfig(format=FORMAT, level=level)
+    if level != "DEBUG":
+        for name in ("httpx", "httpcore"):
             logging.getLogger(name).setLevel(logging.WARNING)
+    elif not private:
+        for name in ("telegram", "httpx", "httpcore", "tornado"):
+            logging.getLogger(name).setLevel(logging.INFO)

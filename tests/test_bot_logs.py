@@ -64,3 +64,18 @@ def test_redaction_covers_arguments_and_tracebacks(everything_logged: io.StringI
     text = everything_logged.getvalue()
     assert "sekrit-value-123" not in text
     assert text.count(logs.REDACTED) == 3  # the message; the traceback's source line and exception
+
+
+@pytest.mark.parametrize(("private", "telegram_level"), [(False, logging.INFO), (True, logging.NOTSET)])
+def test_debug_leaves_out_ptbs_payloads_unless_private(private: bool, telegram_level: int) -> None:
+    """PTB's DEBUG records hold whole updates (question text, names)."""
+    names = ("telegram", "httpx", "httpcore", "tornado")
+    saved = {n: logging.getLogger(n).level for n in names}
+    try:
+        for n in names:
+            logging.getLogger(n).setLevel(logging.NOTSET)
+        logs.setup("debug", private)
+        assert logging.getLogger("telegram").level == telegram_level
+    finally:
+        for n, level in saved.items():
+            logging.getLogger(n).setLevel(level)
