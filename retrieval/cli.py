@@ -283,6 +283,19 @@ def report_text(r: Report, outline: tuple[OutlineEntry, ...]) -> str:
 
 
 @cli.command()
+@click.argument("report_id", metavar="ID", type=int)
+@click.pass_context
+def delete(ctx: click.Context, report_id: int) -> None:
+    """Delete a stored report, its passages and its kept original file."""
+    library = open_library(ctx)
+    try:
+        report = library.delete(report_id)
+    except ReportbotError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"deleted: #{report.id} {report.issuer}《{report.title}》")
+
+
+@cli.command()
 @click.option("--retokenize", is_flag=True, help="Run the tokenizer again (after dictionary changes).")
 @click.pass_context
 def reindex(ctx: click.Context, retokenize: bool) -> None:

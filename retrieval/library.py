@@ -41,7 +41,7 @@ from retrieval.parse import text_hash
 from retrieval.places import Gazetteer, default_gazetteer
 from retrieval.read import SUPPORTED_SUFFIXES
 from retrieval.search import Index, Searcher, index_text
-from retrieval.store import LoggedQuery, Store
+from retrieval.store import LoggedQuery, Originals, Store
 from retrieval.tokenize import Tokenizer
 from retrieval.understand import MAX_QUESTION_CHARS, Understander, normalise
 
@@ -110,6 +110,7 @@ class Library:
         first_run = not settings.db_path.exists()
         sweep_temp_dirs()  # what a killed bulk ingest left behind
         self.store = Store(settings.db_path)
+        self.originals = Originals(settings.data_dir / "originals")
         self.tokenizer = Tokenizer()
         self.tokenizer.add_words(self.gazetteer.all_names())
         self.understander = Understander(self.tokenizer, self.gazetteer)
@@ -344,8 +345,14 @@ class Library:
         """Remove a report; it stops being answered at once. Raises UnknownReport."""
         with self._write_lock:
             report = self.store.delete_report(report_id)
+            self.originals.drop(report_id)
             self._update()
         return report
+
+    def original(self, report_id: int) -> Path | None:
+        """The file a stored report was read from (kept beside the database), or None for a
+        report stored before originals were kept."""
+        return self.originals.path(report_id)
 
     def reindex(self, retokenize: bool = False, progress: Progress | None = None) -> int:
         """Rebuild the index from the database (re-running the tokenizer if asked) and swap it
@@ -383,6 +390,12 @@ class Library:
             tokens = [" ".join(self.tokenizer.tokens(index_text(p.section, p.text))) for p in parsed.passages]
         replace = [r.id for r in (old, also) if r is not None]
         report = self.store.add_report(parsed, tokens, replace=replace)
+        for rid in replace:
+            self.originals.drop(rid)
+        try:
+            self.originals.keep(report.id, parsed.source, parsed.content)
+        except OSError as e:  # the report is stored and answerable; only its file is not kept
+            log.warning("could not keep the original of report #%s: %s", report.id, e.strerror or e)
         return Ingested(report, Outcome.REPLACED if old else Outcome.ADDED, old, source=name)
 
     def _skips_duplicate(self, parsed: ParsedReport, on_duplicate: OnDuplicate, seen: set[str]) -> bool:

@@ -60,6 +60,9 @@ class ParsedReport:
     plan_year: int | None = None  # the year its plans section is for (normally year + 1)
     signed_on: str = ""  # ISO date of the signature at the end, else ""
     text_sha256: str = ""  # hash of the passages' text: the same report from another file
+    # The file's bytes, kept beside the database when the report is stored (the bot's 来源
+    # sends it). Left out of comparisons and repr: it is the input, not the parse.
+    content: bytes = field(default=b"", repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

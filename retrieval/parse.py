@@ -724,6 +724,7 @@ def parse_document(
         places=places,
         source=source,
         sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
         passages=tuple(passages),
         outline=tuple(outline),
         published=published,

@@ -28,6 +28,37 @@ from retrieval.models import ParsedReport, Passage, Report
 BUSY_TIMEOUT_SECONDS = 30.0  # how long a write waits for another writer (this process or another)
 
 
+class Originals:
+    """The files reports were read from, kept beside the database (`<folder>/<id><suffix>`),
+    so that a report can be sent as its original file. Written whole or not at all."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        # A write cut short (a crash) leaves a temporary file: it is no report's original.
+        for stale in folder.glob(".*.tmp") if folder.is_dir() else ():
+            stale.unlink(missing_ok=True)
+
+    def keep(self, report_id: int, name: str, data: bytes) -> None:
+        """Keep `data`, the file `name` that report `report_id` was read from."""
+        suffix = Path(name).suffix.lower()
+        if not data or not suffix.isascii() or len(suffix) > 6:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{report_id}{suffix}.tmp"
+        tmp.write_bytes(data)
+        tmp.replace(self.folder / f"{report_id}{suffix}")
+
+    def path(self, report_id: int) -> Path | None:
+        """The kept file of a report, or None."""
+        found = sorted(self.folder.glob(f"{report_id}.*")) if self.folder.is_dir() else []
+        return found[0] if found else None
+
+    def drop(self, report_id: int) -> None:
+        """Forget a report's file (the report was deleted or replaced)."""
+        while (path := self.path(report_id)) is not None:
+            path.unlink(missing_ok=True)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

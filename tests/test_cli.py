@@ -415,3 +415,19 @@ def test_ingest_of_many_files_prints_one_summary_and_each_refusal(
     assert any("broken.pdf" in line for line in result.stderr.splitlines())
     verbose = run(data, "ingest", "-v", str(folder))
     assert sum(line.startswith("unchanged: #") for line in verbose.stdout.splitlines()) == 12
+
+
+def test_delete_removes_the_report_and_its_original(tmp_path: Path, shared_library: Library) -> None:
+    data = copy_data(shared_library, tmp_path / "data").data_dir
+    src = tmp_path / "汝城县政府办_2023.txt"
+    src.write_text(RUCHENG, "utf-8")
+    added = run(data, "ingest", str(src))
+    report_id = int(added.stdout.split("#", 1)[1].split()[0])
+    assert list((data / "originals").glob(f"{report_id}.*"))
+    result = run(data, "delete", str(report_id))
+    assert result.exit_code == 0 and result.stdout.startswith(f"deleted: #{report_id} ")
+    assert not list((data / "originals").glob(f"{report_id}.*"))
+    assert "汝城" not in run(data, "reports").stdout
+    again = run(data, "delete", str(report_id))
+    no_traceback(again)
+    assert again.exit_code == 1 and f"no report with id {report_id}" in again.output

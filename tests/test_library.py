@@ -634,3 +634,26 @@ def test_another_process_reindexing_is_picked_up_from_its_saved_index(
     monkeypatch.setattr(copied, "_build", no_build)
     assert copied.refresh(now=time.monotonic() + 2)
     assert snapshot(copied, QUESTIONS[:10]) == before
+
+
+def test_the_original_file_is_kept_replaced_and_deleted_with_its_report(
+    library: Library, tmp_path: Path
+) -> None:
+    src = tmp_path / "汝城县政府办_2023.txt"
+    src.write_text(RUCHENG, "utf-8")
+    (first,), _ = library.ingest([src])
+    kept = library.original(first.report.id)
+    assert kept is not None and kept.read_bytes() == src.read_bytes() and kept.suffix == ".txt"
+    src.write_text(RUCHENG + "\n（三）加强行政应诉。全年出庭应诉12次。", "utf-8")
+    (second,), _ = library.ingest([src])
+    assert second.outcome == Outcome.REPLACED
+    assert library.original(first.report.id) is None
+    assert library.original(second.report.id).read_bytes() == src.read_bytes()  # type: ignore[union-attr]
+    library.delete(second.report.id)
+    assert library.original(second.report.id) is None
+
+
+def test_an_uploaded_file_is_kept_from_its_bytes(library: Library) -> None:
+    parsed = library.parse("upload.txt", RUCHENG.encode("gb18030"))
+    done = library.add(parsed)
+    assert library.original(done.report.id).read_bytes() == RUCHENG.encode("gb18030")  # type: ignore[union-attr]

@@ -316,3 +316,31 @@ def test_a_second_writer_waits_instead_of_failing(tmp_path: Path) -> None:
 def test_memory_databases_are_refused() -> None:
     with pytest.raises(ValueError, match="file"):
         Store(":memory:")
+
+
+def test_originals_keep_find_and_drop_files(tmp_path: Path) -> None:
+    from retrieval.store import Originals
+
+    kept = Originals(tmp_path / "originals")
+    assert kept.path(7) is None
+    kept.keep(7, "某县报告.DOCX", b"PK-bytes")
+    path = kept.path(7)
+    assert path is not None and path.name == "7.docx" and path.read_bytes() == b"PK-bytes"
+    kept.keep(7, "某县报告.docx", b"newer")  # replaced whole
+    assert kept.path(7).read_bytes() == b"newer"  # type: ignore[union-attr]
+    assert kept.path(70) is None  # 7's file is not 70's
+    kept.drop(7)
+    assert kept.path(7) is None
+    kept.drop(7)  # nothing to drop is no error
+
+
+def test_originals_left_half_written_are_removed_on_start(tmp_path: Path) -> None:
+    from retrieval.store import Originals
+
+    folder = tmp_path / "originals"
+    folder.mkdir()
+    (folder / ".3.pdf.tmp").write_bytes(b"half")
+    (folder / "4.pdf").write_bytes(b"whole")
+    kept = Originals(folder)
+    assert not (folder / ".3.pdf.tmp").exists()
+    assert kept.path(4) is not None and kept.path(3) is None
