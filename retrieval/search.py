@@ -24,9 +24,9 @@ from retrieval.index import (
     lucene_idf,
 )
 from retrieval.models import Answer, Hit, Passage, Query, Refusal, Report, SectionKind
-from retrieval.snippets import fold, make_snippet, sentences
+from retrieval.snippets import make_snippet, sentences
 from retrieval.store import Store
-from retrieval.tokenize import Tokenizer
+from retrieval.tokenize import Tokenizer, fold
 from retrieval.understand import (
     MAX_QUESTION_CHARS,
     Understander,
@@ -46,6 +46,9 @@ HIT_MIN_RELATIVE = 0.3  # further hits score at least this share of the best
 PROXIMITY_BASE = 0.5  # a passage with no two terms in one sentence keeps this share of its score
 SECTION_BOOST = 1.6  # a passage in the part of the report the question asks about
 FIGURE_BOOST = 1.25  # a passage stating figures, when the question asks for one
+# A synonym of a question's word (行政诉讼 for 打官司) counts this share of the word's weight,
+# in BM25 and in how much of the question a passage holds.
+SYNONYM_WEIGHT = 0.8
 
 
 def index_text(section: tuple[str, ...], text: str) -> str:
@@ -260,7 +263,11 @@ class Searcher:
         ranked = self._rank(q, weights) if q.terms else self._overview(q)
         if not ranked:
             return Answer(q, refusal=Refusal.NO_MATCH)
-        surfaces = {s: w for t, w in weights.items() for s in self.tokenizer.surfaces(t)}
+        surfaces: dict[str, float] = {}
+        for t, w in weights.items():
+            forms = [*self._forms(q, t), *self._pieces(q, t).items()]
+            for form, share in forms:
+                surfaces[form] = max(surfaces.get(form, 0.0), w * share)
         hits = tuple(
             Hit(
                 rank=offset + i + 1,
@@ -271,7 +278,55 @@ class Searcher:
             )
             for i, (score, p) in enumerate(ranked[offset : offset + k])
         )
-        return Answer(q, hits=hits)
+        return Answer(q, hits=hits, other_years=self._other_years(q, ranked[0][1]))
+
+    def _other_years(self, q: Query, best: Passage) -> tuple[int, ...]:
+        """The years, besides the one answered from, with a report of the place asked about,
+        when the question named a place and no year; newest first."""
+        if q.years or not q.places or q.report_ids is None:
+            return ()
+        answered = self.reports[best.report_id]
+        years = {
+            r.year
+            for r in (self.reports.get(i) for i in q.report_ids)
+            if r is not None and r.year and r.place == answered.place and r.year != answered.year
+        }
+        return tuple(sorted(years, reverse=True))
+
+    def _forms(self, q: Query, term: str) -> list[tuple[str, float]]:
+        """The strings a term is found as in folded text, each with the share of the term's
+        weight it counts for: the term itself, and its synonyms at SYNONYM_WEIGHT."""
+        forms = [(s, 1.0) for s in self.tokenizer.surfaces(term)]
+        others = dict(q.alternatives).get(term, ())
+        return forms + [(fold(o), SYNONYM_WEIGHT) for o in others]
+
+    def _pieces(self, q: Query, term: str) -> dict[str, float]:
+        """For a word of a synonym group, the words inside it (as _dedup keeps them) and the
+        share of the word's weight each holds: a passage holding only some of them holds that
+        much of the word, as it would had the word not been in a group (行政规范性文件 → 行政,
+        规范性, 文件). Empty for other terms, and for a word with none inside it."""
+        if term not in dict(q.alternatives):
+            return {}
+        inside = {t: self._idf(t) for t in self.tokenizer.tokens(term) if t != term}
+        inside = _dedup(inside)
+        total = sum(inside.values())
+        return {t: w / total for t, w in inside.items()} if total else {}
+
+    def _bm25_terms(self, q: Query) -> tuple[list[str], list[str]]:
+        """Tokens to score the question's terms by, and its synonyms' tokens (scored at
+        SYNONYM_WEIGHT)."""
+        alternatives = dict(q.alternatives)
+        main: list[str] = []
+        extra: list[str] = []
+        for t in q.terms:
+            if t in alternatives:
+                main.extend([t, *self.tokenizer.tokens(t)])
+                for o in alternatives[t]:
+                    extra.extend(self.tokenizer.tokens(o))
+            else:
+                main.append(t)
+        main = list(dict.fromkeys(main))
+        return main, [t for t in dict.fromkeys(extra) if t not in main]
 
     def _refuse(self, q: Query) -> Refusal | None:
         if not self.reports or self.size == 0:
@@ -287,8 +342,17 @@ class Searcher:
         return None
 
     def _term_weights(self, q: Query) -> dict[str, float]:
-        """Each term's idf; a term in no passage weighs most."""
-        return {t: lucene_idf(self._doc_freq(t), self._rows) for t in q.terms}
+        """Each term's idf; a term in no passage weighs most. A word of a synonym group with
+        words inside it weighs what they would together (so a synonym table changes what a
+        question finds, not the balance of its words)."""
+        out: dict[str, float] = {}
+        for t in q.terms:
+            pieces = self._pieces(q, t)
+            out[t] = sum(self._idf(p) for p in pieces) if pieces else self._idf(t)
+        return out
+
+    def _idf(self, token: str) -> float:
+        return lucene_idf(self._doc_freq(token), self._rows)
 
     def _doc_freq(self, token: str) -> int:
         df = self.index.engine.doc_freq(token)
@@ -304,12 +368,16 @@ class Searcher:
         """The BM25 step alone: index rows of the (at most CANDIDATES) best-scoring passages
         within the question's reports, and their scores (float64), by row. Of passages tied
         at the cut, the earliest are taken."""
-        terms = list(q.terms)
+        terms, synonyms = self._bm25_terms(q)
         rows = self._rows_of(q)
         if rows is not None and len(rows) * NARROW_RATIO < self._rows:
             sub = self._scores_at(terms, rows)
+            if synonyms:
+                sub = sub + SYNONYM_WEIGHT * self._scores_at(synonyms, rows)
         else:
             sub = self._scores(terms)
+            if synonyms:
+                sub = sub + SYNONYM_WEIGHT * self._scores(synonyms)
             sub = sub if rows is None else sub[rows]
         top = _holding_the_best(sub)
         if len(top) > CANDIDATES:
@@ -355,8 +423,9 @@ class Searcher:
         if q.wants_figures:
             bm25[self.figures[cand_rows]] *= FIGURE_BOOST
         passages = self.store.passages([int(self.passage_ids[r]) for r in cand_rows])
-        weights = _dedup(term_weights)
-        surfaces = {t: self.tokenizer.surfaces(t) for t in weights}
+        weights = _dedup(term_weights, keep={t for t, _ in q.alternatives})
+        surfaces = {t: self._forms(q, t) for t in weights}
+        pieces = {t: self._pieces(q, t) for t in weights}
         total = sum(weights.values()) or 1.0
         # The most a sentence can hold: every term, and a figure when one is asked for.
         best_sentence = total + (max(weights.values(), default=0.0) if q.wants_figures else 0.0)
@@ -366,13 +435,15 @@ class Searcher:
             if p is None:
                 continue  # deleted since the index was built
             in_kind = q.kind != SectionKind.OTHER and self.kinds[row] == q.kind
-            cover, near = self._coverage(p, weights, surfaces, q, in_kind)
+            cover, near = self._coverage(p, weights, surfaces, pieces, q, in_kind)
             # Terms together in one sentence answer better than terms scattered over a passage.
             ranked.append((score * (PROXIMITY_BASE + near / best_sentence), cover / total, p))
         ranked.sort(key=lambda x: -x[0])
+        if q.first:
+            ranked = _first(ranked, set(q.first))
         if not ranked or ranked[0][1] < MIN_COVERAGE:
             return []
-        best = ranked[0][0]
+        best = max(s for s, _, _ in ranked)
         return [
             (s, p)
             for i, (s, c, p) in enumerate(ranked)
@@ -405,32 +476,42 @@ class Searcher:
         self,
         p: Passage,
         weights: dict[str, float],
-        surfaces: dict[str, tuple[str, ...]],
+        surfaces: dict[str, list[tuple[str, float]]],
+        pieces: dict[str, dict[str, float]],
         q: Query,
         in_kind: bool,
     ) -> tuple[float, float]:
         """Weight of the question's terms the passage holds verbatim (headings included), and
-        the most of it any one sentence holds (snippets.sentence_scores' measure). Words that
-        only name the part of a report asked about (计划, 不足) are held by every passage in
-        that part."""
+        the most of it any one sentence holds (snippets.sentence_scores' measure). A term held
+        only as a synonym counts its share (SYNONYM_WEIGHT). Words that only name the part of
+        a report asked about (计划, 不足) are held by every passage in that part."""
         # Folded once each (this runs for every candidate of every question): the headings
         # and the text, which together hold what index_text does.
         heads, body = fold(" ".join(p.section)), fold(p.text)
-        held = {t for t in weights if any(s in heads or s in body for s in surfaces[t])}
+
+        def share(t: str, text: str) -> float:
+            whole = max((f for s, f in surfaces[t] if s and s in text), default=0.0)
+            return max(whole, sum(f for s, f in pieces[t].items() if s in text))
+
+        held = {t: max(share(t, heads), share(t, body)) for t in weights}
+        held = {t: f for t, f in held.items() if f}
         # The words asking for the part the passage is in, and its headings' words, are in
         # effect in every sentence of it.
-        everywhere = {t for t in weights if in_kind and is_intent_term(t, q.kind)}
-        everywhere |= {t for t in held if any(s in heads for s in surfaces[t])}
-        counted = held | everywhere
-        cover = sum(weights[t] for t in counted)
-        near_weights = {s: weights[t] for t in held - everywhere for s in surfaces[t]}
-        base = sum(weights[t] for t in everywhere)
+        everywhere = {t: 1.0 for t in weights if in_kind and is_intent_term(t, q.kind)}
+        for t in held:
+            f = share(t, heads)
+            if f:
+                everywhere[t] = max(everywhere.get(t, 0.0), f)
+        counted = {**held, **everywhere}
+        cover = sum(weights[t] * f for t, f in counted.items())
+        near_terms = [t for t in held if t not in everywhere]
+        base = sum(weights[t] * f for t, f in everywhere.items())
         # snippets.sentence_scores' measure, on the folded text.
         top = max((weights[t] for t in counted), default=1.0)
         near = 0.0
         for a, b in sentences(p.text):
             part = body[a:b]
-            score = base + sum(w for t, w in near_weights.items() if t and t in part)
+            score = base + sum(weights[t] * share(t, part) for t in near_terms)
             if q.wants_figures and score > 0 and has_figures(part):
                 score += top
             near = max(near, score)
@@ -467,7 +548,23 @@ def _holding_the_best(scores: np.ndarray) -> np.ndarray:
     return np.flatnonzero(scores)
 
 
-def _dedup(weights: dict[str, float]) -> dict[str, float]:
+def _first(
+    ranked: list[tuple[float, float, Passage]], first: set[int]
+) -> list[tuple[float, float, Passage]]:
+    """The passages of the `first` reports ahead of the rest (each part in its order), when
+    the best of them answers the question (holds MIN_COVERAGE of it); else `ranked` as it is."""
+    ahead = [r for r in ranked if r[2].report_id in first]
+    if not ahead or ahead[0][1] < MIN_COVERAGE:
+        return ranked
+    return ahead + [r for r in ranked if r[2].report_id not in first]
+
+
+def _dedup(weights: dict[str, float], keep: set[str] | frozenset[str] = frozenset()) -> dict[str, float]:
     """Drop a compound when the words inside it are terms too (重大行政决策 beside 决策):
-    counting both would let one concept outweigh the rest of the question."""
-    return {t: w for t, w in weights.items() if not any(o != t and len(o) >= 2 and o in t for o in weights)}
+    counting both would let one concept outweigh the rest of the question. Terms in `keep`
+    (words of synonym groups, which weigh their inside words themselves) stay."""
+    return {
+        t: w
+        for t, w in weights.items()
+        if t in keep or not any(o != t and len(o) >= 2 and o in t for o in weights)
+    }

@@ -4,10 +4,10 @@ quoted verbatim, with the question's terms marked."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 
 from retrieval.models import Snippet, Span
+from retrieval.tokenize import fold
 from retrieval.understand import has_figures
 
 MAX_SNIPPET_CHARS = 220
@@ -19,25 +19,6 @@ _SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]?")
 def sentences(text: str) -> list[tuple[int, int]]:
     """[start, end) ranges of the sentences of `text`, each with its closing punctuation."""
     return [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.end() > m.start()]
-
-
-class _FoldTable(dict[int, str]):
-    """A str.translate table: each character NFKC-normalised and lower-cased, one character
-    kept (so folding keeps offsets), filled as characters are first met."""
-
-    def __missing__(self, code: int) -> str:
-        c = chr(code)
-        self[code] = folded = unicodedata.normalize("NFKC", c).lower()[:1] or c
-        return folded
-
-
-_FOLD = _FoldTable()
-
-
-def fold(text: str) -> str:
-    """`text` as terms are matched in it: full-width forms normalised, lower case, and the same
-    length, so offsets found in the folded text hold in the original."""
-    return text.translate(_FOLD)
 
 
 def term_matches(text: str, surfaces: Sequence[str]) -> list[tuple[int, int]]:
