@@ -45,6 +45,13 @@ HIT_MIN_COVERAGE = 0.34  # and each further hit
 HIT_MIN_RELATIVE = 0.3  # further hits score at least this share of the best
 PROXIMITY_BASE = 0.5  # a passage with no two terms in one sentence keeps this share of its score
 SECTION_BOOST = 1.6  # a passage in the part of the report the question asks about
+# A figure in next year's plans is a target, not what was done: when a question asks for a
+# figure and not for plans, such passages keep this share of their score.
+PLANS_FIGURE_SHARE = 0.6
+# A passage shorter than this (a signature, a lone heading) says too little to be an answer:
+# its score is scaled down in proportion, to no less than SHORT_PASSAGE_FLOOR of it.
+SHORT_PASSAGE_CHARS = 30
+SHORT_PASSAGE_FLOOR = 0.3
 FIGURE_BOOST = 1.25  # a passage stating figures, when the question asks for one
 # A synonym of a question's word (行政诉讼 for 打官司) counts this share of the word's weight,
 # in BM25 and in how much of the question a passage holds.
@@ -437,7 +444,12 @@ class Searcher:
             in_kind = q.kind != SectionKind.OTHER and self.kinds[row] == q.kind
             cover, near = self._coverage(p, weights, surfaces, pieces, q, in_kind)
             # Terms together in one sentence answer better than terms scattered over a passage.
-            ranked.append((score * (PROXIMITY_BASE + near / best_sentence), cover / total, p))
+            score *= PROXIMITY_BASE + near / best_sentence
+            if q.wants_figures and q.kind == SectionKind.OTHER and self.kinds[row] == SectionKind.PLANS:
+                score *= PLANS_FIGURE_SHARE
+            if len(p.text) < SHORT_PASSAGE_CHARS:
+                score *= max(SHORT_PASSAGE_FLOOR, len(p.text) / SHORT_PASSAGE_CHARS)
+            ranked.append((score, cover / total, p))
         ranked.sort(key=lambda x: -x[0])
         if q.first:
             ranked = _first(ranked, set(q.first))
@@ -548,9 +560,7 @@ def _holding_the_best(scores: np.ndarray) -> np.ndarray:
     return np.flatnonzero(scores)
 
 
-def _first(
-    ranked: list[tuple[float, float, Passage]], first: set[int]
-) -> list[tuple[float, float, Passage]]:
+def _first(ranked: list[tuple[float, float, Passage]], first: set[int]) -> list[tuple[float, float, Passage]]:
     """The passages of the `first` reports ahead of the rest (each part in its order), when
     the best of them answers the question (holds MIN_COVERAGE of it); else `ranked` as it is."""
     ahead = [r for r in ranked if r[2].report_id in first]

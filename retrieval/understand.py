@@ -140,7 +140,7 @@ class PlaceIndex:
                 idx.plan_reports.setdefault(plan_year, set()).add(r.id)
             for place in places:
                 idx.place_reports.setdefault(place, set()).add(r.id)
-                for alias in gazetteer.aliases(place):
+                for alias in _aliases(place, gazetteer):
                     idx.alias_to_place.setdefault(fold(alias), place)
             kind = issuer_kind(r.issuer, places, gazetteer)
             if kind:
@@ -150,6 +150,14 @@ class PlaceIndex:
     def known_places(self) -> list[str]:
         """The narrowest place of each report, for telling users what exists."""
         return sorted(set(self.narrowest.values()))
+
+
+def _aliases(place: str, gazetteer: Gazetteer) -> set[str]:
+    """The gazetteer's aliases of a place, and for an autonomous county of 各族 (all
+    nationalities, not one of them: 龙胜各族自治县) its name without that word too (龙胜)."""
+    out = gazetteer.aliases(place)
+    out |= {a.replace("各族", "") for a in out if "各族" in a and len(a.replace("各族", "")) >= 2}
+    return out
 
 
 def issuer_kind(issuer: str, places: Iterable[str], gazetteer: Gazetteer) -> str:

@@ -12,7 +12,7 @@ from retrieval import search, texts
 from retrieval.library import Library
 from retrieval.models import Answer, Refusal, SectionKind
 from retrieval.search import CANDIDATES, Index, _holding_the_best, index_text
-from retrieval.snippets import fold
+from retrieval.tokenize import fold
 from retrieval.understand import MAX_QUESTION_CHARS, section_kind
 from tests.conftest import TESTS_DATA, read_jsonl
 
@@ -148,7 +148,11 @@ def test_hits_are_ranked_distinct_and_quote_their_passage(shared_library: Librar
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_highlights_mark_the_question_terms(shared_library: Library, question: str) -> None:
     answer = shared_library.ask(question, k=5)
-    surfaces = {s for t in answer.query.terms for s in shared_library.tokenizer.surfaces(t)}
+    q = answer.query
+    surfaces = {s for t in q.terms for s in shared_library.tokenizer.surfaces(t)}
+    # Words of synonym groups are also found as their synonyms and the words inside them.
+    surfaces |= {fold(o) for _, others in q.alternatives for o in others}
+    surfaces |= {s for t, _ in q.alternatives for s in shared_library.tokenizer.tokens(t)}
     marked = [h.snippet.text[a:b] for h in answer.hits for a, b in h.snippet.highlights()]
     assert marked
     assert all(fold(m) in surfaces for m in marked), marked
