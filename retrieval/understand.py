@@ -400,12 +400,20 @@ class Understander:
                 while j >= 0 and self._reads_as_name(words[j], tags) and a - starts[j] <= 4:
                     begin = starts[j]
                     j -= 1
+                name = words[j + 1 : k]
+                # Characters jieba found no word for are a name only if not all verbs (治/进乡
+                # is a cut of 法治进乡村; 唐/家/墩, 万/松 are names).
+                shattered = all(len(n) == 1 for n in name)
+                if shattered and all(tags.get(n, "").startswith("v") for n in name):
+                    continue
                 if 2 <= a - begin <= 4 and not any(taken[begin:end]):
                     found.append((begin, end))
             elif (
                 len(w) >= 3
                 and w.endswith(_TOWN_SUFFIXES)
                 and tags.get(w) == "ns"
+                and tags.get(w[0]) != "r"  # not 各乡镇
+                and not w.endswith("下乡")  # 上山下乡
                 and not any(taken[a : a + len(w)])
             ):
                 found.append((a, a + len(w)))
@@ -413,11 +421,12 @@ class Understander:
 
     def _reads_as_name(self, word: str, tags: dict[str, str]) -> bool:
         """Whether a word may be (part of) a town's name, by jieba's tag for it."""
-        if not _CJK_WORD.fullmatch(word) or word in self._question_words:
-            return False
-        if word in self.tokenizer.stopwords:
+        if not _CJK_WORD.fullmatch(word) or word in self.tokenizer.stopwords:
             return False
         tag = tags.get(word, "")
+        if word in self._question_words:
+            # An asking word (问张庄镇 → 张庄镇), unless a measure word, which names use (唐家墩).
+            return len(word) == 1 and tag in ("q", "m")
         if len(word) == 1:
             return tag not in _FUNCTION_TAGS
         return tag in _NAME_TAGS and len(word) <= 3
