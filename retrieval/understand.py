@@ -123,8 +123,13 @@ class PlaceIndex:
     kind_reports: dict[str, set[int]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, reports: Iterable[Report], gazetteer: Gazetteer) -> PlaceIndex:
+    def build(
+        cls, reports: Iterable[Report], gazetteer: Gazetteer, names: dict[str, str] | None = None
+    ) -> PlaceIndex:
+        """The index of `reports`; `names` are the gazetteer's (see _gazetteer_names), if
+        already at hand."""
         idx = cls()
+        names = _gazetteer_names(gazetteer) if names is None else names
         for r in reports:
             idx.issuers[r.id] = r.issuer
             places = list(r.places)
@@ -142,7 +147,7 @@ class PlaceIndex:
                 idx.place_reports.setdefault(place, set()).add(r.id)
                 for alias in _aliases(place, gazetteer):
                     idx.alias_to_place.setdefault(fold(alias), place)
-            kind = issuer_kind(r.issuer, places, gazetteer)
+            kind = issuer_kind(r.issuer, places, gazetteer, names)
             if kind:
                 idx.kind_reports.setdefault(kind, set()).add(r.id)
         return idx
@@ -160,18 +165,35 @@ def _aliases(place: str, gazetteer: Gazetteer) -> set[str]:
     return out
 
 
-def issuer_kind(issuer: str, places: Iterable[str], gazetteer: Gazetteer) -> str:
+def issuer_kind(
+    issuer: str, places: Iterable[str], gazetteer: Gazetteer, names: dict[str, str] | None = None
+) -> str:
     """The organisation an issuer is, without its places: 永丰县公安局 → 公安局,
     政协安化县委员会办公室 → 政协委员会办公室, 武汉市江汉区人民政府唐家墩街道办事处 →
-    人民政府街道办事处. Empty when nothing is left."""
-    names = {a for p in places for a in gazetteer.aliases(p)}
-    names.update(n for n in gazetteer.all_names() if n in issuer)
+    人民政府街道办事处. Empty when nothing is left.
+
+    The report's own places go wherever they are; other place names only from the start
+    (汝城县市场监督管理局 holds no place 县市, but 湖南省汝城县… starts with two)."""
     kind = issuer
-    for name in sorted(names, key=len, reverse=True):
+    own: set[str] = set()
+    for p in places:
+        town = next((s for s in _TOWN_SUFFIXES if p.endswith(s) and len(p) > len(s)), "")
+        # A town's name goes, its suffix stays: …唐家墩街道办事处 is a 街道办事处.
+        own |= {a[: -len(town)] if town and a.endswith(town) else a for a in _aliases(p, gazetteer)}
+    for name in sorted(own, key=len, reverse=True):
         kind = kind.replace(name, "")
     kind = re.sub(r"^中共", "", kind)
-    # A place the parser could not name still leaves its level (县综合行政执法局).
-    kind = re.sub(r"^[省市县区旗]", "", kind)
+    names = _gazetteer_names(gazetteer) if names is None else names
+    stripped = True
+    while stripped:
+        stripped = False
+        for n in range(min(len(kind), 12), 1, -1):
+            if kind[:n] in names:
+                kind, stripped = kind[n:], True
+                break
+    if kind == issuer:
+        # No place named at all, but its level may be (县综合行政执法局).
+        kind = re.sub(r"^[省市县区旗](?=.{2})", "", kind)
     return kind if len(kind) >= 2 else ""
 
 
@@ -179,11 +201,16 @@ class IssuerKinds:
     """The kinds of issuer a question may name (data/issuer_kinds.txt groups their forms)."""
 
     def __init__(self, path: Path = PACKAGE_DATA / "issuer_kinds.txt") -> None:
-        self.groups = [
-            tuple(fold(w) for w in line.split())
-            for line in path.read_text("utf-8").splitlines()
-            if line.strip() and not line.startswith("#")
-        ]
+        self.groups: list[tuple[str, ...]] = []
+        self.with_place: set[str] = set()  # forms that narrow only together with a place
+        for line in path.read_text("utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            words = line.split()
+            group = tuple(fold(w) for w in words if w != "@")
+            self.groups.append(group)
+            if words[0] == "@":
+                self.with_place.update(group)
 
     def forms(self, kind: str) -> set[str]:
         """Every way a question may name `kind`: itself and the forms of each group one of
@@ -250,7 +277,7 @@ class Understander:
 
     def set_reports(self, reports: Iterable[Report]) -> None:
         """Refresh the places, years and issuers of indexed reports (after an ingest or delete)."""
-        self.places = PlaceIndex.build(reports, self.gazetteer)
+        self.places = PlaceIndex.build(reports, self.gazetteer, self._other_places)
         forms: dict[str, set[str]] = {}
         for kind in self.places.kind_reports:
             for form in self.issuer_kinds.forms(kind):
@@ -490,6 +517,8 @@ class Understander:
         when no report of the place is of that kind."""
         found: list[tuple[int, int, set[str]]] = []
         for form, kinds in self._kind_forms.items():
+            if ids is None and form in self.issuer_kinds.with_place:
+                continue
             for m in re.finditer(re.escape(form), rest):
                 found.append((m.start(), m.end(), kinds))
         # A form inside a longer one found (政府 in 政府办) is not a form of its own.

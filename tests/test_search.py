@@ -363,3 +363,65 @@ def test_narrowed_questions_score_only_their_rows_and_agree(
         at_rows, at_scores = searcher.candidates(q)
         np.testing.assert_array_equal(at_rows, rows, err_msg=q.text)
         np.testing.assert_allclose(at_scores, scores, rtol=1e-6, err_msg=q.text)
+
+
+# --- several years of one place -------------------------------------------------------------
+
+
+def _report(lib: Library, issuer: str, year: int) -> int:
+    return next(r.id for r in lib.reports() if r.issuer == issuer and r.year == year)
+
+
+def test_without_a_year_the_newest_report_answers_first_and_the_other_years_are_named(
+    made_library: Library,
+) -> None:
+    answer = made_library.ask("汝城县行政复议案件多少件", k=5)
+    assert answer.hits[0].report.year == 2023
+    assert answer.hits[0].report.id == _report(made_library, "汝城县人民政府办公室", 2023)
+    assert answer.other_years == (2022,)
+    # the older report's answer is still offered, after the newest's
+    ids = [h.report.id for h in answer.hits]
+    assert _report(made_library, "汝城县人民政府办公室", 2022) in ids
+
+
+def test_with_a_year_that_year_answers_and_no_other_years_are_offered(made_library: Library) -> None:
+    answer = made_library.ask("汝城县2022年行政复议案件多少件")
+    assert {h.report.year for h in answer.hits} == {2022}
+    assert answer.other_years == ()
+    assert "21件" in answer.hits[0].passage.text
+
+
+def test_a_place_with_one_year_offers_no_other_years(made_library: Library) -> None:
+    assert made_library.ask("秀山县政务公开").other_years == ()
+
+
+def test_plans_for_a_year_come_first_from_the_report_written_the_year_before(made_library: Library) -> None:
+    answer = made_library.ask("汝城县2023年有什么工作计划", k=5)
+    assert answer.hits[0].report.id == _report(made_library, "汝城县人民政府办公室", 2022)
+    assert "持证上岗" in answer.hits[0].passage.text
+    # then the year's own report's plans
+    assert _report(made_library, "汝城县人民政府办公室", 2023) in [h.report.id for h in answer.hits]
+
+
+def test_newest_first_only_when_the_newest_answers(made_library: Library) -> None:
+    """The 2022 report alone holds 持证上岗: asked without a year, it still answers first."""
+    answer = made_library.ask("汝城县执法人员持证上岗")
+    assert answer.hits[0].report.year == 2022
+    assert answer.other_years == (2023,)
+
+
+# --- synonyms in ranking ---------------------------------------------------------------------
+
+
+def test_a_synonym_counts_less_than_the_word_itself(made_library: Library) -> None:
+    """县长出庭应诉: the passage with the question's own words ranks above one with synonyms only."""
+    answer = made_library.ask("汝城县县长出庭应诉几次")
+    assert "县长出庭应诉2次" in answer.hits[0].passage.text
+    highlighted = {answer.hits[0].snippet.text[a:b] for a, b in answer.hits[0].snippet.highlights()}
+    assert "县长" in highlighted
+
+
+def test_traditional_characters_match_simplified_passages(made_library: Library) -> None:
+    a, b = made_library.ask("汝城縣行政復議案件"), made_library.ask("汝城县行政复议案件")
+    assert a.answered and [h.passage.id for h in a.hits] == [h.passage.id for h in b.hits]
+    assert any("行政复议" in a.hits[0].snippet.text[x:y] for x, y in a.hits[0].snippet.highlights())
