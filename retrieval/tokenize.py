@@ -24,6 +24,7 @@ from retrieval.places import PACKAGE_DATA, Gazetteer
 # A token worth indexing holds a CJK character, a letter or a digit.
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 _DICT_FREQ = 2000  # high enough that jieba keeps a dictionary term whole
+_LONGEST_SUB_WORD = 16
 # Bump when `Tokenizer.tokens` changes what it emits: stored tokens are then rewritten.
 # 3: traditional characters folded to simplified (OpenCC); no place words taught at run time.
 TOKENS_VERSION = 3
@@ -141,8 +142,9 @@ class Tokenizer:
         freq = self._jieba.FREQ
         for w in self.words(text):
             if len(w) > 2:
-                # Sub-words first, as jieba's cut_for_search does, but only whole dictionary words.
-                for n in range(2, len(w)):
+                # Sub-words first, as jieba's cut_for_search does, but only whole dictionary words
+                # (none is longer than _LONGEST_SUB_WORD: a long run of letters costs no more).
+                for n in range(2, min(len(w), _LONGEST_SUB_WORD + 1)):
                     for i in range(len(w) - n + 1):
                         sub = w[i : i + n]
                         if sub != w and freq.get(sub) and sub not in self.stopwords:
