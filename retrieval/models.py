@@ -179,6 +179,7 @@ class Query:
     unknown_places: tuple[str, ...] = ()  # places named that no indexed report covers
     years: tuple[int, ...] = ()
     wants_figures: bool = False
+    units: str = ""  # measure words of the figure asked for (多少条 → 条), with their like (名 → 人名)
     kind: SectionKind = SectionKind.OTHER  # the part of a report the question is about
     report_ids: tuple[int, ...] | None = None  # None: every report
     # Words of the question that stand for others (打官司 → 行政诉讼, 应诉 …): searched for too,

@@ -281,7 +281,7 @@ class Searcher:
                 score=round(score, 4),
                 passage=p,
                 report=self.reports[p.report_id],
-                snippet=make_snippet(p.text, surfaces, q.wants_figures),
+                snippet=make_snippet(p.text, surfaces, q.wants_figures, units=q.units),
             )
             for i, (score, p) in enumerate(ranked[offset : offset + k])
         )
@@ -447,6 +447,8 @@ class Searcher:
             score *= PROXIMITY_BASE + near / best_sentence
             if q.wants_figures and q.kind == SectionKind.OTHER and self.kinds[row] == SectionKind.PLANS:
                 score *= PLANS_FIGURE_SHARE
+            if q.units and has_figures(p.text, q.units):
+                score *= FIGURE_BOOST  # a figure counted as asked: 多少条 → 4217条
             if len(p.text) < SHORT_PASSAGE_CHARS:
                 score *= max(SHORT_PASSAGE_FLOOR, len(p.text) / SHORT_PASSAGE_CHARS)
             ranked.append((score, cover / total, p))
@@ -525,7 +527,8 @@ class Searcher:
             part = body[a:b]
             score = base + sum(weights[t] * share(t, part) for t in near_terms)
             if q.wants_figures and score > 0 and has_figures(part):
-                score += top
+                # A figure counted as asked (多少条 → 4217条) holds the question; another, half.
+                score += top if not q.units or has_figures(part, q.units) else top / 2
             near = max(near, score)
         return cover, near
 

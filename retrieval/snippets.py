@@ -45,9 +45,11 @@ def sentence_scores(
     spans: list[tuple[int, int]],
     weights: Mapping[str, float],
     wants_figures: bool = False,
+    units: str = "",
 ) -> list[float]:
     """For each sentence, the weight of the distinct terms it holds, plus a figure's worth
-    (as much as the weightiest term) when the question asks for one and the sentence has it."""
+    (as much as the weightiest term) when the question asks for one and the sentence has it
+    (half as much when it is not counted in the `units` asked for)."""
     folded = fold(text)
     top = max(weights.values(), default=1.0)
     out = []
@@ -55,7 +57,7 @@ def sentence_scores(
         part = folded[a:b]
         s = sum(w for t, w in weights.items() if t and t in part)
         if wants_figures and s > 0 and has_figures(part):
-            s += top
+            s += top if not units or has_figures(part, units) else top / 2
         out.append(s)
     return out
 
@@ -65,6 +67,7 @@ def make_snippet(
     weights: Mapping[str, float],
     wants_figures: bool = False,
     max_chars: int = MAX_SNIPPET_CHARS,
+    units: str = "",
 ) -> Snippet:
     """The best sentences of `text` for terms whose surface forms weigh `weights`.
 
@@ -74,7 +77,7 @@ def make_snippet(
     '…' marks every cut.
     """
     spans = sentences(text) or [(0, len(text))]
-    scores = sentence_scores(text, spans, weights, wants_figures)
+    scores = sentence_scores(text, spans, weights, wants_figures, units)
     best = max(range(len(spans)), key=lambda i: (scores[i], -i))
     lo, hi = best, best
     # Grow towards whichever neighbour holds more of the question, while it fits.

@@ -83,9 +83,27 @@ def is_intent_term(term: str, kind: SectionKind) -> bool:
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|[件次条个户名人场份万亿元余项起幅处类家所台宗卷期天])")
 
 
-def has_figures(text: str) -> bool:
-    """Whether text states a count, amount or rate (a year or a date is not a figure)."""
-    return bool(_FIGURE.search(text))
+def has_figures(text: str, units: str = "") -> bool:
+    """Whether text states a count, amount or rate (a year or a date is not a figure); with
+    `units`, one counted in one of those measure words."""
+    if not units:
+        return bool(_FIGURE.search(text))
+    return bool(re.search(rf"\d+(?:\.\d+)?\s*(?:万|亿)?[{re.escape(units)}]", text))
+
+
+# Measure words that count the same things (名 and 人 both count people).
+_LIKE_UNITS = ("人名", "次场期", "件起宗", "元钱")
+_ASKED_UNIT = re.compile(r"(?:多少|几)\s*([件次条个户名人场份项起幅处类家台期宗卷天钱%])")
+
+
+def units_asked(text: str) -> str:
+    """The measure words of the figures a question asks for (多少条 → 条, 几名 → 名人), or ""."""
+    out = ""
+    for m in _ASKED_UNIT.finditer(text):
+        unit = m.group(1)
+        like = next((g for g in _LIKE_UNITS if unit in g), unit)
+        out += "".join(c for c in like if c not in out and c != "钱")
+    return out
 
 
 _MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
@@ -301,6 +319,7 @@ class Understander:
         terms, alternatives = self._terms(rest)
         words = self.tokenizer.words(rest)
         wants_figures = any(w in self._figure_words for w in words) or "几" in rest
+        units = units_asked(rest) if wants_figures else ""
         if unknown and not known:
             # Only places with no report: the answer says so, and a year alone must not pick
             # some other place's report to stand in for it.
@@ -313,6 +332,7 @@ class Understander:
             unknown_places=tuple(unknown),
             years=tuple(used_years),
             wants_figures=wants_figures,
+            units=units,
             kind=kind,
             report_ids=ids,
             alternatives=tuple(alternatives.items()),

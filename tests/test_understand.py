@@ -578,3 +578,24 @@ def test_follow_up_with_a_year_re_asks_for_that_year(
 @pytest.mark.parametrize("message", ["今天天气怎么样", "行政复议呢", "谢谢", "那年呢"])
 def test_other_messages_are_no_follow_ups(made_library: Library, message: str) -> None:
     assert made_library.understander.follow_up("汝城县行政复议案件多少件", message) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "units"),
+    [
+        ("政府信息公开了多少条", "条"),
+        ("有多少名田长", "人名"),
+        ("搞了几场宣传", "次场期"),
+        ("复议案件多少件", "件起宗"),
+        ("罚了多少钱", "元"),
+        ("政务公开数据", ""),
+    ],
+)
+def test_the_measure_word_asked_for_is_kept(shared_library: Library, question: str, units: str) -> None:
+    assert set(understand(shared_library, question).units) == set(units)
+
+
+def test_has_figures_in_units() -> None:
+    assert has_figures("公开各类政府信息4217条", "条")
+    assert not has_figures("受理政府信息公开申请38件", "条")
+    assert has_figures("罚没款312.6万元", "元")
