@@ -437,6 +437,7 @@ class Searcher:
         # The most a sentence can hold: every term, and a figure when one is asked for.
         best_sentence = total + (max(weights.values(), default=0.0) if q.wants_figures else 0.0)
         ranked: list[tuple[float, float, Passage]] = []
+        kept_by: dict[int, float] = {}  # the score that decides whether a further hit is kept
         for row, score in zip(cand_rows, bm25, strict=True):
             p = passages.get(int(self.passage_ids[row]))
             if p is None:
@@ -445,13 +446,16 @@ class Searcher:
             cover, near = self._coverage(p, weights, surfaces, pieces, q, in_kind)
             # Terms together in one sentence answer better than terms scattered over a passage.
             score *= PROXIMITY_BASE + near / best_sentence
-            if q.wants_figures and q.kind == SectionKind.OTHER and self.kinds[row] == SectionKind.PLANS:
+            target = q.wants_figures and q.kind == SectionKind.OTHER and self.kinds[row] == SectionKind.PLANS
+            if target:
                 score *= PLANS_FIGURE_SHARE
             if q.units and has_figures(p.text, q.units):
                 score *= FIGURE_BOOST  # a figure counted as asked: 多少条 → 4217条
             if len(p.text) < SHORT_PASSAGE_CHARS:
                 score *= max(SHORT_PASSAGE_FLOOR, len(p.text) / SHORT_PASSAGE_CHARS)
             ranked.append((score, cover / total, p))
+            # Plans' targets rank lower, but are no weaker answers for it (kept as further hits).
+            kept_by[p.id] = score / PLANS_FIGURE_SHARE if target else score
         ranked.sort(key=lambda x: -x[0])
         if q.first:
             ranked = _first(ranked, set(q.first))
@@ -461,7 +465,7 @@ class Searcher:
         return [
             (s, p)
             for i, (s, c, p) in enumerate(ranked)
-            if i == 0 or (c >= HIT_MIN_COVERAGE and s >= HIT_MIN_RELATIVE * best)
+            if i == 0 or (c >= HIT_MIN_COVERAGE and kept_by[p.id] >= HIT_MIN_RELATIVE * best)
         ]
 
     def _with_part_asked(

@@ -113,19 +113,18 @@ def test_corpus_dev_meets_the_bar(dev_results: dict[str, EvalResult]) -> None:
 
 
 def test_corpus_dev_as_ingested_today(dev_results: dict[str, EvalResult]) -> None:
-    """A floor under today's figures (0.767 / 0.783), to rise as the reader and parser land."""
+    """A floor under today's figures (0.850 / 0.867), to rise as the parser's work lands."""
     res = dev_results["corpus-dev"]
     assert res.answerable == 60 and res.off_corpus == 8
-    _bar(res, 0.75, 0.78)
+    _bar(res, 0.83, 0.85)
 
 
 def test_corpus_dev_question_side_with_the_metadata_the_parser_will_give(
     dev_results: dict[str, EvalResult],
 ) -> None:
-    """0.917 / 0.933: the Hit@3 misses left are passages broken by the reader or parser (a
-    running header inside a sentence, a web page's links in the plans section, a Word report's
-    headings lost)."""
-    _bar(dev_results["corpus-dev, meta.json's metadata"], 0.90, 0.93)
+    """0.950 / 0.967: the Hit@3 misses left are sections the reader or parser lose today (a
+    web page's plans section, a Word report's headings)."""
+    _bar(dev_results["corpus-dev, meta.json's metadata"], 0.93, 0.95)
 
 
 def test_the_public_set_keeps_its_bar_beside_corpus_dev(dev_results: dict[str, EvalResult]) -> None:
