@@ -26,12 +26,18 @@ from retrieval.tokenize import Tokenizer, fold
 MAX_QUESTION_CHARS = 500
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 _TOWN_SUFFIXES = ("街道", "镇", "乡")
-# What may follow a town's suffix in one jieba word (瓦屋/镇政府, 北湖/街道办).
-_TOWN_WORD_TAILS = ("", "办", "办事处", "政府", "人民政府", "党委")
+# Suffixes of the places a question may name that the gazetteer lacks: towns, and counties
+# new, renamed or made up (柘原县).
+_NAME_SUFFIXES = (*_TOWN_SUFFIXES, "县")
+# What may follow such a suffix in one jieba word (瓦屋/镇政府, 北湖/街道办, 柘原/县委).
+_TOWN_WORD_TAILS = ("", "办", "办事处", "政府", "人民政府", "党委", "委")
 # jieba's part-of-speech tags for names of places and people: a word before 镇/乡/街道 so
 # tagged reads as a town's name (柳林乡, 北湖街道); a noun or verb (部分街道, 推进乡) does not.
 _NAME_TAGS = frozenset({"ns", "nr", "nrt", "nrfg", "nz"})
 # Tags of words that never begin or make up a name (给, 以, 和, 各, 均 …).
+# Characters that make a phrase with the suffix or begin one (全县, 本镇, 各乡): no name
+# starts or ends with them.
+_NEVER_FIRST = frozenset("全本我该各每此其这那")
 _FUNCTION_TAGS = frozenset({"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "r", "d", "y", "e", "o"})
 _FOLLOW_UP = re.compile(
     r"^(?:那么|那|还有|换成|再看|换)?\s*(?P<core>[^\s?？!！。，,]{2,20}?)\s*"
@@ -422,14 +428,14 @@ class Understander:
         return list(dict.fromkeys(known)), list(dict.fromkeys(unknown)), rest
 
     def _unknown_towns(self, text: str, taken: list[bool]) -> list[tuple[int, int]]:
-        """Spans of town names (…镇, …乡, …街道) in `text` outside `taken`.
+        """Spans of town and county names (…镇, …乡, …街道, …县) in `text` outside `taken`.
 
         jieba's segmentation decides: the suffix must be a word of its own (not 乡镇, 下乡,
         城乡, 各街道), and the two to four characters before it must be a name to jieba (a
         place or person name: 柳林, 北湖, 城关镇) or characters it found no word for (唐/家/墩,
         张/庄), never ordinary words (部分, 推进, 法治), function words (给, 以, 和) or
         asking words."""
-        if not any(s in text for s in _TOWN_SUFFIXES):
+        if not any(s in text for s in _NAME_SUFFIXES):
             return []
         words = self.tokenizer.words(text)
         tags = _word_tags()
@@ -439,7 +445,7 @@ class Understander:
         found: list[tuple[int, int]] = []
         for k, w in enumerate(words):
             a = starts[k]
-            suffix = next((s for s in _TOWN_SUFFIXES if w.startswith(s)), None)
+            suffix = next((s for s in _NAME_SUFFIXES if w.startswith(s)), None)
             if suffix and w[len(suffix) :] in _TOWN_WORD_TAILS:
                 end = a + len(suffix)
                 begin = a
@@ -453,6 +459,8 @@ class Understander:
                 shattered = all(len(n) == 1 for n in name)
                 if shattered and all(tags.get(n, "").startswith("v") for n in name):
                     continue
+                if name and (name[0][0] in _NEVER_FIRST or name[-1][-1] in _NEVER_FIRST):
+                    continue  # 全县, 开展全县 …, 本镇
                 if 2 <= a - begin <= 4 and not any(taken[begin:end]):
                     found.append((begin, end))
             elif (
@@ -518,6 +526,10 @@ class Understander:
             used.append(y)
         if used:
             ids = chosen
+        elif years and ids is not None:
+            # 柘原县2020年…: the place has no report for that year (nor plans for it), so
+            # nothing of its other years answers.
+            ids = set()
         return ids, used, plans, first
 
     def _newest(self, ids: set[int]) -> set[int]:
