@@ -459,8 +459,12 @@ class Searcher:
         ranked.sort(key=lambda x: -x[0])
         if q.first:
             ranked = _first(ranked, set(q.first))
-        if not ranked or ranked[0][1] < MIN_COVERAGE:
+        # The first hit must hold MIN_COVERAGE of the question: the best-scoring passage that
+        # does goes first; when none does, the question is refused.
+        lead = next((i for i, r in enumerate(ranked) if r[1] >= MIN_COVERAGE), None)
+        if lead is None:
             return []
+        ranked.insert(0, ranked.pop(lead))
         best = max(s for s, _, _ in ranked)
         return [
             (s, p)
@@ -520,16 +524,14 @@ class Searcher:
             f = share(t, heads)
             if f:
                 everywhere[t] = max(everywhere.get(t, 0.0), f)
-        counted = {**held, **everywhere}
+        counted = {t: max(held.get(t, 0.0), everywhere.get(t, 0.0)) for t in {*held, *everywhere}}
         cover = sum(weights[t] * f for t, f in counted.items())
-        near_terms = [t for t in held if t not in everywhere]
-        base = sum(weights[t] * f for t, f in everywhere.items())
         # snippets.sentence_scores' measure, on the folded text.
         top = max((weights[t] for t in counted), default=1.0)
         near = 0.0
         for a, b in sentences(p.text):
             part = body[a:b]
-            score = base + sum(weights[t] * share(t, part) for t in near_terms)
+            score = sum(weights[t] * max(everywhere.get(t, 0.0), share(t, part)) for t in counted)
             if q.wants_figures and score > 0 and has_figures(part):
                 # A figure counted as asked (多少条 → 4217条) holds the question; another, half.
                 score += top if not q.units or has_figures(part, q.units) else top / 2
@@ -571,7 +573,7 @@ def _first(ranked: list[tuple[float, float, Passage]], first: set[int]) -> list[
     """The passages of the `first` reports ahead of the rest (each part in its order), when
     the best of them answers the question (holds MIN_COVERAGE of it); else `ranked` as it is."""
     ahead = [r for r in ranked if r[2].report_id in first]
-    if not ahead or ahead[0][1] < MIN_COVERAGE:
+    if not any(r[1] >= MIN_COVERAGE for r in ahead):
         return ranked
     return ahead + [r for r in ranked if r[2].report_id not in first]
 

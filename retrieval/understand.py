@@ -45,6 +45,13 @@ _FOLLOW_UP = re.compile(
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)\s*(?:年度?)?")
 _YEAR_MENTION = r"(?<!\d){y}(?!\d)\s*(?:年度?)?"
+# A year in Chinese numerals (二〇二二年, 二零二三年度): read as digits, the same length.
+_CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=\s*年)")
+_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+
+
+def _digit_years(text: str) -> str:
+    return _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGITS), text)
 
 
 _SECTION_WORDS: tuple[tuple[SectionKind, tuple[str, ...]], ...] = (
@@ -131,6 +138,13 @@ _ISSUER_TOWN = re.compile(
 )
 
 
+# A county-level place an issuer begins with (柘原县人民政府, 洋县自然资源局): the report's place
+# when none was read from it.
+_ISSUER_COUNTY = re.compile(
+    r"(?P<county>[\u4e00-\u9fff]{1,3}?[县市区旗])(?=人民政府|政府|委员会|人大|政协|[\u4e00-\u9fff]{1,10}?[局办厅委])"
+)
+
+
 @dataclass
 class PlaceIndex:
     """Places of the indexed reports and every alias people use for them, their years, and
@@ -157,6 +171,9 @@ class PlaceIndex:
         for r in reports:
             idx.issuers[r.id] = r.issuer
             places = list(r.places)
+            county = _ISSUER_COUNTY.match(r.issuer)
+            if not places and county:
+                places.append(county.group("county"))
             town = _ISSUER_TOWN.search(r.issuer)
             if town and town.group("town") not in places:
                 places.append(town.group("town"))
@@ -311,7 +328,7 @@ class Understander:
 
     def understand(self, question: str) -> Query:
         text = normalise(question)
-        folded = fold(text)
+        folded = _digit_years(fold(text))
         known, unknown, rest = self._places(folded)
         years = [int(y) for y in _YEAR.findall(folded)]
         kind = question_kind(folded)
@@ -348,7 +365,7 @@ class Understander:
     def follow_up(self, previous: str, message: str) -> str | None:
         """`那蓝山县呢？` or `那2023年呢？` after a question: that question asked about the
         place(s) or year named now. None when the message is not such a follow-up."""
-        m = _FOLLOW_UP.match(fold(normalise(message)))
+        m = _FOLLOW_UP.match(_digit_years(fold(normalise(message))))
         if not m:
             return None
         core = m.group("core")
@@ -357,7 +374,7 @@ class Understander:
         known, unknown, left = self._places(core_places)
         if not (known or unknown or years) or _WORDLIKE.search(left):
             return None
-        before = fold(normalise(previous))
+        before = _digit_years(fold(normalise(previous)))
         if years:
             # The previous question's years give way to the one named now.
             before = re.sub(_YEAR.pattern, "", before)
@@ -374,25 +391,32 @@ class Understander:
 
     def _terms(self, rest: str) -> tuple[list[str], dict[str, tuple[str, ...]]]:
         """Search terms of what is left of a question, and for each word of a synonym group
-        the group's other words. A group word is one term however jieba would cut it."""
+        the group's other words. A group word is one term however jieba cuts it, when it
+        starts and ends where jieba's words do (so 行政许可办件量 keeps 办件)."""
+        words = self.tokenizer.words(rest)
+        starts = [0]
+        for w in words:
+            starts.append(starts[-1] + len(w))
+        bounds = set(starts)
+        spans = {
+            start: (end, others)
+            for start, end, others in self.synonyms.find(rest)
+            if start in bounds and end in bounds and rest[start:end] not in self._question_words
+        }
         alternatives: dict[str, tuple[str, ...]] = {}
-        pieces: list[str] = []
-        pos = 0
-        for start, end, others in self.synonyms.find(rest):
-            word = rest[start:end]
-            if word in self._question_words:
-                continue
-            pieces.append(rest[pos:start])
-            pieces.append(f"\0{word}\0")
-            pos = end
-            alternatives[word] = others
-        pieces.append(rest[pos:])
         terms: list[str] = []
-        for piece in pieces:
-            if piece.startswith("\0"):
-                terms.append(piece.strip("\0"))
-            else:
-                terms.extend(t for t in self.tokenizer.tokens(piece) if t not in self._question_words)
+        skip_to = 0
+        for w, start in zip(words, starts, strict=False):
+            if start < skip_to:
+                continue
+            if start in spans:
+                end, others = spans[start]
+                word = rest[start:end]
+                terms.append(word)
+                alternatives[word] = others
+                skip_to = end
+                continue
+            terms.extend(t for t in self.tokenizer.tokens(w) if t not in self._question_words)
         return terms, alternatives
 
     def _places(self, text: str) -> tuple[list[str], list[str], str]:
@@ -528,8 +552,8 @@ class Understander:
             ids = chosen
         elif years and ids is not None:
             # 柘原县2020年…: the place has no report for that year (nor plans for it), so
-            # nothing of its other years answers.
-            ids = set()
+            # nothing of its other years answers; a report whose year is unknown still may.
+            ids = {i for i in ids if i not in self.places.years}
         return ids, used, plans, first
 
     def _newest(self, ids: set[int]) -> set[int]:

@@ -113,10 +113,10 @@ def test_corpus_dev_meets_the_bar(dev_results: dict[str, EvalResult]) -> None:
 
 
 def test_corpus_dev_as_ingested_today(dev_results: dict[str, EvalResult]) -> None:
-    """A floor under today's figures (0.850 / 0.867), to rise as the parser's work lands."""
+    """A floor under today's figures (0.900 / 0.917), to rise as the parser's work lands."""
     res = dev_results["corpus-dev"]
     assert res.answerable == 60 and res.off_corpus == 8
-    _bar(res, 0.83, 0.85)
+    _bar(res, 0.88, 0.90)
 
 
 def test_corpus_dev_question_side_with_the_metadata_the_parser_will_give(

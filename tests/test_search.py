@@ -425,3 +425,11 @@ def test_traditional_characters_match_simplified_passages(made_library: Library)
     a, b = made_library.ask("汝城縣行政復議案件"), made_library.ask("汝城县行政复议案件")
     assert a.answered and [h.passage.id for h in a.hits] == [h.passage.id for h in b.hits]
     assert any("行政复议" in a.hits[0].snippet.text[x:y] for x, y in a.hits[0].snippet.highlights())
+
+
+def test_the_first_hit_holds_half_the_question(dev_library: Library) -> None:
+    """潍坊市市长带头出庭应诉: a passage holding only 出庭应诉 may score as high by BM25, but the
+    first hit is the one holding the question (市长 as 主要负责同志, 带头, 出庭应诉)."""
+    answer = dev_library.ask("潍坊市市长带头出庭应诉了吗")
+    assert answer.answered
+    assert "带头出庭应诉1次" in answer.hits[0].passage.text

@@ -615,3 +615,39 @@ def test_a_place_and_a_year_it_has_no_report_for_narrow_to_nothing(made_library:
     q = understand(made_library, "汝城县2019年行政复议案件多少件")
     assert q.report_ids == ()
     assert made_library.ask("汝城县2019年行政复议案件多少件").refusal == Refusal.NO_MATCH
+
+
+@pytest.mark.parametrize(
+    "question", ["汝城县二〇二二年行政复议", "汝城县二零二二年度行政复议", "汝城县2022年行政复议"]
+)
+def test_a_year_in_chinese_numerals_is_a_year(made_library: Library, question: str) -> None:
+    q = understand(made_library, question)
+    assert q.years == (2022,)
+    assert q.report_ids == tuple(
+        r.id for r in made_library.reports() if "汝城" in r.issuer and r.year == 2022
+    )
+    assert made_library.understander.follow_up("汝城县行政复议", "那二〇二二年呢") == "汝城县2022年行政复议"
+
+
+@pytest.mark.parametrize(
+    ("issuer", "place"),
+    [("柘原县人民政府", "柘原县"), ("洋县自然资源局", "洋县"), ("黄竹坪县公安局", "黄竹坪县")],
+)
+def test_an_issuers_county_is_its_place_when_none_was_read(
+    made_library: Library, issuer: str, place: str
+) -> None:
+    r = replace(made_library.reports()[0], issuer=issuer, places=())
+    index = PlaceIndex.build([r], default_gazetteer())
+    assert index.place_reports[place] == {r.id}
+    assert index.narrowest[r.id] == place
+
+
+def test_a_report_of_unknown_year_may_answer_for_any_year(made_library: Library) -> None:
+    reports = [replace(r, year=None) if r.issuer == "汝城县公安局" else r for r in made_library.reports()]
+    u = made_library.understander
+    try:
+        u.set_reports(reports)
+        q = u.understand("汝城县2019年执法记录仪")
+        assert q.report_ids == ids_issued_by(made_library, "汝城县公安局")
+    finally:
+        u.set_reports(made_library.reports())
