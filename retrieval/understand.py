@@ -414,7 +414,11 @@ class Understander:
         spans = {
             start: (end, others)
             for start, end, others in self.synonyms.find(rest)
-            if start in bounds and end in bounds and rest[start:end] not in self._question_words
+            if start in bounds
+            and end in bounds
+            # An asking word is no term, unless it asks for a figure its group words state
+            # (几天 → 工作日).
+            and (rest[start:end] not in self._question_words or rest[start:end] in self._figure_words)
         }
         alternatives: dict[str, tuple[str, ...]] = {}
         terms: list[str] = []
