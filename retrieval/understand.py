@@ -103,11 +103,12 @@ def has_figures(text: str, units: str = "") -> bool:
     `units`, one counted in one of those measure words."""
     if not units:
         return bool(_FIGURE.search(text))
-    return bool(re.search(rf"\d+(?:\.\d+)?\s*(?:万|亿)?[{re.escape(units)}]", text))
+    # 0.5个工作日 counts days too.
+    return bool(re.search(rf"\d+(?:\.\d+)?\s*(?:万|亿)?(?:个工作|个)?[{re.escape(units)}]", text))
 
 
 # Measure words that count the same things (名 and 人 both count people).
-_LIKE_UNITS = ("人名", "次场期", "件起宗", "元钱")
+_LIKE_UNITS = ("人名", "次场期", "件起宗", "元钱", "天日")
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*([件次条个户名人场份项起幅处类家台期宗卷天钱%])")
 
 
@@ -414,11 +415,7 @@ class Understander:
         spans = {
             start: (end, others)
             for start, end, others in self.synonyms.find(rest)
-            if start in bounds
-            and end in bounds
-            # An asking word is no term, unless it asks for a figure its group words state
-            # (几天 → 工作日).
-            and (rest[start:end] not in self._question_words or rest[start:end] in self._figure_words)
+            if start in bounds and end in bounds and rest[start:end] not in self._question_words
         }
         alternatives: dict[str, tuple[str, ...]] = {}
         terms: list[str] = []

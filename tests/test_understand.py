@@ -22,6 +22,7 @@ from retrieval.understand import (
     normalise,
     question_kind,
     section_kind,
+    units_asked,
 )
 from tests.conftest import BUNDLED_REPORTS, TESTS_DATA
 
@@ -651,3 +652,9 @@ def test_a_report_of_unknown_year_may_answer_for_any_year(made_library: Library)
         assert q.report_ids == ids_issued_by(made_library, "汝城县公安局")
     finally:
         u.set_reports(made_library.reports())
+
+
+def test_days_asked_for_are_counted_in_working_days() -> None:
+    assert units_asked("企业开办要几天") == "天日"
+    assert has_figures("企业开办时间压缩至0.5个工作日", "天日")
+    assert not has_figures("全年受理38件", "天日")
