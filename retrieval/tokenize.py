@@ -128,10 +128,6 @@ class Tokenizer:
             h.update(path.read_bytes())
         return h.hexdigest()[:16]
 
-    def in_dictionary(self, word: str) -> bool:
-        """Whether jieba's dictionary (with the bundled additions) holds `word`."""
-        return bool(self._jieba.FREQ.get(word))
-
     def words(self, text: str) -> list[str]:
         """jieba's plain segmentation of the folded `text` (no sub-words, nothing dropped)."""
         return self._jieba.lcut(fold(unicodedata.normalize("NFKC", text)), HMM=False)
