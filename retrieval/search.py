@@ -35,7 +35,7 @@ from retrieval.understand import (
     section_kind,
 )
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3  # 3: section kinds judged by the next heading when the top names two parts
 CANDIDATES = 100  # passages re-ranked after BM25
 # A question narrowed to fewer than 1/NARROW_RATIO of the rows scores just those rows (by
 # binary search in each term's postings) rather than every row.

@@ -71,14 +71,18 @@ _QUESTION_INTENT: tuple[tuple[SectionKind, tuple[str, ...]], ...] = (
 
 
 def section_kind(section: tuple[str, ...]) -> SectionKind:
-    """Which standard part of a report a section path lies in, judged by its top heading."""
+    """Which standard part of a report a section path lies in, judged by its top heading; a
+    top heading naming two parts (第三部分 存在的问题和2024年工作安排) leaves it to the
+    next heading that names one of them (二、2024年工作安排 → plans)."""
     if not section:
         return SectionKind.OTHER
-    top = section[0]
-    for kind, words in _SECTION_WORDS:
-        if any(w in top for w in words):
-            return kind
-    return SectionKind.OTHER
+    named = [kind for kind, words in _SECTION_WORDS if any(w in section[0] for w in words)]
+    if len(named) > 1:
+        for heading in section[1:]:
+            inner = [k for k, words in _SECTION_WORDS if k in named and any(w in heading for w in words)]
+            if inner:
+                return inner[0]
+    return named[0] if named else SectionKind.OTHER
 
 
 def question_kind(text: str) -> SectionKind:

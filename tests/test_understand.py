@@ -242,6 +242,10 @@ def test_question_kind(shared_library: Library, question: str, kind: SectionKind
         ((), SectionKind.OTHER),
         # judged by the top heading only
         (("一、主要举措", "（一）解决问题"), SectionKind.OTHER),
+        # a top heading naming two parts: the next heading naming one decides
+        (("第三部分　存在的问题和2024年工作安排", "一、存在的问题"), SectionKind.PROBLEMS),
+        (("第三部分　存在的问题和2024年工作安排", "二、2024年工作安排"), SectionKind.PLANS),
+        (("第三部分　存在的问题和2024年工作安排",), SectionKind.PROBLEMS),
     ],
 )
 def test_section_kind(section: tuple[str, ...], kind: SectionKind) -> None:
