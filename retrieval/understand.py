@@ -178,10 +178,12 @@ class PlaceIndex:
         for r in reports:
             idx.issuers[r.id] = r.issuer
             places = list(r.places)
-            county = _ISSUER_COUNTY.match(r.issuer)
+            # Read in the questions' form (a traditional-character issuer: 汝城縣 → 汝城县).
+            issuer = fold(r.issuer)
+            county = _ISSUER_COUNTY.match(issuer)
             if not places and county:
                 places.append(county.group("county"))
-            town = _ISSUER_TOWN.search(r.issuer)
+            town = _ISSUER_TOWN.search(issuer)
             if town and town.group("town") not in places:
                 places.append(town.group("town"))
             if places:
@@ -195,7 +197,7 @@ class PlaceIndex:
                 idx.place_reports.setdefault(place, set()).add(r.id)
                 for alias in _aliases(place, gazetteer):
                     idx.alias_to_place.setdefault(fold(alias), place)
-            kind = issuer_kind(r.issuer, places, gazetteer, names)
+            kind = issuer_kind(issuer, places, gazetteer, names)
             if kind:
                 idx.kind_reports.setdefault(kind, set()).add(r.id)
         return idx

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from retrieval import search, texts
+from retrieval.config import Settings
 from retrieval.library import Library
 from retrieval.models import Answer, Refusal, SectionKind
 from retrieval.search import CANDIDATES, Index, _holding_the_best, index_text
@@ -433,3 +434,37 @@ def test_the_first_hit_holds_half_the_question(dev_library: Library) -> None:
     answer = dev_library.ask("潍坊市市长带头出庭应诉了吗")
     assert answer.answered
     assert "带头出庭应诉1次" in answer.hits[0].passage.text
+
+
+def test_a_traditional_report_answers_simplified_questions_and_is_quoted_as_written(
+    empty_settings: Settings, tmp_path: Path
+) -> None:
+    """The body in traditional characters (the parser reads the issuer and title lines as
+    simplified characters; a traditional issuer line is the parser's to fold)."""
+    path = tmp_path / "汝城縣_2023.txt"
+    path.write_text(
+        "\n".join(
+            [
+                "汝城县人民政府办公室",
+                "2023年法治政府建设工作报告",
+                "2023年，汝城縣人民政府辦公室深入推進法治政府建設，現將有關情況報告如下。",
+                "一、主要舉措和成效",
+                "（一）強化行政復議。全年受理行政復議案件37件，糾錯5件，復議質效持續提升。",
+                "二、存在的問題",
+                "基層法治力量薄弱，專業人員不足。",
+            ]
+        ),
+        "utf-8",
+    )
+    lib = Library(empty_settings)
+    try:
+        lib.ingest([path])
+        answer = lib.ask("汝城县行政复议案件多少件")
+        assert answer.answered
+        hit = answer.hits[0]
+        assert "行政復議案件37件" in hit.passage.text  # stored and quoted as written
+        assert hit.snippet.text.strip("…") in hit.passage.text
+        marked = {hit.snippet.text[a:b] for a, b in hit.snippet.highlights()}
+        assert "行政復議" in marked
+    finally:
+        lib.store.close()
