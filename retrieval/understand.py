@@ -593,7 +593,7 @@ class Understander:
         when no report of the place is of that kind."""
         found: list[tuple[int, int, set[str]]] = []
         for form, kinds in self._kind_forms.items():
-            if ids is None and form in self.issuer_kinds.with_place:
+            if form not in rest or (ids is None and form in self.issuer_kinds.with_place):
                 continue
             for m in re.finditer(re.escape(form), rest):
                 found.append((m.start(), m.end(), kinds))
