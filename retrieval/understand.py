@@ -362,6 +362,8 @@ class Understander:
         terms, alternatives = self._terms(rest)
         words = self.tokenizer.words(rest)
         wants_figures = any(w in self._figure_words for w in words) or "几" in rest
+        # A rate asked about (立案率, 调解成功率) is a figure asked for.
+        wants_figures = wants_figures or any(len(t) > 1 and t.endswith("率") for t in terms)
         units = units_asked(rest) if wants_figures else ""
         if unknown and not known:
             # Only places with no report: the answer says so, and a year alone must not pick

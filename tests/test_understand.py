@@ -205,6 +205,8 @@ def test_question_words_leave_only_the_subject(shared_library: Library, question
         ("秀山县政务公开数据", True),
         ("政务公开的比例", True),
         ("秀山县政务公开措施", False),
+        ("安化县政协提案立案率", True),
+        ("哪个县的调解成功率最高", True),
         ("2024年政务公开", False),
     ],
 )
