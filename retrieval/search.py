@@ -288,9 +288,10 @@ class Searcher:
         return Answer(q, hits=hits, other_years=self._other_years(q, ranked[0][1]))
 
     def _other_years(self, q: Query, best: Passage) -> tuple[int, ...]:
-        """The years, besides the one answered from, with a report of the place asked about,
-        when the question named a place and no year; newest first."""
-        if q.years or not q.places or q.report_ids is None:
+        """The years, besides the one answered from, with a report of the place answered
+        about among the question's reports, when the question was narrowed (by place or
+        issuer) and named no year; newest first."""
+        if q.years or q.report_ids is None:
             return ()
         answered = self.reports[best.report_id]
         years = {

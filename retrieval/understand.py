@@ -37,10 +37,10 @@ _TOWN_WORD_TAILS = ("", "办", "办事处", "政府", "人民政府", "党委", 
 # tagged reads as a town's name (柳林乡, 北湖街道); a noun or verb (部分街道, 推进乡) does not.
 _NAME_TAGS = frozenset({"ns", "nr", "nrt", "nrfg", "nz"})
 # Tags of words that never begin or make up a name (给, 以, 和, 各, 均 …).
+_FUNCTION_TAGS = frozenset({"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "r", "d", "y", "e", "o"})
 # Characters that make a phrase with the suffix or begin one (全县, 本镇, 各乡): no name
 # starts or ends with them.
 _NEVER_FIRST = frozenset("全本我该各每此其这那")
-_FUNCTION_TAGS = frozenset({"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "r", "d", "y", "e", "o"})
 _FOLLOW_UP = re.compile(
     r"^(?:那么|那|还有|换成|再看|换)?\s*(?P<core>[^\s?？!！。，,]{2,20}?)\s*"
     r"(?:呢|的呢|的情况呢|怎么样|又如何|如何)?\s*[?？!！。]*$"
@@ -347,6 +347,8 @@ class Understander:
         self._longest = max(map(len, [*self._other_places, *self.places.alias_to_place]))
 
     def understand(self, question: str) -> Query:
+        """What `question` asks, against the indexed reports: the places, years and issuers
+        that narrow it, the reports to answer from first, and its search terms."""
         text = normalise(question)
         folded = _digit_years(fold(text))
         known, unknown, rest = self._places(folded)
@@ -357,7 +359,8 @@ class Understander:
         for y in used_years:
             rest = re.sub(_YEAR_MENTION.format(y=y), " ", rest)
         report_ids, rest = self._narrow_by_issuer(report_ids, rest)
-        if not used_years and report_ids is not None and known:
+        if not used_years and report_ids is not None:
+            # Narrowed by place or issuer, no year named: each place's newest report first.
             first = self._newest(report_ids)
         terms, alternatives = self._terms(rest)
         words = self.tokenizer.words(rest)
