@@ -401,12 +401,10 @@ def phase_fresh(workdir: Path, started: float, which: str) -> dict[str, Any]:
     else:
         import bm25s
 
-        from retrieval.places import default_gazetteer
         from retrieval.tokenize import Tokenizer
 
         model = bm25s.BM25.load(str(workdir / "bm25s"), mmap=True)
         tok = Tokenizer()
-        tok.add_words(default_gazetteer().all_names())
         scores = model.get_scores([t for t in tok.tokens(question) if t in model.vocab_dict])
         answered = bool(np.argpartition(-scores, 3)[:3].size)
     return {"seconds": time.time() - started, "answered": answered, "peak_rss_mb": peak_rss_mb()}

@@ -1,17 +1,13 @@
 """Bulk ingest on every core: worker processes read and parse report files and tokenise their
 passages, while the library's own process checks for duplicates and stores.
 
-Tokens must come out exactly as `Library.add` makes them one report at a time: a report's
-passages are tokenised once the places of every report stored before it, and its own, have
-been taught to the tokenizer. Each worker builds its own Tokenizer and replays the library
-tokenizer's change log (Tokenizer.changes) up to the point each report needs. The log is
-appended to a file before the tasks needing it are handed out, and each task says how far
-to replay. A worker takes tasks in the order they were submitted, so it only moves forward.
+Tokens come out exactly as `Library.add` makes them one report at a time: the tokenizer
+depends only on bundled data (see retrieval.tokenize), so each worker builds its own from the
+same files and needs nothing else from the library's process.
 """
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import shutil
@@ -93,18 +89,13 @@ class Workers:
     """A pool of worker processes for one bulk ingest; use as a context manager."""
 
     def __init__(self, tokenizer: Tokenizer, gazetteer: Gazetteer, processes: int | None = None) -> None:
-        self.tokenizer = tokenizer
-        sweep_temp_dirs()
-        self._dir = tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
-        log_path = Path(self._dir.name) / "tokenizer-changes.jsonl"
-        self._log = log_path.open("w", encoding="utf-8")
-        self._published = 0
+        sweep_temp_dirs()  # what an ingest killed before this version left behind
         # spawn, not fork: the library's process may be running threads (the bot's).
         self._pool = ProcessPoolExecutor(
             processes or os.cpu_count() or 1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(tokenizer.user_dict, tokenizer.stopwords_path, str(log_path), gazetteer),
+            initargs=(tokenizer.user_dict, tokenizer.stopwords_path, tokenizer.places_path, gazetteer),
         )
 
     def __enter__(self) -> Workers:
@@ -114,21 +105,15 @@ class Workers:
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._pool.shutdown(cancel_futures=error is not None)
-        self._log.close()
-        self._dir.cleanup()
 
     def parse(self, paths: Sequence[Path]) -> Iterator[ParsedReport | UnreadableFile]:
         """Each file read and parsed, in order. The work starts at once; iterate to collect."""
         results = self._pool.map(_parse, [str(p) for p in paths], chunksize=4)
         return (r if isinstance(r, ParsedReport) else UnreadableFile(*r) for r in results)
 
-    def tokenize(self, jobs: Sequence[tuple[int, list[str]]]) -> Iterator[list[str]]:
-        """For each (changes, texts) job, the texts' tokens joined by spaces, tokenised after
-        the first `changes` of the tokenizer's changes. In order; the work starts at once."""
-        new = self.tokenizer.changes(self._published)
-        self._log.writelines(json.dumps(c, ensure_ascii=False) + "\n" for c in new)
-        self._log.flush()
-        self._published += len(new)
+    def tokenize(self, jobs: Sequence[list[str]]) -> Iterator[list[str]]:
+        """For each job (a report's texts), the texts' tokens joined by spaces. In order; the
+        work starts at once."""
         return self._pool.map(_tokenize, jobs)
 
 
@@ -136,34 +121,19 @@ class Workers:
 
 
 class _Worker:
-    def __init__(self, user_dict: Path, stopwords: Path, log_path: str, gazetteer: Gazetteer) -> None:
-        self.tokenizer = Tokenizer(user_dict, stopwords)
+    def __init__(self, user_dict: Path, stopwords: Path, places: Path, gazetteer: Gazetteer) -> None:
+        self.tokenizer = Tokenizer(user_dict, stopwords, places)
         self.gazetteer = gazetteer
-        self.log = open(log_path, encoding="utf-8")  # noqa: SIM115 (open for the worker's life)
-        self.replayed = 0
-
-    def catch_up(self, changes: int) -> None:
-        if changes < self.replayed:
-            raise RuntimeError("a tokenise task arrived out of order")
-        todo: list[tuple[str, str | None]] = []
-        while self.replayed < changes:
-            line = self.log.readline()
-            if not line.endswith("\n"):
-                raise RuntimeError("the tokenizer's change log ends early")
-            word, canonical = json.loads(line)
-            todo.append((word, canonical))
-            self.replayed += 1
-        self.tokenizer.replay(todo)
 
 
 _worker: _Worker | None = None
 
 
-def _start_worker(user_dict: Path, stopwords: Path, log_path: str, gazetteer: Gazetteer) -> None:
+def _start_worker(user_dict: Path, stopwords: Path, places: Path, gazetteer: Gazetteer) -> None:
     global _worker
     # A worker outlives a parent killed with -9 (nothing tells it): it watches for that.
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    _worker = _Worker(user_dict, stopwords, log_path, gazetteer)
+    _worker = _Worker(user_dict, stopwords, places, gazetteer)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -182,8 +152,6 @@ def _parse(path: str) -> ParsedReport | tuple[str, str]:
         return e.name, e.reason
 
 
-def _tokenize(job: tuple[int, list[str]]) -> list[str]:
+def _tokenize(texts: list[str]) -> list[str]:
     assert _worker is not None
-    changes, texts = job
-    _worker.catch_up(changes)
     return [" ".join(_worker.tokenizer.tokens(t)) for t in texts]

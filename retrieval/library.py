@@ -112,7 +112,6 @@ class Library:
         self.store = Store(settings.db_path)
         self.originals = Originals(settings.data_dir / "originals")
         self.tokenizer = Tokenizer()
-        self.tokenizer.add_words(self.gazetteer.all_names())
         self.understander = Understander(self.tokenizer, self.gazetteer)
         self._write_lock = threading.Lock()
         self._backfill_text_hashes()
@@ -386,7 +385,6 @@ class Library:
         else:
             also = None
         if tokens is None:
-            self.tokenizer.add_aliases(self._town_aliases(parsed.places))
             tokens = [" ".join(self.tokenizer.tokens(index_text(p.section, p.text))) for p in parsed.passages]
         replace = [r.id for r in (old, also) if r is not None]
         report = self.store.add_report(parsed, tokens, replace=replace)
@@ -422,14 +420,13 @@ class Library:
     ) -> None:
         """ingest() for many files: workers parse a batch of files, then tokenise it while
         this process stores the results as they come (and the workers go on to parse the
-        next batch). Duplicates and the tokenizer's places are settled here, in file order,
-        exactly as _add would one by one; each report's tokens are made after the changes to
-        the tokenizer up to its own (see retrieval.bulk)."""
+        next batch). Duplicates are settled here, in file order, exactly as _add would one by
+        one."""
         batches = [files[i : i + BATCH_FILES] for i in range(0, len(files), BATCH_FILES)]
         with Workers(self.tokenizer, self.gazetteer) as workers:
             parsing = workers.parse(batches[0])
             for i in range(len(batches)):
-                jobs: list[tuple[ParsedReport, int | None]] = []  # None: a duplicate, not tokenised
+                jobs: list[tuple[ParsedReport, bool]] = []  # False: a duplicate, not tokenised
                 hashes: set[str] = set()
                 twins: set[str] = set()
                 for item in parsing:
@@ -441,23 +438,18 @@ class Library:
                         or self.store.find_by_hash(item.sha256)
                         or self._skips_duplicate(item, on_duplicate, twins)
                     ):
-                        jobs.append((item, None))
+                        jobs.append((item, False))
                     else:
                         hashes.add(item.sha256)
                         twins.add(item.text_sha256)
-                        self.tokenizer.add_aliases(self._town_aliases(item.places))
-                        jobs.append((item, self.tokenizer.change_count()))
+                        jobs.append((item, True))
                 tokens = workers.tokenize(
-                    [
-                        (changes, [index_text(p.section, p.text) for p in item.passages])
-                        for item, changes in jobs
-                        if changes is not None
-                    ]
+                    [[index_text(p.section, p.text) for p in item.passages] for item, new in jobs if new]
                 )
                 if i + 1 < len(batches):
                     parsing = workers.parse(batches[i + 1])
-                for item, changes in jobs:
-                    done.append(self._add(item, next(tokens) if changes is not None else None, on_duplicate))
+                for item, new in jobs:
+                    done.append(self._add(item, next(tokens) if new else None, on_duplicate))
                     tick()
 
     # --- index upkeep ------------------------------------------------------------------
@@ -577,25 +569,7 @@ class Library:
         self.store.set_tokens(batch)
 
     def _refresh_places(self, reports: list[Report]) -> None:
-        # What teaching each report's aliases in turn would do, taught once per distinct
-        # (alias, place) pair, in the order of its last use (so an alias two places share
-        # folds to the one the last report named): tens of thousands of reports share a few
-        # thousand places.
-        pairs: dict[tuple[str, str], None] = {}
-        known: dict[tuple[str, ...], dict[str, str]] = {}
-        for r in reports:
-            aliases = known.get(r.places)
-            if aliases is None:
-                aliases = known[r.places] = self._town_aliases(r.places)
-            for pair in aliases.items():
-                pairs.pop(pair, None)
-                pairs[pair] = None
-        self.tokenizer.replay(pairs)
         self.understander.set_reports(reports)
-
-    def _town_aliases(self, places: tuple[str, ...]) -> dict[str, str]:
-        """Aliases that fold to one token: each place's short and full names."""
-        return {a: p for p in places for a in self.gazetteer.aliases(p)}
 
 
 def outline_entries(

@@ -182,8 +182,15 @@ class Query:
     unknown_places: tuple[str, ...] = ()  # places named that no indexed report covers
     years: tuple[int, ...] = ()
     wants_figures: bool = False
+    units: str = ""  # measure words of the figure asked for (多少条 → 条), with their like (名 → 人名)
     kind: SectionKind = SectionKind.OTHER  # the part of a report the question is about
     report_ids: tuple[int, ...] | None = None  # None: every report
+    # Words of the question that stand for others (打官司 → 行政诉讼, 应诉 …): searched for too,
+    # at a lower weight. Each such word is one of `terms`.
+    alternatives: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Reports of `report_ids` whose answers go first: the newest year of a place when the
+    # question names none, the report whose plans are for the year asked.
+    first: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

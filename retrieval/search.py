@@ -24,9 +24,9 @@ from retrieval.index import (
     lucene_idf,
 )
 from retrieval.models import Answer, Hit, Passage, Query, Refusal, Report, SectionKind
-from retrieval.snippets import fold, make_snippet, sentences
+from retrieval.snippets import make_snippet, sentences
 from retrieval.store import Store
-from retrieval.tokenize import Tokenizer
+from retrieval.tokenize import Tokenizer, fold
 from retrieval.understand import (
     MAX_QUESTION_CHARS,
     Understander,
@@ -35,7 +35,7 @@ from retrieval.understand import (
     section_kind,
 )
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3  # 3: section kinds judged by the next heading when the top names two parts
 CANDIDATES = 100  # passages re-ranked after BM25
 # A question narrowed to fewer than 1/NARROW_RATIO of the rows scores just those rows (by
 # binary search in each term's postings) rather than every row.
@@ -45,7 +45,17 @@ HIT_MIN_COVERAGE = 0.34  # and each further hit
 HIT_MIN_RELATIVE = 0.3  # further hits score at least this share of the best
 PROXIMITY_BASE = 0.5  # a passage with no two terms in one sentence keeps this share of its score
 SECTION_BOOST = 1.6  # a passage in the part of the report the question asks about
+# A figure in next year's plans is a target, not what was done: when a question asks for a
+# figure and not for plans, such passages keep this share of their score.
+PLANS_FIGURE_SHARE = 0.6
+# A passage shorter than this (a signature, a lone heading) says too little to be an answer:
+# its score is scaled down in proportion, to no less than SHORT_PASSAGE_FLOOR of it.
+SHORT_PASSAGE_CHARS = 30
+SHORT_PASSAGE_FLOOR = 0.3
 FIGURE_BOOST = 1.25  # a passage stating figures, when the question asks for one
+# A synonym of a question's word (行政诉讼 for 打官司) counts this share of the word's weight,
+# in BM25 and in how much of the question a passage holds.
+SYNONYM_WEIGHT = 0.8
 
 
 def index_text(section: tuple[str, ...], text: str) -> str:
@@ -260,18 +270,71 @@ class Searcher:
         ranked = self._rank(q, weights) if q.terms else self._overview(q)
         if not ranked:
             return Answer(q, refusal=Refusal.NO_MATCH)
-        surfaces = {s: w for t, w in weights.items() for s in self.tokenizer.surfaces(t)}
+        surfaces: dict[str, float] = {}
+        for t, w in weights.items():
+            forms = [*self._forms(q, t), *self._pieces(q, t).items()]
+            for form, share in forms:
+                surfaces[form] = max(surfaces.get(form, 0.0), w * share)
         hits = tuple(
             Hit(
                 rank=offset + i + 1,
                 score=round(score, 4),
                 passage=p,
                 report=self.reports[p.report_id],
-                snippet=make_snippet(p.text, surfaces, q.wants_figures),
+                snippet=make_snippet(p.text, surfaces, q.wants_figures, units=q.units),
             )
             for i, (score, p) in enumerate(ranked[offset : offset + k])
         )
-        return Answer(q, hits=hits)
+        return Answer(q, hits=hits, other_years=self._other_years(q, ranked[0][1]))
+
+    def _other_years(self, q: Query, best: Passage) -> tuple[int, ...]:
+        """The years, besides the one answered from, with a report of the place answered
+        about among the question's reports, when the question was narrowed (by place or
+        issuer) and named no year; newest first."""
+        if q.years or q.report_ids is None:
+            return ()
+        answered = self.reports[best.report_id]
+        years = {
+            r.year
+            for r in (self.reports.get(i) for i in q.report_ids)
+            if r is not None and r.year and r.place == answered.place and r.year != answered.year
+        }
+        return tuple(sorted(years, reverse=True))
+
+    def _forms(self, q: Query, term: str) -> list[tuple[str, float]]:
+        """The strings a term is found as in folded text, each with the share of the term's
+        weight it counts for: the term itself, and its synonyms at SYNONYM_WEIGHT."""
+        forms = [(s, 1.0) for s in self.tokenizer.surfaces(term)]
+        others = dict(q.alternatives).get(term, ())
+        return forms + [(fold(o), SYNONYM_WEIGHT) for o in others]
+
+    def _pieces(self, q: Query, term: str) -> dict[str, float]:
+        """For a word of a synonym group, the words inside it (as _dedup keeps them) and the
+        share of the word's weight each holds: a passage holding only some of them holds that
+        much of the word, as it would had the word not been in a group (行政规范性文件 → 行政,
+        规范性, 文件). Empty for other terms, and for a word with none inside it."""
+        if term not in dict(q.alternatives):
+            return {}
+        inside = {t: self._idf(t) for t in self.tokenizer.tokens(term) if t != term}
+        inside = _dedup(inside)
+        total = sum(inside.values())
+        return {t: w / total for t, w in inside.items()} if total else {}
+
+    def _bm25_terms(self, q: Query) -> tuple[list[str], list[str]]:
+        """Tokens to score the question's terms by, and its synonyms' tokens (scored at
+        SYNONYM_WEIGHT)."""
+        alternatives = dict(q.alternatives)
+        main: list[str] = []
+        extra: list[str] = []
+        for t in q.terms:
+            if t in alternatives:
+                main.extend([t, *self.tokenizer.tokens(t)])
+                for o in alternatives[t]:
+                    extra.extend(self.tokenizer.tokens(o))
+            else:
+                main.append(t)
+        main = list(dict.fromkeys(main))
+        return main, [t for t in dict.fromkeys(extra) if t not in main]
 
     def _refuse(self, q: Query) -> Refusal | None:
         if not self.reports or self.size == 0:
@@ -287,8 +350,17 @@ class Searcher:
         return None
 
     def _term_weights(self, q: Query) -> dict[str, float]:
-        """Each term's idf; a term in no passage weighs most."""
-        return {t: lucene_idf(self._doc_freq(t), self._rows) for t in q.terms}
+        """Each term's idf; a term in no passage weighs most. A word of a synonym group with
+        words inside it weighs what they would together (so a synonym table changes what a
+        question finds, not the balance of its words)."""
+        out: dict[str, float] = {}
+        for t in q.terms:
+            pieces = self._pieces(q, t)
+            out[t] = sum(self._idf(p) for p in pieces) if pieces else self._idf(t)
+        return out
+
+    def _idf(self, token: str) -> float:
+        return lucene_idf(self._doc_freq(token), self._rows)
 
     def _doc_freq(self, token: str) -> int:
         df = self.index.engine.doc_freq(token)
@@ -304,12 +376,16 @@ class Searcher:
         """The BM25 step alone: index rows of the (at most CANDIDATES) best-scoring passages
         within the question's reports, and their scores (float64), by row. Of passages tied
         at the cut, the earliest are taken."""
-        terms = list(q.terms)
+        terms, synonyms = self._bm25_terms(q)
         rows = self._rows_of(q)
         if rows is not None and len(rows) * NARROW_RATIO < self._rows:
             sub = self._scores_at(terms, rows)
+            if synonyms:
+                sub = sub + SYNONYM_WEIGHT * self._scores_at(synonyms, rows)
         else:
             sub = self._scores(terms)
+            if synonyms:
+                sub = sub + SYNONYM_WEIGHT * self._scores(synonyms)
             sub = sub if rows is None else sub[rows]
         top = _holding_the_best(sub)
         if len(top) > CANDIDATES:
@@ -355,28 +431,46 @@ class Searcher:
         if q.wants_figures:
             bm25[self.figures[cand_rows]] *= FIGURE_BOOST
         passages = self.store.passages([int(self.passage_ids[r]) for r in cand_rows])
-        weights = _dedup(term_weights)
-        surfaces = {t: self.tokenizer.surfaces(t) for t in weights}
+        weights = _dedup(term_weights, keep={t for t, _ in q.alternatives})
+        surfaces = {t: self._forms(q, t) for t in weights}
+        pieces = {t: self._pieces(q, t) for t in weights}
         total = sum(weights.values()) or 1.0
         # The most a sentence can hold: every term, and a figure when one is asked for.
         best_sentence = total + (max(weights.values(), default=0.0) if q.wants_figures else 0.0)
         ranked: list[tuple[float, float, Passage]] = []
+        kept_by: dict[int, float] = {}  # the score that decides whether a further hit is kept
         for row, score in zip(cand_rows, bm25, strict=True):
             p = passages.get(int(self.passage_ids[row]))
             if p is None:
                 continue  # deleted since the index was built
             in_kind = q.kind != SectionKind.OTHER and self.kinds[row] == q.kind
-            cover, near = self._coverage(p, weights, surfaces, q, in_kind)
+            cover, near = self._coverage(p, weights, surfaces, pieces, q, in_kind)
             # Terms together in one sentence answer better than terms scattered over a passage.
-            ranked.append((score * (PROXIMITY_BASE + near / best_sentence), cover / total, p))
+            score *= PROXIMITY_BASE + near / best_sentence
+            target = q.wants_figures and q.kind == SectionKind.OTHER and self.kinds[row] == SectionKind.PLANS
+            if target:
+                score *= PLANS_FIGURE_SHARE
+            if q.units and has_figures(p.text, q.units):
+                score *= FIGURE_BOOST  # a figure counted as asked: 多少条 → 4217条
+            if len(p.text) < SHORT_PASSAGE_CHARS:
+                score *= max(SHORT_PASSAGE_FLOOR, len(p.text) / SHORT_PASSAGE_CHARS)
+            ranked.append((score, cover / total, p))
+            # Plans' targets rank lower, but are no weaker answers for it (kept as further hits).
+            kept_by[p.id] = score / PLANS_FIGURE_SHARE if target else score
         ranked.sort(key=lambda x: -x[0])
-        if not ranked or ranked[0][1] < MIN_COVERAGE:
+        if q.first:
+            ranked = _first(ranked, set(q.first))
+        # The first hit must hold MIN_COVERAGE of the question: the best-scoring passage that
+        # does goes first; when none does, the question is refused.
+        lead = next((i for i, r in enumerate(ranked) if r[1] >= MIN_COVERAGE), None)
+        if lead is None:
             return []
-        best = ranked[0][0]
+        ranked.insert(0, ranked.pop(lead))
+        best = max(s for s, _, _ in ranked)
         return [
             (s, p)
             for i, (s, c, p) in enumerate(ranked)
-            if i == 0 or (c >= HIT_MIN_COVERAGE and s >= HIT_MIN_RELATIVE * best)
+            if i == 0 or (c >= HIT_MIN_COVERAGE and kept_by[p.id] >= HIT_MIN_RELATIVE * best)
         ]
 
     def _with_part_asked(
@@ -405,34 +499,43 @@ class Searcher:
         self,
         p: Passage,
         weights: dict[str, float],
-        surfaces: dict[str, tuple[str, ...]],
+        surfaces: dict[str, list[tuple[str, float]]],
+        pieces: dict[str, dict[str, float]],
         q: Query,
         in_kind: bool,
     ) -> tuple[float, float]:
         """Weight of the question's terms the passage holds verbatim (headings included), and
-        the most of it any one sentence holds (snippets.sentence_scores' measure). Words that
-        only name the part of a report asked about (计划, 不足) are held by every passage in
-        that part."""
+        the most of it any one sentence holds (snippets.sentence_scores' measure). A term held
+        only as a synonym counts its share (SYNONYM_WEIGHT). Words that only name the part of
+        a report asked about (计划, 不足) are held by every passage in that part."""
         # Folded once each (this runs for every candidate of every question): the headings
         # and the text, which together hold what index_text does.
         heads, body = fold(" ".join(p.section)), fold(p.text)
-        held = {t for t in weights if any(s in heads or s in body for s in surfaces[t])}
+
+        def share(t: str, text: str) -> float:
+            whole = max((f for s, f in surfaces[t] if s and s in text), default=0.0)
+            return max(whole, sum(f for s, f in pieces[t].items() if s in text))
+
+        held = {t: max(share(t, heads), share(t, body)) for t in weights}
+        held = {t: f for t, f in held.items() if f}
         # The words asking for the part the passage is in, and its headings' words, are in
         # effect in every sentence of it.
-        everywhere = {t for t in weights if in_kind and is_intent_term(t, q.kind)}
-        everywhere |= {t for t in held if any(s in heads for s in surfaces[t])}
-        counted = held | everywhere
-        cover = sum(weights[t] for t in counted)
-        near_weights = {s: weights[t] for t in held - everywhere for s in surfaces[t]}
-        base = sum(weights[t] for t in everywhere)
+        everywhere = {t: 1.0 for t in weights if in_kind and is_intent_term(t, q.kind)}
+        for t in held:
+            f = share(t, heads)
+            if f:
+                everywhere[t] = max(everywhere.get(t, 0.0), f)
+        counted = {t: max(held.get(t, 0.0), everywhere.get(t, 0.0)) for t in {*held, *everywhere}}
+        cover = sum(weights[t] * f for t, f in counted.items())
         # snippets.sentence_scores' measure, on the folded text.
         top = max((weights[t] for t in counted), default=1.0)
         near = 0.0
         for a, b in sentences(p.text):
             part = body[a:b]
-            score = base + sum(w for t, w in near_weights.items() if t and t in part)
+            score = sum(weights[t] * max(everywhere.get(t, 0.0), share(t, part)) for t in counted)
             if q.wants_figures and score > 0 and has_figures(part):
-                score += top
+                # A figure counted as asked (多少条 → 4217条) holds the question; another, half.
+                score += top if not q.units or has_figures(part, q.units) else top / 2
             near = max(near, score)
         return cover, near
 
@@ -467,7 +570,21 @@ def _holding_the_best(scores: np.ndarray) -> np.ndarray:
     return np.flatnonzero(scores)
 
 
-def _dedup(weights: dict[str, float]) -> dict[str, float]:
+def _first(ranked: list[tuple[float, float, Passage]], first: set[int]) -> list[tuple[float, float, Passage]]:
+    """The passages of the `first` reports ahead of the rest (each part in its order), when
+    the best of them answers the question (holds MIN_COVERAGE of it); else `ranked` as it is."""
+    ahead = [r for r in ranked if r[2].report_id in first]
+    if not any(r[1] >= MIN_COVERAGE for r in ahead):
+        return ranked
+    return ahead + [r for r in ranked if r[2].report_id not in first]
+
+
+def _dedup(weights: dict[str, float], keep: set[str] | frozenset[str] = frozenset()) -> dict[str, float]:
     """Drop a compound when the words inside it are terms too (重大行政决策 beside 决策):
-    counting both would let one concept outweigh the rest of the question."""
-    return {t: w for t, w in weights.items() if not any(o != t and len(o) >= 2 and o in t for o in weights)}
+    counting both would let one concept outweigh the rest of the question. Terms in `keep`
+    (words of synonym groups, which weigh their inside words themselves) stay."""
+    return {
+        t: w
+        for t, w in weights.items()
+        if t in keep or not any(o != t and len(o) >= 2 and o in t for o in weights)
+    }

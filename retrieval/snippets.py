@@ -4,10 +4,10 @@ quoted verbatim, with the question's terms marked."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 
 from retrieval.models import Snippet, Span
+from retrieval.tokenize import fold
 from retrieval.understand import has_figures
 
 MAX_SNIPPET_CHARS = 220
@@ -19,25 +19,6 @@ _SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]?")
 def sentences(text: str) -> list[tuple[int, int]]:
     """[start, end) ranges of the sentences of `text`, each with its closing punctuation."""
     return [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.end() > m.start()]
-
-
-class _FoldTable(dict[int, str]):
-    """A str.translate table: each character NFKC-normalised and lower-cased, one character
-    kept (so folding keeps offsets), filled as characters are first met."""
-
-    def __missing__(self, code: int) -> str:
-        c = chr(code)
-        self[code] = folded = unicodedata.normalize("NFKC", c).lower()[:1] or c
-        return folded
-
-
-_FOLD = _FoldTable()
-
-
-def fold(text: str) -> str:
-    """`text` as terms are matched in it: full-width forms normalised, lower case, and the same
-    length, so offsets found in the folded text hold in the original."""
-    return text.translate(_FOLD)
 
 
 def term_matches(text: str, surfaces: Sequence[str]) -> list[tuple[int, int]]:
@@ -64,9 +45,11 @@ def sentence_scores(
     spans: list[tuple[int, int]],
     weights: Mapping[str, float],
     wants_figures: bool = False,
+    units: str = "",
 ) -> list[float]:
     """For each sentence, the weight of the distinct terms it holds, plus a figure's worth
-    (as much as the weightiest term) when the question asks for one and the sentence has it."""
+    (as much as the weightiest term) when the question asks for one and the sentence has it
+    (half as much when it is not counted in the `units` asked for)."""
     folded = fold(text)
     top = max(weights.values(), default=1.0)
     out = []
@@ -74,7 +57,7 @@ def sentence_scores(
         part = folded[a:b]
         s = sum(w for t, w in weights.items() if t and t in part)
         if wants_figures and s > 0 and has_figures(part):
-            s += top
+            s += top if not units or has_figures(part, units) else top / 2
         out.append(s)
     return out
 
@@ -84,6 +67,7 @@ def make_snippet(
     weights: Mapping[str, float],
     wants_figures: bool = False,
     max_chars: int = MAX_SNIPPET_CHARS,
+    units: str = "",
 ) -> Snippet:
     """The best sentences of `text` for terms whose surface forms weigh `weights`.
 
@@ -93,7 +77,7 @@ def make_snippet(
     '…' marks every cut.
     """
     spans = sentences(text) or [(0, len(text))]
-    scores = sentence_scores(text, spans, weights, wants_figures)
+    scores = sentence_scores(text, spans, weights, wants_figures, units)
     best = max(range(len(spans)), key=lambda i: (scores[i], -i))
     lo, hi = best, best
     # Grow towards whichever neighbour holds more of the question, while it fits.

@@ -86,6 +86,82 @@ RUCHENG = "\n".join(
 )
 
 
+def report_text(issuer: str, year: int, parts: dict[str, list[str]]) -> str:
+    """A small report as a .txt file would hold it: issuer, title, opening, numbered parts."""
+    lines = [
+        issuer,
+        f"{year}年法治政府建设工作报告",
+        f"{year}年，{issuer}深入推进法治政府建设，现将有关情况报告如下。",
+    ]
+    for n, (heading, paragraphs) in enumerate(parts.items()):
+        lines.append(f"{'一二三四五'[n]}、{heading}")
+        lines.extend(paragraphs)
+    return "\n".join(lines)
+
+
+# Two years of one county (汝城县, not among the bundled reports), its departments and a town:
+# what several years of a place, plans written for a year, and issuers by kind are tested on.
+MADE_REPORTS = {
+    "汝城县政府办_2022.txt": report_text(
+        "汝城县人民政府办公室",
+        2022,
+        {
+            "主要举措和成效": ["（一）强化行政复议。全年受理行政复议案件21件，纠错3件。"],
+            "存在的问题": ["基层法治力量薄弱，执法人员专业化水平不高。"],
+            "2023年工作计划": ["2023年完成全县乡镇综合行政执法队伍轮训，实现执法人员持证上岗全覆盖。"],
+        },
+    ),
+    "汝城县政府办_2023.txt": report_text(
+        "汝城县人民政府办公室",
+        2023,
+        {
+            "主要举措和成效": [
+                "（一）强化行政复议。全年受理行政复议案件37件，纠错5件，复议质效持续提升。",
+                "（二）规范行政应诉。全年办理行政诉讼案件12件，县长出庭应诉2次。",
+            ],
+            "存在的问题": ["行政复议人员力量不足，案件办理周期偏长。"],
+            "下一步工作打算": ["推进行政复议规范化建设，2024年实现复议案件网上办理。"],
+        },
+    ),
+    "汝城县公安局_2023.txt": report_text(
+        "汝城县公安局",
+        2023,
+        {"主要做法和成效": ["（一）规范执法。全面配备执法记录仪240台，全年开展法治宣传活动65场。"]},
+    ),
+    "汝城县市场监督管理局_2023.txt": report_text(
+        "汝城县市场监督管理局",
+        2023,
+        {"主要做法和成效": ["（一）规范执法。全年查处食品安全违法案件48件，开展法治宣传活动31场。"]},
+    ),
+    "汝城县土桥镇_2023.txt": report_text(
+        "汝城县土桥镇人民政府",
+        2023,
+        {"主要做法和成效": ["（一）化解矛盾纠纷。全镇排查矛盾纠纷96起，调解成功94起。"]},
+    ),
+}
+
+
+@pytest.fixture(scope="session")
+def made_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    """The bundled reports and MADE_REPORTS, for tests that only ask questions."""
+    folder = tmp_path_factory.mktemp("made")
+    for name, text in MADE_REPORTS.items():
+        (folder / name).write_text(text, "utf-8")
+    lib = Library(make_settings(tmp_path_factory.mktemp("made-data") / "data"))
+    lib.ingest([folder])
+    yield lib
+    lib.store.close()
+
+
+@pytest.fixture(scope="session")
+def dev_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    """The bundled reports and the twelve of tests/data/corpus-dev, as ingested."""
+    lib = Library(make_settings(tmp_path_factory.mktemp("dev") / "data"))
+    lib.ingest([TESTS_DATA / "corpus-dev" / "reports"])
+    yield lib
+    lib.store.close()
+
+
 def copy_data(src: Library, dest: Path) -> Settings:
     """A copy of a library's data dir (database and saved index): a new Library on it loads
     rather than builds. Much cheaper than ingesting the bundled reports again."""

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from retrieval import search, texts
+from retrieval.config import Settings
 from retrieval.library import Library
 from retrieval.models import Answer, Refusal, SectionKind
 from retrieval.search import CANDIDATES, Index, _holding_the_best, index_text
-from retrieval.snippets import fold
+from retrieval.tokenize import fold
 from retrieval.understand import MAX_QUESTION_CHARS, section_kind
 from tests.conftest import TESTS_DATA, read_jsonl
 
@@ -148,7 +149,11 @@ def test_hits_are_ranked_distinct_and_quote_their_passage(shared_library: Librar
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_highlights_mark_the_question_terms(shared_library: Library, question: str) -> None:
     answer = shared_library.ask(question, k=5)
-    surfaces = {s for t in answer.query.terms for s in shared_library.tokenizer.surfaces(t)}
+    q = answer.query
+    surfaces = {s for t in q.terms for s in shared_library.tokenizer.surfaces(t)}
+    # Words of synonym groups are also found as their synonyms and the words inside them.
+    surfaces |= {fold(o) for _, others in q.alternatives for o in others}
+    surfaces |= {s for t, _ in q.alternatives for s in shared_library.tokenizer.tokens(t)}
     marked = [h.snippet.text[a:b] for h in answer.hits for a, b in h.snippet.highlights()]
     assert marked
     assert all(fold(m) in surfaces for m in marked), marked
@@ -359,3 +364,107 @@ def test_narrowed_questions_score_only_their_rows_and_agree(
         at_rows, at_scores = searcher.candidates(q)
         np.testing.assert_array_equal(at_rows, rows, err_msg=q.text)
         np.testing.assert_allclose(at_scores, scores, rtol=1e-6, err_msg=q.text)
+
+
+# --- several years of one place -------------------------------------------------------------
+
+
+def _report(lib: Library, issuer: str, year: int) -> int:
+    return next(r.id for r in lib.reports() if r.issuer == issuer and r.year == year)
+
+
+def test_without_a_year_the_newest_report_answers_first_and_the_other_years_are_named(
+    made_library: Library,
+) -> None:
+    answer = made_library.ask("汝城县行政复议案件多少件", k=5)
+    assert answer.hits[0].report.year == 2023
+    assert answer.hits[0].report.id == _report(made_library, "汝城县人民政府办公室", 2023)
+    assert answer.other_years == (2022,)
+    # the older report's answer is still offered, after the newest's
+    ids = [h.report.id for h in answer.hits]
+    assert _report(made_library, "汝城县人民政府办公室", 2022) in ids
+
+
+def test_with_a_year_that_year_answers_and_no_other_years_are_offered(made_library: Library) -> None:
+    answer = made_library.ask("汝城县2022年行政复议案件多少件")
+    assert {h.report.year for h in answer.hits} == {2022}
+    assert answer.other_years == ()
+    assert "21件" in answer.hits[0].passage.text
+
+
+def test_a_place_with_one_year_offers_no_other_years(made_library: Library) -> None:
+    assert made_library.ask("秀山县政务公开").other_years == ()
+
+
+def test_plans_for_a_year_come_first_from_the_report_written_the_year_before(made_library: Library) -> None:
+    answer = made_library.ask("汝城县2023年有什么工作计划", k=5)
+    assert answer.hits[0].report.id == _report(made_library, "汝城县人民政府办公室", 2022)
+    assert "持证上岗" in answer.hits[0].passage.text
+    # then the year's own report's plans
+    assert _report(made_library, "汝城县人民政府办公室", 2023) in [h.report.id for h in answer.hits]
+
+
+def test_newest_first_only_when_the_newest_answers(made_library: Library) -> None:
+    """The 2022 report alone holds 持证上岗: asked without a year, it still answers first."""
+    answer = made_library.ask("汝城县执法人员持证上岗")
+    assert answer.hits[0].report.year == 2022
+    assert answer.other_years == (2023,)
+
+
+# --- synonyms in ranking ---------------------------------------------------------------------
+
+
+def test_a_synonym_counts_less_than_the_word_itself(made_library: Library) -> None:
+    """县长出庭应诉: the passage with the question's own words ranks above one with synonyms only."""
+    answer = made_library.ask("汝城县县长出庭应诉几次")
+    assert "县长出庭应诉2次" in answer.hits[0].passage.text
+    highlighted = {answer.hits[0].snippet.text[a:b] for a, b in answer.hits[0].snippet.highlights()}
+    assert "县长" in highlighted
+
+
+def test_traditional_characters_match_simplified_passages(made_library: Library) -> None:
+    a, b = made_library.ask("汝城縣行政復議案件"), made_library.ask("汝城县行政复议案件")
+    assert a.answered and [h.passage.id for h in a.hits] == [h.passage.id for h in b.hits]
+    assert any("行政复议" in a.hits[0].snippet.text[x:y] for x, y in a.hits[0].snippet.highlights())
+
+
+def test_the_first_hit_holds_half_the_question(dev_library: Library) -> None:
+    """潍坊市市长带头出庭应诉: a passage holding only 出庭应诉 may score as high by BM25, but the
+    first hit is the one holding the question (市长 as 主要负责同志, 带头, 出庭应诉)."""
+    answer = dev_library.ask("潍坊市市长带头出庭应诉了吗")
+    assert answer.answered
+    assert "带头出庭应诉1次" in answer.hits[0].passage.text
+
+
+def test_a_traditional_report_answers_simplified_questions_and_is_quoted_as_written(
+    empty_settings: Settings, tmp_path: Path
+) -> None:
+    """The body in traditional characters (the parser reads the issuer and title lines as
+    simplified characters; a traditional issuer line is the parser's to fold)."""
+    path = tmp_path / "汝城縣_2023.txt"
+    path.write_text(
+        "\n".join(
+            [
+                "汝城县人民政府办公室",
+                "2023年法治政府建设工作报告",
+                "2023年，汝城縣人民政府辦公室深入推進法治政府建設，現將有關情況報告如下。",
+                "一、主要舉措和成效",
+                "（一）強化行政復議。全年受理行政復議案件37件，糾錯5件，復議質效持續提升。",
+                "二、存在的問題",
+                "基層法治力量薄弱，專業人員不足。",
+            ]
+        ),
+        "utf-8",
+    )
+    lib = Library(empty_settings)
+    try:
+        lib.ingest([path])
+        answer = lib.ask("汝城县行政复议案件多少件")
+        assert answer.answered
+        hit = answer.hits[0]
+        assert "行政復議案件37件" in hit.passage.text  # stored and quoted as written
+        assert hit.snippet.text.strip("…") in hit.passage.text
+        marked = {hit.snippet.text[a:b] for a, b in hit.snippet.highlights()}
+        assert "行政復議" in marked
+    finally:
+        lib.store.close()

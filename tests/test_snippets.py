@@ -6,7 +6,8 @@ import pytest
 
 from retrieval.library import Library
 from retrieval.models import Snippet
-from retrieval.snippets import MAX_SNIPPET_CHARS, fold, make_snippet, sentences, term_matches
+from retrieval.snippets import MAX_SNIPPET_CHARS, make_snippet, sentences, term_matches
+from retrieval.tokenize import fold
 
 ELLIPSIS = "…"
 

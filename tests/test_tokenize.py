@@ -1,18 +1,21 @@
-"""retrieval.tokenize: domain terms whole, sub-words, stopwords, NFKC, punctuation, place folding."""
+"""retrieval.tokenize: domain terms whole, sub-words, stopwords, NFKC, punctuation, traditional and
+simplified folding, a tokenizer fixed by its bundled data."""
 
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
-from retrieval.places import PACKAGE_DATA, default_gazetteer
-from retrieval.tokenize import Tokenizer, read_word_list
+from retrieval.places import PACKAGE_DATA
+from retrieval.tokenize import Tokenizer, fold, read_word_list
 
 
 @pytest.fixture(scope="module")
 def tok() -> Tokenizer:
-    """A fresh tokenizer (not the shared library's), so that folding can be added here."""
+    """A fresh tokenizer (not the shared library's)."""
     return Tokenizer()
 
 
@@ -88,23 +91,54 @@ def test_punctuation_between_words_is_dropped(tok: Tokenizer) -> None:
     assert all(re.search(r"[\w\u4e00-\u9fff]", t) for t in tokens)
 
 
-def test_place_aliases_fold_to_one_token(tok: Tokenizer) -> None:
-    forms = ["秀山县", "秀山", "秀山土家族苗族自治县"]
-    before = [tok.tokens(f) for f in forms]
-    assert before[0] != before[2]  # without folding the full name does not meet the short one
-    gaz = default_gazetteer()
-    canonical = "秀山土家族苗族自治县"
-    tok.add_aliases({a: canonical for a in gaz.aliases(canonical)})
-    assert [tok.tokens(f) for f in forms] == [[canonical]] * 3
-    # and inside a sentence
-    assert tok.tokens("秀山县政务公开")[0] == canonical
-    assert tok.tokens("秀山政务公开") == tok.tokens("秀山土家族苗族自治县政务公开")
-    # highlighting finds every alias, longest first
-    assert tok.surfaces(canonical) == ("秀山土家族苗族自治县", "秀山县", "秀山")
-    assert tok.surfaces("政务") == ("政务",)
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        ("秀山縣政務公開", "秀山县政务公开"),
+        ("行政復議案件審結", "行政复议案件审结"),
+        ("規範性文件備案審查", "规范性文件备案审查"),
+        ("法治宣傳教育", "法治宣传教育"),
+        ("ＡＢＣ１２３４５熱線", "abc12345热线"),
+    ],
+)
+def test_traditional_and_full_width_give_the_simplified_tokens(
+    tok: Tokenizer, traditional: str, simplified: str
+) -> None:
+    assert tok.tokens(traditional) == tok.tokens(simplified)
+    assert tok.words(traditional) == tok.words(simplified)
 
 
-def test_add_words_keeps_a_new_word_whole(tok: Tokenizer) -> None:
-    assert "测试新词语" not in tok.words("这是测试新词语的例子")
-    tok.add_words(["测试新词语"])
-    assert "测试新词语" in tok.words("这是测试新词语的例子")
+@pytest.mark.parametrize("text", ["秀山縣政務公開", "ＡＢＣ１２３", "乾隆年間", "臺灣省", "plain ascii"])
+def test_fold_keeps_length_so_offsets_hold(text: str) -> None:
+    folded = fold(text)
+    assert len(folded) == len(text)
+    assert folded == fold(folded)  # one form: folding twice changes nothing
+
+
+def test_fold_is_opencc_character_conversion() -> None:
+    """Characters OpenCC's table leaves alone stay (著 is a simplified character too)."""
+    assert fold("著作於後發") == "著作于后发"
+
+
+def test_gazetteer_place_names_are_kept_whole(tok: Tokenizer) -> None:
+    assert "秀山土家族苗族自治县" in tok.words("秀山土家族苗族自治县人民政府")
+    assert "平顶山市" in tok.words("平顶山市鲁山县")
+
+
+def test_the_tokenizer_cannot_be_taught_at_run_time(tok: Tokenizer) -> None:
+    """Tokens depend only on the bundled data: there is nothing to add words or aliases with,
+    and two tokenizers (as in two processes) give the same tokens."""
+    assert not any(hasattr(tok, name) for name in ("add_words", "add_aliases", "replay", "changes"))
+    text = "鲁山县瓦屋镇人民政府关于2023年法治政府建设情况的报告，唐家墩街道办事处"
+    assert Tokenizer().tokens(text) == tok.tokens(text)
+    assert Tokenizer().signature() == tok.signature()
+
+
+def test_the_signature_covers_the_bundled_data(tmp_path: Path, tok: Tokenizer) -> None:
+    places = tmp_path / "places.csv"
+    shutil.copy(PACKAGE_DATA / "places.csv", places)
+    shutil.copy(PACKAGE_DATA / "nations.txt", tmp_path / "nations.txt")
+    assert Tokenizer(places=places).signature() == tok.signature()
+    with places.open("a", encoding="utf-8") as f:
+        f.write("999999,测试新县\n")
+    assert Tokenizer(places=places).signature() != tok.signature()

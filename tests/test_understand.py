@@ -1,13 +1,30 @@
-"""retrieval.understand: places and years that narrow a question, unknown places, the part of a
-report asked about, question words and figures."""
+"""retrieval.understand: places, years and kinds of issuer that narrow a question, unknown places
+and towns, the part of a report asked about, asking words, synonyms, folding, figures, follow-ups."""
 
 from __future__ import annotations
+
+import re
+from dataclasses import replace
 
 import pytest
 
 from retrieval.library import Library
-from retrieval.models import Query, SectionKind
-from retrieval.understand import has_figures, normalise, question_kind, section_kind
+from retrieval.models import Query, Refusal, SectionKind
+from retrieval.parse import parse_document
+from retrieval.places import PACKAGE_DATA, default_gazetteer
+from retrieval.read import read_document
+from retrieval.tokenize import fold
+from retrieval.understand import (
+    PlaceIndex,
+    Synonyms,
+    has_figures,
+    issuer_kind,
+    normalise,
+    question_kind,
+    section_kind,
+    units_asked,
+)
+from tests.conftest import BUNDLED_REPORTS, TESTS_DATA
 
 
 def ids_issued_by(lib: Library, *fragments: str) -> tuple[int, ...]:
@@ -188,6 +205,8 @@ def test_question_words_leave_only_the_subject(shared_library: Library, question
         ("秀山县政务公开数据", True),
         ("政务公开的比例", True),
         ("秀山县政务公开措施", False),
+        ("安化县政协提案立案率", True),
+        ("哪个县的调解成功率最高", True),
         ("2024年政务公开", False),
     ],
 )
@@ -225,6 +244,10 @@ def test_question_kind(shared_library: Library, question: str, kind: SectionKind
         ((), SectionKind.OTHER),
         # judged by the top heading only
         (("一、主要举措", "（一）解决问题"), SectionKind.OTHER),
+        # a top heading naming two parts: the next heading naming one decides
+        (("第三部分　存在的问题和2024年工作安排", "一、存在的问题"), SectionKind.PROBLEMS),
+        (("第三部分　存在的问题和2024年工作安排", "二、2024年工作安排"), SectionKind.PLANS),
+        (("第三部分　存在的问题和2024年工作安排",), SectionKind.PROBLEMS),
     ],
 )
 def test_section_kind(section: tuple[str, ...], kind: SectionKind) -> None:
@@ -257,3 +280,387 @@ def test_normalise() -> None:
 def test_query_text_is_the_normalised_question(shared_library: Library) -> None:
     q = understand(shared_library, "  秀山县\n政务公开  ")
     assert q.text == "秀山县 政务公开"
+
+
+# --- towns: a name before 乡/镇/街道, never an ordinary phrase -------------------------------
+
+_SUFFIX = re.compile(r"街道|镇|乡|县")
+# A town or county as an office names it (…人民政府万松街道办事处, 瓦屋镇人民政府, 柘原县委): a real
+# name wherever the text mentions it, so not an "ordinary phrase".
+_OFFICE = re.compile(
+    r"([\u4e00-\u9fff]{2,4}?(?:街道|镇|乡)|[\u4e00-\u9fff]{2,3}县)(?:办事处|人民政府|综合行政执法局|委)"
+)
+
+
+def _ordinary_town_phrases() -> list[str]:
+    """From every bundled and corpus-dev report: each 2–4 characters before 乡/镇/街道/县 with
+    the suffix, alone and with the rest of its clause, except places the report names (its
+    own, and any it names as an office)."""
+    gazetteer = default_gazetteer()
+    phrases: dict[str, None] = {}
+    files = sorted(BUNDLED_REPORTS.iterdir()) + sorted((TESTS_DATA / "corpus-dev" / "reports").iterdir())
+    for path in files:
+        data = path.read_bytes()
+        doc = read_document(path.name, data)
+        text = "\n".join(doc.texts)
+        parsed = parse_document(doc, path.name, data, gazetteer)
+        names = set(parsed.places) | set(_OFFICE.findall(text))
+        for m in _SUFFIX.finditer(text):
+            for n in (2, 3, 4):
+                head = text[max(m.start() - n, 0) : m.end()]
+                if m.start() < n or not re.fullmatch(r"[\u4e00-\u9fff]+", head):
+                    continue
+                if any(head.endswith(t) or t.endswith(head) for t in names):
+                    continue
+                tail = re.match(r"[^。，；、：\n]{0,6}", text[m.end() :])
+                phrases.setdefault(head)
+                phrases.setdefault(head + (tail.group(0) if tail else ""))
+    return list(phrases)
+
+
+ORDINARY_PHRASES = _ordinary_town_phrases()
+
+
+def test_there_are_a_few_hundred_ordinary_phrases() -> None:
+    assert len(ORDINARY_PHRASES) >= 300
+    assert {"推进乡镇", "送法下乡", "部分镇", "均由街道", "展全县"} <= set(ORDINARY_PHRASES)
+
+
+def test_no_ordinary_phrase_before_a_town_suffix_is_taken_for_a_place(shared_library: Library) -> None:
+    """Only a name the gazetteer has may be a place here (开展全县政府… holds none; 临城县在县委
+    holds 临城县)."""
+    gazetteer = set(default_gazetteer().by_name)
+    taken = {}
+    for phrase in ORDINARY_PHRASES:
+        q = understand(shared_library, phrase)
+        made_up = [p for p in q.unknown_places if p not in gazetteer]
+        if made_up:
+            taken[phrase] = made_up
+    assert not taken
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "怎么推进乡镇综合执法改革",
+        "赋权给街道的行政执法事项有多少项",
+        "乡镇司法所人员配备情况怎么样",
+        "部分街道承接能力不足",
+        "送法下乡搞了几场",
+        "城乡一体化",
+        "全县各乡镇",
+        "各街道的情况",
+        "全镇矛盾纠纷",
+        "我镇法治建设",
+        "两个镇的执法队",
+        "法治进乡村",
+        "全县政府系统",
+        "本县法治建设",
+        "市县两级",
+    ],
+)
+def test_common_words_with_a_town_suffix_are_no_places(shared_library: Library, question: str) -> None:
+    q = understand(shared_library, question)
+    assert q.unknown_places == () and q.places == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "town"),
+    [
+        ("张庄镇2023年法治建设情况", "张庄镇"),
+        ("问张庄镇的普法", "张庄镇"),
+        ("唐家墩街道物业纠纷怎么化解", "唐家墩街道"),
+        ("万松街道承接了多少项执法事项", "万松街道"),
+        ("北湖街道的问题", "北湖街道"),
+        ("柳林乡明年有什么计划", "柳林乡"),
+        ("城关镇政务公开", "城关镇"),
+        ("三河镇矛盾纠纷", "三河镇"),
+        ("黄竹坪县政务公开", "黄竹坪县"),
+        ("柘原县2020年行政复议案件多少件", "柘原县"),
+    ],
+)
+def test_town_names_with_no_report_are_unknown_places(
+    shared_library: Library, question: str, town: str
+) -> None:
+    q = understand(shared_library, question)
+    assert q.unknown_places == (town,)
+    assert q.report_ids is None
+
+
+def test_a_town_named_by_its_report_is_known(made_library: Library) -> None:
+    q = understand(made_library, "土桥镇矛盾纠纷")
+    assert q.places == ("土桥镇",) and q.unknown_places == ()
+    assert q.report_ids == ids_issued_by(made_library, "土桥镇")
+
+
+def test_a_town_in_the_issuer_is_known_when_the_places_stop_at_the_county(made_library: Library) -> None:
+    """…区人民政府唐家墩街道办事处, 柳林乡人民政府: the issuer names the town."""
+    r = next(r for r in made_library.reports() if "土桥镇" in r.issuer)
+    index = PlaceIndex.build([replace(r, places=r.places[:-1])], default_gazetteer())
+    assert index.place_reports["土桥镇"] == {r.id}
+    assert index.alias_to_place["土桥"] == "土桥镇"
+
+
+# --- words that ask, not search ----------------------------------------------------------
+
+
+def _asking_words() -> list[str]:
+    return [
+        w
+        for line in (PACKAGE_DATA / "question_words.txt").read_text("utf-8").splitlines()
+        if not line.startswith("#")
+        for w in line.lstrip("=").split()
+    ]
+
+
+def test_the_asking_words_list_holds_the_everyday_ones() -> None:
+    words = set(_asking_words())
+    assert {"还有", "搞", "做", "报告", "相关", "方面", "情况", "请问", "哪些", "的报告", "干什么"} <= words
+
+
+@pytest.mark.parametrize("word", sorted(set(_asking_words())))
+def test_an_asking_word_never_becomes_a_search_term(shared_library: Library, word: str) -> None:
+    q = understand(shared_library, f"秀山县{word}政务公开")
+    assert word not in q.terms
+    assert q.report_ids == ids_issued_by(shared_library, "秀山")
+
+
+@pytest.mark.parametrize(
+    ("asked", "plain"),
+    [
+        ("湖南省的报告有哪些问题", "湖南存在哪些问题"),
+        ("请问秀山县还有哪些不足", "秀山县不足"),
+        ("蓝山县搞了多少场普法活动", "蓝山县普法活动多少场"),
+        ("潢川县政务公开方面的相关情况", "潢川县政务公开"),
+        ("安化县政协的报告里立案率是多少", "安化县政协立案率是多少"),
+    ],
+)
+def test_asking_words_do_not_change_what_is_searched(shared_library: Library, asked: str, plain: str) -> None:
+    a, b = understand(shared_library, asked), understand(shared_library, plain)
+    assert (a.report_ids, a.kind, a.places) == (b.report_ids, b.kind, b.places)
+    assert set(a.terms) <= set(b.terms) | {"存在"}
+    assert shared_library.ask(asked).hits[0].passage == shared_library.ask(plain).hits[0].passage
+
+
+# --- synonyms ---------------------------------------------------------------------------
+
+
+def test_the_synonym_table_reads_groups_both_ways() -> None:
+    table = Synonyms()
+    assert {"行政诉讼", "应诉"} <= table.others["打官司"]
+    assert "打官司" in table.others["行政诉讼"]
+    assert "规范性文件" in table.others["红头文件"] and "红头文件" in table.others["规范性文件"]
+    assert {"法治宣传教育"} <= table.others["普法"]
+    # every word is written as questions and documents are folded
+    assert all(fold(w) == w for w in table.others)
+
+
+@pytest.mark.parametrize(
+    ("question", "word", "synonym"),
+    [
+        ("蓝山县红头文件", "红头文件", "规范性文件"),
+        ("潢川县打官司的情况", "打官司", "行政诉讼"),
+        ("秀山县城管", "城管", "综合行政执法"),
+        ("违建拆了多少", "违建", "违法建设"),
+        ("一把手出庭应诉", "一把手", "主要负责人"),
+        ("12345热线", "12345", "便民服务热线"),
+        ("执法证注销", "执法证", "行政执法证件"),
+    ],
+)
+def test_a_word_staff_use_also_searches_the_words_reports_use(
+    shared_library: Library, question: str, word: str, synonym: str
+) -> None:
+    q = understand(shared_library, question)
+    assert word in q.terms
+    assert synonym in dict(q.alternatives)[word]
+
+
+def test_a_synonym_finds_the_passage_that_uses_the_report_word(made_library: Library) -> None:
+    answer = made_library.ask("汝城县打官司")
+    assert answer.answered
+    assert "行政诉讼" in answer.hits[0].passage.text
+
+
+# --- traditional and full-width ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        ("秀山縣政務公開", "秀山县政务公开"),
+        ("藍山縣督辦通知下發了多少件", "蓝山县督办通知下发了多少件"),
+        ("安化縣政協提案立案率", "安化县政协提案立案率"),
+        ("ＸＸ鲁山县瓦屋镇２０２３年矛盾纠纷", "xx鲁山县瓦屋镇2023年矛盾纠纷"),
+    ],
+)
+def test_traditional_questions_answer_like_simplified_ones(
+    shared_library: Library, traditional: str, simplified: str
+) -> None:
+    a, b = understand(shared_library, traditional), understand(shared_library, simplified)
+    assert (a.terms, a.places, a.report_ids, a.years) == (b.terms, b.places, b.report_ids, b.years)
+    hits_a, hits_b = shared_library.ask(traditional).hits, shared_library.ask(simplified).hits
+    assert [h.passage.id for h in hits_a] == [h.passage.id for h in hits_b]
+
+
+# --- issuers by kind ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("issuer", "places", "kind"),
+    [
+        ("永丰县公安局", ("江西省", "吉安市", "永丰县"), "公安局"),
+        ("政协安化县委员会办公室", ("湖南省", "益阳市", "安化县"), "政协委员会办公室"),
+        (
+            "武汉市江汉区人民政府唐家墩街道办事处",
+            ("湖北省", "武汉市", "江汉区", "唐家墩街道"),
+            "人民政府街道办事处",
+        ),
+        ("汝城县市场监督管理局", ("湖南省", "郴州市", "汝城县"), "市场监督管理局"),
+        ("甘肃省司法厅", ("甘肃省",), "司法厅"),
+        ("县综合行政执法局", (), "综合行政执法局"),
+        ("潍坊市人民政府", ("山东省", "潍坊市"), "人民政府"),
+    ],
+)
+def test_an_issuers_kind_is_what_is_left_without_its_places(
+    issuer: str, places: tuple[str, ...], kind: str
+) -> None:
+    assert issuer_kind(issuer, places, default_gazetteer()) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "issuer"),
+    [
+        ("汝城县公安局开展了多少场法治宣传", "汝城县公安局"),
+        ("公安局的执法记录仪", "汝城县公安局"),
+        ("汝城县市场监管局查处了多少案件", "市场监督管理局"),
+        ("市场监督管理局开展了多少场宣传", "市场监督管理局"),
+        ("汝城县政府办存在的问题", "汝城县人民政府办公室"),
+        ("汝城县人民政府办公室存在的问题", "汝城县人民政府办公室"),
+        ("汝城县镇政府矛盾纠纷", "土桥镇人民政府"),
+    ],
+)
+def test_a_kind_of_issuer_narrows_to_its_reports(made_library: Library, question: str, issuer: str) -> None:
+    q = understand(made_library, question)
+    assert q.report_ids == ids_issued_by(made_library, issuer)
+    assert not {"公安局", "市场监管局", "政府办"} & set(q.terms)
+
+
+def test_a_kind_no_report_of_the_place_has_does_not_narrow(made_library: Library) -> None:
+    q = understand(made_library, "蓝山县公安局")
+    assert q.report_ids == ids_issued_by(made_library, "蓝山县")
+
+
+def test_the_government_kind_narrows_only_with_a_place(made_library: Library) -> None:
+    """县政府常务会议 is how reports speak of the government, not only who issued them."""
+    assert understand(made_library, "县政府常务会议").report_ids is None
+
+
+# --- several years of one place ------------------------------------------------------------
+
+
+def test_a_question_without_a_year_answers_from_the_newest_report_first(made_library: Library) -> None:
+    q = understand(made_library, "汝城县行政复议案件多少件")
+    assert set(q.report_ids or ()) >= set(ids_issued_by(made_library, "汝城县人民政府办公室"))
+    newest = {r.id for r in made_library.reports() if r.issuer == "汝城县人民政府办公室" and r.year == 2023}
+    assert newest <= set(q.first)
+    assert not {r.id for r in made_library.reports() if r.year == 2022 and "汝城" in r.issuer} & set(q.first)
+
+
+def test_a_plan_question_for_a_year_takes_the_plan_written_for_it_first(made_library: Library) -> None:
+    q = understand(made_library, "汝城县2023年有什么工作计划")
+    plan_2023 = {r.id for r in made_library.reports() if "汝城" in r.issuer and r.year == 2022}
+    own_2023 = {r.id for r in made_library.reports() if r.issuer == "汝城县人民政府办公室" and r.year == 2023}
+    assert q.kind == SectionKind.PLANS
+    assert set(q.first) == plan_2023
+    assert plan_2023 | own_2023 <= set(q.report_ids or ())
+
+
+@pytest.mark.parametrize(
+    ("previous", "message", "expected"),
+    [
+        ("汝城县行政复议案件多少件", "那2022年呢？", "汝城县2022年行政复议案件多少件"),
+        ("汝城县2023年行政复议案件多少件", "那2022年呢", "汝城县2022年行政复议案件多少件"),
+        ("汝城县2023年行政复议案件多少件", "2022年的呢？", "汝城县2022年行政复议案件多少件"),
+        ("秀山县政务公开", "那蓝山县呢？", "蓝山县政务公开"),
+        ("秀山县政务公开", "那蓝山县2022年呢？", "蓝山县2022年政务公开"),
+        ("行政复议案件多少件", "那2023年呢", "2023年行政复议案件多少件"),
+    ],
+)
+def test_follow_up_with_a_year_re_asks_for_that_year(
+    made_library: Library, previous: str, message: str, expected: str
+) -> None:
+    assert made_library.understander.follow_up(previous, message) == expected
+
+
+@pytest.mark.parametrize("message", ["今天天气怎么样", "行政复议呢", "谢谢", "那年呢"])
+def test_other_messages_are_no_follow_ups(made_library: Library, message: str) -> None:
+    assert made_library.understander.follow_up("汝城县行政复议案件多少件", message) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "units"),
+    [
+        ("政府信息公开了多少条", "条"),
+        ("有多少名田长", "人名"),
+        ("搞了几场宣传", "次场期"),
+        ("复议案件多少件", "件起宗"),
+        ("罚了多少钱", "元"),
+        ("政务公开数据", ""),
+    ],
+)
+def test_the_measure_word_asked_for_is_kept(shared_library: Library, question: str, units: str) -> None:
+    assert set(understand(shared_library, question).units) == set(units)
+
+
+def test_has_figures_in_units() -> None:
+    assert has_figures("公开各类政府信息4217条", "条")
+    assert not has_figures("受理政府信息公开申请38件", "条")
+    assert has_figures("罚没款312.6万元", "元")
+
+
+def test_a_place_and_a_year_it_has_no_report_for_narrow_to_nothing(made_library: Library) -> None:
+    q = understand(made_library, "汝城县2019年行政复议案件多少件")
+    assert q.report_ids == ()
+    assert made_library.ask("汝城县2019年行政复议案件多少件").refusal == Refusal.NO_MATCH
+
+
+@pytest.mark.parametrize(
+    "question", ["汝城县二〇二二年行政复议", "汝城县二零二二年度行政复议", "汝城县2022年行政复议"]
+)
+def test_a_year_in_chinese_numerals_is_a_year(made_library: Library, question: str) -> None:
+    q = understand(made_library, question)
+    assert q.years == (2022,)
+    assert q.report_ids == tuple(
+        r.id for r in made_library.reports() if "汝城" in r.issuer and r.year == 2022
+    )
+    assert made_library.understander.follow_up("汝城县行政复议", "那二〇二二年呢") == "汝城县2022年行政复议"
+
+
+@pytest.mark.parametrize(
+    ("issuer", "place"),
+    [("柘原县人民政府", "柘原县"), ("洋县自然资源局", "洋县"), ("黄竹坪县公安局", "黄竹坪县")],
+)
+def test_an_issuers_county_is_its_place_when_none_was_read(
+    made_library: Library, issuer: str, place: str
+) -> None:
+    r = replace(made_library.reports()[0], issuer=issuer, places=())
+    index = PlaceIndex.build([r], default_gazetteer())
+    assert index.place_reports[place] == {r.id}
+    assert index.narrowest[r.id] == place
+
+
+def test_a_report_of_unknown_year_may_answer_for_any_year(made_library: Library) -> None:
+    reports = [replace(r, year=None) if r.issuer == "汝城县公安局" else r for r in made_library.reports()]
+    u = made_library.understander
+    try:
+        u.set_reports(reports)
+        q = u.understand("汝城县2019年执法记录仪")
+        assert q.report_ids == ids_issued_by(made_library, "汝城县公安局")
+    finally:
+        u.set_reports(made_library.reports())
+
+
+def test_days_asked_for_are_counted_in_working_days() -> None:
+    assert units_asked("企业开办要几天") == "天日"
+    assert has_figures("企业开办时间压缩至0.5个工作日", "天日")
+    assert not has_figures("全年受理38件", "天日")
