@@ -91,9 +91,10 @@ def _register(app: App) -> None:
     app.add_handler(CommandHandler("delete", admin.delete))
     app.add_handler(CommandHandler("stats", admin.stats))
     # Files: only in private chats (in groups people share files with each other).
-    app.add_handler(MessageHandler(filters.Document.ALL & private, admin.document))
-    # A link from an admin in a private chat is a report to add; anyone else's is a question.
+    # Files from admins in private chats are reports to add (anyone else's: other_message).
     admins = filters.User(user_id=app.bot_data.settings.admin_ids)
+    app.add_handler(MessageHandler(filters.Document.ALL & private & admins, admin.document))
+    # A link from an admin in a private chat is a report to add; anyone else's is a question.
     has_link = (
         filters.Regex(admin.LINK)
         | filters.Entity(MessageEntity.URL)
@@ -103,6 +104,15 @@ def _register(app: App) -> None:
     # Plain text: every message in private; only when addressed in groups.
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, handlers.private_text))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & groups, handlers.group_text))
+    # Every other new message (voice, photo, sticker, location, a non-admin's file): a caption
+    # is a question, the rest gets one line on what the bot understands. After the text and
+    # file handlers, so it only takes what they leave.
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL & (private | groups),
+            handlers.other_message,
+        )
+    )
     app.add_handler(InlineQueryHandler(handlers.inline_query))
     # Every press is checked first: only buttons this bot signed for this chat get through.
     app.add_handler(CallbackQueryHandler(buttons.check_press), group=-1)
@@ -110,6 +120,7 @@ def _register(app: App) -> None:
     app.add_handler(CallbackQueryHandler(handlers.full_button, pattern=r"^full:\d+$"))
     app.add_handler(CallbackQueryHandler(handlers.source_button, pattern=r"^src:\d+$"))
     app.add_handler(CallbackQueryHandler(handlers.feedback_button, pattern=r"^fb:\d+:-?1$"))
+    app.add_handler(CallbackQueryHandler(handlers.export_button, pattern=r"^exp:\d+$"))
     app.add_handler(CallbackQueryHandler(admin.upload_button, pattern=r"^up:[\w-]+:[yrkn]$"))
     app.add_handler(CallbackQueryHandler(admin.delete_button, pattern=r"^del:\d+:(ask|y|n)$"))
     app.add_handler(CallbackQueryHandler(buttons.unknown_press))  # after every other button

@@ -72,22 +72,25 @@ class UserLimiter:
 
 
 class ChatMemory:
-    """Each chat's last question, for `那蓝山县呢？` follow-ups; bounded and short-lived."""
+    """Each user's last question in each chat, for `那蓝山县呢？` follow-ups: per user per chat,
+    so that in a group one member's follow-up never continues another's question. Bounded
+    and short-lived."""
 
     def __init__(self) -> None:
-        self._last: OrderedDict[int, tuple[float, str]] = OrderedDict()
+        self._last: OrderedDict[tuple[int, int], tuple[float, str]] = OrderedDict()
 
-    def remember(self, chat_id: int, question: str) -> None:
-        self._last[chat_id] = (time.monotonic(), question)
-        self._last.move_to_end(chat_id)
+    def remember(self, chat_id: int, user_id: int, question: str) -> None:
+        key = (chat_id, user_id)
+        self._last[key] = (time.monotonic(), question)
+        self._last.move_to_end(key)
         while len(self._last) > MEMORY_CHATS:
             self._last.popitem(last=False)
 
-    def forget(self, chat_id: int) -> None:
-        self._last.pop(chat_id, None)
+    def forget(self, chat_id: int, user_id: int) -> None:
+        self._last.pop((chat_id, user_id), None)
 
-    def last(self, chat_id: int) -> str | None:
-        entry = self._last.get(chat_id)
+    def last(self, chat_id: int, user_id: int) -> str | None:
+        entry = self._last.get((chat_id, user_id))
         if entry is None or time.monotonic() - entry[0] > MEMORY_SECONDS:
             return None
         return entry[1]

@@ -14,6 +14,7 @@ from bot.context import Context, Verdict
 from bot.delivery import GaveUp
 from retrieval import texts
 from retrieval.errors import UnknownReport
+from retrieval.export import answer_docx
 from retrieval.library import Library
 from retrieval.models import Answer
 
@@ -48,19 +49,47 @@ async def group_text(update: Update, context: Context) -> None:
     msg = update.effective_message
     if not msg or not msg.text:
         return
+    question = _addressed(msg, context)
+    if question is not None:
+        await answer_question(msg, context, question)
+
+
+async def other_message(update: Update, context: Context) -> None:
+    """Voice, photos, stickers, places, files from non-admins: a caption is a question; the
+    rest gets one line on what the bot understands (in groups only when addressed)."""
+    msg = update.effective_message
+    if not msg:
+        return
+    private = msg.chat.type == ChatType.PRIVATE
+    question = msg.caption if private else _addressed(msg, context)
+    if not private and question is None:
+        return
+    if question and question.strip():
+        await answer_question(msg, context, question)
+        return
+    what = next((name for attr, name in texts.MESSAGE_KINDS if getattr(msg, attr, None)), texts.MESSAGE_OTHER)
+    await msg.reply_text(texts.ONLY_TEXT.format(what=what, example=texts.EXAMPLES[0]), do_quote=not private)
+
+
+def _addressed(msg: Message, context: Context) -> str | None:
+    """In a group, the question a message asks the bot (its text or caption without the
+    mention), or None when it neither mentions the bot nor replies to it."""
     mention = f"@{context.bot.username}".lower()
-    mentioned = [
-        e for e in msg.entities if e.type == MessageEntity.MENTION and msg.parse_entity(e).lower() == mention
-    ]
+    text = msg.text if msg.text is not None else msg.caption or ""
+    entities = (
+        msg.parse_entities([MessageEntity.MENTION])
+        if msg.text is not None
+        else (msg.parse_caption_entities([MessageEntity.MENTION]))
+    )
+    mentioned = [part for part in entities.values() if part.lower() == mention]
     replied = msg.reply_to_message is not None and (
         msg.reply_to_message.from_user is not None and msg.reply_to_message.from_user.id == context.bot.id
     )
     if not mentioned and not replied:
-        return
-    question = msg.text
-    for e in mentioned:
-        question = question.replace(msg.parse_entity(e), " ")
-    await answer_question(msg, context, question)
+        return None
+    for part in mentioned:
+        text = text.replace(part, " ")
+    return text
 
 
 async def answer_question(msg: Message, context: Context, question: str) -> None:
@@ -72,7 +101,7 @@ async def answer_question(msg: Message, context: Context, question: str) -> None
             await msg.reply_text(texts.RATE_LIMITED, do_quote=msg.chat.type != ChatType.PRIVATE)
         return
     data = context.bot_data
-    previous = data.memory.last(msg.chat_id)
+    previous = data.memory.last(msg.chat_id, user_id)
     if previous:
         question = context.library.follow_up(previous, question) or question
     page = context.settings.results_per_page
@@ -83,7 +112,7 @@ async def answer_question(msg: Message, context: Context, question: str) -> None
     text, keyboard = render.answer_message(answer, query_id, 0, has_more, page)
     await msg.reply_html(text, reply_markup=keyboard, do_quote=msg.chat.type != ChatType.PRIVATE)
     if answer.answered:
-        data.memory.remember(msg.chat_id, question)
+        data.memory.remember(msg.chat_id, user_id, question)
 
 
 def _ask_and_log(
@@ -133,7 +162,8 @@ async def full_button(update: Update, context: Context) -> None:
 
 
 async def source_button(update: Update, context: Context) -> None:
-    """来源 and /reports buttons: the report's card and outline."""
+    """来源 and /reports buttons: the report's original file (where it was kept) with its card,
+    then its outline."""
     query, (report_id,) = _pressed(update)
     try:
         report = context.library.report(report_id)
@@ -142,7 +172,32 @@ async def source_button(update: Update, context: Context) -> None:
         await query.answer(texts.REPORT_GONE, show_alert=True)
         return
     await _ack(query)
-    await _send_all(update, context, render.report_messages(report, outline))
+    original = context.library.original(report_id)
+    messages = render.report_messages(report, outline)
+    if original is not None:
+        name = render.original_name(report, original.suffix)
+        await _send_document(update, context, original.read_bytes(), name, render.report_caption(report))
+    await _send_all(update, context, messages)
+
+
+async def export_button(update: Update, context: Context) -> None:
+    """导出: the answer as a Word file (question, excerpts verbatim, full citations)."""
+    query, (qid,) = _pressed(update)
+    logged = context.library.logged_query(qid)
+    if logged is None:
+        await query.answer(texts.QUESTION_GONE, show_alert=True)
+        return
+    await _ack(query, texts.EXPORTING)
+    answer = await context.off_loop(context.library.ask, logged.text, context.settings.results_per_page)
+    data = await context.off_loop(answer_docx, answer)
+    await _send_document(
+        update, context, data, texts.EXPORT_FILE_NAME.format(question=_file_safe(logged.text))
+    )
+
+
+def _file_safe(text: str) -> str:
+    kept = "".join(c for c in text if c.isalnum() or c in "_-")
+    return kept[:40] or "answer"
 
 
 async def feedback_button(update: Update, context: Context) -> None:
@@ -169,10 +224,46 @@ async def _ack(query: CallbackQuery, text: str | None = None, alert: bool = Fals
             log.info("could not answer a button press: %s", type(e).__name__)
 
 
+def _asked(query: CallbackQuery) -> Message | None:
+    """The message a press on an answer's button is about: the question the answer replies
+    to (in groups answers quote their question), else the answer itself."""
+    answer = query.message if isinstance(query.message, Message) else None
+    if answer is None:
+        return None
+    return answer.reply_to_message or answer
+
+
+async def _send_document(
+    update: Update, context: Context, data: bytes, name: str, caption: str | None = None
+) -> None:
+    """A file about a question, sent where _send_all sends messages."""
+    query = update.callback_query
+    target = _asked(query) if query else update.effective_message
+    if target is None:
+        if update.effective_user:
+            await context.bot.send_document(
+                update.effective_user.id, data, filename=name, caption=caption, parse_mode="HTML"
+            )
+        return
+    await target.reply_document(
+        data, filename=name, caption=caption, parse_mode="HTML", do_quote=target.chat.type != ChatType.PRIVATE
+    )
+
+
 async def _send_all(update: Update, context: Context, messages: list[str]) -> None:
-    chat_id = update.effective_chat.id if update.effective_chat else update.callback_query.from_user.id  # type: ignore[union-attr]
+    """Messages about a question: in a group, replies to the question, in its forum topic
+    (Message.reply_html keeps the topic); in a private chat, plain messages."""
+    query = update.callback_query
+    target = _asked(query) if query else update.effective_message
+    if target is None:  # a press on an inline-mode message: the private chat with the user
+        user = update.effective_user
+        for part in messages:
+            if user:
+                await context.bot.send_message(user.id, part, parse_mode="HTML")
+        return
+    quote = target.chat.type != ChatType.PRIVATE
     for part in messages:
-        await context.bot.send_message(chat_id, part, parse_mode="HTML")
+        await target.reply_html(part, do_quote=quote)
 
 
 # --- inline mode -------------------------------------------------------------------------
@@ -205,6 +296,12 @@ async def start(update: Update, context: Context) -> None:
     """/start and /help: what the bot knows and how to ask."""
     msg = update.effective_message
     if not msg:
+        return
+    if msg.chat.type != ChatType.PRIVATE:
+        username = render.escape(context.bot.username or "")
+        await msg.reply_html(
+            texts.GROUP_HELP.format(username=username, example=render.escape(texts.EXAMPLES[0]))
+        )
         return
     reports = context.library.reports()
     places = sorted({r.place for r in reports if r.place})
@@ -273,7 +370,7 @@ async def forget_command(update: Update, context: Context) -> None:
     if not msg or not user:
         return
     questions, feedback = await context.off_loop(context.library.forget_user, user.id)
-    context.bot_data.memory.forget(msg.chat_id)
+    context.bot_data.memory.forget(msg.chat_id, user.id)
     await msg.reply_text(texts.FORGET_DONE.format(questions=questions, feedback=feedback))
 
 

@@ -21,6 +21,10 @@ from retrieval import texts
 from retrieval.models import Answer, Hit, Passage, Report, Snippet
 
 MAX_MESSAGE = 4096
+# A further excerpt longer than this folds into an expandable quote (three lines, about 50
+# characters, on a 390 px phone).
+FOLD_CHARS = 60
+HEADING_CHARS = 30
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -39,40 +43,81 @@ def snippet_html(snippet: Snippet) -> str:
 
 
 def citation(report: Report, section: tuple[str, ...]) -> str:
-    """issuer《title》year › section › subsection, escaped."""
-    year = f"（{report.year}年）" if report.year else ""
-    parts = [f"{report.issuer}《{report.title}》{year}", *section]
-    return escape(" › ".join(parts))
+    """issuer《title》（year, when the title has none） › section › subsection, escaped."""
+    return escape(" › ".join([texts.report_name(report), *section]))
 
 
-def _hit_block(hit: Hit) -> str:
+def _report_line(report: Report) -> str:
+    """A report's one citation line under its excerpts, linked to the original when fetched."""
+    name = escape(texts.report_name(report))
+    if report.url:
+        name = f'<a href="{html.escape(report.url, quote=True)}">{name}</a>'
+    return f"📄 {name}"
+
+
+def _excerpt(hit: Hit, first: bool) -> str:
+    """One excerpt: its number and nearest heading, then the quote. A long quote other than
+    the first folds (Telegram's expandable quote) so that an answer fits a phone screen."""
+    section = hit.passage.section
+    # A passage opening with its own heading (（三）强化宣传教育。…) shows it in the quote: name
+    # the heading above it instead.
+    if section and hit.passage.text.startswith(section[-1]):
+        section = section[:-1]
+    heading = section[-1] if section else texts.SECTION_OPENING
+    fold = not first and len(hit.snippet.text) > FOLD_CHARS
+    quote = "<blockquote expandable>" if fold else "<blockquote>"
     return (
-        f"<b>{hit.rank}.</b> <blockquote>{snippet_html(hit.snippet)}</blockquote>\n"
-        f"📄 {citation(hit.report, hit.passage.section)}"
+        f"<b>{hit.rank}.</b> <i>{escape(_shorten(heading, HEADING_CHARS))}</i>\n"
+        f"{quote}{snippet_html(hit.snippet)}</blockquote>"
     )
+
+
+def _answer_blocks(hits: tuple[Hit, ...]) -> list[str]:
+    """The excerpts grouped by report, in the order of each report's best hit; a report's
+    citation line is said once, under its excerpts (the full section path is in 全文)."""
+    by_report: dict[int, list[Hit]] = {}
+    for h in hits:
+        by_report.setdefault(h.report.id, []).append(h)
+    first = hits[0].rank if hits else 0
+    return [
+        "\n".join([*(_excerpt(h, h.rank == first) for h in group), _report_line(group[0].report)])
+        for group in by_report.values()
+    ]
 
 
 def answer_message(
     answer: Answer, query_id: int | None, offset: int = 0, has_more: bool = False, page_size: int = 3
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The reply to a question: a refusal sentence, or quoted excerpts with citations and
-    buttons for 全文 / 来源 of each, feedback, and paging."""
+    """The reply to a question: a refusal sentence, or quoted excerpts grouped by report with
+    one citation line each, and buttons: 全文 of each excerpt, 来源 of each report, feedback,
+    导出 and paging."""
     head = f"<b>{texts.QUESTION_LABEL}</b>{escape(_shorten(answer.query.text, 200))}"
     if not answer.answered:
         return f"{head}\n\n{escape(texts.refusal(answer))}", None
-    blocks = [_hit_block(h) for h in answer.hits]
-    body = _fit([head, *blocks], "\n\n")
+    body = _fit([head, *_answer_blocks(answer.hits)], "\n\n")
     rows = [
         [
-            InlineKeyboardButton(texts.FULL.format(n=h.rank), callback_data=f"full:{h.passage.id}"),
-            InlineKeyboardButton(texts.SOURCE.format(n=h.rank), callback_data=f"src:{h.report.id}"),
+            InlineKeyboardButton(texts.FULL.format(n=h.rank), callback_data=f"full:{h.passage.id}")
+            for h in answer.hits
         ]
-        for h in answer.hits
     ]
+    reports = list({h.report.id: h.report for h in answer.hits}.values())
+    rows.append(
+        [
+            InlineKeyboardButton(
+                texts.SOURCE_OF.format(place=_shorten(r.place or r.issuer, 8))
+                if len(reports) > 1
+                else texts.SOURCE_ONE,
+                callback_data=f"src:{r.id}",
+            )
+            for r in reports
+        ]
+    )
     if query_id is not None:
         last: list[InlineKeyboardButton] = [
             InlineKeyboardButton(texts.THUMBS_UP, callback_data=f"fb:{query_id}:1"),
             InlineKeyboardButton(texts.THUMBS_DOWN, callback_data=f"fb:{query_id}:-1"),
+            InlineKeyboardButton(texts.EXPORT, callback_data=f"exp:{query_id}"),
         ]
         if offset > 0:
             prev = max(0, offset - page_size)
@@ -109,6 +154,24 @@ def report_messages(report: Report, outline: list[tuple[str, ...]]) -> list[str]
         lines.append(f"\n<b>{texts.OUTLINE_HEADER}</b>")
         lines.extend(escape("　" * (len(path) - 1) + path[-1]) for path in outline)
     return _pack(lines, "\n")
+
+
+def report_caption(report: Report) -> str:
+    """The caption of a report's original file: its name, year and places (≤ 1024 characters)."""
+    lines = [f"<b>{escape(_shorten(texts.report_name(report), 300))}</b>"]
+    if report.places:
+        lines.append(escape(" › ".join(report.places)))
+    if report.url:
+        lines.append(f'🔗 <a href="{html.escape(report.url, quote=True)}">{escape(texts.REPORT_LINK)}</a>')
+    return "\n".join(lines)
+
+
+def original_name(report: Report, suffix: str) -> str:
+    """A file name for a report's original that says what it is (not the stored id)."""
+    stem = "".join(
+        c for c in (report.issuer + (f"_{report.year}" if report.year else "")) if c.isalnum() or c == "_"
+    )
+    return f"{stem or 'report'}{suffix}"
 
 
 def reports_list(reports: list[Report]) -> tuple[str, InlineKeyboardMarkup | None]:

@@ -100,7 +100,7 @@ class Conversation:
         if hit is None:
             return texts.CHAT_NO_SUCH_HIT.format(n=n)
         r = hit.report
-        lines = [f"{r.issuer}《{r.title}》", texts.CHAT_SOURCE_FILE.format(source=r.url or r.source)]
+        lines = [texts.report_name(r), texts.CHAT_SOURCE_FILE.format(source=r.url or r.source)]
         lines += [texts.OUTLINE_HEADER] + ["  " * (len(s) - 1) + s[-1] for s in self.library.outline(r.id)]
         return "\n".join(lines)
 

@@ -128,8 +128,7 @@ def hit_json(h: Hit) -> dict[str, Any]:
 def citation(h: Hit) -> str:
     """issuer《title》（year） › section path, and the link a fetched report came from."""
     r = h.report
-    parts = [f"{r.issuer}《{r.title}》" + (f"（{r.year}年）" if r.year else "")]
-    parts.extend(h.passage.section)
+    parts = [texts.report_name(r), *h.passage.section]
     # After a space, at the end of the line: terminals make it clickable without the brackets.
     return " › ".join(parts) + (f" {r.url}" if r.url else "")
 

@@ -20,9 +20,7 @@ _FONT = "宋体"  # what 材料 are written in; Word substitutes where it is mis
 
 def full_citation(hit: Hit) -> str:
     """Issuer《title》（year）› section path — everything needed to find the passage again."""
-    r = hit.report
-    head = f"{r.issuer}《{r.title}》" + (f"（{r.year}年）" if r.year else "")
-    return " › ".join([head, *hit.passage.section])
+    return " › ".join([texts.report_name(hit.report), *hit.passage.section])
 
 
 def answer_docx(answer: Answer, today: date | None = None) -> bytes:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from retrieval.models import Answer, Refusal
+import re
+
+from retrieval.models import Answer, Refusal, Report
 
 EXAMPLES = ("秀山县政务公开数据", "安化县政协提案立案率是多少", "瓦屋镇化解了多少矛盾纠纷")
 MAX_PLACES_LISTED = 30
@@ -25,6 +27,30 @@ def refusal(answer: Answer) -> str:
                 "在已收录的报告中没有找到与这个问题相关的内容。"
                 f"可以换个说法，或写明地区和具体事项，例如：{EXAMPLES[1]}"
             )
+
+
+_YEAR_IN_TITLE = re.compile(r"(?:19|20)\d{2}|[〇零一二三四五六七八九]{4}")
+
+
+def short_title(report: Report) -> str:
+    """The title without the issuer it starts with (`秀山…办公室关于2024年…的报告` → `关于2024年…的
+    报告`), for citations that name the issuer beside it. Titles are stored as written."""
+    title, issuer = report.title, report.issuer
+    # The title may start with the whole issuer or with its end (柳林乡人民政府 of 竹山县柳林乡人民政府).
+    for start in range(len(issuer) - 3):
+        tail = issuer[start:]
+        if title.startswith(tail) and len(title) > len(tail) + 2:
+            return title[len(tail) :]
+    return title
+
+
+def report_name(report: Report) -> str:
+    """How a citation names a report: issuer《title》, and the year when the title has none."""
+    title = short_title(report)
+    year = f"（{report.year}年）" if report.year and not _YEAR_IN_TITLE.search(title) else ""
+    if not report.issuer:
+        return f"《{title}》{year}"
+    return f"{report.issuer}《{title}》{year}"
 
 
 def places_list(places: tuple[str, ...] | list[str]) -> str:
@@ -72,6 +98,11 @@ MORE = "更多结果 ›"
 PREVIOUS = "‹ 上一页"
 FULL = "全文 {n}"
 SOURCE = "来源 {n}"
+SOURCE_ONE = "📄 来源"
+SOURCE_OF = "📄 {place}"
+EXPORT = "导出"
+EXPORTING = "正在生成 Word 文件……"
+EXPORT_FILE_NAME = "问答_{question}.docx"
 THUMBS_UP = "👍"
 THUMBS_DOWN = "👎"
 FEEDBACK_THANKS = "感谢反馈！"
@@ -86,6 +117,30 @@ NO_REPORTS_YET = "目前还没有收录任何报告。"
 OUTLINE_HEADER = "目录："
 REPORT_META = "发布单位：{issuer}\n年份：{year}\n地区：{places}\n文件：{source}\n段落数：{passages}"
 REPORT_LINK = "原文链接"
+GROUP_HELP = (
+    "在群里这样向我提问：\n"
+    "· /ask 问题，例如 /ask {example}\n"
+    "· @{username} 问题\n"
+    "· 回复我的消息继续追问，例如“那蓝山县呢？”\n"
+    "我会回复你的提问，引用报告原文并注明出处。私聊我可以直接发送问题。"
+)
+# What a message holds besides text, by its attribute on a Telegram Message, for ONLY_TEXT.
+MESSAGE_KINDS = (
+    ("voice", "语音"),
+    ("audio", "音频"),
+    ("video_note", "视频"),
+    ("video", "视频"),
+    ("animation", "动图"),
+    ("sticker", "贴纸"),
+    ("photo", "图片"),
+    ("location", "位置"),
+    ("venue", "位置"),
+    ("contact", "名片"),
+    ("document", "文件"),
+    ("poll", "投票"),
+)
+MESSAGE_OTHER = "这类消息"
+ONLY_TEXT = "我只能回答文字问题，{what}我看不懂。请直接用文字提问，例如：{example}"
 ASK_USAGE = "请在 /ask 后面写上问题，例如：/ask {example}"
 RATE_LIMITED = "提问太频繁了，请稍等一分钟再问。"
 ERROR = "抱歉，处理时出了点问题，请稍后再试。"

@@ -606,6 +606,7 @@ class BotMessage:
     entities: list[JSONDict] = field(default_factory=list)
     reply_markup: JSONDict | None = None
     reply_to_message_id: int | None = None
+    message_thread_id: int | None = None  # the forum topic it was sent in
     caption: str | None = None
     document: JSONDict | None = None
     edit_date: int | None = None
@@ -1149,12 +1150,16 @@ class FakeTelegram:
         *,
         chat_type: str | None = None,
         username: str | None = None,
+        is_forum: bool = False,
     ) -> JSONDict:
         """Register (or update) a group chat; returns the Telegram Chat dict. The type
-        defaults to "supergroup" for ids starting with -100, else "group"."""
+        defaults to "supergroup" for ids starting with -100, else "group". A forum (a
+        supergroup with topics) takes message_thread_id; other chats refuse it."""
         with self._cond:
             kind = chat_type or ("supergroup" if str(chat_id).startswith("-100") else "group")
             chat: JSONDict = {"id": chat_id, "type": kind, "title": title or f"Group {chat_id}"}
+            if is_forum:
+                chat["is_forum"] = True
             if username is not None:
                 chat["username"] = username
             self._chats[chat_id] = chat
@@ -1233,17 +1238,20 @@ class FakeTelegram:
         text: str,
         reply_to_message: BotMessage | JSONDict | None = None,
         entities: list[JSONDict] | None = None,
+        thread_id: int | None = None,
     ) -> JSONDict:
         """Queue a text message from ``user_id`` in group ``chat_id`` (registered on first
-        use, see :meth:`group`). Entities default to bot_command for a /command (also
-        /command@bot) and mention for @usernames, offsets in UTF-16 units. Every message is
-        delivered (privacy mode is not simulated). Returns the update dict."""
+        use, see :meth:`group`), in forum topic ``thread_id`` if given. Entities default to
+        bot_command for a /command (also /command@bot) and mention for @usernames, offsets in
+        UTF-16 units. Every message is delivered (privacy mode is not simulated). Returns the
+        update dict."""
         with self._cond:
             user = self._ensure_user(user_id)
             if chat_id not in self._chats:
                 self.group(chat_id)
+            topic = {} if thread_id is None else {"message_thread_id": thread_id, "is_topic_message": True}
             message = self._user_message(
-                self._chats[chat_id], user, reply_to_message, text=text, entities=entities
+                self._chats[chat_id], user, reply_to_message, text=text, entities=entities, **topic
             )
             return self.enqueue_update({"message": message})
 
@@ -1722,6 +1730,7 @@ class FakeTelegram:
             chat=copy.deepcopy(chat),
             date=int(time.time()),
             from_user=copy.deepcopy(self.bot_user),
+            message_thread_id=self._thread_param(chat, params),
             text=formatted.text,
             html=None if raw is None else str(raw),
             parse_mode=params.get("parse_mode"),
@@ -1748,6 +1757,7 @@ class FakeTelegram:
             chat=copy.deepcopy(chat),
             date=int(time.time()),
             from_user=copy.deepcopy(self.bot_user),
+            message_thread_id=self._thread_param(chat, params),
             html=None if raw_caption is None else str(raw_caption),
             parse_mode=params.get("parse_mode"),
             caption=caption.text if caption and caption.text else None,
@@ -1991,6 +2001,15 @@ class FakeTelegram:
             raise _bad_request("chat not found")
         return chat
 
+    def _thread_param(self, chat: JSONDict, params: JSONDict) -> int | None:
+        """The forum topic a message is sent to: only a forum has topics."""
+        raw = params.get("message_thread_id")
+        if raw in (None, ""):
+            return None
+        if not chat.get("is_forum"):
+            raise _bad_request("message thread not found")
+        return int(raw)
+
     def _reply_target(self, chat_id: int, params: JSONDict) -> int | None:
         reply = params.get("reply_parameters")
         if isinstance(reply, dict) and reply.get("message_id") is not None:
@@ -2042,6 +2061,9 @@ class FakeTelegram:
         }
         if message.edit_date is not None:
             result["edit_date"] = message.edit_date
+        if message.message_thread_id is not None:
+            result["message_thread_id"] = message.message_thread_id
+            result["is_topic_message"] = True
         if message.document is not None:
             result["document"] = copy.deepcopy(message.document)
             if message.caption:

@@ -52,7 +52,7 @@ def test_long_passages_split_into_valid_messages_at_sentence_ends(length: int) -
     assert "".join(s.split("\n📄")[0] for s in shown) == text
     if len(messages) > 1:
         assert all(s.split("\n📄")[0].endswith("。") for s in shown[:-1])
-    assert "某县&人民政府《关于2024年<法治>政府建设情况的报告》（2024年） › 一、总体情况" in shown[-1]
+    assert "某县&人民政府《关于2024年<法治>政府建设情况的报告》 › 一、总体情况" in shown[-1]
 
 
 def test_emoji_count_double_towards_the_limit() -> None:
