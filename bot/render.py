@@ -24,7 +24,7 @@ MAX_MESSAGE = 4096
 # A further excerpt longer than this folds into an expandable quote (three lines, about 50
 # characters, on a 390 px phone).
 FOLD_CHARS = 60
-HEADING_CHARS = 30
+HEADING_CHARS = 18  # one line of a 390 px phone
 _TAG = re.compile(r"<[^>]+>")
 
 

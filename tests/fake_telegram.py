@@ -1255,6 +1255,29 @@ class FakeTelegram:
             )
             return self.enqueue_update({"message": message})
 
+    def send_media(
+        self,
+        chat_id: int,
+        user_id: int,
+        kind: str,
+        payload: JSONDict,
+        caption: str | None = None,
+        reply_to_message: BotMessage | JSONDict | None = None,
+    ) -> JSONDict:
+        """Queue a message that is not text — ``kind`` is its Message field (voice, sticker,
+        photo, location …) holding ``payload`` — optionally with a caption. Returns the update."""
+        with self._cond:
+            user = self._ensure_user(user_id)
+            chat = self._chats.get(chat_id) or (self.group(chat_id) if chat_id < 0 else self._chats[user_id])
+            extra: JSONDict = {kind: payload}
+            if caption is not None:
+                extra["caption"] = caption
+                found = _auto_entities(caption)
+                if found:
+                    extra["caption_entities"] = found
+            message = self._user_message(chat, user, reply_to_message, **extra)
+            return self.enqueue_update({"message": message})
+
     def send_document(
         self,
         chat_id: int,

@@ -12,7 +12,16 @@ import pytest
 from bot.context import App
 from retrieval import texts
 from retrieval.library import Library
-from tests.conftest import ADMIN_ID, GROUP_ID, RUCHENG, USER_ID, bot_settings, plain, running_bot
+from tests.conftest import (
+    ADMIN_ID,
+    BUNDLED_REPORTS,
+    GROUP_ID,
+    RUCHENG,
+    USER_ID,
+    bot_settings,
+    plain,
+    running_bot,
+)
 from tests.fake_telegram import BotMessage, FakeTelegram
 
 
@@ -27,10 +36,9 @@ async def test_private_question_gets_quoted_excerpts_with_citations(bot: App, te
     msg = await reply_to(telegram, USER_ID)
     assert "政府网站公开政府信息18778条" in msg.text
     assert "<blockquote>" in msg.html and "<b>" in msg.html
-    assert (
-        "秀山土家族苗族自治县人民政府办公室《"
-        "秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告》"
-    ) in msg.text
+    # One citation line for the report, its title without the issuer it repeats, no year twice.
+    assert msg.text.count("秀山土家族苗族自治县人民政府办公室《关于2024年法治政府建设情况的报告》") == 1
+    assert "（2024年）" not in msg.text
     assert "（二）持续深化政务公开" in msg.text
     data = msg.callback_data
     assert any(d.startswith("full:") for d in data)
@@ -128,7 +136,7 @@ async def test_inline_query_lists_passages_as_articles(bot: App, telegram: FakeT
     assert "18778" in first["description"]
     content = first["input_message_content"]
     assert content["parse_mode"] == "HTML" and "<blockquote>" in content["message_text"]
-    assert "《秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告》" in content["message_text"]
+    assert "秀山土家族苗族自治县人民政府办公室《关于2024年法治政府建设情况的报告》" in content["message_text"]
 
 
 @pytest.mark.parametrize("query", ["", "今天天气怎么样"])
@@ -172,7 +180,12 @@ async def test_source_button_sends_the_report_outline(bot: App, telegram: FakeTe
     first = await reply_to(telegram, USER_ID)
     src = next(d for d in first.callback_data if d.startswith("src:"))
     telegram.send_callback_query(USER_ID, first, src)
-    outline = await reply_to(telegram, USER_ID, 2)
+    original = await reply_to(telegram, USER_ID, 2)
+    assert original.document is not None and original.document["file_name"].endswith(".txt")
+    assert "鲁山县瓦屋镇人民政府" in (original.caption or "")
+    sent = telegram.calls_to("sendDocument", ok=True)[-1].files
+    assert (BUNDLED_REPORTS / "鲁山县瓦屋镇_2023.txt").read_bytes() in [f.content for f in sent.values()]
+    outline = await reply_to(telegram, USER_ID, 3)
     assert "鲁山县瓦屋镇人民政府" in outline.text
     assert "二、2023年度推进法治政府建设存在的不足和原因" in outline.text
 
@@ -317,3 +330,118 @@ async def test_a_report_the_cli_adds_is_answered_by_the_running_bot(
     telegram.send_private_text(USER_ID, question)
     after = await reply_to(telegram, USER_ID, 2)
     assert "全年办理行政复议案件37件" in after.text
+
+
+# --- issue 10: sources, export, groups, every message ----------------------------------------
+
+
+async def test_export_button_sends_the_answer_as_a_word_file(bot: App, telegram: FakeTelegram) -> None:
+    import io
+
+    import docx
+
+    telegram.send_private_text(USER_ID, "安化县政协提案立案率是多少")
+    first = await reply_to(telegram, USER_ID)
+    export = next(d for d in first.callback_data if plain(d).startswith("exp:"))
+    telegram.send_callback_query(USER_ID, first, export)
+    sent = await reply_to(telegram, USER_ID, 2)
+    assert sent.document is not None and sent.document["file_name"].endswith(".docx")
+    (upload,) = telegram.calls_to("sendDocument", ok=True)[-1].files.values()
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(upload.content)).paragraphs)
+    assert "立案率为82%" in text
+    assert "政协安化县委员会办公室《2024年法治政府建设年度工作报告》 › 三、" in text
+
+
+async def test_answers_in_a_forum_topic_stay_in_it_and_reply_to_the_question(
+    bot: App, telegram: FakeTelegram
+) -> None:
+    telegram.group(GROUP_ID, is_forum=True)
+    asked = telegram.send_group_text(GROUP_ID, USER_ID, "/ask 瓦屋镇法治政府建设领导小组", thread_id=7)
+    question_id = asked["message"]["message_id"]
+    answer = await reply_to(telegram, GROUP_ID)
+    assert answer.message_thread_id == 7 and answer.reply_to_message_id == question_id
+    full = next(d for d in answer.callback_data if plain(d).startswith("full:"))
+    telegram.send_callback_query(USER_ID, answer, full)
+    passage = await reply_to(telegram, GROUP_ID, 2)
+    assert passage.message_thread_id == 7 and passage.reply_to_message_id == question_id
+    src = next(d for d in answer.callback_data if plain(d).startswith("src:"))
+    telegram.send_callback_query(USER_ID, answer, src)
+    original = await reply_to(telegram, GROUP_ID, 3)
+    assert original.document is not None
+    assert original.message_thread_id == 7 and original.reply_to_message_id == question_id
+
+
+async def test_follow_ups_in_a_group_are_per_member(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_group_text(GROUP_ID, USER_ID, "/ask 秀山县政务公开数据")
+    first = await reply_to(telegram, GROUP_ID)
+    # Another member's 那蓝山县呢 continues nothing of theirs: it is not 秀山's question.
+    telegram.send_group_text(GROUP_ID, USER_ID + 1, "那蓝山县呢？", reply_to_message=first)
+    other = await reply_to(telegram, GROUP_ID, 2)
+    telegram.send_group_text(GROUP_ID, USER_ID, "那蓝山县呢？", reply_to_message=first)
+    own = await reply_to(telegram, GROUP_ID, 3)
+    assert "政务公开" in own.text and "蓝山县" in own.text
+    assert other.text != own.text
+
+
+async def test_help_in_a_group_says_how_to_ask_there(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_group_text(GROUP_ID, USER_ID, "/help")
+    msg = await reply_to(telegram, GROUP_ID)
+    assert "/ask" in msg.text and f"@{telegram.bot_user['username']}" in msg.text and "回复" in msg.text
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "what"),
+    [
+        ("voice", {"file_id": "v1", "file_unique_id": "u1", "duration": 3}, "语音"),
+        (
+            "sticker",
+            {
+                "file_id": "s1",
+                "file_unique_id": "u2",
+                "type": "regular",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+            },
+            "贴纸",
+        ),
+        ("photo", [{"file_id": "p1", "file_unique_id": "u3", "width": 1, "height": 1}], "图片"),
+        ("location", {"latitude": 29.1, "longitude": 108.9}, "位置"),
+    ],
+)
+async def test_every_private_message_gets_a_line_on_what_the_bot_understands(
+    bot: App, telegram: FakeTelegram, kind: str, payload: object, what: str
+) -> None:
+    telegram.send_media(USER_ID, USER_ID, kind, payload)  # type: ignore[arg-type]
+    msg = await reply_to(telegram, USER_ID)
+    assert msg.text == texts.ONLY_TEXT.format(what=what, example=texts.EXAMPLES[0])
+
+
+async def test_a_photo_with_a_caption_is_answered_by_its_caption(bot: App, telegram: FakeTelegram) -> None:
+    photo = [{"file_id": "p1", "file_unique_id": "u3", "width": 1, "height": 1}]
+    telegram.send_media(USER_ID, USER_ID, "photo", photo, caption="安化县政协提案立案率是多少")
+    msg = await reply_to(telegram, USER_ID)
+    assert "立案率为82%" in msg.text
+
+
+async def test_a_sticker_in_a_group_is_ignored_unless_it_replies_to_the_bot(
+    bot: App, telegram: FakeTelegram
+) -> None:
+    sticker = {
+        "file_id": "s1",
+        "file_unique_id": "u2",
+        "type": "regular",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
+    }
+    telegram.send_media(GROUP_ID, USER_ID, "sticker", sticker)
+    telegram.send_group_text(GROUP_ID, USER_ID, "/ask 秀山县政务公开数据")
+    answer = await reply_to(telegram, GROUP_ID)
+    await asyncio.sleep(0.3)
+    assert len(telegram.messages_in(GROUP_ID)) == 1
+    telegram.send_media(GROUP_ID, USER_ID, "sticker", sticker, reply_to_message=answer)
+    line = await reply_to(telegram, GROUP_ID, 2)
+    assert line.text == texts.ONLY_TEXT.format(what="贴纸", example=texts.EXAMPLES[0])

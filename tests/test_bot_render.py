@@ -8,6 +8,8 @@ import pytest
 from bot import render
 from retrieval.library import Library
 from retrieval.models import Passage, Report, Snippet, Span
+from tests import phone
+from tests.conftest import plain
 from tests.fake_telegram import parse_html, utf16_len
 
 REPORT = Report(
@@ -106,3 +108,73 @@ def test_inline_results_are_valid(shared_library: Library) -> None:
         content = r.input_message_content
         assert utf16_len(visible(content.message_text)) <= render.MAX_MESSAGE  # type: ignore[union-attr]
         assert len(r.title) <= 100 and len(r.description or "") <= 200
+
+
+def _hit(rank: int, report: Report, text: str, section: tuple[str, ...] = ("一、总体情况",)) -> object:
+    from retrieval.models import Hit
+
+    return Hit(rank, 1.0, Passage(rank, report.id, rank, section, text), report, Snippet((Span(text),)))
+
+
+def test_excerpts_of_one_report_share_one_citation_line_and_the_year_is_said_once() -> None:
+    import dataclasses
+
+    from retrieval.models import Answer, Query
+
+    other = dataclasses.replace(REPORT, id=8, issuer="另一县人民政府", title="另一县2023年度报告", year=2023)
+    hits = (_hit(1, REPORT, "第一段。"), _hit(2, other, "第二段。"), _hit(3, REPORT, "第三段。"))
+    text, keyboard = render.answer_message(Answer(Query("问题", ("问题",)), hits), 5)
+    shown = visible(text)
+    assert shown.count("某县&人民政府《") == 1 and shown.count("另一县人民政府《") == 1
+    assert "2024年）" not in shown  # the title says the year already
+    # Grouped by report, in the order of each report's best excerpt.
+    order = [shown.index(x) for x in ("第一段", "第三段", "某县&人民政府《", "第二段", "另一县人民政府《")]
+    assert order == sorted(order)
+    assert keyboard is not None
+    rows = [[plain(b.callback_data) for b in row] for row in keyboard.inline_keyboard]
+    assert rows[0] == ["full:1", "full:2", "full:3"]
+    assert rows[1] == ["src:7", "src:8"]
+    assert "exp:5" in rows[2]
+
+
+def test_long_further_excerpts_fold_into_expandable_quotes() -> None:
+    from retrieval.models import Answer, Query
+
+    long = "这是一段很长的摘录。" * 12
+    hits = (_hit(1, REPORT, long), _hit(2, REPORT, long), _hit(3, REPORT, "短。"))
+    text, _ = render.answer_message(Answer(Query("问题", ("问题",)), hits), 5)
+    entities = parse_html(text).entities
+    kinds = [e["type"] for e in entities if "blockquote" in e["type"]]
+    assert kinds == ["blockquote", "expandable_blockquote", "blockquote"]
+
+
+def test_an_inline_heading_is_not_said_twice() -> None:
+    from retrieval.models import Answer, Query
+
+    hit = _hit(1, REPORT, "（二）推进政务公开。全年公开信息100条。", ("一、主要工作", "（二）推进政务公开"))
+    text, _ = render.answer_message(Answer(Query("问题", ("问题",)), (hit,)), 5)
+    shown = visible(text)
+    assert shown.count("（二）推进政务公开") == 1 and "一、主要工作" in shown
+
+
+@pytest.mark.skipif(phone.CHROMIUM is None, reason="no Chromium found (apt-get install chromium)")
+def test_answers_of_several_excerpts_fit_one_phone_screen(dev_library: Library) -> None:
+    """Rendered as a 390 px phone shows them, answers with two or three excerpts (to the
+    public and the development questions) fit one screen, between Telegram's top bar and its
+    input bar, where they can."""
+    from tests.conftest import TESTS_DATA, read_jsonl
+
+    files = (TESTS_DATA / "questions.jsonl", TESTS_DATA / "corpus-dev" / "questions.jsonl")
+    questions = [q["q"] for f in files for q in read_jsonl(f) if q["expect"]]
+    heights = []
+    with phone.phone() as page:
+        for q in questions:
+            answer = dev_library.ask(q, k=3)
+            if len(answer.hits) < 2 or answer.groups:
+                continue
+            text, keyboard = render.answer_message(answer, 1, 0, True, 3)
+            heights.append(phone.show(page, [(text, keyboard)]).total)
+    assert len(heights) >= 20
+    fitting = sum(h <= phone.CHAT_AREA for h in heights)
+    # 34 of 38 fit (2026-12); the rest quote three reports, or three long passages of one.
+    assert fitting >= 0.85 * len(heights), sorted(heights)

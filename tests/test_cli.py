@@ -52,7 +52,7 @@ def test_ask_prints_quotes_and_citations(data_dir: Path) -> None:
     assert "政府网站公开政府信息18778条" in lines[0]
     assert lines[1] == (
         "    —— 秀山土家族苗族自治县人民政府办公室《"
-        "秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告》（2024年）"
+        "关于2024年法治政府建设情况的报告》"
         " › 一、2024年工作开展情况 › （二）持续深化政务公开"
     )
     assert "\x1b[" not in result.stdout  # no colour when not on a terminal

@@ -30,7 +30,7 @@ def test_question_excerpts_verbatim_and_full_citations(shared_library: Library) 
     cites = [p for p in paragraphs if p.startswith("—— ")]
     assert cites == ["—— " + full_citation(h) for h in answer.hits]
     first = answer.hits[0]
-    assert first.report.issuer in cites[0] and first.report.title in cites[0]
+    assert first.report.issuer in cites[0] and texts.short_title(first.report) in cites[0]
     assert all(part in cites[0] for part in first.passage.section)
 
 
