@@ -67,7 +67,8 @@ async def document(update: Update, context: Context) -> None:
         await status.edit_text(texts.UPLOAD_TOO_BIG.format(size=e.args[0] / 1024 / 1024, limit=limit))
         return
     try:
-        parsed = await asyncio.to_thread(context.library.parse, name, data)
+        pages = _progress_reporter(status, asyncio.get_running_loop(), texts.UPLOAD_PAGES)
+        parsed = await asyncio.to_thread(context.library.parse, name, data, pages)
     except ReportbotError as e:
         await status.edit_text(texts.UPLOAD_REFUSED.format(reason=getattr(e, "reason", str(e))))
         return
@@ -254,8 +255,11 @@ async def reindex(update: Update, context: Context) -> None:
         data.reindexing = False
 
 
-def _progress_reporter(status: Message, loop: asyncio.AbstractEventLoop) -> Callable[[int, int], None]:
-    """A progress callback for a worker thread that edits `status` at most once a second."""
+def _progress_reporter(
+    status: Message, loop: asyncio.AbstractEventLoop, template: str = texts.REINDEX_PROGRESS
+) -> Callable[[int, int], None]:
+    """A progress callback for a worker thread that edits `status` (to `template` with done,
+    total and pct) at most once a second."""
     last = 0.0
 
     def report(done: int, total: int) -> None:
@@ -264,7 +268,7 @@ def _progress_reporter(status: Message, loop: asyncio.AbstractEventLoop) -> Call
         if now - last < PROGRESS_EVERY_SECONDS or total == 0 or done >= total:
             return
         last = now
-        text = texts.REINDEX_PROGRESS.format(done=done, total=total, pct=done / total)
+        text = template.format(done=done, total=total, pct=done / total)
         coro: Coroutine[Any, Any, None] = _edit_quietly(status, text)
         asyncio.run_coroutine_threadsafe(coro, loop)
 

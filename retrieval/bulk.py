@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -33,9 +33,12 @@ POOL_MIN_BYTES = 2_000_000  # less text than this (~3,000 passages) is quicker i
 BATCH_FILES = 200  # files parsed, then tokenised, then stored, per round
 
 
-def parse_report(name: str, data: bytes, gazetteer: Gazetteer) -> ParsedReport:
-    """Read and parse a file's bytes into a report. Raises UnreadableFile."""
-    parsed = parse_document(read_document(name, data), Path(name).name, data, gazetteer)
+def parse_report(
+    name: str, data: bytes, gazetteer: Gazetteer, pages: Callable[[int, int], None] | None = None
+) -> ParsedReport:
+    """Read and parse a file's bytes into a report; `pages(page, pages)` is told of each PDF
+    page read (OCR takes seconds a page). Raises UnreadableFile."""
+    parsed = parse_document(read_document(name, data, pages), Path(name).name, data, gazetteer)
     if not parsed.passages:
         raise UnreadableFile(name, "no body paragraphs found")
     checks.check_report(parsed, name)

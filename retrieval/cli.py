@@ -192,8 +192,12 @@ def ingest(
         bar.set_postfix_str(f"{passages} passages, {passages / elapsed:.0f}/s", refresh=False)
         bar.update(files - bar.n)
 
+    def pages(page: int, total: int) -> None:
+        # A scan is read by OCR at seconds a page: say which page while a file takes long.
+        bar.set_postfix_str(f"page {page}/{total}")
+
     try:
-        done, errors = library.ingest(paths, on_duplicate=policy, progress=progress)
+        done, errors = library.ingest(paths, on_duplicate=policy, progress=progress, pages=pages)
     finally:
         bar.close()
     # Each file's line when there are few; with many, the summary says it all.

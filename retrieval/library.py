@@ -238,9 +238,10 @@ class Library:
 
     # --- adding and removing reports ---------------------------------------------------
 
-    def parse(self, name: str, data: bytes) -> ParsedReport:
-        """Read and parse a file without storing it (for a preview). Raises UnreadableFile."""
-        return parse_report(name, data, self.gazetteer)
+    def parse(self, name: str, data: bytes, pages: Progress | None = None) -> ParsedReport:
+        """Read and parse a file without storing it (for a preview); `pages(page, pages)` is
+        told of each PDF page read. Raises UnreadableFile."""
+        return parse_report(name, data, self.gazetteer, pages)
 
     def fetch(self, url: str, limits: Limits | None = None) -> ParsedReport:
         """Fetch a link (see retrieval.fetch) and parse what it answers with, without storing
@@ -288,6 +289,7 @@ class Library:
         on_duplicate: OnDuplicate = OnDuplicate.SKIP,
         limits: Limits | None = None,
         progress: IngestProgress | None = None,
+        pages: Progress | None = None,
     ) -> tuple[list[Ingested], list[UnreadableFile]]:
         """Ingest files, folders (recursively, supported types only) and links (http/https
         strings, fetched within `limits`). What cannot be read or fetched is skipped and
@@ -295,7 +297,7 @@ class Library:
         one would give. Many files are read, parsed and tokenised on every core.
 
         `progress(files done, files in all, passages stored)` is called as each file or link
-        is done."""
+        is done, and `pages(page, pages)` as each page of a PDF read in this process is."""
         items = list(paths)
         links = [str(p) for p in items if isinstance(p, str) and is_link(p)]
         files = _expand(Path(p) for p in items if not (isinstance(p, str) and is_link(p)))
@@ -326,7 +328,8 @@ class Library:
             else:
                 for path in files:
                     try:
-                        done.append(self._add(self.parse(str(path), read_file(path)), None, on_duplicate))
+                        parsed = self.parse(str(path), read_file(path), pages)
+                        done.append(self._add(parsed, None, on_duplicate))
                     except UnreadableFile as e:
                         errors.append(e)
                     tick()

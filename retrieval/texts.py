@@ -149,6 +149,7 @@ INLINE_NOTHING = "没有找到相关内容"
 NOT_ADMIN = "抱歉，只有管理员可以使用这个功能。"
 UPLOAD_TOO_BIG = "文件太大（{size:.1f} MB），上限为 {limit:g} MB。"
 UPLOAD_REFUSED = "无法读取这个文件：{reason}"
+UPLOAD_PAGES = "正在读取文件…… 第 {done}/{total} 页"
 UPLOAD_WORKING = "正在读取文件……"
 # The preview's parts (HTML, the values escaped by the bot), then its question.
 PREVIEW_HEAD = (

@@ -657,3 +657,14 @@ def test_an_uploaded_file_is_kept_from_its_bytes(library: Library) -> None:
     parsed = library.parse("upload.txt", RUCHENG.encode("gb18030"))
     done = library.add(parsed)
     assert library.original(done.report.id).read_bytes() == RUCHENG.encode("gb18030")  # type: ignore[union-attr]
+
+
+def test_parse_tells_of_each_pdf_page_read(library: Library) -> None:
+    from tests.conftest import draw_pdf
+
+    lines = RUCHENG.split("\n")
+    data = draw_pdf([lines[:5], lines[5:8], lines[8:]])
+    seen: list[tuple[int, int]] = []
+    parsed = library.parse("汝城县.pdf", data, lambda page, pages: seen.append((page, pages)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert parsed.passages
