@@ -25,7 +25,7 @@ from retrieval import texts
 from retrieval.errors import FetchError, ReportbotError, UnknownReport
 from retrieval.fetch import Limits
 from retrieval.library import Ingested, OnDuplicate, Outcome
-from retrieval.models import OutlineEntry, ParsedReport, Report
+from retrieval.models import LogEntry, OutlineEntry, ParsedReport, Report
 
 PROGRESS_EVERY_SECONDS = 1.0  # Telegram rate-limits edits; one a second is plenty to watch
 # A link in a message: up to the first white space or a character no URL is written with.
@@ -336,13 +336,47 @@ async def delete_button(update: Update, context: Context) -> None:
         await _edit(query.message, texts.UPLOAD_CANCELLED)
 
 
+STATS_LOG_ENTRIES = 10  # refused and 👎 questions /stats lists
+STATS_QUESTION_CHARS = 40
+STATS_QUOTE_CHARS = 40
+
+
 async def stats(update: Update, context: Context) -> None:
-    """/stats: reports, passages, questions today, unanswered, feedback."""
+    """/stats: reports, passages, questions today, unanswered, feedback, and the latest
+    refused and 👎 questions with what they got."""
     msg = update.effective_message
     if not msg or await _refuse_non_admin(update, context):
         return
     counts = await asyncio.to_thread(context.library.stats)
-    await msg.reply_html(texts.STATS.format(**counts))
+    entries = await asyncio.to_thread(context.library.conversation_log, STATS_LOG_ENTRIES)
+    await msg.reply_html(stats_html(counts, entries, context.settings.query_retention_days))
+
+
+def stats_html(counts: dict[str, int], entries: list[LogEntry], retention_days: float) -> str:
+    """The /stats message: the counts, then one line per logged entry (newest first, as
+    many as fit one message), with no one's name or id."""
+    head = texts.STATS.format(**counts)
+    if not entries:
+        return f"{head}\n\n{render.escape(texts.LOG_EMPTY.format(days=retention_days))}"
+    lines = [render.escape(texts.LOG_HEADER)]
+    for entry in entries:
+        line = _log_line(entry)
+        if render.visible_length("\n".join([head, "", *lines, line])) > render.MAX_MESSAGE:
+            break
+        lines.append(line)
+    return "\n\n".join([head, "\n".join(lines)])
+
+
+def _log_line(entry: LogEntry) -> str:
+    """· 12-01 23:05「question」👎×1（不完整）→ #3 秀山县：“quoted words”"""
+    e = render.escape
+    when = entry.at[5:16].replace("T", " ")
+    line = f"· {e(when)}「{e(_shorten(entry.question, STATS_QUESTION_CHARS))}」{e(texts.log_verdict(entry))}"
+    if entry.answered:
+        r = entry.report
+        where = f"#{r.id} {r.place or r.issuer}" if r else texts.LOG_REPORT_GONE
+        line += f" → {e(where)}：“{e(_shorten(entry.snippet, STATS_QUOTE_CHARS))}”"
+    return line
 
 
 async def _edit(message: object, text: str) -> None:

@@ -38,6 +38,7 @@ from bot.webhook import start_server, webhook_secret
 from retrieval import texts
 from retrieval.config import Settings
 from retrieval.library import Library
+from retrieval.models import FeedbackReason
 
 log = logging.getLogger(__name__)
 # Updates handled at once. Answering is CPU-bound and runs in worker threads; more than a few
@@ -119,7 +120,9 @@ def _register(app: App) -> None:
     app.add_handler(CallbackQueryHandler(handlers.more_button, pattern=r"^more:\d+:\d+$"))
     app.add_handler(CallbackQueryHandler(handlers.full_button, pattern=r"^full:\d+$"))
     app.add_handler(CallbackQueryHandler(handlers.source_button, pattern=r"^src:\d+$"))
-    app.add_handler(CallbackQueryHandler(handlers.feedback_button, pattern=r"^fb:\d+:-?1$"))
+    app.add_handler(CallbackQueryHandler(handlers.feedback_button, pattern=r"^fb:\d+:(-?1|0)$"))
+    reasons = "|".join(r.value for r in FeedbackReason)
+    app.add_handler(CallbackQueryHandler(handlers.reason_button, pattern=rf"^fbr:\d+:({reasons})$"))
     app.add_handler(CallbackQueryHandler(handlers.export_button, pattern=r"^exp:\d+$"))
     app.add_handler(CallbackQueryHandler(admin.upload_button, pattern=r"^up:[\w-]+:[yrkn]$"))
     app.add_handler(CallbackQueryHandler(admin.delete_button, pattern=r"^del:\d+:(ask|y|n)$"))

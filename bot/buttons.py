@@ -61,6 +61,22 @@ class Signer:
         ]
         return InlineKeyboardMarkup(rows)
 
+    def unsign_keyboard(self, markup: InlineKeyboardMarkup, chat_id: object) -> InlineKeyboardMarkup:
+        """A keyboard this bot sent to `chat_id` (as a press brings it back) with its
+        callback data plain again, ready to be edited and sent (and so signed) anew."""
+        rows = []
+        for row in markup.inline_keyboard:
+            kept = []
+            for b in row:
+                if not isinstance(b.callback_data, str):
+                    kept.append(b)
+                elif (data := self.verify(b.callback_data, chat_id)) is not None:
+                    kept.append(_with_data(b, data))
+                # else: not signed for this chat, so no press on it could get through: dropped
+            if kept:
+                rows.append(kept)
+        return InlineKeyboardMarkup(rows)
+
 
 def _with_data(button: InlineKeyboardButton, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(button.text, callback_data=data)

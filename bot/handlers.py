@@ -5,18 +5,26 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from telegram import CallbackQuery, InlineQueryResultsButton, Message, MessageEntity, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineQueryResultsButton,
+    Message,
+    MessageEntity,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
 from bot import render
+from bot.buttons import SigningBot
 from bot.context import Context, Verdict
 from bot.delivery import GaveUp
 from retrieval import texts
 from retrieval.errors import UnknownReport
 from retrieval.export import answer_docx
 from retrieval.library import Library
-from retrieval.models import Answer
+from retrieval.models import Answer, FeedbackReason
 
 log = logging.getLogger(__name__)
 INLINE_RESULTS = 10
@@ -201,10 +209,64 @@ def _file_safe(text: str) -> str:
 
 
 async def feedback_button(update: Update, context: Context) -> None:
-    """👍 / 👎 under an answer: stored with the question, once per user."""
+    """👍 / 👎 under an answer: stored with the question, once per user, and shown. The two
+    buttons become 已反馈 👍, or for 👎 the reasons to pick from (reason_button). A second
+    press, or one on 已反馈, gets a short alert and changes nothing."""
     query, (qid, value) = _pressed(update)
-    stored = await context.off_loop(context.library.add_feedback, qid, query.from_user.id, value)
-    await _ack(query, texts.FEEDBACK_THANKS if stored else texts.FEEDBACK_ALREADY)
+    user_id = query.from_user.id
+    if value == 0:  # the 已反馈 button
+        mine = await context.off_loop(context.library.feedback_of, qid, user_id)
+        await _ack(query, texts.FEEDBACK_ALREADY if mine is not None else texts.FEEDBACK_GIVEN, alert=True)
+        return
+    stored = await context.off_loop(context.library.add_feedback, qid, user_id, value)
+    if not stored:
+        await _not_stored(query, context, qid)
+        return
+    if value > 0:
+        await _ack(query, texts.FEEDBACK_THANKS)
+        await _show_feedback(query, context, render.marked_feedback(qid, texts.THUMBS_UP))
+    else:
+        await _ack(query, texts.FEEDBACK_WHY)
+        await _show_feedback(query, context, render.reason_buttons(qid))
+
+
+async def reason_button(update: Update, context: Context) -> None:
+    """不相关 / 不完整 / 过时 / 其他 after a 👎: stored with the 👎 (once per user), and the
+    row becomes 已反馈 👎（不完整）."""
+    query = update.callback_query
+    assert query is not None and query.data is not None  # the handler pattern ensures both
+    _, qid_text, code = query.data.split(":")
+    qid, reason = int(qid_text), FeedbackReason(code)
+    stored = await context.off_loop(context.library.add_reason, qid, query.from_user.id, reason)
+    if not stored:
+        await _not_stored(query, context, qid)
+        return
+    await _ack(query, texts.FEEDBACK_THANKS)
+    marked = render.marked_feedback(qid, texts.THUMBS_DOWN, texts.FEEDBACK_REASONS[reason])
+    await _show_feedback(query, context, marked)
+
+
+async def _not_stored(query: CallbackQuery, context: Context, qid: int) -> None:
+    """Feedback refused: this user gave theirs already, or the question is no longer logged."""
+    mine = await context.off_loop(context.library.feedback_of, qid, query.from_user.id)
+    await _ack(query, texts.FEEDBACK_ALREADY if mine is not None else texts.QUESTION_GONE, alert=True)
+
+
+async def _show_feedback(query: CallbackQuery, context: Context, buttons: list[InlineKeyboardButton]) -> None:
+    """Edit the pressed answer's keyboard: its feedback row becomes `buttons`, the rest stays."""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return
+    keyboard = message.reply_markup
+    if isinstance(context.bot, SigningBot):  # the keyboard comes back signed: sent again, signed again
+        keyboard = context.bot.signer.unsign_keyboard(keyboard, message.chat.id)
+    try:
+        await message.edit_reply_markup(render.with_feedback_row(keyboard, buttons))
+    except BadRequest as e:
+        # The feedback is stored; a mark that cannot be shown (an answer deleted meanwhile)
+        # is no error for the user.
+        if "not modified" not in str(e):
+            log.info("could not mark feedback on an answer: %s", e)
 
 
 def _pressed(update: Update) -> tuple[CallbackQuery, list[int]]:

@@ -253,3 +253,54 @@ def _split_plain(text: str, limit: int) -> list[str]:
         rest = rest[cut:]
     chunks.append(rest)
     return [c for c in chunks if c] or [""]
+
+
+# --- the feedback row under an answer ---------------------------------------------------------
+
+FEEDBACK_PREFIXES = ("fb:", "fbr:")  # the callback data of 👍/👎, 已反馈 and the 👎 reasons
+ROW_BUTTONS = 4  # more in one row and a phone cuts their labels
+
+
+def marked_feedback(query_id: int, value: str, reason: str | None = None) -> list[InlineKeyboardButton]:
+    """The one button a feedback row becomes once pressed: 已反馈 👍, 已反馈 👎（不完整）.
+    Pressing it only says that feedback was given."""
+    text = (
+        texts.FEEDBACK_MARKED_REASON.format(reason=reason)
+        if reason
+        else texts.FEEDBACK_MARKED.format(value=value)
+    )
+    return [InlineKeyboardButton(text, callback_data=f"fb:{query_id}:0")]
+
+
+def reason_buttons(query_id: int) -> list[InlineKeyboardButton]:
+    """What a 👎 asks: 不相关 / 不完整 / 过时 / 其他."""
+    return [
+        InlineKeyboardButton(label, callback_data=f"fbr:{query_id}:{reason.value}")
+        for reason, label in texts.FEEDBACK_REASONS.items()
+    ]
+
+
+def with_feedback_row(
+    markup: InlineKeyboardMarkup, buttons: list[InlineKeyboardButton]
+) -> InlineKeyboardMarkup:
+    """`markup` (plain callback data) with its feedback buttons replaced by `buttons`, every
+    other button where it was. They take the feedback buttons' place in their row while the
+    row stays at ROW_BUTTONS or fewer, else a row of their own just above the rest of it.
+    A keyboard without feedback buttons is returned unchanged."""
+
+    def is_feedback(b: InlineKeyboardButton) -> bool:
+        return isinstance(b.callback_data, str) and b.callback_data.startswith(FEEDBACK_PREFIXES)
+
+    rows = [list(row) for row in markup.inline_keyboard]
+    at = next((i for i, row in enumerate(rows) if any(is_feedback(b) for b in row)), None)
+    if at is None:
+        return markup
+    row = rows[at]
+    first = next(j for j, b in enumerate(row) if is_feedback(b))
+    rest = [b for b in row if not is_feedback(b)]
+    if len(rest) + len(buttons) <= ROW_BUTTONS:
+        new_rows = [[*rest[:first], *buttons, *rest[first:]]]
+    else:
+        new_rows = [buttons, rest]
+    others = [[b for b in r if not is_feedback(b)] for r in rows[at + 1 :]]
+    return InlineKeyboardMarkup([r for r in [*rows[:at], *new_rows, *others] if r])

@@ -1,5 +1,5 @@
-"""The `reportbot` command line: ask, ingest, show, reindex, reports, eval (serve is added by
-bot.cli).
+"""The `reportbot` command line: ask, ingest, show, reindex, reports, log, eval (serve is
+added by bot.cli).
 
 Library errors arrive as ReportbotError and leave as one line on stderr with a non-zero exit,
 as sqlite-utils' CLI turns its errors into click.ClickException.
@@ -24,7 +24,7 @@ from retrieval.evaluate import check_metadata, evaluate, read_questions
 from retrieval.export import answer_docx
 from retrieval.fetch import is_link
 from retrieval.library import Ingested, Library, OnDuplicate, Outcome
-from retrieval.models import Answer, Hit, OutlineEntry, Report
+from retrieval.models import Answer, Hit, LogEntry, OutlineEntry, Report
 
 
 def build_settings(**overrides: Any) -> Settings:
@@ -324,6 +324,40 @@ def reports(ctx: click.Context) -> None:
             f"#{r.id}\t{r.year or '-'}\t{' › '.join(r.places) or '-'}\t{r.issuer}《{r.title}》"
             f"\t{r.passage_count} passages\t{r.source}" + (f"\t{r.url}" if r.url else "")
         )
+
+
+@cli.command("log")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000), help="Entries.")
+@click.option("--refused", is_flag=True, help="Only refused questions.")
+@click.option("--disliked", is_flag=True, help="Only answered questions given a 👎.")
+@click.pass_context
+def log_(ctx: click.Context, limit: int, refused: bool, disliked: bool) -> None:
+    """Recent refused and 👎 questions with what they got, newest first (times in UTC):
+    what to add or fix. Says nothing of who asked; kept as long as
+    REPORTBOT_QUERY_RETENTION_DAYS says."""
+    library = open_library(ctx)
+    both = not refused and not disliked
+    entries = library.conversation_log(limit, refused=refused or both, disliked=disliked or both)
+    if not entries:
+        click.echo(texts.LOG_EMPTY.format(days=library.settings.query_retention_days))
+    for entry in entries:
+        click.echo(log_text(entry))
+
+
+def log_text(entry: LogEntry) -> str:
+    """One entry of `reportbot log`: when, why it is listed, the question; for an answer,
+    the top excerpt's citation and quoted words on the lines below."""
+    when = entry.at[:16].replace("T", " ")
+    lines = [f"{when}  {texts.log_verdict(entry)}  {entry.question}"]
+    if entry.answered:
+        r = entry.report
+        if r is None:
+            lines.append(f"    → {texts.LOG_REPORT_GONE}")
+        else:
+            name = f"{r.issuer}《{r.title}》" + (f"（{r.year}年）" if r.year else "")
+            lines.append(f"    → #{r.id} " + " › ".join([name, *entry.section]))
+        lines.append(f"      “{entry.snippet}”")
+    return "\n".join(lines)
 
 
 @cli.command("eval")

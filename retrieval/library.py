@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from retrieval.errors import ReportbotError, UnreadableFile
 from retrieval.fetch import Limits, fetch, is_link
 from retrieval.models import (
     Answer,
+    FeedbackReason,
+    LogEntry,
     OutlineEntry,
     ParsedPassage,
     ParsedReport,
@@ -187,8 +190,11 @@ class Library:
     ) -> int:
         """Log a question and what it got; returns its id (for paging and feedback)."""
         top = answer.hits[0].passage.id if answer.hits else None
+        snippet = answer.hits[0].snippet.text if answer.hits else None
         refusal = answer.refusal.value if answer.refusal else None
-        return self.store.log_query(clean_text(question), answer.answered, refusal, top, user_id, chat_id)
+        return self.store.log_query(
+            clean_text(question), answer.answered, refusal, top, user_id, chat_id, top_snippet=snippet
+        )
 
     def logged_query(self, query_id: int) -> LoggedQuery | None:
         return self.store.logged_query(query_id)
@@ -196,6 +202,24 @@ class Library:
     def add_feedback(self, query_id: int, user_id: int, value: int) -> bool:
         """👍/👎 on an answered question, once per user; False if not stored (see Store)."""
         return self.store.add_feedback(query_id, user_id, value)
+
+    def add_reason(self, query_id: int, user_id: int, reason: FeedbackReason) -> bool:
+        """Why this user's 👎 was given, once; False if nothing changed (see Store.add_reason)."""
+        return self.store.add_reason(query_id, user_id, reason)
+
+    def feedback_of(self, query_id: int, user_id: int) -> int | None:
+        """This user's 👍 (+1) or 👎 (-1) on a question, or None."""
+        return self.store.feedback_of(query_id, user_id)
+
+    def conversation_log(
+        self, limit: int = 10, refused: bool = True, disliked: bool = True, now: datetime | None = None
+    ) -> list[LogEntry]:
+        """For admins: the newest refused questions (`refused`) and answered questions given
+        a 👎 (`disliked`), newest first, with what each got and the 👎s' reasons; no one's
+        name or id. Only what the retention setting still keeps, whether or not the bot's
+        deleting job has run (the CLI may read a log no bot has cleaned for a while)."""
+        since = (now or datetime.now(UTC)) - timedelta(days=self.settings.query_retention_days)
+        return self.store.conversation_log(since.isoformat(timespec="seconds"), limit, refused, disliked)
 
     def forget_user(self, user_id: int) -> tuple[int, int]:
         """Delete a user's logged questions and feedback: (questions, feedback) deleted."""

@@ -222,3 +222,29 @@ class Answer:
     @property
     def answered(self) -> bool:
         return self.refusal is None and bool(self.hits)
+
+
+class FeedbackReason(StrEnum):
+    """Why a user pressed 👎 (asked right after the press)."""
+
+    IRRELEVANT = "irrelevant"
+    INCOMPLETE = "incomplete"
+    OUTDATED = "outdated"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """A logged question an admin should look at: refused, or answered and given 👎, with
+    what it got. Nothing in it says who asked or where."""
+
+    query_id: int
+    at: str  # when it was asked, ISO 8601 in UTC
+    question: str
+    answered: bool
+    refusal: Refusal | None  # why it was refused (None when answered)
+    report: Report | None  # the top answer's report (None: refused, or deleted since)
+    section: tuple[str, ...]  # the top answer's section path
+    snippet: str  # what the top answer quoted (its passage's first words for older entries)
+    thumbs_down: int = 0
+    reasons: tuple[FeedbackReason, ...] = ()  # the reasons given with the 👎s, in order

@@ -23,7 +23,7 @@ from pathlib import Path
 import sqlite_utils
 
 from retrieval.errors import StoreUnavailable, UnknownReport
-from retrieval.models import ParsedReport, Passage, Report
+from retrieval.models import FeedbackReason, LogEntry, ParsedReport, Passage, Refusal, Report
 
 BUSY_TIMEOUT_SECONDS = 30.0  # how long a write waits for another writer (this process or another)
 
@@ -191,16 +191,22 @@ class Store:
                     "answered": int,
                     "refusal": str,
                     "top_passage_id": int,
+                    "top_snippet": str,
                 },
                 pk="id",
             )
             db.table("queries").create_index(["at"])
         if "feedback" not in db.table_names():
             db.table("feedback").create(
-                {"id": int, "at": str, "user_id": int, "query_id": int, "value": int},
+                {"id": int, "at": str, "user_id": int, "query_id": int, "value": int, "reason": str},
                 pk="id",
             )
             db.table("feedback").create_index(["query_id", "user_id"], unique=True)
+        # Columns added since: a database from before gets them, empty (older questions have
+        # no snippet, older 👎s no reason).
+        for table, column in (("queries", "top_snippet"), ("feedback", "reason")):
+            if column not in db.table(table).columns_dict:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
         if "meta" not in db.table_names():
             db.table("meta").create({"key": str, "value": str}, pk="key")
         # Defaults for a new database, or one from before the meta table (ids so far are used).
@@ -458,14 +464,16 @@ class Store:
         top_passage_id: int | None = None,
         user_id: int | None = None,
         chat_id: int | None = None,
+        top_snippet: str | None = None,
     ) -> int:
-        """Log a question and what it got; returns its id (for paging and feedback later)."""
+        """Log a question and what it got (its top passage and the words quoted from it);
+        returns its id (for paging and feedback later)."""
         # Plain SQL: sqlite-utils' insert reads the table's schema on every call, which cost
         # more than answering the question did in the bot's profile.
         cur = self.db.conn.execute(
-            "INSERT INTO queries (at, user_id, chat_id, query, answered, refusal, top_passage_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [_now(), user_id, chat_id, query, int(answered), refusal, top_passage_id],
+            "INSERT INTO queries (at, user_id, chat_id, query, answered, refusal, top_passage_id,"
+            " top_snippet) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [_now(), user_id, chat_id, query, int(answered), refusal, top_passage_id, top_snippet],
         )
         return int(cur.lastrowid or 0)
 
@@ -481,18 +489,120 @@ class Store:
         ).fetchone()
         return LoggedQuery(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
 
-    def add_feedback(self, query_id: int, user_id: int, value: int) -> bool:
-        """Record 👍 (+1) or 👎 (-1) on an answered question, once per user and question.
-        False (nothing stored) for a question not logged, not answered, or already rated
-        by this user."""
+    def add_feedback(
+        self, query_id: int, user_id: int, value: int, reason: FeedbackReason | None = None
+    ) -> bool:
+        """Record 👍 (+1) or 👎 (-1, with its reason if already known) on an answered question,
+        once per user and question. False (nothing stored) for a question not logged, not
+        answered, or already rated by this user."""
         with self._transaction() as conn:
             if not conn.execute("SELECT 1 FROM queries WHERE id = ? AND answered = 1", [query_id]).fetchone():
                 return False
             cur = conn.execute(
-                "INSERT OR IGNORE INTO feedback (at, user_id, query_id, value) VALUES (?, ?, ?, ?)",
-                [_now(), user_id, query_id, value],
+                "INSERT OR IGNORE INTO feedback (at, user_id, query_id, value, reason)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [_now(), user_id, query_id, value, reason.value if reason else None],
             )
             return cur.rowcount == 1
+
+    def add_reason(self, query_id: int, user_id: int, reason: FeedbackReason) -> bool:
+        """Say why this user's 👎 on `query_id` was given, once: the reason goes with their
+        👎 if it has none yet, or comes with a new 👎 if they had not rated the question
+        (another member of a group answering the same question). False (nothing changed)
+        when they gave 👍, already gave a reason, or the question is not an answered one."""
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "UPDATE feedback SET reason = ? WHERE query_id = ? AND user_id = ? AND value < 0"
+                " AND reason IS NULL",
+                [reason.value, query_id, user_id],
+            )
+            if cur.rowcount == 1:
+                return True
+            if not conn.execute("SELECT 1 FROM queries WHERE id = ? AND answered = 1", [query_id]).fetchone():
+                return False
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO feedback (at, user_id, query_id, value, reason)"
+                " VALUES (?, ?, ?, -1, ?)",
+                [_now(), user_id, query_id, reason.value],
+            )
+            return cur.rowcount == 1
+
+    def feedback_of(self, query_id: int, user_id: int) -> int | None:
+        """This user's 👍 (+1) or 👎 (-1) on `query_id`, or None."""
+        row = self.db.execute(
+            "SELECT value FROM feedback WHERE query_id = ? AND user_id = ?", [query_id, user_id]
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def conversation_log(
+        self, since: str, limit: int = 10, refused: bool = True, disliked: bool = True
+    ) -> list[LogEntry]:
+        """The newest questions asked at or after `since` (ISO time) that were refused
+        (`refused`) or answered and given a 👎 (`disliked`), newest first, at most `limit`:
+        what each got (refusal kind, or the top answer's report, section and quoted words)
+        and its 👎s with their reasons. Who asked, and in which chat, is not part of it."""
+        if limit <= 0 or not (refused or disliked):
+            return []
+        # Each kind is found from its own end (the newest refusals in the log, the newest
+        # questions with a 👎 in feedback), so neither waits on a scan of the whole log.
+        picks, args = [], []
+        if refused:
+            picks.append("SELECT * FROM (SELECT id FROM queries WHERE answered = 0 ORDER BY id DESC LIMIT ?)")
+            args.append(limit)
+        if disliked:
+            picks.append(
+                "SELECT * FROM (SELECT DISTINCT query_id FROM feedback WHERE value < 0"
+                " ORDER BY query_id DESC LIMIT ?)"
+            )
+            args.append(limit)
+        rows = self.db.execute(
+            "SELECT q.id, q.at, q.query, q.answered, q.refusal, q.top_snippet,"
+            " p.id, p.report_id, p.ordinal, p.section, p.text"
+            " FROM queries q LEFT JOIN passages p ON p.id = q.top_passage_id"
+            f" WHERE q.id IN ({' UNION '.join(picks)}) AND q.at >= ?"
+            " ORDER BY q.id DESC LIMIT ?",
+            [*args, since, limit],
+        ).fetchall()
+        downs: dict[int, list[str | None]] = {}
+        if rows:
+            marks = ",".join("?" * len(rows))
+            for qid, reason in self.db.execute(
+                f"SELECT query_id, reason FROM feedback WHERE value < 0 AND query_id IN ({marks})"
+                " ORDER BY id",
+                [r[0] for r in rows],
+            ):
+                downs.setdefault(qid, []).append(reason)
+        reports: dict[int, Report | None] = {}
+        out = []
+        for qid, at, text, answered, refusal, snippet, pid, rid, ordinal, section, passage_text in rows:
+            passage = _passage((pid, rid, ordinal, section, passage_text)) if pid is not None else None
+            report = None
+            if passage is not None:
+                if rid not in reports:
+                    reports[rid] = self._report_or_none(rid)
+                report = reports[rid]
+            given = downs.get(qid, [])
+            out.append(
+                LogEntry(
+                    query_id=qid,
+                    at=at,
+                    question=text,
+                    answered=bool(answered),
+                    refusal=_refusal(refusal) if not answered else None,
+                    report=report,
+                    section=passage.section if passage else (),
+                    snippet=snippet or (_first_words(passage.text) if passage else ""),
+                    thumbs_down=len(given),
+                    reasons=tuple(FeedbackReason(r) for r in given if r in _REASONS),
+                )
+            )
+        return out
+
+    def _report_or_none(self, report_id: int) -> Report | None:
+        try:
+            return self.report(report_id)
+        except UnknownReport:
+            return None
 
     def forget_user(self, user_id: int) -> tuple[int, int]:
         """Delete a user's logged questions and feedback (and others' feedback on those
@@ -587,6 +697,22 @@ def _report(row: dict) -> Report:
         signed_on=row["signed_on"] or "",
         text_sha256=row["text_sha256"] or "",
     )
+
+
+_REASONS = {r.value for r in FeedbackReason}
+FIRST_WORDS = 60  # of a passage, for a logged question whose quoted words were not kept
+
+
+def _first_words(text: str) -> str:
+    return text if len(text) <= FIRST_WORDS else text[: FIRST_WORDS - 1] + "…"
+
+
+def _refusal(value: str | None) -> Refusal:
+    """A logged refusal kind (an unknown or missing one, from another version: no_match)."""
+    try:
+        return Refusal(value or Refusal.NO_MATCH)
+    except ValueError:
+        return Refusal.NO_MATCH
 
 
 def _passage(row: tuple) -> Passage:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.models import Answer, Refusal, Report
+from retrieval.models import Answer, FeedbackReason, LogEntry, Refusal, Report
 
 EXAMPLES = ("秀山县政务公开数据", "安化县政协提案立案率是多少", "瓦屋镇化解了多少矛盾纠纷")
 MAX_PLACES_LISTED = 30
@@ -233,3 +233,35 @@ PRIVACY_NOTE = (
 BUTTON_STALE = "这个按钮已失效，请重新提问。"
 FEEDBACK_ALREADY = "您已经反馈过了。"
 UPLOAD_NOT_YOURS = "只有发送这个文件的管理员可以确认。"
+
+# --- feedback and the conversation log (bot/handlers.py, bot/admin.py, `reportbot log`) -------
+
+FEEDBACK_MARKED = "已反馈 {value}"
+FEEDBACK_MARKED_REASON = "已反馈 👎（{reason}）"
+FEEDBACK_WHY = "感谢反馈！哪里不好？请选一个原因。"
+FEEDBACK_GIVEN = "这条回答已经收到反馈了。"
+FEEDBACK_REASONS = {
+    FeedbackReason.IRRELEVANT: "不相关",
+    FeedbackReason.INCOMPLETE: "不完整",
+    FeedbackReason.OUTDATED: "过时",
+    FeedbackReason.OTHER: "其他",
+}
+LOG_HEADER = "最近未答或 👎 的问题（UTC）："
+LOG_EMPTY = "最近 {days:g} 天没有未答或 👎 的问题。"
+LOG_REPORT_GONE = "（报告已删除）"
+LOG_REFUSALS = {
+    Refusal.EMPTY: "未答：问题为空",
+    Refusal.TOO_LONG: "未答：问题过长",
+    Refusal.UNKNOWN_PLACE: "未答：未收录该地区",
+    Refusal.NO_MATCH: "未答：没有相关内容",
+    Refusal.NO_REPORTS: "未答：尚无报告",
+}
+
+
+def log_verdict(entry: LogEntry) -> str:
+    """What a logged question's entry is there for: its refusal kind, or its 👎s and the
+    reasons given (未答：没有相关内容 · 👎×2（不完整、过时）)."""
+    if not entry.answered:
+        return LOG_REFUSALS.get(entry.refusal or Refusal.NO_MATCH, LOG_REFUSALS[Refusal.NO_MATCH])
+    reasons = "、".join(FEEDBACK_REASONS[r] for r in dict.fromkeys(entry.reasons))
+    return f"👎×{entry.thumbs_down}" + (f"（{reasons}）" if reasons else "")

@@ -211,6 +211,58 @@ async def test_stats_counts_questions_and_feedback(bot: App, telegram: FakeTeleg
     assert "今日提问：2" in stats.text and "今日未找到答案：1" in stats.text
 
 
+async def test_stats_lists_the_latest_refused_and_disliked_questions(
+    bot: App, telegram: FakeTelegram, library: Library
+) -> None:
+    telegram.user(USER_ID, "Zhang Wei", username="zhangwei")
+    telegram.send_private_text(USER_ID, "秀山县一窗综办进驻率")
+    answer = (await telegram.wait_for_messages(USER_ID, 1))[0]
+    telegram.send_private_text(USER_ID, "<b>北京市</b>的报告 & 数据")  # markup: escaped in the list
+    await telegram.wait_for_messages(USER_ID, 2)
+    down = next(d for d in answer.callback_data if plain(d).startswith("fb:") and plain(d).endswith(":-1"))
+    telegram.send_callback_query(USER_ID, answer, down)
+    await telegram.wait_for_calls("editMessageReplyMarkup", ok=True)
+    asking = telegram.message(USER_ID, answer.message_id)
+    assert asking is not None
+    reason = next(d for d in asking.callback_data if plain(d).endswith(":incomplete"))
+    telegram.send_callback_query(USER_ID, asking, reason)
+    await telegram.wait_for_calls("editMessageReplyMarkup", 2, ok=True)
+
+    telegram.send_private_text(ADMIN_ID, "/stats")
+    stats = await settled(telegram, ADMIN_ID, lambda t: "统计" in t)
+    assert texts.LOG_HEADER in stats.text
+    lines = stats.text.split(texts.LOG_HEADER, 1)[1].strip().splitlines()
+    assert len(lines) == 2
+    assert "「<b>北京市</b>的报告 & 数据」未答：未收录该地区" in lines[0]  # shown as typed, not as markup
+    top = library.ask("秀山县一窗综办进驻率").hits[0]
+    assert "「秀山县一窗综办进驻率」👎×1（不完整）" in lines[1]
+    assert f"#{top.report.id} {top.report.place}：“{top.snippet.text[:20]}" in lines[1]
+    for private in ("Zhang", "zhangwei", str(USER_ID)):
+        assert private not in stats.text
+
+
+async def test_stats_lists_ten_and_fits_one_message(
+    bot: App, telegram: FakeTelegram, library: Library
+) -> None:
+    for i in range(30):
+        library.store.log_query(f"问题{i}" + "很长的问题" * 800, False, "no_match", user_id=USER_ID)
+    telegram.send_private_text(ADMIN_ID, "/stats")
+    stats = await settled(telegram, ADMIN_ID, lambda t: "统计" in t)
+    lines = stats.text.split(texts.LOG_HEADER, 1)[1].strip().splitlines()
+    assert len(lines) == admin.STATS_LOG_ENTRIES
+    assert "问题29" in lines[0] and "问题20" in lines[-1]  # the newest first
+    assert visible_length(stats.html or "") <= 4096
+    many = [dataclasses.replace(library.conversation_log(1)[0], question="长" * 4000) for _ in range(50)]
+    html = admin.stats_html(library.stats(), many, 90)
+    assert visible_length(html) <= 4096 and html.count("\n· ") >= 10
+
+
+async def test_stats_without_entries_says_so(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_private_text(ADMIN_ID, "/stats")
+    stats = await settled(telegram, ADMIN_ID, lambda t: "统计" in t)
+    assert texts.LOG_EMPTY.format(days=90) in stats.text
+
+
 # --- links, duplicates, the preview -----------------------------------------------------------
 
 

@@ -92,7 +92,8 @@ async def test_feedback_counts_once_per_user(bot: App, telegram: FakeTelegram, l
     up = data_like(mine, "fb:")
     first = telegram.send_callback_query(USER_ID, mine, up)
     assert (await alert_for(telegram, first)).get("text") == texts.FEEDBACK_THANKS
-    again = telegram.send_callback_query(USER_ID, mine, up)
+    # The press marked the button (已反馈 👍); a client still showing the old keyboard presses again.
+    again = telegram.send_callback_query(USER_ID, mine, up, require_button=False)
     assert (await alert_for(telegram, again)).get("text") == texts.FEEDBACK_ALREADY
     assert library.store.db["feedback"].count == 1
 
@@ -113,3 +114,26 @@ async def test_delete_with_a_strange_id_gets_usage_or_gone(
     telegram.send_private_text(ADMIN_ID, f"/delete {arg}")
     (reply,) = await telegram.wait_for_messages(ADMIN_ID)
     assert reply.text in (texts.DELETE_USAGE, texts.REPORT_GONE)
+
+
+def test_a_keyboard_comes_back_plain_for_its_own_chat_only() -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    signer = Signer("123:token")
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("全文 1", callback_data="full:1"),
+                InlineKeyboardButton("👍", callback_data="fb:9:1"),
+            ],
+            [InlineKeyboardButton("原文", url="https://example.gov.cn/a.html")],
+        ]
+    )
+    signed = signer.sign_keyboard(markup, 42)
+    back = signer.unsign_keyboard(signed, 42)
+    assert [[(b.text, b.callback_data, b.url) for b in row] for row in back.inline_keyboard] == [
+        [("全文 1", "full:1", None), ("👍", "fb:9:1", None)],
+        [("原文", None, "https://example.gov.cn/a.html")],
+    ]
+    # Signed for another chat: no press on those could get through, so they are not kept.
+    assert [[b.text for b in row] for row in signer.unsign_keyboard(signed, 43).inline_keyboard] == [["原文"]]

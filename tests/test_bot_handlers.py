@@ -12,6 +12,7 @@ import pytest
 from bot.context import App
 from retrieval import texts
 from retrieval.library import Library
+from retrieval.models import FeedbackReason
 from tests.conftest import (
     ADMIN_ID,
     BUNDLED_REPORTS,
@@ -190,18 +191,143 @@ async def test_source_button_sends_the_report_outline(bot: App, telegram: FakeTe
     assert "二、2023年度推进法治政府建设存在的不足和原因" in outline.text
 
 
-async def test_feedback_is_stored_with_the_question(
+def rows_of(msg: BotMessage) -> list[list[tuple[str, str]]]:
+    """A message's keyboard as rows of (label, plain callback data)."""
+    rows = (msg.reply_markup or {}).get("inline_keyboard") or []
+    return [[(b["text"], plain(b.get("callback_data", ""))) for b in row] for row in rows]
+
+
+def button(msg: BotMessage, label: str) -> str:
+    """The signed callback data of the button labelled `label`, as a press sends it."""
+    rows = (msg.reply_markup or {}).get("inline_keyboard") or []
+    return next(b["callback_data"] for row in rows for b in row if b["text"] == label)
+
+
+def without_feedback(rows: list[list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    return [b for row in rows for b in row if not b[1].startswith(("fb:", "fbr:"))]
+
+
+async def feedback_edit(telegram: FakeTelegram, count: int = 1) -> None:
+    await telegram.wait_for_calls("editMessageReplyMarkup", count, ok=True)
+
+
+async def test_thumbs_up_marks_the_button_and_keeps_the_rest_of_the_keyboard(
+    bot: App, telegram: FakeTelegram, library: Library
+) -> None:
+    telegram.send_private_text(USER_ID, "法治宣传")
+    answer = await reply_to(telegram, USER_ID)
+    before = rows_of(answer)
+    telegram.send_callback_query(USER_ID, answer, button(answer, texts.THUMBS_UP))
+    (ack,) = await telegram.wait_for_calls("answerCallbackQuery", ok=True)
+    assert ack.params.get("text") == texts.FEEDBACK_THANKS
+    await feedback_edit(telegram)
+    marked = telegram.message(USER_ID, answer.message_id)
+    assert marked is not None and marked.text == answer.text
+    after = rows_of(marked)
+    qid = int(button(answer, texts.THUMBS_UP).split(":")[1])
+    assert ("已反馈 👍", f"fb:{qid}:0") in [b for row in after for b in row]
+    assert texts.THUMBS_UP not in [t for row in after for t, _ in row]
+    assert without_feedback(after) == without_feedback(before)  # every other button, in order
+    assert len(after) == len(before)  # the mark takes the two buttons' place in their row
+    assert library.feedback_of(qid, USER_ID) == 1
+    # The other buttons were signed again for the edit: they still work.
+    full = next(
+        b["callback_data"]
+        for row in marked.reply_markup["inline_keyboard"]
+        for b in row  # type: ignore[index]
+        if plain(b["callback_data"]).startswith("full:")
+    )
+    telegram.send_callback_query(USER_ID, marked, full)
+    assert (await reply_to(telegram, USER_ID, 2)).text
+    assert not any(
+        c.params.get("text") == texts.BUTTON_STALE for c in telegram.calls_to("answerCallbackQuery")
+    )
+
+
+async def test_a_second_press_gets_an_alert_and_changes_nothing(
     bot: App, telegram: FakeTelegram, library: Library
 ) -> None:
     telegram.send_private_text(USER_ID, "秀山县一窗综办进驻率")
-    first = await reply_to(telegram, USER_ID)
-    down = next(d for d in first.callback_data if d.startswith("fb:") and plain(d).endswith(":-1"))
-    telegram.send_callback_query(USER_ID, first, down)
-    (call,) = await telegram.wait_for_calls("answerCallbackQuery", ok=True)
-    assert call.params.get("text") == texts.FEEDBACK_THANKS
-    qid = int(plain(down).split(":")[1])
-    assert library.store.query_text(qid) == "秀山县一窗综办进驻率"
-    assert library.store.stats()["thumbs_down"] == 1
+    answer = await reply_to(telegram, USER_ID)
+    up, down = button(answer, texts.THUMBS_UP), button(answer, texts.THUMBS_DOWN)
+    telegram.send_callback_query(USER_ID, answer, up)
+    await feedback_edit(telegram)
+    # A client still showing the old keyboard presses 👎 after the 👍.
+    telegram.send_callback_query(USER_ID, answer, down, require_button=False)
+    calls = await telegram.wait_for_calls("answerCallbackQuery", 2, ok=True)
+    assert calls[1].params.get("text") == texts.FEEDBACK_ALREADY and calls[1].params.get("show_alert")
+    marked = telegram.message(USER_ID, answer.message_id)
+    assert marked is not None
+    telegram.send_callback_query(USER_ID, marked, button(marked, "已反馈 👍"))
+    calls = await telegram.wait_for_calls("answerCallbackQuery", 3, ok=True)
+    assert calls[2].params.get("text") == texts.FEEDBACK_ALREADY and calls[2].params.get("show_alert")
+    await asyncio.sleep(0.2)
+    assert len(telegram.calls_to("editMessageReplyMarkup")) == 1
+    assert library.stats()["thumbs_up"] == 1 and library.stats()["thumbs_down"] == 0
+
+
+@pytest.mark.parametrize(
+    ("label", "reason"), list(zip(texts.FEEDBACK_REASONS.values(), FeedbackReason, strict=True))
+)
+async def test_thumbs_down_asks_why_and_stores_the_reason(
+    bot: App, telegram: FakeTelegram, library: Library, label: str, reason: FeedbackReason
+) -> None:
+    telegram.send_private_text(USER_ID, "秀山县一窗综办进驻率")
+    answer = await reply_to(telegram, USER_ID)
+    qid = int(plain(button(answer, texts.THUMBS_DOWN)).split(":")[1])
+    telegram.send_callback_query(USER_ID, answer, button(answer, texts.THUMBS_DOWN))
+    (ack,) = await telegram.wait_for_calls("answerCallbackQuery", ok=True)
+    assert ack.params.get("text") == texts.FEEDBACK_WHY
+    await feedback_edit(telegram)
+    asking = telegram.message(USER_ID, answer.message_id)
+    assert asking is not None
+    labels = [t for row in rows_of(asking) for t, d in row if d.startswith("fbr:")]
+    assert labels == ["不相关", "不完整", "过时", "其他"]
+    assert without_feedback(rows_of(asking)) == without_feedback(rows_of(answer))
+    assert library.feedback_of(qid, USER_ID) == -1  # counted at once, whether a reason follows or not
+    telegram.send_callback_query(USER_ID, asking, button(asking, label))
+    await feedback_edit(telegram, 2)
+    done = telegram.message(USER_ID, answer.message_id)
+    assert done is not None
+    assert [t for row in rows_of(done) for t, d in row if d.startswith("fb")] == [f"已反馈 👎（{label}）"]
+    assert without_feedback(rows_of(done)) == without_feedback(rows_of(answer))
+    (entry,) = library.conversation_log(disliked=True, refused=False)
+    assert entry.query_id == qid and entry.reasons == (reason,) and entry.thumbs_down == 1
+    # Another reason from a stale keyboard changes nothing.
+    telegram.send_callback_query(
+        USER_ID, asking, button(asking, "其他" if label != "其他" else "过时"), require_button=False
+    )
+    calls = await telegram.wait_for_calls("answerCallbackQuery", 3, ok=True)
+    assert calls[2].params.get("text") == texts.FEEDBACK_ALREADY and calls[2].params.get("show_alert")
+    assert library.conversation_log()[0].reasons == (reason,)
+
+
+async def test_in_a_group_another_member_can_give_a_reason_of_their_own(
+    bot: App, telegram: FakeTelegram, library: Library
+) -> None:
+    telegram.send_group_text(GROUP_ID, USER_ID, "/ask 秀山县一窗综办进驻率")
+    answer = await reply_to(telegram, GROUP_ID)
+    telegram.send_callback_query(USER_ID, answer, button(answer, texts.THUMBS_DOWN))
+    await feedback_edit(telegram)
+    asking = telegram.message(GROUP_ID, answer.message_id)
+    assert asking is not None
+    telegram.send_callback_query(USER_ID + 1, asking, button(asking, "过时"))
+    await feedback_edit(telegram, 2)
+    (entry,) = library.conversation_log()
+    assert entry.thumbs_down == 2 and entry.reasons == (FeedbackReason.OUTDATED,)
+
+
+async def test_feedback_on_a_forgotten_question_says_it_is_gone(
+    bot: App, telegram: FakeTelegram, library: Library
+) -> None:
+    telegram.send_private_text(USER_ID, "秀山县一窗综办进驻率")
+    answer = await reply_to(telegram, USER_ID)
+    library.forget_user(USER_ID)
+    telegram.send_callback_query(USER_ID, answer, button(answer, texts.THUMBS_UP))
+    (ack,) = await telegram.wait_for_calls("answerCallbackQuery", ok=True)
+    assert ack.params.get("text") == texts.QUESTION_GONE
+    await asyncio.sleep(0.2)
+    assert not telegram.calls_to("editMessageReplyMarkup")
 
 
 async def test_follow_up_asks_the_same_about_another_place(bot: App, telegram: FakeTelegram) -> None:

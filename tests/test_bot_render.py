@@ -4,6 +4,7 @@ server's own Telegram-like HTML parser."""
 from __future__ import annotations
 
 import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import render
 from retrieval.library import Library
@@ -178,3 +179,68 @@ def test_answers_of_several_excerpts_fit_one_phone_screen(dev_library: Library) 
     fitting = sum(h <= phone.CHAT_AREA for h in heights)
     # 34 of 38 fit (2026-12); the rest quote three reports, or three long passages of one.
     assert fitting >= 0.85 * len(heights), sorted(heights)
+
+
+def keyboard(*rows: list[str]) -> InlineKeyboardMarkup:
+    """A keyboard whose buttons are labelled by their callback data."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(d, callback_data=d) for d in row] for row in rows])
+
+
+def data_of(markup: InlineKeyboardMarkup) -> list[list[str]]:
+    return [[str(b.callback_data) for b in row] for row in markup.inline_keyboard]
+
+
+@pytest.mark.parametrize(
+    ("rows", "new", "expected"),
+    [
+        # 👍 marked: the two buttons become one, in their place; paging stays after it.
+        (
+            [["full:1", "full:2"], ["src:3"], ["fb:9:1", "fb:9:-1", "exp:9", "more:9:3"]],
+            ["fb:9:0"],
+            [["full:1", "full:2"], ["src:3"], ["fb:9:0", "exp:9", "more:9:3"]],
+        ),
+        # The four reasons do not fit beside two more buttons: a row of their own, above.
+        (
+            [["full:1"], ["fb:9:1", "fb:9:-1", "exp:9", "more:9:3"]],
+            ["fbr:9:irrelevant", "fbr:9:incomplete", "fbr:9:outdated", "fbr:9:other"],
+            [
+                ["full:1"],
+                ["fbr:9:irrelevant", "fbr:9:incomplete", "fbr:9:outdated", "fbr:9:other"],
+                ["exp:9", "more:9:3"],
+            ],
+        ),
+        # ...and beside none they take the row.
+        (
+            [["full:1"], ["fb:9:1", "fb:9:-1"]],
+            ["fbr:9:irrelevant", "fbr:9:incomplete", "fbr:9:outdated", "fbr:9:other"],
+            [["full:1"], ["fbr:9:irrelevant", "fbr:9:incomplete", "fbr:9:outdated", "fbr:9:other"]],
+        ),
+        # A reason picked: the reasons' row becomes the mark.
+        (
+            [
+                ["full:1"],
+                ["fbr:9:irrelevant", "fbr:9:incomplete", "fbr:9:outdated", "fbr:9:other"],
+                ["more:9:3"],
+            ],
+            ["fb:9:0"],
+            [["full:1"], ["fb:9:0"], ["more:9:3"]],
+        ),
+        # Paging before the feedback buttons keeps its place too.
+        ([["more:9:0", "fb:9:1", "fb:9:-1"]], ["fb:9:0"], [["more:9:0", "fb:9:0"]]),
+        # No feedback buttons (a keyboard of another kind): unchanged.
+        ([["src:1", "src:2"]], ["fb:9:0"], [["src:1", "src:2"]]),
+    ],
+)
+def test_the_feedback_row_is_replaced_and_nothing_else(
+    rows: list[list[str]], new: list[str], expected: list[list[str]]
+) -> None:
+    buttons = [InlineKeyboardButton(d, callback_data=d) for d in new]
+    assert data_of(render.with_feedback_row(keyboard(*rows), buttons)) == expected
+
+
+def test_feedback_buttons_say_what_was_given() -> None:
+    assert [b.text for b in render.marked_feedback(9, "👍")] == ["已反馈 👍"]
+    assert [b.text for b in render.marked_feedback(9, "👎", "不完整")] == ["已反馈 👎（不完整）"]
+    assert [b.text for b in render.reason_buttons(9)] == ["不相关", "不完整", "过时", "其他"]
+    for b in [*render.marked_feedback(9, "👎", "不完整"), *render.reason_buttons(123456789012)]:
+        assert len(f"{b.callback_data}|{'x' * 11}".encode()) <= 64  # signed, within Telegram's limit

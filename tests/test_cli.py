@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from retrieval.cli import cli
 from retrieval.evaluate import evaluate, read_questions
 from retrieval.library import Library
+from retrieval.models import FeedbackReason
 from tests.conftest import BUNDLED_REPORTS, RUCHENG, TESTS_DATA, Route, Site, copy_data, docx_bytes, web_page
 
 
@@ -431,3 +432,66 @@ def test_delete_removes_the_report_and_its_original(tmp_path: Path, shared_libra
     again = run(data, "delete", str(report_id))
     no_traceback(again)
     assert again.exit_code == 1 and f"no report with id {report_id}" in again.output
+
+
+# --- log -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def logged(tmp_path: Path, shared_library: Library) -> Path:
+    """A data dir of its own whose log holds a refused question, an answered one given 👎
+    with a reason, one given 👍, and one older than the retention."""
+    settings = copy_data(shared_library, tmp_path / "logged")
+    lib = Library(settings)
+    lib.store.db.execute("DELETE FROM queries")  # the shared library's own questions, if any
+    liked = lib.log_query(
+        "瓦屋镇发放法律读本", lib.ask("瓦屋镇发放法律读本"), user_id=987654321, chat_id=-100777
+    )
+    lib.add_feedback(liked, 1, 1)
+    disliked = lib.log_query("秀山县一窗综办进驻率", lib.ask("秀山县一窗综办进驻率"), user_id=987654321)
+    lib.add_feedback(disliked, 1, -1)
+    lib.add_reason(disliked, 1, FeedbackReason.OUTDATED)
+    lib.log_query("今天天气怎么样", lib.ask("今天天气怎么样"), user_id=987654321, chat_id=-100777)
+    old = lib.log_query("去年的问题", lib.ask("去年的问题"), user_id=987654321)
+    lib.store.db.execute("UPDATE queries SET at = '2020-01-01T00:00:00+00:00' WHERE id = ?", [old])
+    lib.close()
+    return settings.data_dir
+
+
+def test_log_lists_refused_and_disliked_questions_with_what_they_got(logged: Path) -> None:
+    result = run(logged, "log")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("  未答：没有相关内容  今天天气怎么样")
+    assert lines[1].endswith("  👎×1（过时）  秀山县一窗综办进驻率")
+    assert lines[2].startswith("    → #") and "秀山土家族苗族自治县人民政府办公室《" in lines[2]
+    assert lines[3].startswith("      “") and "进驻率" in lines[3]
+    assert len(lines) == 4  # no 👍, nothing beyond the retention
+    assert "瓦屋镇" not in result.stdout and "去年的问题" not in result.stdout
+    assert "987654321" not in result.stdout and "100777" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "questions"),
+    [
+        (["--refused"], ["今天天气怎么样"]),
+        (["--disliked"], ["秀山县一窗综办进驻率"]),
+        (["--refused", "--disliked"], ["今天天气怎么样", "秀山县一窗综办进驻率"]),
+        (["--limit", "1"], ["今天天气怎么样"]),
+    ],
+)
+def test_log_filters_and_limits(logged: Path, args: list[str], questions: list[str]) -> None:
+    result = run(logged, "log", *args)
+    assert result.exit_code == 0, result.output
+    listed = [line.rsplit("  ", 1)[1] for line in result.stdout.splitlines() if not line.startswith(" ")]
+    assert listed == questions
+
+
+def test_log_of_an_empty_log_says_so(tmp_path: Path, shared_library: Library) -> None:
+    settings = copy_data(shared_library, tmp_path / "empty")
+    lib = Library(settings)
+    lib.store.db.execute("DELETE FROM queries")
+    lib.close()
+    result = run(settings.data_dir, "log", "--limit", "5")
+    assert result.exit_code == 0 and result.stdout.strip() == "最近 90 天没有未答或 👎 的问题。"
+    assert run(settings.data_dir, "log", "--limit", "0").exit_code == 2

@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from retrieval import search as search_module
 from retrieval.config import Settings
 from retrieval.errors import UnknownReport, UnreadableFile
 from retrieval.library import Library, OnDuplicate, Outcome
-from retrieval.models import Refusal
+from retrieval.models import FeedbackReason, Refusal
 from retrieval.search import Index
 from tests.conftest import (
     BUNDLED_REPORTS,
@@ -668,3 +669,28 @@ def test_parse_tells_of_each_pdf_page_read(library: Library) -> None:
     parsed = library.parse("汝城县.pdf", data, lambda page, pages: seen.append((page, pages)))
     assert seen == [(1, 3), (2, 3), (3, 3)]
     assert parsed.passages
+
+
+def test_the_conversation_log_keeps_what_an_answer_quoted_and_obeys_the_retention(copied: Library) -> None:
+    answered = copied.ask("秀山县一窗综办进驻率")
+    refused = copied.ask("今天天气怎么样")
+    kept = copied.log_query("秀山县一窗综办进驻率", answered, user_id=5, chat_id=5)
+    copied.log_query("今天天气怎么样", refused, user_id=5, chat_id=5)
+    old = copied.log_query("很久以前的问题", refused, user_id=5, chat_id=5)
+    days = copied.settings.query_retention_days
+    aged = (datetime.now(UTC) - timedelta(days=days + 1)).isoformat(timespec="seconds")
+    copied.store.db.execute("UPDATE queries SET at = ? WHERE id = ?", [aged, old])
+    assert copied.add_feedback(kept, 6, -1) and copied.add_reason(kept, 6, FeedbackReason.IRRELEVANT)
+
+    # No job has deleted the old question yet, and it is not listed all the same.
+    assert copied.logged_query(old) is not None
+    # (the shared library's own log, copied, may hold earlier questions of other tests)
+    entries = [e for e in copied.conversation_log() if e.query_id >= kept]
+    assert [e.question for e in entries] == ["今天天气怎么样", "秀山县一窗综办进驻率"]
+    top = answered.hits[0]
+    assert entries[1].snippet == top.snippet.text  # what the user was shown
+    assert entries[1].report == top.report and entries[1].section == top.passage.section
+    assert entries[1].reasons == (FeedbackReason.IRRELEVANT,)
+    assert entries[0].refusal == Refusal.NO_MATCH and entries[0].report is None
+    later = datetime.now(UTC) + timedelta(days=days + 1)
+    assert copied.conversation_log(now=later) == []

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.errors import UnknownReport
-from retrieval.models import ParsedPassage, ParsedReport
+from retrieval.models import FeedbackReason, ParsedPassage, ParsedReport, Refusal
 from retrieval.store import LoggedQuery, Store
 
 
@@ -344,3 +344,100 @@ def test_originals_left_half_written_are_removed_on_start(tmp_path: Path) -> Non
     kept = Originals(folder)
     assert not (folder / ".3.pdf.tmp").exists()
     assert kept.path(4) is not None and kept.path(3) is None
+
+
+# --- feedback reasons and the conversation log ----------------------------------------------
+
+
+def test_a_reason_goes_with_a_thumbs_down_once(store: Store) -> None:
+    q = store.log_query("秀山县政务公开", True)
+    refused = store.log_query("今天天气怎么样", False, "no_match")
+    assert store.add_feedback(q, user_id=1, value=-1)
+    assert store.feedback_of(q, 1) == -1 and store.feedback_of(q, 9) is None
+    assert store.add_reason(q, 1, FeedbackReason.INCOMPLETE)
+    assert not store.add_reason(q, 1, FeedbackReason.OTHER)  # a reason once
+    assert store.add_feedback(q, user_id=2, value=1)
+    assert not store.add_reason(q, 2, FeedbackReason.OTHER)  # a 👍 takes no reason
+    assert store.add_reason(q, 3, FeedbackReason.OUTDATED)  # a 👎 with its reason in one press
+    assert not store.add_reason(refused, 1, FeedbackReason.OTHER)
+    assert not store.add_reason(10_000, 1, FeedbackReason.OTHER)
+    rows = {(r["user_id"], r["value"], r["reason"]) for r in store.db["feedback"].rows}
+    assert rows == {(1, -1, "incomplete"), (2, 1, None), (3, -1, "outdated")}
+
+
+def test_an_older_database_gets_the_reason_and_snippet_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE queries (id INTEGER PRIMARY KEY, at TEXT, user_id INTEGER, chat_id INTEGER,"
+        " query TEXT, answered INTEGER, refusal TEXT, top_passage_id INTEGER);"
+        "CREATE TABLE feedback (id INTEGER PRIMARY KEY, at TEXT, user_id INTEGER, query_id INTEGER,"
+        " value INTEGER);"
+        "CREATE UNIQUE INDEX idx_fb ON feedback (query_id, user_id);"
+        f"INSERT INTO queries VALUES (1, '{datetime.now(UTC).isoformat()}', 7, 7, '旧的问题', 1, NULL, NULL);"
+        "INSERT INTO feedback VALUES (1, '2026-01-01', 7, 1, -1);"
+    )
+    old.commit()
+    old.close()
+    store = Store(path)
+    try:
+        assert "reason" in store.db["feedback"].columns_dict
+        assert "top_snippet" in store.db["queries"].columns_dict
+        (entry,) = store.conversation_log("2000-01-01")
+        assert (entry.question, entry.thumbs_down, entry.reasons, entry.snippet) == ("旧的问题", 1, (), "")
+        assert store.add_reason(1, 7, FeedbackReason.IRRELEVANT)
+        assert store.conversation_log("2000-01-01")[0].reasons == (FeedbackReason.IRRELEVANT,)
+    finally:
+        store.close()
+
+
+def test_the_conversation_log_lists_refused_and_disliked_questions_with_what_they_got(store: Store) -> None:
+    report = add(store, parsed(n=3))
+    first, second = (row[0] for row in list(store.iter_index_rows())[:2])
+    liked = store.log_query("喜欢的", True, None, first, 987654321, -1001234, top_snippet="报告第0段")
+    disliked = store.log_query("不满意的", True, None, second, 987654321, -1001234, top_snippet="报告第1段")
+    refused = store.log_query("今天天气怎么样", False, "no_match", user_id=987654321, chat_id=-1001234)
+    unknown = store.log_query("北京市的报告", False, "unknown_place")
+    store.add_feedback(liked, 5, 1)
+    store.add_feedback(disliked, 5, -1, FeedbackReason.INCOMPLETE)
+    store.add_feedback(disliked, 6, -1)
+    store.add_reason(disliked, 7, FeedbackReason.OUTDATED)
+
+    entries = store.conversation_log("2000-01-01")
+    assert [e.query_id for e in entries] == [unknown, refused, disliked]  # newest first, no 👍
+    assert [e.refusal for e in entries] == [Refusal.UNKNOWN_PLACE, Refusal.NO_MATCH, None]
+    got = entries[2]
+    assert got.answered and got.report == report and got.section == ("一、做法", "（1）项")
+    assert got.snippet == "报告第1段"
+    assert got.thumbs_down == 3 and got.reasons == (FeedbackReason.INCOMPLETE, FeedbackReason.OUTDATED)
+    # Nothing says who asked or where.
+    assert not {"user_id", "chat_id", "user", "chat"} & {f.name for f in dataclasses.fields(got)}
+    assert "987654321" not in repr(entries) and "1001234" not in repr(entries)
+
+    assert [e.query_id for e in store.conversation_log("2000-01-01", refused=False)] == [disliked]
+    assert [e.query_id for e in store.conversation_log("2000-01-01", disliked=False)] == [unknown, refused]
+    assert [e.query_id for e in store.conversation_log("2000-01-01", limit=1)] == [unknown]
+    assert store.conversation_log("2000-01-01", refused=False, disliked=False) == []
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="seconds")
+    assert store.conversation_log(tomorrow) == []
+
+
+def test_the_conversation_log_outlives_a_deleted_report_and_forgets_with_the_user(store: Store) -> None:
+    report = add(store, parsed(n=2, title="很长的标题" * 20))
+    pid = next(store.iter_index_rows())[0]
+    q = store.log_query("没有引文的旧问题", True, None, pid, user_id=7)  # logged before snippets were
+    store.add_feedback(q, 8, -1)
+    (entry,) = store.conversation_log("2000-01-01")
+    assert entry.snippet == store_first_words(store, pid)  # the passage's first words instead
+    store.delete_report(report.id)
+    (entry,) = store.conversation_log("2000-01-01")
+    assert entry.report is None and entry.snippet == "" and entry.thumbs_down == 1
+    store.forget_user(7)
+    assert store.conversation_log("2000-01-01") == []
+
+
+def store_first_words(store: Store, passage_id: int) -> str:
+    passage = store.passage(passage_id)
+    assert passage is not None
+    text = passage.text
+    return text if len(text) <= 60 else text[:59] + "…"
