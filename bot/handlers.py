@@ -8,6 +8,7 @@ import logging
 from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
+    InlineKeyboardMarkup,
     InlineQueryResultsButton,
     Message,
     MessageEntity,
@@ -153,6 +154,7 @@ async def more_button(update: Update, context: Context) -> None:
         await query.answer(texts.NO_MORE)
         return
     text, keyboard = render.answer_message(answer, qid, offset, has_more, page)
+    keyboard = _kept_feedback(query, context, keyboard)
     await _ack(query, texts.PAGE.format(page=offset // page + 1))
     await _edit(query.message, text, keyboard)
 
@@ -252,14 +254,29 @@ async def _not_stored(query: CallbackQuery, context: Context, qid: int) -> None:
     await _ack(query, texts.FEEDBACK_ALREADY if mine is not None else texts.QUESTION_GONE, alert=True)
 
 
+def _plain_keyboard(message: Message, context: Context) -> InlineKeyboardMarkup | None:
+    """The keyboard of a message the bot sent, its callback data plain (it comes back signed)."""
+    keyboard = message.reply_markup
+    if keyboard is not None and isinstance(context.bot, SigningBot):
+        keyboard = context.bot.signer.unsign_keyboard(keyboard, message.chat.id)
+    return keyboard
+
+
+def _kept_feedback(
+    query: CallbackQuery, context: Context, keyboard: InlineKeyboardMarkup | None
+) -> InlineKeyboardMarkup | None:
+    """A new page's keyboard with the feedback row the pressed message shows (已反馈 👍 stays
+    已反馈 👍 on the next page)."""
+    current = _plain_keyboard(query.message, context) if isinstance(query.message, Message) else None
+    shown = render.feedback_buttons(current) if current is not None else []
+    return render.with_feedback_row(keyboard, shown) if keyboard is not None and shown else keyboard
+
+
 async def _show_feedback(query: CallbackQuery, context: Context, buttons: list[InlineKeyboardButton]) -> None:
     """Edit the pressed answer's keyboard: its feedback row becomes `buttons`, the rest stays."""
     message = query.message
-    if not isinstance(message, Message) or message.reply_markup is None:
+    if not isinstance(message, Message) or (keyboard := _plain_keyboard(message, context)) is None:
         return
-    keyboard = message.reply_markup
-    if isinstance(context.bot, SigningBot):  # the keyboard comes back signed: sent again, signed again
-        keyboard = context.bot.signer.unsign_keyboard(keyboard, message.chat.id)
     try:
         await message.edit_reply_markup(render.with_feedback_row(keyboard, buttons))
     except BadRequest as e:

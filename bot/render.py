@@ -280,6 +280,16 @@ def reason_buttons(query_id: int) -> list[InlineKeyboardButton]:
     ]
 
 
+def _is_feedback(b: InlineKeyboardButton) -> bool:
+    return isinstance(b.callback_data, str) and b.callback_data.startswith(FEEDBACK_PREFIXES)
+
+
+def feedback_buttons(markup: InlineKeyboardMarkup) -> list[InlineKeyboardButton]:
+    """The feedback buttons of a keyboard (plain callback data) as they stand: 👍/👎, the
+    reasons, or 已反馈."""
+    return [b for row in markup.inline_keyboard for b in row if _is_feedback(b)]
+
+
 def with_feedback_row(
     markup: InlineKeyboardMarkup, buttons: list[InlineKeyboardButton]
 ) -> InlineKeyboardMarkup:
@@ -287,10 +297,7 @@ def with_feedback_row(
     other button where it was. They take the feedback buttons' place in their row while the
     row stays at ROW_BUTTONS or fewer, else a row of their own just above the rest of it.
     A keyboard without feedback buttons is returned unchanged."""
-
-    def is_feedback(b: InlineKeyboardButton) -> bool:
-        return isinstance(b.callback_data, str) and b.callback_data.startswith(FEEDBACK_PREFIXES)
-
+    is_feedback = _is_feedback
     rows = [list(row) for row in markup.inline_keyboard]
     at = next((i for i, row in enumerate(rows) if any(is_feedback(b) for b in row)), None)
     if at is None:

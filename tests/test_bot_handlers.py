@@ -244,6 +244,21 @@ async def test_thumbs_up_marks_the_button_and_keeps_the_rest_of_the_keyboard(
     )
 
 
+async def test_the_mark_stays_on_the_next_page(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_private_text(USER_ID, "法治宣传")
+    answer = await reply_to(telegram, USER_ID)
+    telegram.send_callback_query(USER_ID, answer, button(answer, texts.THUMBS_UP))
+    await feedback_edit(telegram)
+    marked = telegram.message(USER_ID, answer.message_id)
+    assert marked is not None
+    telegram.send_callback_query(USER_ID, marked, button(marked, texts.MORE))
+    await telegram.wait_for_calls("editMessageText", ok=True)
+    page = telegram.message(USER_ID, answer.message_id)
+    assert page is not None and page.text != answer.text
+    labels = [t for row in rows_of(page) for t, _ in row]
+    assert "已反馈 👍" in labels and texts.THUMBS_UP not in labels and texts.PREVIOUS in labels
+
+
 async def test_a_second_press_gets_an_alert_and_changes_nothing(
     bot: App, telegram: FakeTelegram, library: Library
 ) -> None:
