@@ -330,6 +330,13 @@ async def test_in_a_group_another_member_can_give_a_reason_of_their_own(
     await feedback_edit(telegram, 2)
     (entry,) = library.conversation_log()
     assert entry.thumbs_down == 2 and entry.reasons == (FeedbackReason.OUTDATED,)
+    # A third member pressing 已反馈 is told feedback was given; nothing is stored for them.
+    done = telegram.message(GROUP_ID, answer.message_id)
+    assert done is not None
+    telegram.send_callback_query(USER_ID + 2, done, button(done, "已反馈 👎（过时）"))
+    calls = await telegram.wait_for_calls("answerCallbackQuery", 3, ok=True)
+    assert calls[2].params.get("text") == texts.FEEDBACK_GIVEN and calls[2].params.get("show_alert")
+    assert library.feedback_of(entry.query_id, USER_ID + 2) is None
 
 
 async def test_feedback_on_a_forgotten_question_says_it_is_gone(
