@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
 from bot import render
@@ -342,12 +343,16 @@ STATS_QUOTE_CHARS = 40
 
 
 async def stats(update: Update, context: Context) -> None:
-    """/stats: reports, passages, questions today, unanswered, feedback, and the latest
-    refused and 👎 questions with what they got."""
+    """/stats: reports, passages, questions today, unanswered, feedback, and (in a private
+    chat only) the latest refused and 👎 questions with what they got."""
     msg = update.effective_message
     if not msg or await _refuse_non_admin(update, context):
         return
     counts = await asyncio.to_thread(context.library.stats)
+    if msg.chat.type != ChatType.PRIVATE:
+        # Everyone in a group would read other people's questions: the list is for the admin.
+        await msg.reply_html(f"{texts.STATS.format(**counts)}\n\n{render.escape(texts.LOG_PRIVATE_ONLY)}")
+        return
     entries = await asyncio.to_thread(context.library.conversation_log, STATS_LOG_ENTRIES)
     await msg.reply_html(stats_html(counts, entries, context.settings.query_retention_days))
 

@@ -248,6 +248,7 @@ FEEDBACK_REASONS = {
 }
 LOG_HEADER = "最近未答或 👎 的问题（UTC）："
 LOG_EMPTY = "最近 {days:g} 天没有未答或 👎 的问题。"
+LOG_PRIVATE_ONLY = "最近未答或 👎 的问题只在与我的私聊中列出：请私聊发送 /stats。"
 LOG_REPORT_GONE = "（报告已删除）"
 LOG_REFUSALS = {
     Refusal.EMPTY: "未答：问题为空",

@@ -17,6 +17,7 @@ from retrieval import texts
 from retrieval.library import Library
 from tests.conftest import (
     ADMIN_ID,
+    GROUP_ID,
     USER_ID,
     Route,
     Site,
@@ -255,6 +256,17 @@ async def test_stats_lists_ten_and_fits_one_message(
     many = [dataclasses.replace(library.conversation_log(1)[0], question="长" * 4000) for _ in range(50)]
     html = admin.stats_html(library.stats(), many, 90)
     assert visible_length(html) <= 4096 and html.count("\n· ") >= 10
+
+
+async def test_stats_in_a_group_keeps_the_questions_for_a_private_chat(
+    bot: App, telegram: FakeTelegram
+) -> None:
+    telegram.send_private_text(USER_ID, "今天天气怎么样")
+    await telegram.wait_for_messages(USER_ID, 1)
+    telegram.send_group_text(GROUP_ID, ADMIN_ID, "/stats")
+    stats = await settled(telegram, GROUP_ID, lambda t: "统计" in t)
+    assert texts.LOG_PRIVATE_ONLY in stats.text and "今日未找到答案：1" in stats.text
+    assert "今天天气" not in stats.text
 
 
 async def test_stats_without_entries_says_so(bot: App, telegram: FakeTelegram) -> None:
