@@ -93,31 +93,57 @@ def ask(ctx: click.Context, question: str | None, as_json: bool, k: int, docx_pa
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
-    """The stable JSON shape of `ask --json` (other tools rely on it)."""
+    """The stable JSON shape of `ask --json` (other tools rely on it). `hits` is always the
+    flat ranked list; a comparison adds a group per side and the sides with nothing, a
+    question about the collection or small talk adds `reply`."""
     out: dict[str, Any] = {
         "query": answer.query.text,
         "answered": answer.answered,
         "hits": [hit_json(h) for h in answer.hits],
+        "groups": [
+            {
+                "key": g.key,
+                "report": report_json(g.report) if g.report else None,
+                "hits": [hit_json(h) for h in g.hits],
+            }
+            for g in answer.groups
+        ],
+        "missing": list(answer.missing),
+        "other_years": list(answer.other_years),
     }
+    if answer.reply:
+        r = answer.reply
+        out["reply"] = {
+            "kind": r.kind.value,
+            "text": texts.reply(answer),
+            "reports": [report_json(x) for x in r.reports],
+            "places": list(r.places),
+            "unknown_places": list(r.unknown_places),
+            "year": r.year,
+            "years": list(r.years),
+        }
     if answer.refusal:
         out["refusal"] = answer.refusal.value
         out["message"] = texts.refusal(answer)
     return out
 
 
+def report_json(r: Report) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "title": r.title,
+        "issuer": r.issuer,
+        "year": r.year,
+        "places": list(r.places),
+        "url": r.url,
+    }
+
+
 def hit_json(h: Hit) -> dict[str, Any]:
-    r = h.report
     return {
         "rank": h.rank,
         "score": h.score,
-        "report": {
-            "id": r.id,
-            "title": r.title,
-            "issuer": r.issuer,
-            "year": r.year,
-            "places": list(r.places),
-            "url": r.url,
-        },
+        "report": report_json(h.report),
         "section": list(h.passage.section),
         "text": h.passage.text,
         "snippet": h.snippet.text,
@@ -134,16 +160,29 @@ def citation(h: Hit) -> str:
 
 
 def answer_text(answer: Answer, color: bool = False) -> str:
-    if not answer.answered:
-        return texts.refusal(answer)
+    if answer.reply:
+        return texts.reply(answer)
+    if not answer.answered and not answer.missing:
+        return texts.refusal(answer)  # (a comparison's sides with nothing say more than a refusal)
     lines = []
-    for h in answer.hits:
-        quote = "".join(
-            click.style(s.text, bold=True) if (s.match and color) else s.text for s in h.snippet.spans
-        )
-        lines.append(f"[{h.rank}] “{quote}”")
-        lines.append(f"    —— {citation(h)}")
+    for group in answer.groups:
+        lines.append(f"【{group.key}】")
+        for h in group.hits:
+            lines.extend(_hit_lines(h, color))
+    if not answer.groups:
+        for h in answer.hits:
+            lines.extend(_hit_lines(h, color))
+    lines.extend(texts.missing(answer, key) for key in answer.missing)
+    if answer.other_years:
+        lines.append(texts.other_years(answer))
     return "\n".join(lines)
+
+
+def _hit_lines(h: Hit, color: bool) -> list[str]:
+    quote = "".join(
+        click.style(s.text, bold=True) if (s.match and color) else s.text for s in h.snippet.spans
+    )
+    return [f"[{h.rank}] “{quote}”", f"    —— {citation(h)}"]
 
 
 @cli.command()

@@ -25,6 +25,8 @@ import numpy as np
 
 from retrieval import checks
 from retrieval.bulk import BATCH_FILES, Workers, parse_report, read_file, sweep_temp_dirs, worth_workers
+from retrieval.collection import Collection, without_greeting
+from retrieval.compare import Comparer
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
 from retrieval.fetch import Limits, fetch, is_link
@@ -116,6 +118,8 @@ class Library:
         self.originals = Originals(settings.data_dir / "originals")
         self.tokenizer = Tokenizer()
         self.understander = Understander(self.tokenizer, self.gazetteer)
+        self.collection = Collection(self.understander, self.gazetteer)
+        self.comparer = Comparer(self.understander, self.gazetteer)
         self._write_lock = threading.Lock()
         self._backfill_text_hashes()
         if first_run:
@@ -128,7 +132,8 @@ class Library:
     # --- questions ---------------------------------------------------------------------
 
     def ask(self, question: str, k: int = 3, offset: int = 0) -> Answer:
-        """Answer a question from the current index (see Searcher.ask). A question longer
+        """Answer a question from the current index: about the collection or small talk
+        (Answer.reply), a comparison (Answer.groups), or as Searcher.ask does. A question longer
         than MAX_QUESTION_CHARS is refused before any tokenising; lone surrogates (from a
         broken client) are dropped rather than failing the question."""
         question = clean_text(question)
@@ -137,7 +142,21 @@ class Library:
             if len(text) > MAX_QUESTION_CHARS:
                 return Answer(Query(text=text, terms=()), refusal=Refusal.TOO_LONG)
         self.refresh()
-        return self.searcher.ask(question, k=k, offset=offset)
+        searcher = self.searcher
+        question = without_greeting(question)
+        replied = self.collection.answer(question, list(searcher.reports.values()))
+        if replied is not None:
+            return replied
+        compared = self.comparer.answer(question, lambda q, n: searcher.ask(q, k=n), searcher.reports, offset)
+        return compared or searcher.ask(question, k=k, offset=offset)
+
+    def ask_year(self, question: str, year: int, k: int = 3) -> Answer:
+        """`question` asked about one year (the bot's button per other year)."""
+        return self.ask(f"{year}年{question}", k=k)
+
+    def query_text(self, query_id: int) -> str | None:
+        """The question logged under `query_id`."""
+        return self.store.query_text(query_id)
 
     def follow_up(self, previous: str, message: str) -> str | None:
         """`message` as a follow-up of the question `previous` (`那蓝山县呢？` → that question

@@ -203,6 +203,32 @@ class Group:
     hits: tuple[Hit, ...] = ()
 
 
+class ReplyKind(StrEnum):
+    """What a reply that quotes no report is about."""
+
+    GREETING = "greeting"  # 你好, 在吗
+    THANKS = "thanks"  # 谢谢
+    REPORTS = "reports"  # 收录了哪些报告
+    PLACES = "places"  # 有哪些地方
+    PLACE = "place"  # 临城县有报告吗 (and for which years)
+    YEAR = "year"  # 2023年的报告有几份
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer from the collection itself (which reports it holds) or to small talk, for
+    clients to render (retrieval.texts.reply)."""
+
+    kind: ReplyKind
+    reports: tuple[Report, ...] = ()  # the reports that answer it, newest first
+    places: tuple[str, ...] = ()  # PLACE: the places asked about; PLACES: every place, newest first
+    unknown_places: tuple[str, ...] = ()  # PLACE: places asked about that no report covers
+    year: int | None = None  # YEAR, or PLACE narrowed to a year
+    years: tuple[int, ...] = ()  # the years with a report (of the places asked about), newest first
+    total: int = 0  # reports in the collection
+    example: str = ""  # a question the collection answers (GREETING, THANKS)
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """The result of asking a question: hits, or a refusal with its reason."""
@@ -218,10 +244,12 @@ class Answer:
     # per side, and the sides whose reports say nothing about it (`hits` stays the flat list).
     groups: tuple[Group, ...] = ()
     missing: tuple[str, ...] = ()
+    # A question about the collection, a greeting or thanks: answered without excerpts.
+    reply: Reply | None = None
 
     @property
     def answered(self) -> bool:
-        return self.refusal is None and bool(self.hits)
+        return self.refusal is None and (bool(self.hits) or self.reply is not None)
 
 
 class FeedbackReason(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.models import Answer, FeedbackReason, LogEntry, Refusal, Report
+from retrieval.models import Answer, FeedbackReason, LogEntry, Refusal, Reply, ReplyKind, Report
 
 EXAMPLES = ("秀山县政务公开数据", "安化县政协提案立案率是多少", "瓦屋镇化解了多少矛盾纠纷")
 MAX_PLACES_LISTED = 30
@@ -78,6 +78,127 @@ CHAT_SOURCE_FILE = "来源：{source}"
 EXPORT_DATE = "导出日期：{date}（摘自已收录的法治政府建设年度报告，引文为原文）"
 EXPORT_MISSING = "{place}的报告中没有提到这方面的内容。"
 EXPORT_SOURCE = "原文链接：{url}"
+
+# --- answers from the collection, small talk, comparisons, other years ---------------------
+
+MAX_REPORTS_LISTED = 20
+GREETING = (
+    "您好！我可以回答关于法治政府建设年度报告的问题，引用报告原文并注明出处。"
+    "目前收录 {total} 份报告。可以这样问：{example}"
+)
+THANKS = "不客气！还有问题随时问我，例如：{example}"
+NO_REPORTS_YET_SHORT = "目前还没有收录任何报告。"
+
+
+def example_question(place: str) -> str:
+    """A question about a place that its report answers (every report has a problems part)."""
+    return f"{place}法治政府建设存在哪些问题"
+
+
+def report_line(r: Report) -> str:
+    """One report on one line: year, place and issuer, title."""
+    year = f"{r.year}年" if r.year else "年份未知"
+    place = f"{r.place} " if r.place and r.place not in r.issuer else ""
+    return f"{year} {place}{r.issuer}《{r.title}》"
+
+
+def _years(years: tuple[int, ...] | list[int]) -> str:
+    return "、".join(f"{y}年" for y in years)
+
+
+def _report_lines(reports: tuple[Report, ...] | list[Report]) -> list[str]:
+    shown = [f"· {report_line(r)}" for r in reports[:MAX_REPORTS_LISTED]]
+    if len(reports) > len(shown):
+        shown.append(f"……等共{len(reports)}份")
+    return shown
+
+
+def reply(answer: Answer) -> str:
+    """The text of an answer from the collection or to small talk (answer.reply)."""
+    r = answer.reply
+    if r is None:
+        return ""
+    match r.kind:
+        case ReplyKind.GREETING:
+            return GREETING.format(total=r.total, example=r.example)
+        case ReplyKind.THANKS:
+            return THANKS.format(example=r.example)
+        case ReplyKind.PLACE:
+            return _place_reply(r, answer.known_places)
+        case ReplyKind.YEAR:
+            if not r.reports:
+                have = f"已收录的年份有：{_years(r.years)}。" if r.years else NO_REPORTS_YET_SHORT
+                return f"暂未收录{r.year}年的报告。{have}"
+            return "\n".join([f"{r.year}年的报告有 {len(r.reports)} 份：", *_report_lines(r.reports)])
+        case ReplyKind.PLACES:
+            if not r.places:
+                return NO_REPORTS_YET_SHORT
+            shown = [_place_years(p, r.reports) for p in r.places]
+            count = f"目前收录 {r.total} 份报告，涉及 {len(r.places)} 个地区"
+            return f"{count}（按最新报告排列）：{places_list(shown)}。"
+        case _:
+            if not r.reports:
+                return NO_REPORTS_YET_SHORT
+            head = (
+                f"目前收录 {r.total} 份报告" + (f"（{_years(r.years)}）" if r.years else "") + "，从新到旧："
+            )
+            return "\n".join([head, *_report_lines(r.reports)])
+
+
+def _place_years(place: str, reports: tuple[Report, ...]) -> str:
+    years = sorted({x.year for x in reports if x.place == place and x.year}, reverse=True)
+    return f"{place}（{'、'.join(map(str, years))}）" if years else place
+
+
+def _place_reply(r: Reply, known: tuple[str, ...]) -> str:
+    lines: list[str] = []
+    for place in r.places:
+        theirs = [x for x in r.reports if place in x.places]
+        when = f"{r.year}年" if r.year else ""
+        if theirs:
+            lines.append(f"{place}{when}有 {len(theirs)} 份报告：")
+            lines.extend(_report_lines(theirs))
+        else:
+            other = f"（已收录的年份：{_years(r.years)}）" if r.years else ""
+            lines.append(f"暂未收录{place}{when}的报告{other}。")
+    if r.unknown_places:
+        lines.append(
+            f"暂未收录{'、'.join(r.unknown_places)}的报告。目前收录的地区有：{places_list(known) or '无'}。"
+        )
+    return "\n".join(lines)
+
+
+def missing(answer: Answer, key: str) -> str:
+    """Why one side of a comparison has no excerpt: no report at all, or nothing on it."""
+    if key in answer.query.unknown_places:
+        return f"暂未收录{key}的报告。"
+    topic = topic_of(answer)
+    return f"{key}的报告中没有提到{topic}。" if topic else f"{key}的报告中没有相关内容。"
+
+
+def topic_of(answer: Answer) -> str:
+    """What a question asks about, in its own words: its longest search terms in the order
+    the question has them, runs that stand together in it joined."""
+    text, terms = answer.query.text, answer.query.terms
+    longest = [t for t in terms if len(t) > 1 and not any(t != o and t in o for o in terms)]
+    found = sorted((text.find(t), t) for t in longest if t in text)
+    runs: list[list[int]] = []  # [start, end] in the question
+    for start, t in found:
+        end = start + len(t)
+        if runs and start <= runs[-1][1]:
+            runs[-1][1] = max(runs[-1][1], end)
+        else:
+            runs.append([start, end])
+    return "、".join(text[a:b] for a, b in runs)
+
+
+def other_years(answer: Answer) -> str:
+    """The other years a place has reports for, when the answer is from its newest."""
+    if not answer.other_years:
+        return ""
+    place = answer.hits[0].report.place if answer.hits else ""
+    return f"以上摘自最新的报告；{place}还有{_years(answer.other_years)}的报告。"
+
 
 # --- the bot -------------------------------------------------------------------------------
 
@@ -213,6 +334,7 @@ STATS = (
     "今日未找到答案：{unanswered}\n反馈：👍 {thumbs_up} / 👎 {thumbs_down}"
 )
 UNKNOWN_YEAR = "未知"
+YEAR_BUTTON = "{year}年"
 NONE = "无"
 
 COMMANDS_PRIVATE = (

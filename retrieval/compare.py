@@ -1,0 +1,242 @@
+"""Comparisons: a question naming several places or years (`秀山县和潢川县的政务公开比较`,
+`临城县2022年和2023年行政复议案件对比`), or asking across reports (`哪些地方开展了案卷评查`,
+`湖北省各地的矛盾纠纷化解情况`, `哪个县的立案率最高`), answered side by side.
+
+Each named side is asked as a question of its own — the question with the other sides and the
+comparing words taken out — so it is narrowed, ranked and refused exactly as any question is;
+a side that gets no excerpt is `missing`. A question across reports is asked once without
+its across-words, and the best passage of each report that clears the usual bar is a group.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from retrieval.models import Answer, Group, Hit, Refusal, Report, Snippet, Span
+from retrieval.places import Gazetteer
+from retrieval.understand import Understander, normalise
+
+Ask = Callable[[str, int], Answer]  # (question, k) → answer: the ordinary path
+MAX_GROUPS = 8  # reports shown for a question across reports
+ACROSS_CANDIDATES = 50  # hits of the ordinary answer an across question groups by report
+PER_SIDE = 1  # the best passage of each side
+
+_LEVEL = r"(?:省|市|县|区|地|地区|地方|城市|乡镇|街道|县市区|县区|区县|市县)"
+# Words that ask across the reports. 各部门/各单位 are not among them: one report speaks of its
+# own 各部门; 哪些部门 across reports is.
+_ACROSS = re.compile(
+    rf"各个?{_LEVEL}|哪些{_LEVEL}|哪些(?:部门|单位)|哪(?:个|一个|几个)(?:{_LEVEL}|部门|单位)"
+    rf"|(?:几个|多少个?){_LEVEL}|每个{_LEVEL}|所有报告|各份?报告"
+)
+# Words that only say "compare": taken out before each side is asked.
+_COMPARING = re.compile(
+    r"比较一下|比较|对比一下|对比|相比较?|比一比|比起来|有何不同|有什么不同|有哪些不同|有什么区别|有何区别"
+    r"|的区别|区别|的差异|差异|异同|分别是|分别|各自|哪个|哪一个|哪家|谁"
+    r"|(?:更|最|较)(?:高|低|多|少|大|小|好|快|强|优)"
+)
+# After 哪个/谁/比较: the adjective that ends the question (哪个立案率高 → 立案率).
+_ASKED_ADJECTIVE = re.compile(r"(?:高|低|多|少|大|小|好|快|强|优)(?:一些|些|一点)?(?:呢|吗|啊)?[?？。!！]*$")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年度|年)?(?!\d)")
+_FIGURE = re.compile(
+    r"\d+(?:\.\d+)?(?:\s*(?:%|％|‰)|(?:万|亿)?余?(?:人次|件次|个工作日|[件次条个户名人场份元项起处类家所卷宗台期天批册篇单辆吨亩]|万|亿))"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Side:
+    key: str  # as the question names it
+    place: str = ""  # canonical place ("" for a year)
+    known: bool = True  # has a report
+
+
+def mark_figures(snippet: Snippet) -> Snippet:
+    """The snippet with its figures (counts, amounts, rates: 立案率为82%, 3860卷) marked too."""
+    out: list[Span] = []
+    for span in snippet.spans:
+        if span.match:
+            out.append(span)
+            continue
+        pos = 0
+        for m in _FIGURE.finditer(span.text):
+            if m.start() > pos:
+                out.append(Span(span.text[pos : m.start()]))
+            out.append(Span(m.group(0), match=True))
+            pos = m.end()
+        if pos < len(span.text):
+            out.append(Span(span.text[pos:]))
+    return Snippet(tuple(out))
+
+
+class Comparer:
+    """Finds the sides of a comparison and answers each through the ordinary path."""
+
+    def __init__(self, understander: Understander, gazetteer: Gazetteer) -> None:
+        self.understander = understander
+        self.gazetteer = gazetteer
+
+    def answer(self, question: str, ask: Ask, reports: dict[int, Report], offset: int = 0) -> Answer | None:
+        """The side-by-side answer, or None when the question compares nothing (it is asked
+        as usual). Every side named gets a group or a `missing` entry; `hits` is every
+        group's hits, best first (nothing past the first page: `offset` > 0 gets none)."""
+        text = normalise(question)
+        across = bool(_ACROSS.search(text))
+        comparing = _COMPARING.search(text)
+        core = _ACROSS.sub(" ", text)
+        if comparing:
+            core = _ASKED_ADJECTIVE.sub("", _COMPARING.sub(" ", core))
+        q = self.understander.understand(core)
+        sides = self._place_sides(text, q.places, q.unknown_places, reports)
+        if len(sides) >= 2 and any(s.known for s in sides):
+            return self._named(text, core, sides, ask, reports, offset, named=[*q.places, *q.unknown_places])
+        years = list(dict.fromkeys(int(y) for y in _YEAR.findall(core)))
+        if len(years) >= 2:
+            year_sides = [_Side(f"{y}年") for y in years]
+            return self._named(text, core, year_sides, ask, reports, offset, years=years)
+        in_scope = len(reports) if q.report_ids is None else len(q.report_ids)
+        if across and in_scope >= 2:
+            return self._across(text, core, ask, offset)
+        return None
+
+    # --- finding the sides -----------------------------------------------------------------
+
+    def _place_sides(
+        self, text: str, known: tuple[str, ...], unknown: tuple[str, ...], reports: dict[int, Report]
+    ) -> list[_Side]:
+        """The places named, narrowest only (湖南省蓝山县 is one side: 蓝山县), in the order the
+        question names them, each keyed by the name it uses."""
+        named = [*known, *unknown]
+        narrowest = [
+            p for p in named if not any(o != p and self._inside(o, p, named, reports) for o in named)
+        ]
+        sides = [_Side(self._surface(text, p), p, p in known) for p in narrowest]
+        return sorted(sides, key=lambda s: _position(text, s.key))
+
+    def _inside(self, inner: str, outer: str, named: list[str], reports: dict[int, Report]) -> bool:
+        """Whether place `inner` lies in `outer`: its reports are some of `outer`'s, or the
+        gazetteer puts it there."""
+        of_inner = {r.id for r in reports.values() if inner in r.places}
+        of_outer = {r.id for r in reports.values() if outer in r.places}
+        if of_inner and of_outer:
+            # Equal sets (鲁山县瓦屋镇, where 瓦屋镇 is the county's only report): one side.
+            return of_inner < of_outer or (of_inner == of_outer and named.index(inner) > named.index(outer))
+        return any(outer in self.gazetteer.chain(p)[:-1] for p in self.gazetteer.by_name.get(inner, ()))
+
+    def _surface(self, text: str, place: str) -> str:
+        """The name the question uses for a place (秀山县 for 秀山土家族苗族自治县)."""
+        names = [a for a in self.gazetteer.aliases(place) | {place} if a in text]
+        return max(names, key=len) if names else place
+
+    # --- answering --------------------------------------------------------------------------
+
+    def _named(
+        self,
+        text: str,
+        core: str,
+        sides: list[_Side],
+        ask: Ask,
+        reports: dict[int, Report],
+        offset: int,
+        named: list[str] | None = None,
+        years: list[int] | None = None,
+    ) -> Answer:
+        """Each side asked on its own: the question without the other sides."""
+        groups: list[Group] = []
+        missing: list[str] = []
+        for side in sides:
+            if not side.known:
+                missing.append(side.key)
+                continue
+            if years is None:
+                # Out go the other sides and the wider places they lie in (河南省 of 河南省潢川县),
+                # not the places this side lies in.
+                drop = [
+                    p
+                    for p in named or ()
+                    if p != side.place and not self._inside(side.place, p, [p, side.place], reports)
+                ]
+                asked = side.key.join(
+                    _blank(part, {a for p in drop for a in self.gazetteer.aliases(p) | {p}})
+                    for part in core.split(side.key)
+                )
+            else:
+                asked = _blank_years(core, [y for y in years if f"{y}年" != side.key])
+            answer = ask(asked, PER_SIDE)
+            hits = [
+                h
+                for h in answer.hits
+                if (years is None and side.place in h.report.places)
+                or (years is not None and f"{h.report.year}年" == side.key)
+            ]
+            if answer.answered and hits:
+                groups.append(Group(side.key, hits[0].report, tuple(hits)))
+            else:
+                missing.append(side.key)
+        # Best first across the sides: each side's best, then each side's second best …
+        order = sorted(
+            ((i, -h.score, g, h) for g in groups for i, h in enumerate(g.hits)), key=lambda x: (x[0], x[1])
+        )
+        return self._result(text, core, [(g, h) for _, _, g, h in order], groups, missing, offset)
+
+    def _across(self, text: str, core: str, ask: Ask, offset: int) -> Answer:
+        answer = ask(core, ACROSS_CANDIDATES)
+        if not answer.answered:
+            return dataclasses.replace(answer, query=dataclasses.replace(answer.query, text=text))
+        best: dict[int, Hit] = {}
+        for h in answer.hits:  # best first: the first hit of each report is its best
+            if h.report.id not in best and len(best) < MAX_GROUPS:
+                best[h.report.id] = h
+        groups = [Group(h.report.place or h.report.issuer, h.report, (h,)) for h in best.values()]
+        return self._result(text, core, [(g, g.hits[0]) for g in groups], groups, [], offset)
+
+    def _result(
+        self,
+        text: str,
+        core: str,
+        flat: list[tuple[Group, Hit]],
+        groups: list[Group],
+        missing: list[str],
+        offset: int,
+    ) -> Answer:
+        """The answer: hits renumbered best first with figures marked, the same hits in the
+        groups, and the query as understood without the comparing words."""
+        renumbered = {
+            id(h): dataclasses.replace(h, rank=i + 1, snippet=mark_figures(h.snippet))
+            for i, (_, h) in enumerate(flat)
+        }
+        out_groups = tuple(
+            dataclasses.replace(g, hits=tuple(renumbered[id(h)] for h in g.hits if id(h) in renumbered))
+            for g in groups
+        )
+        hits = tuple(renumbered[id(h)] for _, h in flat) if offset == 0 else ()
+        q = self.understander.understand(core)
+        # Every side said nothing about it: refused as any question is, the sides still listed.
+        refusal = None if groups else Refusal.NO_MATCH
+        return Answer(
+            dataclasses.replace(q, text=text),
+            hits=hits,
+            refusal=refusal,
+            groups=out_groups,
+            missing=tuple(missing),
+        )
+
+
+def _blank(text: str, names: set[str]) -> str:
+    """`text` with the names blanked out, longest first."""
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return text
+
+
+def _blank_years(text: str, years: list[int]) -> str:
+    """`text` without the years (and their 年)."""
+    for y in years:
+        text = re.sub(rf"(?<!\d){y}\s*(?:年度|年)?(?!\d)", " ", text)
+    return text
+
+
+def _position(text: str, name: str) -> int:
+    i = text.find(name)
+    return i if i >= 0 else len(text)
