@@ -118,6 +118,7 @@ def _register(app: App) -> None:
     # Every press is checked first: only buttons this bot signed for this chat get through.
     app.add_handler(CallbackQueryHandler(buttons.check_press), group=-1)
     app.add_handler(CallbackQueryHandler(handlers.more_button, pattern=r"^more:\d+:\d+$"))
+    app.add_handler(CallbackQueryHandler(handlers.year_button, pattern=r"^yr:\d+:\d{4}$"))
     app.add_handler(CallbackQueryHandler(handlers.full_button, pattern=r"^full:\d+$"))
     app.add_handler(CallbackQueryHandler(handlers.source_button, pattern=r"^src:\d+$"))
     app.add_handler(CallbackQueryHandler(handlers.feedback_button, pattern=r"^fb:\d+:(-?1|0)$"))

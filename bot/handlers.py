@@ -120,7 +120,7 @@ async def answer_question(msg: Message, context: Context, question: str) -> None
     answer, has_more = _page(answer, page)
     text, keyboard = render.answer_message(answer, query_id, 0, has_more, page)
     await msg.reply_html(text, reply_markup=keyboard, do_quote=msg.chat.type != ChatType.PRIVATE)
-    if answer.answered:
+    if answer.hits:  # not a greeting or a question about the collection: no follow-up to it
         data.memory.remember(msg.chat_id, user_id, question)
 
 
@@ -133,6 +133,8 @@ def _ask_and_log(
 
 
 def _page(answer: Answer, size: int) -> tuple[Answer, bool]:
+    if answer.groups:  # a comparison is one message, every side in it
+        return answer, False
     return dataclasses.replace(answer, hits=answer.hits[:size]), len(answer.hits) > size
 
 
@@ -157,6 +159,26 @@ async def more_button(update: Update, context: Context) -> None:
     keyboard = _kept_feedback(query, context, keyboard)
     await _ack(query, texts.PAGE.format(page=offset // page + 1))
     await _edit(query.message, text, keyboard)
+
+
+async def year_button(update: Update, context: Context) -> None:
+    """A year under an answer from a place's newest report: the question asked for that year,
+    answered in a new message (the first stays as it was)."""
+    query, (qid, year) = _pressed(update)
+    question = context.library.query_text(qid)
+    if question is None or not isinstance(query.message, Message):
+        await query.answer(texts.QUESTION_GONE, show_alert=True)
+        return
+    await query.answer()
+    msg = query.message
+    page = context.settings.results_per_page
+    asked = context.library.question_for_year(question, year)
+    answer, new_qid = await context.off_loop(
+        _ask_and_log, context.library, asked, page, 0, query.from_user.id, msg.chat_id
+    )
+    answer, has_more = _page(answer, page)
+    text, keyboard = render.answer_message(answer, new_qid, 0, has_more, page)
+    await context.bot.send_message(msg.chat_id, text, parse_mode="HTML", reply_markup=keyboard)
 
 
 async def full_button(update: Update, context: Context) -> None:
@@ -361,7 +383,7 @@ async def inline_query(update: Update, context: Context) -> None:
         await query.answer([], cache_time=300, button=button)
         return
     answer = await context.off_loop(context.library.ask, text, INLINE_RESULTS)
-    if not answer.answered:
+    if not answer.hits:
         button = InlineQueryResultsButton(text=texts.INLINE_NOTHING, start_parameter="help")
         await query.answer([], cache_time=30, button=button)
         return

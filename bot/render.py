@@ -92,9 +92,16 @@ def answer_message(
     one citation line each, and buttons: 全文 of each excerpt, 来源 of each report, feedback,
     导出 and paging."""
     head = f"<b>{texts.QUESTION_LABEL}</b>{escape(_shorten(answer.query.text, 200))}"
+    if answer.reply is not None:
+        return _fit([head, *map(escape, texts.reply(answer).split("\n"))], "\n"), None
+    if answer.groups or answer.missing:
+        return _comparison_message(answer, head, query_id)
     if not answer.answered:
         return f"{head}\n\n{escape(texts.refusal(answer))}", None
-    body = _fit([head, *_answer_blocks(answer.hits)], "\n\n")
+    blocks = _answer_blocks(answer.hits)
+    if answer.other_years:
+        blocks.append(escape(texts.other_years(answer)))
+    body = _fit([head, *blocks], "\n\n")
     rows = [
         [
             InlineKeyboardButton(texts.FULL.format(n=h.rank), callback_data=f"full:{h.passage.id}")
@@ -126,7 +133,46 @@ def answer_message(
             nxt = offset + len(answer.hits)
             last.append(InlineKeyboardButton(texts.MORE, callback_data=f"more:{query_id}:{nxt}"))
         rows.append(last)
+        rows.extend(_year_rows(answer, query_id))
     return body, InlineKeyboardMarkup(rows)
+
+
+def _year_rows(answer: Answer, query_id: int) -> list[list[InlineKeyboardButton]]:
+    """A button per other year of the place, re-asking the question for that year."""
+    buttons = [
+        InlineKeyboardButton(texts.YEAR_BUTTON.format(year=y), callback_data=f"yr:{query_id}:{y}")
+        for y in answer.other_years
+    ]
+    return [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+
+
+def _comparison_message(
+    answer: Answer, head: str, query_id: int | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A comparison in one compact message: per side its best excerpt (terms and figures
+    bold) and one citation line, then a line for each side whose report says nothing."""
+    blocks = []
+    for g in answer.groups:
+        for h in g.hits:
+            blocks.append(
+                f"<b>{h.rank}. {escape(g.key)}</b>：{snippet_html(h.snippet)}\n"
+                f"📄 {citation(h.report, h.passage.section)}"
+            )
+    lines = [escape(texts.missing(answer, key)) for key in answer.missing]
+    body = _fit([head, *blocks, "\n".join(lines)] if lines else [head, *blocks], "\n\n")
+    hits = [h for g in answer.groups for h in g.hits]
+    full = [
+        InlineKeyboardButton(texts.FULL.format(n=h.rank), callback_data=f"full:{h.passage.id}") for h in hits
+    ]
+    rows = [full[i : i + 4] for i in range(0, len(full), 4)]
+    if query_id is not None and hits:
+        rows.append(
+            [
+                InlineKeyboardButton(texts.THUMBS_UP, callback_data=f"fb:{query_id}:1"),
+                InlineKeyboardButton(texts.THUMBS_DOWN, callback_data=f"fb:{query_id}:-1"),
+            ]
+        )
+    return body, InlineKeyboardMarkup(rows) if rows else None
 
 
 def passage_messages(passage: Passage, report: Report) -> list[str]:

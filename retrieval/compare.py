@@ -109,12 +109,14 @@ class Comparer:
         question names them, each keyed by the name it uses."""
         named = [*known, *unknown]
         narrowest = [
-            p for p in named if not any(o != p and self._inside(o, p, named, reports) for o in named)
+            p for p in named if not any(o != p and self._inside(o, p, named, reports, text) for o in named)
         ]
         sides = [_Side(self._surface(text, p), p, p in known) for p in narrowest]
         return sorted(sides, key=lambda s: _position(text, s.key))
 
-    def _inside(self, inner: str, outer: str, named: list[str], reports: dict[int, Report]) -> bool:
+    def _inside(
+        self, inner: str, outer: str, named: list[str], reports: dict[int, Report], text: str
+    ) -> bool:
         """Whether place `inner` lies in `outer`: its reports are some of `outer`'s, or the
         gazetteer puts it there."""
         of_inner = {r.id for r in reports.values() if inner in r.places}
@@ -122,7 +124,10 @@ class Comparer:
         if of_inner and of_outer:
             # Equal sets (鲁山县瓦屋镇, where 瓦屋镇 is the county's only report): one side.
             return of_inner < of_outer or (of_inner == of_outer and named.index(inner) > named.index(outer))
-        return any(outer in self.gazetteer.chain(p)[:-1] for p in self.gazetteer.by_name.get(inner, ()))
+        if inner in self.gazetteer.by_name:
+            return any(outer in self.gazetteer.chain(p)[:-1] for p in self.gazetteer.by_name[inner])
+        # A town the gazetteer does not hold lies in the place written just before it (竹山县柳林乡).
+        return any(a + inner in text for a in self.gazetteer.aliases(outer) | {outer})
 
     def _surface(self, text: str, place: str) -> str:
         """The name the question uses for a place (秀山县 for 秀山土家族苗族自治县)."""
@@ -155,7 +160,7 @@ class Comparer:
                 drop = [
                     p
                     for p in named or ()
-                    if p != side.place and not self._inside(side.place, p, [p, side.place], reports)
+                    if p != side.place and not self._inside(side.place, p, [p, side.place], reports, text)
                 ]
                 asked = side.key.join(
                     _blank(part, {a for p in drop for a in self.gazetteer.aliases(p) | {p}})
@@ -164,12 +169,10 @@ class Comparer:
             else:
                 asked = _blank_years(core, [y for y in years if f"{y}年" != side.key])
             answer = ask(asked, PER_SIDE)
-            hits = [
-                h
-                for h in answer.hits
-                if (years is None and side.place in h.report.places)
-                or (years is not None and f"{h.report.year}年" == side.key)
-            ]
+            if years is None:  # only the side's own reports
+                hits = [h for h in answer.hits if side.place in h.report.places]
+            else:  # a year that narrowed nothing has none (its plans may be the year before's)
+                hits = list(answer.hits) if int(side.key.rstrip("年")) in answer.query.years else []
             if answer.answered and hits:
                 groups.append(Group(side.key, hits[0].report, tuple(hits)))
             else:

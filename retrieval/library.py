@@ -150,9 +150,10 @@ class Library:
         compared = self.comparer.answer(question, lambda q, n: searcher.ask(q, k=n), searcher.reports, offset)
         return compared or searcher.ask(question, k=k, offset=offset)
 
-    def ask_year(self, question: str, year: int, k: int = 3) -> Answer:
-        """`question` asked about one year (the bot's button per other year)."""
-        return self.ask(f"{year}年{question}", k=k)
+    @staticmethod
+    def question_for_year(question: str, year: int) -> str:
+        """`question` asked about one year (the bot's button per other year of a place)."""
+        return f"{year}年{question}"
 
     def query_text(self, query_id: int) -> str | None:
         """The question logged under `query_id`."""

@@ -176,20 +176,27 @@ def missing(answer: Answer, key: str) -> str:
     return f"{key}的报告中没有提到{topic}。" if topic else f"{key}的报告中没有相关内容。"
 
 
+_ASKING_GAP = re.compile(r"了|的|多少|几|哪些|什么|是|有|和|与|及|\s")
+
+
 def topic_of(answer: Answer) -> str:
     """What a question asks about, in its own words: its longest search terms in the order
-    the question has them, runs that stand together in it joined."""
+    the question has them, those with only asking words between them joined (化解了多少矛盾
+    纠纷 → 化解矛盾纠纷), the rest listed."""
     text, terms = answer.query.text, answer.query.terms
     longest = [t for t in terms if len(t) > 1 and not any(t != o and t in o for o in terms)]
-    found = sorted((text.find(t), t) for t in longest if t in text)
-    runs: list[list[int]] = []  # [start, end] in the question
-    for start, t in found:
+    pieces: list[str] = []
+    last = -1  # where the previous term ended in the question
+    for start, t in sorted((text.find(t), t) for t in longest if t in text):
         end = start + len(t)
-        if runs and start <= runs[-1][1]:
-            runs[-1][1] = max(runs[-1][1], end)
+        if pieces and start <= last:
+            pieces[-1] += text[last:end] if end > last else ""
+        elif pieces and not _ASKING_GAP.sub("", text[last:start]):
+            pieces[-1] += t
         else:
-            runs.append([start, end])
-    return "、".join(text[a:b] for a, b in runs)
+            pieces.append(t)
+        last = max(last, end)
+    return "、".join(pieces)
 
 
 def other_years(answer: Answer) -> str:

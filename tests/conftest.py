@@ -162,6 +162,25 @@ def dev_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
     lib.store.close()
 
 
+# The same county a year earlier, with other figures: a place with two years of reports.
+RUCHENG_2022 = (
+    RUCHENG.replace("2023", "2022")
+    .replace("37件", "29件")
+    .replace("纠错率12%", "纠错率9%")
+    .replace("5210条", "4630条")
+)
+
+
+@pytest.fixture(scope="session")
+def years_library(tmp_path_factory: pytest.TempPathFactory, shared_library: Library) -> Iterator[Library]:
+    """The bundled reports plus 汝城县's for 2022 and 2023, for one session (only asked)."""
+    lib = Library(copy_data(shared_library, tmp_path_factory.mktemp("years") / "data"))
+    for name, text in (("汝城县政府办_2022.txt", RUCHENG_2022), ("汝城县政府办_2023.txt", RUCHENG)):
+        lib.add(lib.parse(name, text.encode("utf-8")))
+    yield lib
+    lib.store.close()
+
+
 def copy_data(src: Library, dest: Path) -> Settings:
     """A copy of a library's data dir (database and saved index): a new Library on it loads
     rather than builds. Much cheaper than ingesting the bundled reports again."""

@@ -1,0 +1,200 @@
+"""Comparisons (retrieval.compare) through real libraries: a group or a missing entry for every
+side named, each side narrowed to its own reports, questions across reports grouped by report."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval import texts
+from retrieval.compare import mark_figures
+from retrieval.library import Library
+from retrieval.models import Answer, Snippet, Span
+
+
+def sides(answer: Answer) -> list[str]:
+    return [g.key for g in answer.groups] + list(answer.missing)
+
+
+def check_flat(answer: Answer) -> None:
+    """The flat hits are every group's hits, numbered 1…n, each side's best before any
+    side's second."""
+    grouped = [h for g in answer.groups for h in g.hits]
+    assert sorted(h.passage.id for h in answer.hits) == sorted(h.passage.id for h in grouped)
+    assert [h.rank for h in answer.hits] == list(range(1, len(answer.hits) + 1))
+    firsts = {g.hits[0].passage.id for g in answer.groups}
+    assert {h.passage.id for h in answer.hits[: len(firsts)]} == firsts
+    scores = [h.score for h in answer.hits[: len(firsts)]]
+    assert scores == sorted(scores, reverse=True)
+
+
+# --- places named --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("秀山县和潢川县的政务公开比较", ["秀山县", "潢川县"]),
+        ("潢川县和安化县哪个立案率高", ["潢川县", "安化县"]),
+        ("秀山、潢川、安化的政务公开", ["秀山", "潢川", "安化"]),
+        ("对比一下蓝山县与瓦屋镇的普法宣传", ["蓝山县", "瓦屋镇"]),
+        ("湖南省蓝山县和河南省潢川县的政务公开", ["蓝山县", "潢川县"]),
+        ("秀山县和北京市的政务公开", ["秀山县", "北京市"]),
+        ("安化县、潢川县、秀山县分别化解了多少矛盾纠纷", ["安化县", "潢川县", "秀山县"]),
+    ],
+)
+def test_every_named_place_gets_a_group_or_a_missing_entry(
+    shared_library: Library, question: str, named: list[str]
+) -> None:
+    answer = shared_library.ask(question)
+    assert sorted(sides(answer)) == sorted(named)
+    for g in answer.groups:
+        assert g.report is not None and g.hits
+        # Each side is answered from its own reports only.
+        full = shared_library.understander.understand(g.key).places[0]
+        assert all(full in h.report.places for h in g.hits)
+        assert g.report == g.hits[0].report
+    if answer.groups:
+        check_flat(answer)
+
+
+def test_a_side_whose_report_says_nothing_is_missing_with_a_sentence(shared_library: Library) -> None:
+    answer = shared_library.ask("潢川县和安化县哪个立案率高")
+    assert answer.answered
+    assert [g.key for g in answer.groups] == ["安化县"]
+    assert "立案率为82%" in answer.groups[0].hits[0].passage.text
+    assert answer.missing == ("潢川县",)
+    assert texts.missing(answer, "潢川县") == "潢川县的报告中没有提到立案率。"
+
+
+def test_a_place_without_a_report_is_missing_as_such(shared_library: Library) -> None:
+    answer = shared_library.ask("秀山县和北京市的政务公开")
+    assert answer.missing == ("北京市",)
+    assert texts.missing(answer, "北京市") == "暂未收录北京市的报告。"
+    assert "18778" in answer.groups[0].hits[0].passage.text
+
+
+def test_the_comparing_words_are_not_searched(shared_library: Library) -> None:
+    # 比较 alone weighs more than 政务公开 (it is in no passage): searched, it sank the question.
+    answer = shared_library.ask("秀山县和潢川县的政务公开比较")
+    assert "比较" not in answer.query.terms
+    assert [g.key for g in answer.groups] == ["秀山县", "潢川县"]
+    assert all("政务公开" in h.passage.text for h in answer.hits)
+
+
+def test_every_side_silent_is_refused_with_the_sides_listed(shared_library: Library) -> None:
+    answer = shared_library.ask("秀山县和潢川县的招商引资到位资金比较")
+    assert not answer.answered
+    assert answer.refusal is not None
+    assert sorted(answer.missing) == ["潢川县", "秀山县"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "湖南省蓝山县督办通知下发了多少件",
+        "鲁山县瓦屋镇化解了多少矛盾纠纷",
+        "秀山县政务公开数据",
+        "秀山县各部门的政务公开",
+    ],
+)
+def test_one_place_and_the_places_it_lies_in_are_no_comparison(
+    shared_library: Library, question: str
+) -> None:
+    answer = shared_library.ask(question)
+    assert answer.answered and not answer.groups and not answer.missing
+    assert answer.hits == shared_library.searcher.ask(question).hits
+
+
+# --- years named ---------------------------------------------------------------------------
+
+
+def test_two_years_of_a_place_side_by_side(years_library: Library) -> None:
+    answer = years_library.ask("汝城县2022年和2023年行政复议案件对比")
+    assert [g.key for g in answer.groups] == ["2022年", "2023年"]
+    by_key = {g.key: g for g in answer.groups}
+    assert by_key["2022年"].report is not None and by_key["2022年"].report.year == 2022
+    assert "29件" in by_key["2022年"].hits[0].passage.text
+    assert "37件" in by_key["2023年"].hits[0].passage.text
+    check_flat(answer)
+
+
+def test_a_year_without_a_report_is_missing(years_library: Library) -> None:
+    answer = years_library.ask("汝城县2020年和2023年行政复议案件对比")
+    assert [g.key for g in answer.groups] == ["2023年"]
+    assert answer.missing == ("2020年",)
+
+
+# --- across reports ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("哪些地方推进了政务公开", "政务公开"),
+        ("各县的矛盾纠纷化解情况", "矛盾纠纷"),
+        ("哪个县的立案率最高", "立案"),
+    ],
+)
+def test_a_question_across_reports_gets_the_best_passage_of_each_report(
+    shared_library: Library, question: str, word: str
+) -> None:
+    answer = shared_library.ask(question)
+    assert answer.answered and answer.groups and not answer.missing
+    reports = [g.report.id for g in answer.groups if g.report]
+    assert len(reports) == len(set(reports)) == len(answer.groups)
+    # The usual relevance bar: reports that say nothing of it are left out.
+    for g in answer.groups:
+        assert word in g.hits[0].passage.text
+    check_flat(answer)
+
+
+def test_across_reports_of_one_region_stays_in_it(shared_library: Library) -> None:
+    answer = shared_library.ask("湖南省各地的法治宣传教育")
+    assert answer.groups
+    assert all(g.report is not None and "湖南省" in g.report.places for g in answer.groups)
+
+
+def test_across_reports_ranks_the_ordinary_best_first(shared_library: Library) -> None:
+    question = "哪些地方推进了政务公开"
+    ordinary = shared_library.searcher.ask("推进了政务公开", k=1)
+    answer = shared_library.ask(question)
+    assert answer.hits[0].passage.id == ordinary.hits[0].passage.id
+
+
+def test_an_across_question_nothing_answers_is_refused(shared_library: Library) -> None:
+    answer = shared_library.ask("哪些地方的股票涨了")
+    assert not answer.answered and not answer.groups
+
+
+def test_a_later_page_of_a_comparison_is_empty(shared_library: Library) -> None:
+    assert not shared_library.ask("秀山县和潢川县的政务公开比较", offset=3).hits
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "figures"),
+    [
+        ("2024年共提交提案111件，立案率为82%，办复率100%。", ["111件", "82%", "100%"]),
+        ("抽查行政执法案卷3860卷，培育“法律明白人”1.8万名", ["3860卷", "1.8万名"]),
+        ("接听法律咨询26.7万人次，压缩至0.5个工作日", ["26.7万人次", "0.5个工作日"]),
+        ("2023年3月起施行", []),
+    ],
+)
+def test_figures_are_marked_and_years_are_not(text: str, figures: list[str]) -> None:
+    marked = mark_figures(Snippet((Span(text),)))
+    assert marked.text == text
+    assert [s.text for s in marked.spans if s.match] == figures
+
+
+def test_marking_figures_keeps_the_terms_marked() -> None:
+    snippet = Snippet((Span("全年"), Span("立案率", match=True), Span("为82%。")))
+    marked = mark_figures(snippet)
+    assert [s.text for s in marked.spans if s.match] == ["立案率", "82%"]
+
+
+def test_comparison_hits_have_their_figures_marked(shared_library: Library) -> None:
+    answer = shared_library.ask("潢川县和安化县哪个立案率高")
+    marked = [s.text for s in answer.groups[0].hits[0].snippet.spans if s.match]
+    assert "82%" in marked
