@@ -18,13 +18,16 @@ from telegram import (
 )
 
 from retrieval import texts
-from retrieval.models import Answer, Hit, Passage, Report, Snippet
+from retrieval.models import Answer, Hit, Passage, ReplyKind, Report, Snippet
 
 MAX_MESSAGE = 4096
 # A further excerpt longer than this folds into an expandable quote (three lines, about 50
 # characters, on a 390 px phone).
 FOLD_CHARS = 60
 HEADING_CHARS = 18  # one line of a 390 px phone
+
+
+REPLY_BUTTONS = 12  # buttons to the reports a reply about the collection lists
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -93,7 +96,7 @@ def answer_message(
     导出 and paging."""
     head = f"<b>{texts.QUESTION_LABEL}</b>{escape(_shorten(answer.query.text, 200))}"
     if answer.reply is not None:
-        return _fit([head, *map(escape, texts.reply(answer).split("\n"))], "\n"), None
+        return _reply_message(answer, head)
     if answer.groups or answer.missing:
         return _comparison_message(answer, head, query_id)
     if not answer.answered:
@@ -135,6 +138,19 @@ def answer_message(
         rows.append(last)
         rows.extend(_year_rows(answer, query_id))
     return body, InlineKeyboardMarkup(rows)
+
+
+def _reply_message(answer: Answer, head: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    """An answer from the collection: its text, and a button to each report it lists."""
+    lines = texts.reply(answer).split("\n")
+    body = _fit([f"{head}\n", *map(escape, lines)], "\n")
+    reports = answer.reply.reports if answer.reply and answer.reply.kind != ReplyKind.PLACES else ()
+    buttons = [
+        InlineKeyboardButton(f"#{r.id} {_shorten(r.place or r.issuer, 12)}", callback_data=f"src:{r.id}")
+        for r in reports[:REPLY_BUTTONS]
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return body, InlineKeyboardMarkup(rows) if rows else None
 
 
 def _year_rows(answer: Answer, query_id: int) -> list[list[InlineKeyboardButton]]:

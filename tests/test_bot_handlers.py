@@ -593,3 +593,58 @@ async def test_a_sticker_in_a_group_is_ignored_unless_it_replies_to_the_bot(
     telegram.send_media(GROUP_ID, USER_ID, "sticker", sticker, reply_to_message=answer)
     line = await reply_to(telegram, GROUP_ID, 2)
     assert line.text == texts.ONLY_TEXT.format(what="贴纸", example=texts.EXAMPLES[0])
+
+
+async def test_a_comparison_is_answered_in_one_message(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_private_text(USER_ID, "潢川县和安化县哪个立案率高")
+    msg = await reply_to(telegram, USER_ID)
+    assert "立案率为82%" in msg.text and "潢川县的报告中没有提到立案率" in msg.text
+    assert "<b>82%</b>" in msg.html
+    assert not any(d.startswith("more:") for d in msg.callback_data)
+    await asyncio.sleep(0.2)
+    assert len(telegram.messages_in(USER_ID)) == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("你好", "您好"),
+        ("谢谢！", "不客气"),
+        ("收录了哪些报告", "5 份报告"),
+        ("有没有北京的报告", "暂未收录北京市"),
+    ],
+)
+async def test_small_talk_and_collection_questions_are_answered(
+    bot: App, telegram: FakeTelegram, message: str, expected: str
+) -> None:
+    telegram.send_private_text(USER_ID, message)
+    msg = await reply_to(telegram, USER_ID)
+    assert expected in msg.text
+    assert "没有找到" not in msg.text
+
+
+async def test_a_greeting_is_no_question_to_follow_up(bot: App, telegram: FakeTelegram) -> None:
+    telegram.send_private_text(USER_ID, "秀山县行政规范性文件报备")
+    await reply_to(telegram, USER_ID)
+    telegram.send_private_text(USER_ID, "谢谢")
+    await reply_to(telegram, USER_ID, 2)
+    telegram.send_private_text(USER_ID, "那蓝山县呢？")
+    third = await reply_to(telegram, USER_ID, 3)
+    assert "蓝山县人民政府办公室" in third.text  # still the question before the thanks
+
+
+async def test_a_year_button_asks_the_question_for_that_year(
+    bot: App, telegram: FakeTelegram, library: Library
+) -> None:
+    telegram.send_private_text(USER_ID, "蓝山县督办通知下发了多少件")
+    first = await reply_to(telegram, USER_ID)
+    qid = int(next(d for d in first.callback_data if d.startswith("fb:")).split(":")[1])
+    # The button a place with reports of several years gets (render tests check it is shown).
+    telegram.send_callback_query(USER_ID, first, f"yr:{qid}:2022", require_button=False)
+    second = await reply_to(telegram, USER_ID, 2)
+    assert "下发督办通知58件" in second.text
+    assert "2022年蓝山县督办通知下发了多少件" in second.text
+    assert telegram.message(USER_ID, first.message_id).text == first.text  # left as it was
+    new_qid = int(next(d for d in second.callback_data if d.startswith("fb:")).split(":")[1])
+    assert library.query_text(new_qid) == "2022年蓝山县督办通知下发了多少件"
+    assert not telegram.unanswered_callback_queries()

@@ -3,6 +3,8 @@ server's own Telegram-like HTML parser."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -244,3 +246,50 @@ def test_feedback_buttons_say_what_was_given() -> None:
     assert [b.text for b in render.reason_buttons(9)] == ["不相关", "不完整", "过时", "其他"]
     for b in [*render.marked_feedback(9, "👎", "不完整"), *render.reason_buttons(123456789012)]:
         assert len(f"{b.callback_data}|{'x' * 11}".encode()) <= 64  # signed, within Telegram's limit
+
+
+def test_a_comparison_is_one_compact_message(shared_library: Library) -> None:
+    answer = shared_library.ask("潢川县和安化县哪个立案率高")
+    html, keyboard = render.answer_message(answer, query_id=5)
+    shown = visible(html)
+    assert utf16_len(shown) <= render.MAX_MESSAGE
+    assert shown.count("📄") == len(answer.groups) == 1  # one citation line per report
+    assert "1. 安化县" in shown
+    assert "<b>82%</b>" in html  # figures bold
+    assert shown.rstrip().endswith("潢川县的报告中没有提到立案率。")
+    assert keyboard is not None
+    data = [b.callback_data for row in keyboard.inline_keyboard for b in row]
+    assert not any(str(d).startswith("more:") for d in data)  # every side is in this one message
+    assert f"full:{answer.groups[0].hits[0].passage.id}" in data and "fb:5:1" in data
+
+
+def test_a_comparison_across_reports_cites_each_report_once(shared_library: Library) -> None:
+    answer = shared_library.ask("哪些地方推进了政务公开")
+    html, _ = render.answer_message(answer, query_id=5)
+    shown = visible(html)
+    assert shown.count("📄") == len(answer.groups) >= 2
+    for g in answer.groups:
+        assert g.key in shown
+
+
+def test_a_reply_about_the_collection_is_text_with_a_button_per_report(shared_library: Library) -> None:
+    html, keyboard = render.answer_message(shared_library.ask("有哪些地方"), query_id=5)
+    assert keyboard is None
+    assert "瓦屋镇" in visible(html) and "5 份报告" in visible(html)
+    answer = shared_library.ask("收录了哪些报告")
+    html, keyboard = render.answer_message(answer, query_id=5)
+    assert utf16_len(visible(html)) <= render.MAX_MESSAGE
+    assert keyboard is not None
+    data = [b.callback_data for row in keyboard.inline_keyboard for b in row]
+    assert answer.reply is not None and data == [f"src:{r.id}" for r in answer.reply.reports]
+
+
+def test_other_years_get_a_sentence_and_a_button_each(shared_library: Library) -> None:
+    answer = dataclasses.replace(shared_library.ask("秀山县政务公开数据"), other_years=(2023, 2022))
+    html, keyboard = render.answer_message(answer, query_id=10**12)
+    assert "还有2023年、2022年的报告" in visible(html)
+    assert keyboard is not None
+    years = [b for row in keyboard.inline_keyboard for b in row if str(b.callback_data).startswith("yr:")]
+    assert [b.text for b in years] == ["2023年", "2022年"]
+    assert [b.callback_data for b in years] == [f"yr:{10**12}:2023", f"yr:{10**12}:2022"]
+    assert all(len(str(b.callback_data).encode()) <= 64 for b in years)

@@ -135,6 +135,58 @@ def test_ask_reads_questions_from_stdin_one_json_object_per_line(data_dir: Path)
     assert any("立案率" in h["text"] for h in objects[3]["hits"])
 
 
+def test_ask_json_has_empty_groups_for_an_ordinary_question(data_dir: Path) -> None:
+    out = json.loads(run(data_dir, "ask", "--json", "秀山县政务公开数据").stdout)
+    assert out["groups"] == [] and out["missing"] == [] and out["other_years"] == []
+    assert "reply" not in out
+
+
+def test_ask_json_comparison_has_a_group_or_missing_entry_per_place(data_dir: Path) -> None:
+    result = run(data_dir, "ask", "--json", "潢川县和安化县哪个立案率高")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["answered"] is True
+    assert [g["key"] for g in out["groups"]] == ["安化县"]
+    assert out["missing"] == ["潢川县"]
+    group = out["groups"][0]
+    assert group["report"]["places"][-1] == "安化县"
+    assert "立案率为82%" in group["hits"][0]["text"]
+    # The flat list holds every group's hits, ranked.
+    assert [h["text"] for h in out["hits"]] == [h["text"] for g in out["groups"] for h in g["hits"]]
+    for hit in [*out["hits"], *group["hits"]]:
+        _check_hit_shape(hit)
+
+
+def test_ask_text_comparison_names_each_side(data_dir: Path) -> None:
+    result = run(data_dir, "ask", "潢川县和安化县哪个立案率高")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "【安化县】"
+    assert lines[1].startswith("[1] “") and "立案率为82%" in lines[1]
+    assert lines[2].startswith("    —— 政协安化县委员会办公室")
+    assert lines[-1] == "潢川县的报告中没有提到立案率。"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "words"),
+    [
+        ("你好", "greeting", ["您好"]),
+        ("收录了哪些报告", "reports", ["5 份报告", "潢川县人民政府办公室"]),
+        ("有哪些地方", "places", ["瓦屋镇", "秀山土家族苗族自治县"]),
+        ("蓝山县有报告吗", "place", ["蓝山县有 1 份报告"]),
+        ("2024年的报告有几份", "year", ["2024年的报告有 3 份"]),
+    ],
+)
+def test_ask_json_reply_about_the_collection(
+    data_dir: Path, question: str, kind: str, words: list[str]
+) -> None:
+    out = json.loads(run(data_dir, "ask", "--json", question).stdout)
+    assert out["answered"] is True and out["hits"] == []
+    assert out["reply"]["kind"] == kind
+    assert all(w in out["reply"]["text"] for w in words)
+    text = run(data_dir, "ask", question).stdout.strip()
+    assert text == out["reply"]["text"]
+
+
 # --- ingest, reindex, reports --------------------------------------------------------------------
 
 

@@ -7,8 +7,10 @@ import pytest
 
 from retrieval import texts
 from retrieval.compare import mark_figures
+from retrieval.evaluate import first_right, read_questions
 from retrieval.library import Library
 from retrieval.models import Answer, Snippet, Span
+from tests.conftest import CORPUS_DEV
 
 
 def sides(answer: Answer) -> list[str]:
@@ -145,6 +147,26 @@ def test_a_question_across_reports_gets_the_best_passage_of_each_report(
     # The usual relevance bar: reports that say nothing of it are left out.
     for g in answer.groups:
         assert word in g.hits[0].passage.text
+    check_flat(answer)
+
+
+ACROSS_DEV = [
+    "哪些地方开展了行政执法案卷评查",
+    "哪些地方推行了轻微违法不予处罚",
+    "哪些地方培养了法律明白人",
+    "湖北省各地的矛盾纠纷化解情况",
+]
+
+
+@pytest.mark.parametrize("question", ACROSS_DEV)
+def test_corpus_dev_questions_across_reports_show_every_place_that_did_it(
+    corpus_dev_library: Library, question: str
+) -> None:
+    (expect,) = [q.expect for q in read_questions(CORPUS_DEV / "questions.jsonl") if q.q == question]
+    answer = corpus_dev_library.ask(question, k=5)
+    assert first_right(answer, expect) == 1  # the flat list, as `reportbot eval` reads it
+    best = [g.hits[0].passage.text for g in answer.groups]
+    assert all(any(e in text for text in best) for e in expect)  # each place's passage is a group
     check_flat(answer)
 
 
