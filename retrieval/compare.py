@@ -19,7 +19,7 @@ from retrieval.models import Answer, Group, Hit, Refusal, Report, Snippet, Span
 from retrieval.places import Gazetteer
 from retrieval.understand import Understander, normalise
 
-Ask = Callable[[str, int], Answer]  # (question, k) → answer: the ordinary path
+Ask = Callable[[str, int, int], Answer]  # (question, k, offset) → answer: the ordinary path
 MAX_GROUPS = 8  # reports shown for a question across reports
 ACROSS_CANDIDATES = 50  # hits of the ordinary answer an across question groups by report
 PER_SIDE = 1  # the best passage of each side
@@ -77,10 +77,13 @@ class Comparer:
         self.understander = understander
         self.gazetteer = gazetteer
 
-    def answer(self, question: str, ask: Ask, reports: dict[int, Report], offset: int = 0) -> Answer | None:
+    def answer(
+        self, question: str, ask: Ask, reports: dict[int, Report], k: int = 3, offset: int = 0
+    ) -> Answer | None:
         """The side-by-side answer, or None when the question compares nothing (it is asked
         as usual). Every side named gets a group or a `missing` entry; `hits` is every
-        group's hits, best first (nothing past the first page: `offset` > 0 gets none)."""
+        group's hits, best first (nothing past the first page: `offset` > 0 gets none). Words
+        asking across reports whose scope is one place's (汝城县各乡镇…) are just dropped."""
         text = normalise(question)
         across = bool(_ACROSS.search(text))
         comparing = _COMPARING.search(text)
@@ -95,9 +98,15 @@ class Comparer:
         if len(years) >= 2:
             year_sides = [_Side(f"{y}年") for y in years]
             return self._named(text, core, year_sides, ask, reports, offset, years=years)
-        in_scope = len(reports) if q.report_ids is None else len(q.report_ids)
-        if across and in_scope >= 2:
+        # Across reports means across places: 临城县各乡镇 with two years of 临城县 is not.
+        scope = (
+            reports.values() if q.report_ids is None else [reports[i] for i in q.report_ids if i in reports]
+        )
+        if across and len({r.place or r.issuer for r in scope}) >= 2:
             return self._across(text, core, ask, offset)
+        if across:  # 汝城县各乡镇…: one place's reports, asked without the words asking across
+            answer = ask(_ACROSS.sub(" ", text), k, offset)
+            return dataclasses.replace(answer, query=dataclasses.replace(answer.query, text=text))
         return None
 
     # --- finding the sides -----------------------------------------------------------------
@@ -168,7 +177,7 @@ class Comparer:
                 )
             else:
                 asked = _blank_years(core, [y for y in years if f"{y}年" != side.key])
-            answer = ask(asked, PER_SIDE)
+            answer = ask(asked, PER_SIDE, 0)
             if years is None:  # only the side's own reports
                 hits = [h for h in answer.hits if side.place in h.report.places]
             else:  # a year that narrowed nothing has none (its plans may be the year before's)
@@ -184,14 +193,20 @@ class Comparer:
         return self._result(text, core, [(g, h) for _, _, g, h in order], groups, missing, offset)
 
     def _across(self, text: str, core: str, ask: Ask, offset: int) -> Answer:
-        answer = ask(core, ACROSS_CANDIDATES)
+        answer = ask(core, ACROSS_CANDIDATES, 0)
         if not answer.answered:
             return dataclasses.replace(answer, query=dataclasses.replace(answer.query, text=text))
         best: dict[int, Hit] = {}
         for h in answer.hits:  # best first: the first hit of each report is its best
             if h.report.id not in best and len(best) < MAX_GROUPS:
                 best[h.report.id] = h
-        groups = [Group(h.report.place or h.report.issuer, h.report, (h,)) for h in best.values()]
+        names = [h.report.place or h.report.issuer for h in best.values()]
+        # Two years of one place: each keyed with its year.
+        keys = [
+            f"{n}（{h.report.year}年）" if names.count(n) > 1 and h.report.year else n
+            for n, h in zip(names, best.values(), strict=True)
+        ]
+        groups = [Group(key, h.report, (h,)) for key, h in zip(keys, best.values(), strict=True)]
         return self._result(text, core, [(g, g.hits[0]) for g in groups], groups, [], offset)
 
     def _result(

@@ -147,7 +147,7 @@ class Library:
         replied = self.collection.answer(question, list(searcher.reports.values()))
         if replied is not None:
             return replied
-        compared = self.comparer.answer(question, lambda q, n: searcher.ask(q, k=n), searcher.reports, offset)
+        compared = self.comparer.answer(question, searcher.ask, searcher.reports, k, offset)
         return compared or searcher.ask(question, k=k, offset=offset)
 
     @staticmethod

@@ -183,6 +183,18 @@ def test_across_reports_ranks_the_ordinary_best_first(shared_library: Library) -
     assert answer.hits[0].passage.id == ordinary.hits[0].passage.id
 
 
+def test_across_the_years_of_one_place_is_no_comparison(years_library: Library) -> None:
+    answer = years_library.ask("汝城县各乡镇的行政复议")
+    assert not answer.groups and answer.hits
+
+
+def test_across_reports_keys_two_years_of_a_place_apart(years_library: Library) -> None:
+    answer = years_library.ask("各县的行政复议案件纠错率")
+    keys = [g.key for g in answer.groups]
+    assert len(keys) == len(set(keys))
+    assert {"汝城县（2023年）", "汝城县（2022年）"} <= set(keys)
+
+
 def test_an_across_question_nothing_answers_is_refused(shared_library: Library) -> None:
     answer = shared_library.ask("哪些地方的股票涨了")
     assert not answer.answered and not answer.groups
