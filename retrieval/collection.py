@@ -95,6 +95,8 @@ class Collection:
 
     def reply(self, question: str, reports: list[Report]) -> Reply | None:
         """The Reply to small talk or a question about the collection, else None."""
+        if len(question) > 200:
+            return None  # neither small talk nor a question about the collection
         kind = small_talk(question)
         if kind is not None:
             newest = [r.place for r in newest_first(reports) if r.place]

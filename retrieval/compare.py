@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from retrieval.models import Answer, Group, Hit, Refusal, Report, Snippet, Span
 from retrieval.places import Gazetteer
-from retrieval.understand import Understander, normalise
+from retrieval.understand import MAX_QUESTION_CHARS, Understander, normalise
 
 Ask = Callable[[str, int, int], Answer]  # (question, k, offset) → answer: the ordinary path
 MAX_GROUPS = 8  # reports shown for a question across reports
@@ -84,7 +84,9 @@ class Comparer:
         as usual). Every side named gets a group or a `missing` entry; `hits` is every
         group's hits, best first (nothing past the first page: `offset` > 0 gets none). Words
         asking across reports whose scope is one place's (汝城县各乡镇…) are just dropped."""
-        text = normalise(question)
+        text = normalise(question[: MAX_QUESTION_CHARS * 4])
+        if len(text) > MAX_QUESTION_CHARS:
+            return None  # refused as too long on the ordinary path
         across = bool(_ACROSS.search(text))
         comparing = _COMPARING.search(text)
         core = _ACROSS.sub(" ", text)
