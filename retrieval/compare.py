@@ -24,7 +24,7 @@ MAX_GROUPS = 8  # reports shown for a question across reports
 ACROSS_CANDIDATES = 50  # hits of the ordinary answer an across question groups by report
 PER_SIDE = 1  # the best passage of each side
 
-_LEVEL = r"(?:省|市|县|区|地|地区|地方|城市|乡镇|街道|县市区|县区|区县|市县)"
+_LEVEL = r"(?:县市区|县区|区县|市县|地区|地方|城市|乡镇|街道|省|市|县|区|地)"  # longest first
 # Words that ask across the reports. 各部门/各单位 are not among them: one report speaks of its
 # own 各部门; 哪些部门 across reports is.
 _ACROSS = re.compile(
