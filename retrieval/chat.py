@@ -58,7 +58,7 @@ class Conversation:
         if self._question is not None:
             question = self.library.follow_up(self._question, line) or line
         answer = self.library.ask(question, k=self.page + 1)
-        if answer.answered:
+        if answer.hits:  # a greeting or a question about the collection is none to follow up
             self._question, self._offset = question, 0
         return self._show(answer)
 
@@ -78,7 +78,7 @@ class Conversation:
         shown = answer.hits[: self.page]
         self._hits = shown if answer.answered else self._hits
         text = answer_text(dataclasses.replace(answer, hits=shown))
-        if answer.answered:
+        if answer.hits:
             text += "\n" + (texts.CHAT_MORE_HINT if has_more else texts.CHAT_HINT)
         return text
 

@@ -113,6 +113,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     }
     if answer.reply:
         r = answer.reply
+        out["message"] = texts.reply(answer)
         out["reply"] = {
             "kind": r.kind.value,
             "text": texts.reply(answer),

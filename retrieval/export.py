@@ -35,7 +35,10 @@ def answer_docx(answer: Answer, today: date | None = None) -> bytes:
     document.add_heading(answer.query.text, level=1)
     meta = document.add_paragraph(texts.EXPORT_DATE.format(date=(today or date.today()).isoformat()))
     meta.runs[0].font.color.rgb = RGBColor(0x66, 0x66, 0x66)
-    if not answer.answered:
+    if answer.reply is not None:  # about the collection, or small talk: its text
+        for line in texts.reply(answer).split("\n"):
+            document.add_paragraph(line)
+    elif not answer.answered and not answer.missing:
         document.add_paragraph(texts.refusal(answer))
     elif answer.groups:
         for group in answer.groups:
@@ -46,7 +49,7 @@ def answer_docx(answer: Answer, today: date | None = None) -> bytes:
         for hit in answer.hits:
             _add_hit(document, hit)
     for missing in answer.missing:
-        document.add_paragraph(texts.EXPORT_MISSING.format(place=missing))
+        document.add_paragraph(texts.missing(answer, missing))
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

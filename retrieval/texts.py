@@ -76,7 +76,6 @@ CHAT_SOURCE_FILE = "来源：{source}"
 # --- export to .docx --------------------------------------------------------------------------
 
 EXPORT_DATE = "导出日期：{date}（摘自已收录的法治政府建设年度报告，引文为原文）"
-EXPORT_MISSING = "{place}的报告中没有提到这方面的内容。"
 EXPORT_SOURCE = "原文链接：{url}"
 
 # --- answers from the collection, small talk, comparisons, other years ---------------------

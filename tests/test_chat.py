@@ -37,6 +37,14 @@ def test_a_follow_up_asks_the_last_question_about_another_place(chat: Conversati
     assert "蓝山县" in first_citation
 
 
+def test_small_talk_is_answered_and_is_no_question_to_follow_up(chat: Conversation) -> None:
+    chat.say("秀山县政务公开数据")
+    out = chat.say("谢谢")
+    assert out.startswith("不客气") and texts.CHAT_HINT not in out
+    again = chat.say("那蓝山县呢？")
+    assert "蓝山县" in next(line for line in again.splitlines() if line.lstrip().startswith("——"))
+
+
 def test_more_pages_on_and_says_when_there_is_no_more(chat: Conversation) -> None:
     first = chat.say("依法行政")
     second = chat.say("更多")

@@ -67,4 +67,17 @@ def test_groups_get_a_heading_each_and_missing_sides_a_line(shared_library: Libr
     doc = _read(answer_docx(grouped))
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
     assert headings == ["秀山县"]
-    assert texts.EXPORT_MISSING.format(place="潢川县") in [p.text for p in doc.paragraphs]
+    assert texts.missing(grouped, "潢川县") in [p.text for p in doc.paragraphs]
+
+
+def test_a_real_comparison_says_what_a_side_lacks(shared_library: Library) -> None:
+    doc = _read(answer_docx(shared_library.ask("潢川县和安化县哪个立案率高")))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 2"] == ["安化县"]
+    assert "潢川县的报告中没有提到立案率。" in paragraphs
+
+
+def test_a_reply_about_the_collection_is_written_out(shared_library: Library) -> None:
+    answer = shared_library.ask("收录了哪些报告")
+    paragraphs = [p.text for p in _read(answer_docx(answer)).paragraphs]
+    assert all(line in paragraphs for line in texts.reply(answer).split("\n"))
