@@ -47,6 +47,8 @@ _FRAME = re.compile("|".join(map(re.escape, sorted(_FRAME_WORDS.split(" "), key=
 _ASKS = re.compile(r"吗|么|嘛|没有|有无|哪|什么|多少|几|是否|列出|列表|清单|一览|目录|收录")
 _ABOUT_PLACES = re.compile(r"地方|地区|城市|区县|县区|县市")
 _ABOUT_REPORTS = re.compile(r"报告|收录|资料|文件|库")
+_ABOUT = re.compile(r"报告|收录|资料|文件|库|地方|地区|城市|区县|县区|县市|年份|哪年|哪几年|哪一年")
+_MAX_PLACE_CHARS = 30  # what places named may leave once the asking words are gone
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年度|年)?(?!\d)")
 
 
@@ -103,7 +105,11 @@ class Collection:
             example = texts.example_question(newest[0]) if newest else texts.EXAMPLES[0]
             return Reply(kind, total=len(reports), example=example)
         text = normalise(question)
-        if not _ASKS.search(text) or len(text) > 60:
+        # Cheap tests first (this runs before every question): it asks, about reports, places
+        # or years, and little is left besides the words that do.
+        if len(text) > 60 or not _ASKS.search(text) or not _ABOUT.search(text):
+            return None
+        if len(_FRAME.sub("", _PUNCT.sub("", _YEAR.sub("", text)))) > _MAX_PLACE_CHARS:
             return None
         q = self.understander.understand(text)
         named = [*q.places, *q.unknown_places]
@@ -117,8 +123,9 @@ class Collection:
         if named:
             wanted = set(q.places)
             # 湖南省蓝山县: the narrowest named place is the one asked about.
-            inner = {p for p in wanted if not any(_within(reports, o, p) for o in wanted)}
-            theirs = [r for r in ordered if inner & set(r.places)]
+            inner = {p for p in wanted if not any(self._within(o, p) for o in wanted)}
+            ids = set().union(*(self._reports_of(p) for p in inner))
+            theirs = [r for r in ordered if r.id in ids]
             return Reply(
                 ReplyKind.PLACE,
                 reports=tuple(r for r in theirs if year is None or r.year == year),
@@ -143,15 +150,18 @@ class Collection:
             return Reply(ReplyKind.REPORTS, reports=tuple(ordered), years=_years(ordered), total=len(reports))
         return None
 
+    def _reports_of(self, place: str) -> set[int]:
+        """The reports of a place, as the question understander narrows to them."""
+        return self.understander.places.place_reports.get(place, set())
+
+    def _within(self, inner: str, outer: str) -> bool:
+        """Whether `inner`'s reports are some but not all of `outer`'s (蓝山县 within 湖南省)."""
+        of_inner = self._reports_of(inner)
+        return bool(of_inner) and of_inner < self._reports_of(outer)
+
 
 def _years(reports: Iterable[Report]) -> tuple[int, ...]:
     return tuple(sorted({r.year for r in reports if r.year}, reverse=True))
-
-
-def _within(reports: list[Report], inner: str, outer: str) -> bool:
-    """Whether `inner`'s reports are some but not all of `outer`'s (蓝山县 within 湖南省)."""
-    of_inner = {r.id for r in reports if inner in r.places}
-    return bool(of_inner) and of_inner < {r.id for r in reports if outer in r.places}
 
 
 def _remove(text: str, names: set[str]) -> str:

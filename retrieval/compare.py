@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from retrieval.models import Answer, Group, Hit, Refusal, Report, Snippet, Span
+from retrieval.models import Answer, Group, Hit, Query, Refusal, Report, Snippet, Span
 from retrieval.places import Gazetteer
 from retrieval.understand import MAX_QUESTION_CHARS, Understander, normalise
 
@@ -78,60 +78,60 @@ class Comparer:
         self.gazetteer = gazetteer
 
     def answer(
-        self, question: str, ask: Ask, reports: dict[int, Report], k: int = 3, offset: int = 0
+        self,
+        question: str,
+        ask: Ask,
+        reports: dict[int, Report],
+        k: int = 3,
+        offset: int = 0,
+        understood: Query | None = None,
     ) -> Answer | None:
         """The side-by-side answer, or None when the question compares nothing (it is asked
         as usual). Every side named gets a group or a `missing` entry; `hits` is every
         group's hits, best first (nothing past the first page: `offset` > 0 gets none). Words
-        asking across reports whose scope is one place's (汝城县各乡镇…) are just dropped."""
+        asking across reports whose scope is one place's (汝城县各乡镇…) are just dropped.
+        `understood` is the question as the ordinary path understood it, if at hand."""
         text = normalise(question[: MAX_QUESTION_CHARS * 4])
         if len(text) > MAX_QUESTION_CHARS:
             return None  # refused as too long on the ordinary path
         across = bool(_ACROSS.search(text))
-        comparing = _COMPARING.search(text)
+        years = list(dict.fromkeys(int(y) for y in _YEAR.findall(text)))
+        q = understood or self.understander.understand(text)
+        sides = self._place_sides(text, q.places, q.unknown_places)
+        by_place = len(sides) >= 2 and any(s.known for s in sides)
+        if not (by_place or len(years) >= 2 or across):
+            return None
         core = _ACROSS.sub(" ", text)
-        if comparing:
+        if _COMPARING.search(core):
             core = _ASKED_ADJECTIVE.sub("", _COMPARING.sub(" ", core))
-        q = self.understander.understand(core)
-        sides = self._place_sides(text, q.places, q.unknown_places, reports)
-        if len(sides) >= 2 and any(s.known for s in sides):
-            return self._named(text, core, sides, ask, reports, offset, named=[*q.places, *q.unknown_places])
-        years = list(dict.fromkeys(int(y) for y in _YEAR.findall(core)))
+        if by_place:
+            return self._named(text, core, sides, ask, offset, named=[*q.places, *q.unknown_places])
         if len(years) >= 2:
-            year_sides = [_Side(f"{y}年") for y in years]
-            return self._named(text, core, year_sides, ask, reports, offset, years=years)
+            return self._named(text, core, [_Side(f"{y}年") for y in years], ask, offset, years=years)
         # Across reports means across places: 临城县各乡镇 with two years of 临城县 is not.
         scope = (
             reports.values() if q.report_ids is None else [reports[i] for i in q.report_ids if i in reports]
         )
-        if across and len({r.place or r.issuer for r in scope}) >= 2:
+        if len({r.place or r.issuer for r in scope}) >= 2:
             return self._across(text, core, ask, offset)
-        if across:  # 汝城县各乡镇…: one place's reports, asked without the words asking across
-            answer = ask(_ACROSS.sub(" ", text), k, offset)
-            return dataclasses.replace(answer, query=dataclasses.replace(answer.query, text=text))
-        return None
+        # 汝城县各乡镇…: one place's reports, asked without the words asking across.
+        answer = ask(_ACROSS.sub(" ", text), k, offset)
+        return dataclasses.replace(answer, query=dataclasses.replace(answer.query, text=text))
 
     # --- finding the sides -----------------------------------------------------------------
 
-    def _place_sides(
-        self, text: str, known: tuple[str, ...], unknown: tuple[str, ...], reports: dict[int, Report]
-    ) -> list[_Side]:
+    def _place_sides(self, text: str, known: tuple[str, ...], unknown: tuple[str, ...]) -> list[_Side]:
         """The places named, narrowest only (湖南省蓝山县 is one side: 蓝山县), in the order the
         question names them, each keyed by the name it uses."""
         named = [*known, *unknown]
-        narrowest = [
-            p for p in named if not any(o != p and self._inside(o, p, named, reports, text) for o in named)
-        ]
+        narrowest = [p for p in named if not any(o != p and self._inside(o, p, named, text) for o in named)]
         sides = [_Side(self._surface(text, p), p, p in known) for p in narrowest]
         return sorted(sides, key=lambda s: _position(text, s.key))
 
-    def _inside(
-        self, inner: str, outer: str, named: list[str], reports: dict[int, Report], text: str
-    ) -> bool:
+    def _inside(self, inner: str, outer: str, named: list[str], text: str) -> bool:
         """Whether place `inner` lies in `outer`: its reports are some of `outer`'s, or the
         gazetteer puts it there."""
-        of_inner = {r.id for r in reports.values() if inner in r.places}
-        of_outer = {r.id for r in reports.values() if outer in r.places}
+        of_inner, of_outer = self._reports_of(inner), self._reports_of(outer)
         if of_inner and of_outer:
             # Equal sets (鲁山县瓦屋镇, where 瓦屋镇 is the county's only report): one side.
             return of_inner < of_outer or (of_inner == of_outer and named.index(inner) > named.index(outer))
@@ -139,6 +139,10 @@ class Comparer:
             return any(outer in self.gazetteer.chain(p)[:-1] for p in self.gazetteer.by_name[inner])
         # A town the gazetteer does not hold lies in the place written just before it (竹山县柳林乡).
         return any(a + inner in text for a in self.gazetteer.aliases(outer) | {outer})
+
+    def _reports_of(self, place: str) -> set[int]:
+        """The reports of a place, as the question understander narrows to them."""
+        return self.understander.places.place_reports.get(place, set())
 
     def _surface(self, text: str, place: str) -> str:
         """The name the question uses for a place (秀山县 for 秀山土家族苗族自治县)."""
@@ -153,7 +157,6 @@ class Comparer:
         core: str,
         sides: list[_Side],
         ask: Ask,
-        reports: dict[int, Report],
         offset: int,
         named: list[str] | None = None,
         years: list[int] | None = None,
@@ -171,7 +174,7 @@ class Comparer:
                 drop = [
                     p
                     for p in named or ()
-                    if p != side.place and not self._inside(side.place, p, [p, side.place], reports, text)
+                    if p != side.place and not self._inside(side.place, p, [p, side.place], text)
                 ]
                 asked = side.key.join(
                     _blank(part, {a for p in drop for a in self.gazetteer.aliases(p) | {p}})
@@ -181,7 +184,8 @@ class Comparer:
                 asked = _blank_years(core, [y for y in years if f"{y}年" != side.key])
             answer = ask(asked, PER_SIDE, 0)
             if years is None:  # only the side's own reports
-                hits = [h for h in answer.hits if side.place in h.report.places]
+                theirs = self._reports_of(side.place)
+                hits = [h for h in answer.hits if h.report.id in theirs]
             else:  # a year that narrowed nothing has none (its plans may be the year before's)
                 hits = list(answer.hits) if int(side.key.rstrip("年")) in answer.query.years else []
             if answer.answered and hits:

@@ -147,8 +147,9 @@ class Library:
         replied = self.collection.answer(question, list(searcher.reports.values()))
         if replied is not None:
             return replied
-        compared = self.comparer.answer(question, searcher.ask, searcher.reports, k, offset)
-        return compared or searcher.ask(question, k=k, offset=offset)
+        answer = searcher.ask(question, k=k, offset=offset)
+        compared = self.comparer.answer(question, searcher.ask, searcher.reports, k, offset, answer.query)
+        return compared or answer
 
     @staticmethod
     def question_for_year(question: str, year: int) -> str:
