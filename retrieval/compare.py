@@ -37,6 +37,8 @@ _COMPARING = re.compile(
     r"|的区别|区别|的差异|差异|异同|分别是|分别|各自|哪个|哪一个|哪家|谁"
     r"|(?:更|最|较)(?:高|低|多|少|大|小|好|快|强|优)"
 )
+# Words that say "compare" and nothing else, in any question.
+_SAYS_COMPARE = re.compile(r"比较|对比|相比|区别|差异|异同|有何不同|有什么不同|有哪些不同|比一比")
 # After 哪个/谁/比较: the adjective that ends the question (哪个立案率高 → 立案率).
 _ASKED_ADJECTIVE = re.compile(r"(?:高|低|多|少|大|小|好|快|强|优)(?:一些|些|一点)?(?:呢|吗|啊)?[?？。!！]*$")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年度|年)?(?!\d)")
@@ -99,11 +101,15 @@ class Comparer:
         q = understood or self.understander.understand(text)
         sides = self._place_sides(text, q.places, q.unknown_places)
         by_place = len(sides) >= 2 and any(s.known for s in sides)
-        if not (by_place or len(years) >= 2 or across):
-            return None
         core = _ACROSS.sub(" ", text)
         if _COMPARING.search(core):
             core = _ASKED_ADJECTIVE.sub("", _COMPARING.sub(" ", core))
+        if not (by_place or len(years) >= 2 or across):
+            if not _SAYS_COMPARE.search(text):
+                return None
+            # 汝城县公安局和市场监督管理局的…比较: no sides to set apart, but 比较 is no topic.
+            answer = ask(core, k, offset)
+            return dataclasses.replace(answer, query=dataclasses.replace(answer.query, text=text))
         if by_place:
             return self._named(text, core, sides, ask, offset, named=[*q.places, *q.unknown_places])
         if len(years) >= 2:
@@ -192,9 +198,10 @@ class Comparer:
                 groups.append(Group(side.key, hits[0].report, tuple(hits)))
             else:
                 missing.append(side.key)
-        # Best first across the sides: each side's best, then each side's second best …
+        # In the order the question names the sides (each is what was asked for): each side's
+        # best, then each side's second best …
         order = sorted(
-            ((i, -h.score, g, h) for g in groups for i, h in enumerate(g.hits)), key=lambda x: (x[0], x[1])
+            ((i, n, g, h) for n, g in enumerate(groups) for i, h in enumerate(g.hits)), key=lambda x: x[:2]
         )
         return self._result(text, core, [(g, h) for _, _, g, h in order], groups, missing, offset)
 
@@ -206,12 +213,7 @@ class Comparer:
         for h in answer.hits:  # best first: the first hit of each report is its best
             if h.report.id not in best and len(best) < MAX_GROUPS:
                 best[h.report.id] = h
-        names = [h.report.place or h.report.issuer for h in best.values()]
-        # Two years of one place: each keyed with its year.
-        keys = [
-            f"{n}（{h.report.year}年）" if names.count(n) > 1 and h.report.year else n
-            for n, h in zip(names, best.values(), strict=True)
-        ]
+        keys = report_keys(list(best.values()))
         groups = [Group(key, h.report, (h,)) for key, h in zip(keys, best.values(), strict=True)]
         return self._result(text, core, [(g, g.hits[0]) for g in groups], groups, [], offset)
 
@@ -245,6 +247,20 @@ class Comparer:
             groups=out_groups,
             missing=tuple(missing),
         )
+
+
+def report_keys(hits: list[Hit]) -> list[str]:
+    """A name for each hit's report: its place, or where a place has several reports, the
+    issuer (汝城县公安局), and the year where that is not enough either."""
+    places = [h.report.place or h.report.issuer for h in hits]
+    keys = [
+        p if places.count(p) == 1 else (h.report.issuer if p in h.report.issuer else f"{p}{h.report.issuer}")
+        for p, h in zip(places, hits, strict=True)
+    ]
+    return [
+        f"{k}（{h.report.year}年）" if keys.count(k) > 1 and h.report.year else k
+        for k, h in zip(keys, hits, strict=True)
+    ]
 
 
 def _blank(text: str, names: set[str]) -> str:
