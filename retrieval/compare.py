@@ -111,15 +111,15 @@ class Comparer:
             answer = ask(core, k, offset)
             return dataclasses.replace(answer, query=dataclasses.replace(answer.query, text=text))
         if by_place:
-            return self._named(text, core, sides, ask, offset, named=[*q.places, *q.unknown_places])
+            return self._named(text, core, sides, ask, k, offset, named=[*q.places, *q.unknown_places])
         if len(years) >= 2:
-            return self._named(text, core, [_Side(f"{y}年") for y in years], ask, offset, years=years)
+            return self._named(text, core, [_Side(f"{y}年") for y in years], ask, k, offset, years=years)
         # Across reports means across places: 临城县各乡镇 with two years of 临城县 is not.
         scope = (
             reports.values() if q.report_ids is None else [reports[i] for i in q.report_ids if i in reports]
         )
         if len({r.place or r.issuer for r in scope}) >= 2:
-            return self._across(text, core, ask, offset)
+            return self._across(text, core, ask, k, offset)
         # 汝城县各乡镇…: one place's reports, asked without the words asking across.
         answer = ask(_ACROSS.sub(" ", text), k, offset)
         return dataclasses.replace(answer, query=dataclasses.replace(answer.query, text=text))
@@ -163,12 +163,14 @@ class Comparer:
         core: str,
         sides: list[_Side],
         ask: Ask,
+        k: int,
         offset: int,
         named: list[str] | None = None,
         years: list[int] | None = None,
     ) -> Answer:
         """Each side asked on its own: the question without the other sides."""
         groups: list[Group] = []
+        found: list[list[Hit]] = []  # each group's side's hits, best first
         missing: list[str] = []
         for side in sides:
             if not side.known:
@@ -188,24 +190,25 @@ class Comparer:
                 )
             else:
                 asked = _blank_years(core, [y for y in years if f"{y}年" != side.key])
-            answer = ask(asked, PER_SIDE, 0)
+            answer = ask(asked, k, 0)
             if years is None:  # only the side's own reports
                 theirs = self._reports_of(side.place)
                 hits = [h for h in answer.hits if h.report.id in theirs]
             else:  # a year that narrowed nothing has none (its plans may be the year before's)
                 hits = list(answer.hits) if int(side.key.rstrip("年")) in answer.query.years else []
             if answer.answered and hits:
-                groups.append(Group(side.key, hits[0].report, tuple(hits)))
+                groups.append(Group(side.key, hits[0].report, tuple(hits[:PER_SIDE])))
+                found.append(hits)
             else:
                 missing.append(side.key)
         # In the order the question names the sides (each is what was asked for): each side's
         # best, then each side's second best …
-        order = sorted(
-            ((i, n, g, h) for n, g in enumerate(groups) for i, h in enumerate(g.hits)), key=lambda x: x[:2]
+        level = sorted(
+            ((i, n, h) for n, hits in enumerate(found) for i, h in enumerate(hits)), key=lambda x: x[:2]
         )
-        return self._result(text, core, [(g, h) for _, _, g, h in order], groups, missing, offset)
+        return self._result(text, core, [h for _, _, h in level], groups, missing, k, offset)
 
-    def _across(self, text: str, core: str, ask: Ask, offset: int) -> Answer:
+    def _across(self, text: str, core: str, ask: Ask, k: int, offset: int) -> Answer:
         answer = ask(core, ACROSS_CANDIDATES, 0)
         if not answer.answered:
             return dataclasses.replace(answer, query=dataclasses.replace(answer.query, text=text))
@@ -215,28 +218,33 @@ class Comparer:
                 best[h.report.id] = h
         keys = report_keys(list(best.values()))
         groups = [Group(key, h.report, (h,)) for key, h in zip(keys, best.values(), strict=True)]
-        return self._result(text, core, [(g, g.hits[0]) for g in groups], groups, [], offset)
+        firsts = set(map(id, best.values()))
+        flat = [*best.values(), *(h for h in answer.hits if id(h) not in firsts)]
+        return self._result(text, core, flat, groups, [], k, offset)
 
     def _result(
         self,
         text: str,
         core: str,
-        flat: list[tuple[Group, Hit]],
+        flat: list[Hit],
         groups: list[Group],
         missing: list[str],
+        k: int,
         offset: int,
     ) -> Answer:
-        """The answer: hits renumbered best first with figures marked, the same hits in the
-        groups, and the query as understood without the comparing words."""
+        """The answer: the flat hits (every group's first, then further hits of the sides up
+        to k in all) renumbered with figures marked, the same hits in the groups, and the
+        query as understood without the comparing words."""
+        shown = flat[: max(k, sum(len(g.hits) for g in groups))]
         renumbered = {
             id(h): dataclasses.replace(h, rank=i + 1, snippet=mark_figures(h.snippet))
-            for i, (_, h) in enumerate(flat)
+            for i, h in enumerate(shown)
         }
         out_groups = tuple(
             dataclasses.replace(g, hits=tuple(renumbered[id(h)] for h in g.hits if id(h) in renumbered))
             for g in groups
         )
-        hits = tuple(renumbered[id(h)] for _, h in flat) if offset == 0 else ()
+        hits = tuple(renumbered[id(h)] for h in shown) if offset == 0 else ()
         q = self.understander.understand(core)
         # Every side said nothing about it: refused as any question is, the sides still listed.
         refusal = None if groups else Refusal.NO_MATCH

@@ -20,13 +20,14 @@ def sides(answer: Answer) -> list[str]:
 
 
 def check_flat(answer: Answer, best_first: bool = False) -> None:
-    """The flat hits are every group's hits, numbered 1…n in the groups' order, each side's
-    best before any side's second; across reports the groups go best first."""
-    grouped = [h for g in answer.groups for h in g.hits]
-    assert sorted(h.passage.id for h in answer.hits) == sorted(h.passage.id for h in grouped)
+    """The flat hits start with each group's best, in the groups' order (across reports the
+    groups go best first), numbered 1…n, and hold every group's hits."""
     assert [h.rank for h in answer.hits] == list(range(1, len(answer.hits) + 1))
+    flat = [h.passage.id for h in answer.hits]
+    assert {h.passage.id for g in answer.groups for h in g.hits} <= set(flat)
     firsts = [g.hits[0].passage.id for g in answer.groups]
-    assert [h.passage.id for h in answer.hits[: len(firsts)]] == firsts
+    assert flat[: len(firsts)] == firsts
+    assert len(set(flat)) == len(flat)
     if best_first:
         scores = [h.score for h in answer.hits[: len(firsts)]]
         assert scores == sorted(scores, reverse=True)
@@ -212,6 +213,16 @@ def test_comparing_words_without_sides_are_not_searched(shared_library: Library)
 def test_an_across_question_nothing_answers_is_refused(shared_library: Library) -> None:
     answer = shared_library.ask("哪些地方的股票涨了")
     assert not answer.answered and not answer.groups
+
+
+def test_the_flat_list_goes_on_with_further_passages_of_the_sides(shared_library: Library) -> None:
+    answer = shared_library.ask("秀山县和潢川县的政务公开比较", k=5)
+    assert len(answer.groups) == 2 and len(answer.hits) > 2
+    places = [h.report.place for h in answer.hits]
+    assert set(places) <= {"秀山土家族苗族自治县", "潢川县"}
+    # Each side's best, then each side's second best: no side's third before another's second.
+    assert places[:2] == ["秀山土家族苗族自治县", "潢川县"]
+    assert len(shared_library.ask("秀山县和潢川县的政务公开比较", k=1).hits) == 2  # every group's best
 
 
 def test_a_later_page_of_a_comparison_is_empty(shared_library: Library) -> None:
