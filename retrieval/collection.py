@@ -40,13 +40,14 @@ _FRAME_WORDS = (
     "吗 么 嘛 呢 啊 呀 的 了 都 一共 总共 共 目前 现在 当前 已经 已 你 你们 您 这里 这儿 库里 库中 "
     "系统 里面 里 中 请问 请 问 查询 查看 查 看看 看 列出 列表 清单 一览 目录 一下 能 可以 可 "
     "地方 地区 城市 区县 县区 县市 年份 份 篇 个 家 是 些 全部 所有 各地 各 知道 告诉我 告诉 我 想 要 "
-    "给 资料 文件 数据库 库"
+    "给 资料 文件 数据库 库 省份 省 市 县 区 乡镇 街道 和 与 及 以及 跟 或 或者 还有 分别 各自"
 )
 _FRAME = re.compile("|".join(map(re.escape, sorted(_FRAME_WORDS.split(" "), key=len, reverse=True))))
 # A question about the collection asks; a bare `秀山县2024年法治政府建设报告` is searched.
 _ASKS = re.compile(r"吗|么|嘛|没有|有无|哪|什么|多少|几|是否|列出|列表|清单|一览|目录|收录")
-_ABOUT_PLACES = re.compile(r"地方|地区|城市|区县|县区|县市")
+_ABOUT_PLACES = re.compile(r"地方|地区|城市|区县|县区|县市|省份|哪些(?:省|市|县|区|乡镇|街道)")
 _ABOUT_REPORTS = re.compile(r"报告|收录|资料|文件|库")
+_ABOUT_YEARS = re.compile(r"年份|哪年|哪几年|哪一年")
 _ABOUT = re.compile(r"报告|收录|资料|文件|库|地方|地区|城市|区县|县区|县市|年份|哪年|哪几年|哪一年")
 _MAX_PLACE_CHARS = 30  # what places named may leave once the asking words are gone
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年度|年)?(?!\d)")
@@ -146,7 +147,7 @@ class Collection:
         if _ABOUT_PLACES.search(rest):
             places = places_newest_first(reports)
             return Reply(ReplyKind.PLACES, reports=tuple(ordered), places=tuple(places), total=len(reports))
-        if _ABOUT_REPORTS.search(rest) or years:
+        if _ABOUT_REPORTS.search(rest) or _ABOUT_YEARS.search(rest) or years:
             return Reply(ReplyKind.REPORTS, reports=tuple(ordered), years=_years(ordered), total=len(reports))
         return None
 

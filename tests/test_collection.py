@@ -57,7 +57,10 @@ def test_a_question_after_a_greeting_is_answered(shared_library: Library) -> Non
     assert "政府网站公开政府信息18778条" in answer.hits[0].passage.text
 
 
-@pytest.mark.parametrize("question", ["收录了哪些报告", "都有哪些报告？", "一共有几份报告", "报告列表"])
+@pytest.mark.parametrize(
+    "question",
+    ["收录了哪些报告", "都有哪些报告？", "一共有几份报告", "报告列表", "有哪些年份的报告", "收录了哪几年"],
+)
 def test_which_reports_are_indexed(shared_library: Library, question: str) -> None:
     answer = shared_library.ask(question)
     assert answer.reply is not None and answer.reply.kind is ReplyKind.REPORTS
@@ -108,6 +111,14 @@ def test_a_place_with_two_years_lists_both_newest_first(years_library: Library) 
     none = years_library.ask("汝城县2020年有报告吗")
     assert none.reply is not None and not none.reply.reports
     assert "暂未收录汝城县2020年的报告" in texts.reply(none) and "2023年、2022年" in texts.reply(none)
+
+
+def test_several_places_asked_about_at_once(shared_library: Library) -> None:
+    answer = shared_library.ask("秀山县和潢川县有报告吗")
+    assert answer.reply is not None and answer.reply.kind is ReplyKind.PLACE
+    assert set(answer.reply.places) == {"秀山土家族苗族自治县", "潢川县"}
+    text = texts.reply(answer)
+    assert "秀山土家族苗族自治县有 1 份报告" in text and "潢川县有 1 份报告" in text
 
 
 def test_a_place_without_a_report_is_said_so_with_the_places_that_exist(shared_library: Library) -> None:
