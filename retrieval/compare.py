@@ -29,7 +29,7 @@ _LEVEL = r"(?:县市区|县区|区县|市县|地区|地方|城市|乡镇|街道|
 # own 各部门; 哪些部门 across reports is.
 _ACROSS = re.compile(
     rf"各个?{_LEVEL}|哪些{_LEVEL}|哪些(?:部门|单位)|哪(?:个|一个|几个)(?:{_LEVEL}|部门|单位)"
-    rf"|(?:几个|多少个?){_LEVEL}|每个{_LEVEL}|所有报告|各份?报告"
+    rf"|(?:几个|多少个?)(?:地方|地区)|每个{_LEVEL}|所有报告|各份?报告"
 )
 # Words that only say "compare": taken out before each side is asked.
 _COMPARING = re.compile(
@@ -129,6 +129,9 @@ class Comparer:
     def _place_sides(self, text: str, known: tuple[str, ...], unknown: tuple[str, ...]) -> list[_Side]:
         """The places named, narrowest only (湖南省蓝山县 is one side: 蓝山县), in the order the
         question names them, each keyed by the name it uses."""
+        # A town no report and no gazetteer knows is a side only when joined to another place
+        # (秀山县和张庄镇); elsewhere it may be a cut of ordinary words (多少个乡镇 → 少个乡).
+        unknown = tuple(u for u in unknown if u in self.gazetteer.by_name or _joined(text, u))
         named = [*known, *unknown]
         narrowest = [p for p in named if not any(o != p and self._inside(o, p, named, text) for o in named)]
         sides = [_Side(self._surface(text, p), p, p in known) for p in narrowest]
@@ -283,6 +286,16 @@ def _blank_years(text: str, years: list[int]) -> str:
     for y in years:
         text = re.sub(rf"(?<!\d){y}\s*(?:年度|年)?(?!\d)", " ", text)
     return text
+
+
+_JOINING = "和与及跟同、,，"
+
+
+def _joined(text: str, name: str) -> bool:
+    """Whether `name` stands in `text` next to a word joining it to another (和, 与, 、 …)."""
+    i = text.find(name)
+    end = i + len(name)
+    return i >= 0 and ((i > 0 and text[i - 1] in _JOINING) or (end < len(text) and text[end] in _JOINING))
 
 
 def _position(text: str, name: str) -> int:

@@ -45,6 +45,7 @@ def check_flat(answer: Answer, best_first: bool = False) -> None:
         ("对比一下蓝山县与瓦屋镇的普法宣传", ["蓝山县", "瓦屋镇"]),
         ("湖南省蓝山县和河南省潢川县的政务公开", ["蓝山县", "潢川县"]),
         ("秀山县和北京市的政务公开", ["秀山县", "北京市"]),
+        ("秀山县和张庄镇的政务公开", ["秀山县", "张庄镇"]),
         ("安化县、潢川县、秀山县分别化解了多少矛盾纠纷", ["安化县", "潢川县", "秀山县"]),
     ],
 )
@@ -101,6 +102,7 @@ def test_every_side_silent_is_refused_with_the_sides_listed(shared_library: Libr
         "鲁山县瓦屋镇化解了多少矛盾纠纷",
         "秀山县政务公开数据",
         "秀山县各部门的政务公开",
+        "安化县政协为多少个乡镇配备了消防车辆",
     ],
 )
 def test_one_place_and_the_places_it_lies_in_are_no_comparison(
