@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from retrieval.models import Answer, Group, Hit, Query, Refusal, Report, Snippet, Span
@@ -89,9 +89,11 @@ class Comparer:
         understood: Query | None = None,
     ) -> Answer | None:
         """The side-by-side answer, or None when the question compares nothing (it is asked
-        as usual). Every side named gets a group or a `missing` entry; `hits` is every
-        group's hits, best first (nothing past the first page: `offset` > 0 gets none). Words
-        asking across reports whose scope is one place's (汝城县各乡镇…) are just dropped.
+        as usual). Every side named gets a group or a `missing` entry. `hits` is the flat
+        list: each group's best in the groups' order (the question's, or best first across
+        reports), then the sides' further passages, up to k; nothing past the first page
+        (`offset` > 0 gets none). Words asking across reports whose scope is one place's
+        (汝城县各乡镇…) or comparing words with no sides are just dropped from the question.
         `understood` is the question as the ordinary path understood it, if at hand."""
         text = normalise(question[: MAX_QUESTION_CHARS * 4])
         if len(text) > MAX_QUESTION_CHARS:
@@ -116,9 +118,9 @@ class Comparer:
             return self._named(text, core, [_Side(f"{y}年") for y in years], ask, k, offset, years=years)
         # Across reports means across places: 临城县各乡镇 with two years of 临城县 is not.
         scope = (
-            reports.values() if q.report_ids is None else [reports[i] for i in q.report_ids if i in reports]
+            reports.values() if q.report_ids is None else (reports[i] for i in q.report_ids if i in reports)
         )
-        if len({r.place or r.issuer for r in scope}) >= 2:
+        if _several_places(scope):
             return self._across(text, core, ask, k, offset)
         # 汝城县各乡镇…: one place's reports, asked without the words asking across.
         answer = ask(_ACROSS.sub(" ", text), k, offset)
@@ -258,6 +260,17 @@ class Comparer:
             groups=out_groups,
             missing=tuple(missing),
         )
+
+
+def _several_places(reports: Iterable[Report]) -> bool:
+    first = None
+    for r in reports:
+        place = r.place or r.issuer
+        if first is None:
+            first = place
+        elif place != first:
+            return True
+    return False
 
 
 def report_keys(hits: list[Hit]) -> list[str]:
