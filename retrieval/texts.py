@@ -171,6 +171,11 @@ def missing(answer: Answer, key: str) -> str:
     """Why one side of a comparison has no excerpt: no report at all, or nothing on it."""
     if key in answer.query.unknown_places:
         return f"暂未收录{key}的报告。"
+    year = re.fullmatch(r"(\d{4})年", key)
+    if year and answer.query.years and int(year.group(1)) not in answer.query.years:
+        # A year the question's place has no report for (the years that narrowed are listed).
+        place = answer.groups[0].report.place if answer.groups and answer.groups[0].report else ""
+        return f"暂未收录{place}{key}的报告。"
     topic = topic_of(answer)
     return f"{key}的报告中没有提到{topic}。" if topic else f"{key}的报告中没有相关内容。"
 

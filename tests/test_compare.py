@@ -130,6 +130,7 @@ def test_a_year_without_a_report_is_missing(years_library: Library) -> None:
     answer = years_library.ask("汝城县2020年和2023年行政复议案件对比")
     assert [g.key for g in answer.groups] == ["2023年"]
     assert answer.missing == ("2020年",)
+    assert texts.missing(answer, "2020年") == "暂未收录汝城县2020年的报告。"
 
 
 # --- across reports ------------------------------------------------------------------------
