@@ -20,6 +20,8 @@ from retrieval.models import ReplyKind
         ("在吗？", ReplyKind.GREETING),
         ("hello", ReplyKind.GREETING),
         ("大家好呀 😀", ReplyKind.GREETING),
+        ("你能做什么？", ReplyKind.GREETING),
+        ("怎么用", ReplyKind.GREETING),
         ("谢谢", ReplyKind.THANKS),
         ("谢谢您！", ReplyKind.THANKS),
         ("好的，谢谢", ReplyKind.THANKS),
@@ -59,7 +61,15 @@ def test_a_question_after_a_greeting_is_answered(shared_library: Library) -> Non
 
 @pytest.mark.parametrize(
     "question",
-    ["收录了哪些报告", "都有哪些报告？", "一共有几份报告", "报告列表", "有哪些年份的报告", "收录了哪几年"],
+    [
+        "收录了哪些报告",
+        "都有哪些报告？",
+        "一共有几份报告",
+        "报告列表",
+        "有哪些年份的报告",
+        "收录了哪几年",
+        "最新的报告是哪份",
+    ],
 )
 def test_which_reports_are_indexed(shared_library: Library, question: str) -> None:
     answer = shared_library.ask(question)
