@@ -170,9 +170,10 @@ def _comparison_message(
     blocks = []
     for g in answer.groups:
         for h in g.hits:
+            # The nearest heading only, to keep one line per report; 全文 gives the whole path.
             blocks.append(
                 f"<b>{h.rank}. {escape(g.key)}</b>：{snippet_html(h.snippet)}\n"
-                f"📄 {citation(h.report, h.passage.section)}"
+                f"📄 {citation(h.report, h.passage.section[-1:])}"
             )
     lines = [escape(texts.missing(answer, key)) for key in answer.missing]
     body = _fit([head, *blocks, "\n".join(lines)] if lines else [head, *blocks], "\n\n")

@@ -254,6 +254,9 @@ def test_a_comparison_is_one_compact_message(shared_library: Library) -> None:
     shown = visible(html)
     assert utf16_len(shown) <= render.MAX_MESSAGE
     assert shown.count("📄") == len(answer.groups) == 1  # one citation line per report
+    hit = answer.groups[0].hits[0]
+    assert f"《{hit.report.title}》（2024年） › {hit.passage.section[-1]}" in shown
+    assert hit.passage.section[0] not in shown  # the nearest heading only: 全文 has the path
     assert "1. 安化县" in shown
     assert "<b>82%</b>" in html  # figures bold
     assert shown.rstrip().endswith("潢川县的报告中没有提到立案率。")
