@@ -165,12 +165,13 @@ async def year_button(update: Update, context: Context) -> None:
     """A year under an answer from a place's newest report: the question asked for that year,
     answered in a new message (the first stays as it was)."""
     query, (qid, year) = _pressed(update)
-    question = context.library.query_text(qid)
-    if question is None or not isinstance(query.message, Message):
-        await query.answer(texts.QUESTION_GONE, show_alert=True)
+    logged = context.library.logged_query(qid)
+    if logged is None or not isinstance(query.message, Message):
+        await _ack(query, texts.QUESTION_GONE, alert=True)
         return
-    await query.answer()
+    await _ack(query)
     msg = query.message
+    question = logged.text
     page = context.settings.results_per_page
     asked = context.library.question_for_year(question, year)
     answer, new_qid = await context.off_loop(

@@ -156,10 +156,6 @@ class Library:
         """`question` asked about one year (the bot's button per other year of a place)."""
         return f"{year}年{question}"
 
-    def query_text(self, query_id: int) -> str | None:
-        """The question logged under `query_id`."""
-        return self.store.query_text(query_id)
-
     def follow_up(self, previous: str, message: str) -> str | None:
         """`message` as a follow-up of the question `previous` (`那蓝山县呢？` → that question
         about 蓝山县), or None when it is a question of its own."""

@@ -181,20 +181,6 @@ def years_library(tmp_path_factory: pytest.TempPathFactory, shared_library: Libr
     lib.store.close()
 
 
-CORPUS_DEV = TESTS_DATA / "corpus-dev"
-
-
-@pytest.fixture(scope="session")
-def corpus_dev_library(
-    tmp_path_factory: pytest.TempPathFactory, shared_library: Library
-) -> Iterator[Library]:
-    """The bundled reports plus corpus-dev's twelve, for one session (only asked; ~1.5 s)."""
-    lib = Library(copy_data(shared_library, tmp_path_factory.mktemp("corpus-dev") / "data"))
-    lib.ingest([CORPUS_DEV / "reports"])
-    yield lib
-    lib.store.close()
-
-
 def copy_data(src: Library, dest: Path) -> Settings:
     """A copy of a library's data dir (database and saved index): a new Library on it loads
     rather than builds. Much cheaper than ingesting the bundled reports again."""

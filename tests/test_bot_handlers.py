@@ -18,6 +18,7 @@ from tests.conftest import (
     BUNDLED_REPORTS,
     GROUP_ID,
     RUCHENG,
+    RUCHENG_2022,
     USER_ID,
     bot_settings,
     plain,
@@ -636,15 +637,20 @@ async def test_a_greeting_is_no_question_to_follow_up(bot: App, telegram: FakeTe
 async def test_a_year_button_asks_the_question_for_that_year(
     bot: App, telegram: FakeTelegram, library: Library
 ) -> None:
-    telegram.send_private_text(USER_ID, "蓝山县督办通知下发了多少件")
+    for name, text in (("汝城县政府办_2022.txt", RUCHENG_2022), ("汝城县政府办_2023.txt", RUCHENG)):
+        library.add(library.parse(name, text.encode("utf-8")))
+    telegram.send_private_text(USER_ID, "汝城县行政复议案件多少件")
     first = await reply_to(telegram, USER_ID)
-    qid = int(next(d for d in first.callback_data if d.startswith("fb:")).split(":")[1])
-    # The button a place with reports of several years gets (render tests check it is shown).
-    telegram.send_callback_query(USER_ID, first, f"yr:{qid}:2022", require_button=False)
+    assert "37件" in first.text  # the newest report first …
+    assert "汝城县还有2022年的报告" in first.text  # … saying which other years there are
+    button = next(d for d in first.callback_data if d.startswith("yr:"))
+    assert button.split("|")[0].endswith(":2022")
+    telegram.send_callback_query(USER_ID, first, button)
     second = await reply_to(telegram, USER_ID, 2)
-    assert "下发督办通知58件" in second.text
-    assert "2022年蓝山县督办通知下发了多少件" in second.text
+    assert "29件" in second.text and "37件" not in second.text
+    assert "2022年汝城县行政复议案件多少件" in second.text
     assert telegram.message(USER_ID, first.message_id).text == first.text  # left as it was
-    new_qid = int(next(d for d in second.callback_data if d.startswith("fb:")).split(":")[1])
-    assert library.query_text(new_qid) == "2022年蓝山县督办通知下发了多少件"
+    new_qid = int(next(d for d in second.callback_data if d.startswith("fb:")).split("|")[0].split(":")[1])
+    logged = library.logged_query(new_qid)
+    assert logged is not None and logged.text == "2022年汝城县行政复议案件多少件"
     assert not telegram.unanswered_callback_queries()

@@ -12,7 +12,7 @@ from retrieval.compare import mark_figures, report_keys
 from retrieval.evaluate import first_right, read_questions
 from retrieval.library import Library
 from retrieval.models import Answer, Snippet, Span
-from tests.conftest import CORPUS_DEV
+from tests.conftest import TESTS_DATA
 
 
 def sides(answer: Answer) -> list[str]:
@@ -167,10 +167,12 @@ ACROSS_DEV = [
 
 @pytest.mark.parametrize("question", ACROSS_DEV)
 def test_corpus_dev_questions_across_reports_show_every_place_that_did_it(
-    corpus_dev_library: Library, question: str
+    dev_library: Library, question: str
 ) -> None:
-    (expect,) = [q.expect for q in read_questions(CORPUS_DEV / "questions.jsonl") if q.q == question]
-    answer = corpus_dev_library.ask(question, k=5)
+    (expect,) = [
+        q.expect for q in read_questions(TESTS_DATA / "corpus-dev" / "questions.jsonl") if q.q == question
+    ]
+    answer = dev_library.ask(question, k=5)
     assert first_right(answer, expect) == 1  # the flat list, as `reportbot eval` reads it
     best = [g.hits[0].passage.text for g in answer.groups]
     assert all(any(e in text for text in best) for e in expect)  # each place's passage is a group
