@@ -25,8 +25,6 @@ MAX_MESSAGE = 4096
 # characters, on a 390 px phone).
 FOLD_CHARS = 60
 HEADING_CHARS = 18  # one line of a 390 px phone
-
-
 REPLY_BUTTONS = 12  # buttons to the reports a reply about the collection lists
 _TAG = re.compile(r"<[^>]+>")
 
@@ -58,9 +56,10 @@ def _report_line(report: Report) -> str:
     return f"📄 {name}"
 
 
-def _excerpt(hit: Hit, first: bool) -> str:
-    """One excerpt: its number and nearest heading, then the quote. A long quote other than
-    the first folds (Telegram's expandable quote) so that an answer fits a phone screen."""
+def _excerpt(hit: Hit, first: bool, label: str = "") -> str:
+    """One excerpt: its number (and `label`, a comparison's side) and nearest heading, then
+    the quote. A long quote other than the first folds (Telegram's expandable quote) so that
+    an answer fits a phone screen."""
     section = hit.passage.section
     # A passage opening with its own heading (（三）强化宣传教育。…) shows it in the quote: name
     # the heading above it instead.
@@ -69,8 +68,9 @@ def _excerpt(hit: Hit, first: bool) -> str:
     heading = section[-1] if section else texts.SECTION_OPENING
     fold = not first and len(hit.snippet.text) > FOLD_CHARS
     quote = "<blockquote expandable>" if fold else "<blockquote>"
+    number = f"{hit.rank}. {escape(label)}" if label else f"{hit.rank}."
     return (
-        f"<b>{hit.rank}.</b> <i>{escape(_shorten(heading, HEADING_CHARS))}</i>\n"
+        f"<b>{number}</b> <i>{escape(_shorten(heading, HEADING_CHARS))}</i>\n"
         f"{quote}{snippet_html(hit.snippet)}</blockquote>"
     )
 
@@ -166,27 +166,35 @@ def _comparison_message(
     answer: Answer, head: str, query_id: int | None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """A comparison in one compact message: per side its best excerpt (terms and figures
-    bold) and one citation line, then a line for each side whose report says nothing."""
-    blocks = []
-    for g in answer.groups:
-        for h in g.hits:
-            # The nearest heading only, to keep one line per report; 全文 gives the whole path.
-            blocks.append(
-                f"<b>{h.rank}. {escape(g.key)}</b>：{snippet_html(h.snippet)}\n"
-                f"📄 {citation(h.report, h.passage.section[-1:])}"
-            )
+    bold) under the side's name, and its report's one citation line; then a line for each
+    side whose report says nothing. Buttons as for any answer, without paging."""
+    hits = [h for g in answer.groups for h in g.hits]
+    first = hits[0].rank if hits else 0
+    blocks = [
+        "\n".join([*(_excerpt(h, h.rank == first, g.key) for h in g.hits), _report_line(g.hits[0].report)])
+        for g in answer.groups
+        if g.hits
+    ]
     lines = [escape(texts.missing(answer, key)) for key in answer.missing]
     body = _fit([head, *blocks, "\n".join(lines)] if lines else [head, *blocks], "\n\n")
-    hits = [h for g in answer.groups for h in g.hits]
     full = [
         InlineKeyboardButton(texts.FULL.format(n=h.rank), callback_data=f"full:{h.passage.id}") for h in hits
     ]
     rows = [full[i : i + 4] for i in range(0, len(full), 4)]
+    sources = [
+        InlineKeyboardButton(
+            texts.SOURCE_OF.format(place=_shorten(g.key, 8)), callback_data=f"src:{g.report.id}"
+        )
+        for g in answer.groups
+        if g.report is not None
+    ]
+    rows.extend(sources[i : i + 4] for i in range(0, len(sources), 4))
     if query_id is not None and hits:
         rows.append(
             [
                 InlineKeyboardButton(texts.THUMBS_UP, callback_data=f"fb:{query_id}:1"),
                 InlineKeyboardButton(texts.THUMBS_DOWN, callback_data=f"fb:{query_id}:-1"),
+                InlineKeyboardButton(texts.EXPORT, callback_data=f"exp:{query_id}"),
             ]
         )
     return body, InlineKeyboardMarkup(rows) if rows else None

@@ -9,6 +9,7 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import render
+from retrieval import texts
 from retrieval.library import Library
 from retrieval.models import Passage, Report, Snippet, Span
 from tests import phone
@@ -255,15 +256,15 @@ def test_a_comparison_is_one_compact_message(shared_library: Library) -> None:
     assert utf16_len(shown) <= render.MAX_MESSAGE
     assert shown.count("📄") == len(answer.groups) == 1  # one citation line per report
     hit = answer.groups[0].hits[0]
-    assert f"《{hit.report.title}》（2024年） › {hit.passage.section[-1]}" in shown
-    assert hit.passage.section[0] not in shown  # the nearest heading only: 全文 has the path
-    assert "1. 安化县" in shown
+    assert "1. 安化县 " in shown  # the side's name by the excerpt's number, then its heading
+    assert f"📄 {texts.report_name(hit.report)}" in shown
     assert "<b>82%</b>" in html  # figures bold
     assert shown.rstrip().endswith("潢川县的报告中没有提到立案率。")
     assert keyboard is not None
-    data = [b.callback_data for row in keyboard.inline_keyboard for b in row]
-    assert not any(str(d).startswith("more:") for d in data)  # every side is in this one message
-    assert f"full:{answer.groups[0].hits[0].passage.id}" in data and "fb:5:1" in data
+    data = [plain(b.callback_data) for row in keyboard.inline_keyboard for b in row]
+    assert not any(d.startswith("more:") for d in data)  # every side is in this one message
+    assert f"full:{hit.passage.id}" in data and f"src:{hit.report.id}" in data
+    assert {"fb:5:1", "fb:5:-1", "exp:5"} <= set(data)
 
 
 def test_a_comparison_across_reports_cites_each_report_once(shared_library: Library) -> None:
