@@ -98,7 +98,7 @@ def report_line(r: Report) -> str:
     """One report on one line: year, place and issuer, title."""
     year = f"{r.year}年" if r.year else "年份未知"
     place = f"{r.place} " if r.place and r.place not in r.issuer else ""
-    return f"{year} {place}{r.issuer}《{r.title}》"
+    return f"{year} {place}{r.issuer}《{short_title(r)}》"
 
 
 def _years(years: tuple[int, ...] | list[int]) -> str:
