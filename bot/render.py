@@ -325,16 +325,20 @@ def reports_list(
 
 
 def _list_line(r: Report) -> str:
-    title = _shorten(r.title, LIST_TITLE_CHARS)
+    title = _shorten(texts.short_title(r), LIST_TITLE_CHARS)
     return f"#{r.id} {r.year or ''} {r.issuer}《{title}》（{r.passage_count}段）"
 
 
 def delete_button_text(report: Report) -> str:
-    """A /delete button: id, issuer, year and title, each shortened so the whole fits."""
-    year = f" {report.year}年" if report.year else ""
+    """A /delete button: id, issuer, year and title, each shortened so the whole fits (the
+    title without the issuer it repeats or a leading 关于; the year apart only when the title
+    does not say it)."""
+    title = texts.short_title(report)
+    title = title.removeprefix("关于") if len(title) > 4 else title
+    year = f" {report.year}年" if report.year and str(report.year) not in title else ""
     head = f"#{report.id} {_shorten(report.issuer or texts.NONE, BUTTON_ISSUER_CHARS)}{year}"
     room = max(BUTTON_CHARS - len(head) - 2, 8)  # 2: the title's brackets
-    return f"{head}《{_shorten(report.title, room)}》"
+    return f"{head}《{_shorten(title, room)}》"
 
 
 def delete_list(

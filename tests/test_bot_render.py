@@ -155,9 +155,11 @@ def test_an_empty_list_says_so(words: str, says: str) -> None:
 
 
 def test_delete_buttons_show_issuer_year_and_title_shortened() -> None:
+    plain_title = Report(8, "某县人民政府法治政府建设工作报告", "某县人民政府", 2022, (), "x", "8")
+    assert render.delete_button_text(plain_title) == "#8 某县人民政府 2022年《法治政府建设工作报告》"
     long = Report(
         9,
-        "关于2023年度法治政府建设工作情况的报告（全文）",
+        "关于2023年度法治政府建设工作情况的报告（全文）（修订稿）",
         "某某自治州某某土家族苗族自治县人民政府办公室",
         2023,
         (),
@@ -167,11 +169,11 @@ def test_delete_buttons_show_issuer_year_and_title_shortened() -> None:
     html, keyboard = render.delete_list([REPORT, long], 12, 10)
     assert visible(html) == "选择要删除的报告（共 12 份，第 2/2 页）："
     (a, a_data), (b, b_data), (prev, prev_data) = _buttons(keyboard)
-    assert a == "#7 某县&人民政府 2024年《关于2024年<法治>政府建设情况的报告》" and a_data == "del:7:ask"
-    assert b.startswith("#9 某某自治州某某土家族苗… 2023年《关于2023年度法治政府建设工作") and b.endswith(
-        "…》"
-    )
-    assert len(b) <= 45 and b_data == "del:9:ask"
+    assert (
+        a == "#7 某县&人民政府《2024年<法治>政府建设情况的报告》" and a_data == "del:7:ask"
+    )  # the year once
+    assert b.startswith("#9 某某自治州某某土家族苗…《2023年度法治政府建设") and b.endswith("…》")
+    assert len(b) == render.BUTTON_CHARS and b_data == "del:9:ask"
     assert (prev, prev_data) == ("‹ 上一页", "delp:0")
 
 
