@@ -20,7 +20,7 @@ from retrieval import index as index_module
 from retrieval import library as library_module
 from retrieval import search as search_module
 from retrieval.config import Settings
-from retrieval.errors import UnknownReport, UnreadableFile
+from retrieval.errors import UnknownReport, Unreadable, UnreadableFile
 from retrieval.library import Library, OnDuplicate, Outcome
 from retrieval.models import FeedbackReason, Refusal, Report
 from retrieval.search import Index
@@ -493,14 +493,25 @@ def test_bulk_ingest_settles_duplicates_as_one_by_one(
     folder.mkdir()
     _same_report_files(folder)
     (folder / "蓝山.txt").write_bytes((BUNDLED_REPORTS / "蓝山县政府办_2022.txt").read_bytes())
+    (folder / "空.txt").write_bytes(b"")
+    (folder / "旧版.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
     one_by_one = Library(empty_settings)
-    expected = [d.outcome for d in one_by_one.ingest([folder])[0]]
+    done, errors = one_by_one.ingest([folder])
+    expected = [d.outcome for d in done]
     one_by_one.store.close()
     assert sorted(expected) == sorted([Outcome.ADDED, Outcome.ADDED, Outcome.DUPLICATE])
+    refused = sorted((Path(e.name).name, e.kind, e.reason) for e in errors)
+    assert [(n, k) for n, k, _ in refused] == [
+        ("旧版.docx", Unreadable.OLD_WORD),
+        ("空.txt", Unreadable.EMPTY),
+    ]
     monkeypatch.setattr(bulk_module, "POOL_MIN_BYTES", 0)  # workers even for three small files
     bulk = Library(make_settings(tmp_path / "bulk", bundled_reports=empty_settings.bundled_reports))
     try:
-        assert [d.outcome for d in bulk.ingest([folder])[0]] == expected
+        done, errors = bulk.ingest([folder])
+        assert [d.outcome for d in done] == expected
+        # A refusal's code crosses from the worker process with its reason.
+        assert sorted((Path(e.name).name, e.kind, e.reason) for e in errors) == refused
         assert len(bulk.reports()) == 2
     finally:
         bulk.store.close()
