@@ -19,11 +19,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Messag
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
-from bot import render
+from bot import lists, render
 from bot.context import Context, PendingUpload
 from bot.delivery import TooBig, download_capped
 from retrieval import texts
-from retrieval.errors import FetchError, ReportbotError, UnknownReport
+from retrieval.errors import FetchError, ReportbotError, UnknownReport, UnreadableFile
 from retrieval.fetch import Limits
 from retrieval.library import Ingested, OnDuplicate, Outcome
 from retrieval.models import LogEntry, OutlineEntry, ParsedReport, Report
@@ -71,9 +71,17 @@ async def document(update: Update, context: Context) -> None:
         pages = _progress_reporter(status, asyncio.get_running_loop(), texts.UPLOAD_PAGES)
         parsed = await asyncio.to_thread(context.library.parse, name, data, pages)
     except ReportbotError as e:
-        await status.edit_text(texts.UPLOAD_REFUSED.format(reason=getattr(e, "reason", str(e))))
+        await status.edit_text(texts.UPLOAD_REFUSED.format(reason=refusal_reason(e)))
         return
     await _preview(status, context, parsed, msg.from_user.id if msg.from_user else 0)
+
+
+def refusal_reason(error: ReportbotError) -> str:
+    """Why a file or link was refused, in Chinese: the sentence for its kind (the English
+    `reason` is for the CLI and the log, never shown here)."""
+    if isinstance(error, UnreadableFile):
+        return texts.unreadable(error.kind, error.detail)
+    return texts.UNREADABLE_OTHER
 
 
 def link_in(msg: Message) -> str | None:
@@ -105,10 +113,10 @@ async def link(update: Update, context: Context) -> None:
     try:
         parsed = await asyncio.to_thread(context.library.fetch, url, limits)
     except FetchError as e:
-        await status.edit_text(texts.fetch_refused(e.problem, e.detail))
+        await status.edit_text(texts.LINK_REFUSED.format(reason=refusal_reason(e)))
         return
-    except ReportbotError as e:
-        await status.edit_text(texts.UPLOAD_REFUSED.format(reason=getattr(e, "reason", str(e))))
+    except ReportbotError as e:  # fetched, but no readable report
+        await status.edit_text(texts.UPLOAD_REFUSED.format(reason=refusal_reason(e)))
         return
     await _preview(status, context, parsed, msg.from_user.id if msg.from_user else 0)
 
@@ -277,26 +285,40 @@ def _progress_reporter(
 
 
 async def delete(update: Update, context: Context) -> None:
-    """/delete [id]: pick a report, then confirm."""
+    """/delete [id | words]: a report by its id, or a page of reports (all, or those matching
+    the words) to pick from; then confirm."""
     msg = update.effective_message
     if not msg or await _refuse_non_admin(update, context):
         return
     args = context.args or []
-    if not args:
-        reports = context.library.reports()
-        if not reports:
-            await msg.reply_text(texts.NO_REPORTS_YET)
+    if args and _looks_like_id(args[0]):
+        if not re.fullmatch(r"#?[0-9]{1,18}", args[0]):  # ASCII digits only: "²".isdigit() is true
+            await msg.reply_text(texts.DELETE_USAGE)
             return
-        rows = [
-            [InlineKeyboardButton(f"#{r.id} {r.issuer}"[:60], callback_data=f"del:{r.id}:ask")]
-            for r in reports[:50]
-        ]
-        await msg.reply_text(texts.DELETE_PICK, reply_markup=InlineKeyboardMarkup(rows))
+        await _ask_delete(msg, context, int(args[0].lstrip("#")))
         return
-    if not re.fullmatch(r"#?[0-9]{1,18}", args[0]):  # ASCII digits only: "²".isdigit() is true
-        await msg.reply_text(texts.DELETE_USAGE)
+    text, keyboard = await lists.page(context, "delp", " ".join(args), 0)
+    await msg.reply_html(text, reply_markup=keyboard)
+
+
+def _looks_like_id(arg: str) -> bool:
+    """An argument meant as a report id (#12, 12, a mistyped -3 or ²), not words to filter by."""
+    return arg[:1] in "#-" or arg.isdigit()
+
+
+async def delete_page_button(update: Update, context: Context) -> None:
+    """‹ / › under /delete's pick list: another page, in the same message."""
+    query = update.callback_query
+    if not query or not query.data or await _refuse_non_admin(update, context):
         return
-    await _ask_delete(msg, context, int(args[0].lstrip("#")))
+    page = await lists.pressed_page(query, context)
+    if page is None:
+        return
+    text, keyboard = await lists.page(context, "delp", page[1], page[0])
+    await query.answer()
+    if isinstance(query.message, Message):
+        with contextlib.suppress(BadRequest):  # "not modified": the page is as it was
+            await query.message.edit_text(text, parse_mode="HTML", reply_markup=keyboard)
 
 
 async def _ask_delete(msg: Message, context: Context, report_id: int) -> None:

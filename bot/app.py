@@ -127,6 +127,11 @@ def _register(app: App) -> None:
     app.add_handler(CallbackQueryHandler(handlers.export_button, pattern=r"^exp:\d+$"))
     app.add_handler(CallbackQueryHandler(admin.upload_button, pattern=r"^up:[\w-]+:[yrkn]$"))
     app.add_handler(CallbackQueryHandler(admin.delete_button, pattern=r"^del:\d+:(ask|y|n)$"))
+    # Pages of /reports and /delete lists: an offset, and the filter words or their key.
+    app.add_handler(
+        CallbackQueryHandler(handlers.reports_page_button, pattern=r"^rep:\d+(:w:.+|:k:[\w-]+)?$")
+    )
+    app.add_handler(CallbackQueryHandler(admin.delete_page_button, pattern=r"^delp:\d+(:w:.+|:k:[\w-]+)?$"))
     app.add_handler(CallbackQueryHandler(buttons.unknown_press))  # after every other button
     app.add_error_handler(handlers.on_error)
 

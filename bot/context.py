@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import secrets
 import time
 from collections import OrderedDict, deque
@@ -21,6 +23,7 @@ from retrieval.models import ParsedReport
 MEMORY_SECONDS = 15 * 60  # how long a chat's last question is remembered for follow-ups
 MEMORY_CHATS = 10_000
 PENDING_SECONDS = 30 * 60  # how long an upload preview waits for its confirmation
+LIST_WORDS_KEPT = 1_000  # filter words too long for a page button, remembered for its presses
 # Threads answering questions. Answering is mostly Python, so it holds the GIL: two threads
 # keep a core busy while one waits on SQLite or numpy; more only fight over the GIL with the
 # event loop (benchmarks/botload.py at 1M passages: 2 → 87, 6 (asyncio's default) → 76
@@ -115,6 +118,17 @@ class BotData:
         self.reindexing = False
         self.limiter = UserLimiter(20)
         self.answering = ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="answer")
+        self.list_words: OrderedDict[str, str] = OrderedDict()
+
+    def remember_words(self, words: str) -> str:
+        """Keep a report list's filter words that are too long for its page buttons' data;
+        returns the short key the buttons carry instead (the same words, the same key)."""
+        key = base64.urlsafe_b64encode(hashlib.blake2s(words.encode(), digest_size=6).digest()).decode()
+        self.list_words[key] = words
+        self.list_words.move_to_end(key)
+        while len(self.list_words) > LIST_WORDS_KEPT:
+            self.list_words.popitem(last=False)
+        return key
 
     def add_pending(self, upload: PendingUpload) -> str:
         """Keep an upload awaiting confirmation; returns the short key for its buttons."""

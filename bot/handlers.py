@@ -17,7 +17,7 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
-from bot import render
+from bot import lists, render
 from bot.buttons import SigningBot
 from bot.context import Context, Verdict
 from bot.delivery import GaveUp
@@ -423,12 +423,26 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def reports_command(update: Update, context: Context) -> None:
-    """/reports: the list, with a button to each report's outline."""
+    """/reports [words]: the first page of the list (newest first), filtered by the words."""
     msg = update.effective_message
     if not msg:
         return
-    text, keyboard = render.reports_list(context.library.reports())
+    words = " ".join(context.args or [])
+    text, keyboard = await lists.page(context, "rep", words, 0)
     await msg.reply_html(text, reply_markup=keyboard)
+
+
+async def reports_page_button(update: Update, context: Context) -> None:
+    """‹ / › under a /reports list: another page, in the same message."""
+    query = update.callback_query
+    assert query is not None and query.data is not None  # the handler pattern ensures both
+    page = await lists.pressed_page(query, context)
+    if page is None:
+        return
+    offset, words = page
+    text, keyboard = await lists.page(context, "rep", words, offset)
+    await _ack(query)
+    await _edit(query.message, text, keyboard)
 
 
 # --- errors ----------------------------------------------------------------------------------

@@ -245,21 +245,122 @@ def original_name(report: Report, suffix: str) -> str:
     return f"{stem or 'report'}{suffix}"
 
 
-def reports_list(reports: list[Report]) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The /reports reply: one line per report and a button to each outline."""
+REPORTS_PER_PAGE = 10
+MAX_CALLBACK_BYTES = 64 - 12  # Telegram's 64 bytes, less the signature bot.buttons adds
+LIST_WORDS_CHARS = 60  # filter words longer than this are cut where a list repeats them
+LIST_TITLE_CHARS = 60  # a title longer than this (a misparse, mostly) is cut in a list line
+BUTTON_CHARS = 40  # a /delete button's text: about what a one-button row shows on a phone
+BUTTON_ISSUER_CHARS = 12  # of which the issuer takes at most this; the title gets the rest
+
+
+def page_data(prefix: str, offset: int, words: str = "", key: str = "") -> str | None:
+    """Callback data for a page of a report list: `prefix:offset`, with the filter words
+    (`:w:秀山`) or, for words too long to carry, the key they are remembered under (`:k:…`).
+    None when the words do not fit (the caller remembers them and passes `key`)."""
+    data = f"{prefix}:{offset}"
+    if key:
+        data += f":k:{key}"
+    elif words:
+        data += f":w:{words}"
+    return data if len(data.encode()) <= MAX_CALLBACK_BYTES else None
+
+
+def _pages(total: int, offset: int, size: int) -> tuple[int, int]:
+    """(this page's number, the number of pages), both from 1."""
+    return offset // size + 1, max(1, -(-total // size))
+
+
+def _list_header(total: int, offset: int, size: int, words: str) -> str:
+    page, pages = _pages(total, offset, size)
+    words = _shorten(words, LIST_WORDS_CHARS)
+    if words:
+        return texts.REPORTS_FOUND.format(words=words, n=f"{total:,}", page=page, pages=pages)
+    return texts.REPORTS_HEADER.format(n=f"{total:,}", page=page, pages=pages)
+
+
+def _page_row(
+    prefix: str, total: int, offset: int, size: int, words: str, key: str
+) -> list[InlineKeyboardButton]:
+    """‹ and › to the pages before and after this one (none on a single page)."""
+    row = []
+    if offset > 0:
+        data = page_data(prefix, max(0, offset - size), words, key)
+        row.append(InlineKeyboardButton(texts.LIST_PREVIOUS, callback_data=data))
+    if offset + size < total:
+        data = page_data(prefix, offset + size, words, key)
+        row.append(InlineKeyboardButton(texts.LIST_NEXT, callback_data=data))
+    return row
+
+
+def _no_reports(words: str) -> str:
+    words = _shorten(words, LIST_WORDS_CHARS)
+    return escape(texts.REPORTS_NONE_FOUND.format(words=words) if words else texts.NO_REPORTS_YET)
+
+
+def reports_list(
+    reports: list[Report],
+    total: int | None = None,
+    offset: int = 0,
+    words: str = "",
+    key: str = "",
+    size: int = REPORTS_PER_PAGE,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A page of the /reports list (`reports`, of `total` that match `words`, from `offset`):
+    the count and page, one line per report, a button to each one's outline, and ‹ › to the
+    pages around it. `key` stands for words too long for a button's data (see page_data)."""
+    total = len(reports) if total is None else total
     if not reports:
-        return escape(texts.NO_REPORTS_YET), None
-    lines = [escape(texts.REPORTS_HEADER.format(n=len(reports)))]
-    lines += [
-        escape(f"#{r.id} {r.year or ''} {r.issuer}《{r.title}》（{r.passage_count}段）") for r in reports
-    ]
-    # Telegram allows 100 buttons; beyond that the list still names every report.
+        return _no_reports(words), None
+    lines = [escape(_list_header(total, offset, size, words))]
+    lines += [escape(_list_line(r)) for r in reports]
     buttons = [
-        InlineKeyboardButton(f"#{r.id} {_shorten(r.place or r.issuer, 12)}", callback_data=f"src:{r.id}")
-        for r in reports[:99]
+        InlineKeyboardButton(
+            _shorten(f"#{r.id} {r.year or ''} {r.place or r.issuer}", 24), callback_data=f"src:{r.id}"
+        )
+        for r in reports
     ]
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    return _fit(lines, "\n"), InlineKeyboardMarkup(rows)
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    nav = _page_row("rep", total, offset, size, words, key)
+    return _fit(lines, "\n"), InlineKeyboardMarkup([*rows, *([nav] if nav else [])])
+
+
+def _list_line(r: Report) -> str:
+    title = _shorten(texts.short_title(r), LIST_TITLE_CHARS)
+    return f"#{r.id} {r.year or ''} {r.issuer}《{title}》（{r.passage_count}段）"
+
+
+def delete_button_text(report: Report) -> str:
+    """A /delete button: id, issuer, year and title, each shortened so the whole fits (the
+    title without the issuer it repeats or a leading 关于; the year apart only when the title
+    does not say it)."""
+    title = texts.short_title(report)
+    title = title.removeprefix("关于") if len(title) > 4 else title
+    year = f" {report.year}年" if report.year and str(report.year) not in title else ""
+    head = f"#{report.id} {_shorten(report.issuer or texts.NONE, BUTTON_ISSUER_CHARS)}{year}"
+    room = max(BUTTON_CHARS - len(head) - 2, 8)  # 2: the title's brackets
+    return f"{head}《{_shorten(title, room)}》"
+
+
+def delete_list(
+    reports: list[Report],
+    total: int,
+    offset: int = 0,
+    words: str = "",
+    key: str = "",
+    size: int = REPORTS_PER_PAGE,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A page of /delete's pick list: a button per report (issuer, year, title) and ‹ ›."""
+    if not reports:
+        return _no_reports(words), None
+    page, pages = _pages(total, offset, size)
+    text = texts.DELETE_PICK_PAGE.format(n=f"{total:,}", page=page, pages=pages)
+    if words:
+        text = texts.DELETE_PICK_FOUND.format(
+            words=_shorten(words, LIST_WORDS_CHARS), n=f"{total:,}", page=page, pages=pages
+        )
+    rows = [[InlineKeyboardButton(delete_button_text(r), callback_data=f"del:{r.id}:ask")] for r in reports]
+    nav = _page_row("delp", total, offset, size, words, key)
+    return escape(text), InlineKeyboardMarkup([*rows, *([nav] if nav else [])])
 
 
 def inline_results(answer: Answer) -> list[InlineQueryResultArticle]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 
 from retrieval import checks
-from retrieval.errors import UnreadableFile
+from retrieval.errors import Unreadable, UnreadableFile
 from retrieval.models import ParsedReport
 from retrieval.parse import parse_document
 from retrieval.places import Gazetteer
@@ -40,7 +40,7 @@ def parse_report(
     page read (OCR takes seconds a page). Raises UnreadableFile."""
     parsed = parse_document(read_document(name, data, pages), Path(name).name, data, gazetteer)
     if not parsed.passages:
-        raise UnreadableFile(name, "no body paragraphs found")
+        raise UnreadableFile(name, "no body paragraphs found", Unreadable.NO_PASSAGES)
     checks.check_report(parsed, name)
     return parsed
 
@@ -146,13 +146,13 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _parse(path: str) -> ParsedReport | tuple[str, str]:
+def _parse(path: str) -> ParsedReport | tuple[str, str, Unreadable, str]:
     # UnreadableFile does not survive pickling (its arguments are not its message): send fields.
     assert _worker is not None
     try:
         return parse_report(path, read_file(Path(path)), _worker.gazetteer)
     except UnreadableFile as e:
-        return e.name, e.reason
+        return e.name, e.reason, e.kind, e.detail
 
 
 def _tokenize(texts: list[str]) -> list[str]:

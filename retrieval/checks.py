@@ -13,7 +13,7 @@ import stat
 from collections import Counter
 from pathlib import Path
 
-from retrieval.errors import UnreadableFile
+from retrieval.errors import Unreadable, UnreadableFile
 from retrieval.models import ParsedReport
 from retrieval.read import MAX_FILE_BYTES
 
@@ -35,21 +35,23 @@ def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
             _check_stat(path, os.fstat(f.fileno()), limit)  # the file opened is the file checked
             data = f.read(limit + 1)
     except FileNotFoundError:
-        raise UnreadableFile(str(path), "no such file") from None
+        raise UnreadableFile(str(path), "no such file", Unreadable.MISSING) from None
     except OSError as e:
-        raise UnreadableFile(str(path), e.strerror or "cannot be read") from None
+        raise UnreadableFile(str(path), e.strerror or "cannot be read", Unreadable.CANNOT_OPEN) from None
     if len(data) > limit:
-        raise UnreadableFile(str(path), f"file is larger than {limit // (1024 * 1024)} MB")
+        raise _too_large(path, limit)
     return data
 
 
 def _check_stat(path: Path, st: os.stat_result, limit: int) -> None:
     if stat.S_ISDIR(st.st_mode):
-        raise UnreadableFile(str(path), "is a folder with no report files")
+        raise UnreadableFile(str(path), "is a folder with no report files", Unreadable.FOLDER)
     if not stat.S_ISREG(st.st_mode):
-        raise UnreadableFile(str(path), "not a regular file (a device, FIFO or socket)")
+        raise UnreadableFile(
+            str(path), "not a regular file (a device, FIFO or socket)", Unreadable.NOT_REGULAR
+        )
     if st.st_size > limit:
-        raise UnreadableFile(str(path), f"file is larger than {limit // (1024 * 1024)} MB")
+        raise _too_large(path, limit)
 
 
 def check_report(parsed: ParsedReport, name: str | None = None) -> None:
@@ -57,8 +59,23 @@ def check_report(parsed: ParsedReport, name: str | None = None) -> None:
     shown = name or parsed.source
     n = len(parsed.passages)
     if n > MAX_PASSAGES:
-        raise UnreadableFile(shown, f"{n} passages: more than {MAX_PASSAGES}, not one report")
+        raise UnreadableFile(
+            shown,
+            f"{n} passages: more than {MAX_PASSAGES}, not one report",
+            Unreadable.TOO_MANY_PASSAGES,
+            str(n),
+        )
     if n > MAX_REPEATS:
         text, count = Counter(p.text for p in parsed.passages).most_common(1)[0]
         if count > MAX_REPEATS:
-            raise UnreadableFile(shown, f"one paragraph repeated {count} times ({text[:20]}…)")
+            raise UnreadableFile(
+                shown,
+                f"one paragraph repeated {count} times ({text[:20]}…)",
+                Unreadable.REPETITIVE,
+                str(count),
+            )
+
+
+def _too_large(path: Path, limit: int) -> UnreadableFile:
+    mb = str(limit // (1024 * 1024))
+    return UnreadableFile(str(path), f"file is larger than {mb} MB", Unreadable.TOO_LARGE, mb)

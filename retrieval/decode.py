@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from charset_normalizer import from_bytes
 
-from retrieval.errors import UnreadableFile
+from retrieval.errors import Unreadable, UnreadableFile
 
 EMPTY = "file is empty"
 BINARY = "not a text file (binary data)"
@@ -125,12 +125,12 @@ def decode_text(name: str, data: bytes, declared: str | None = None) -> str:
     UTF-8 take precedence over it. Raises UnreadableFile if no encoding yields text.
     """
     if data.startswith(_BINARY_SIGNATURES):
-        raise UnreadableFile(name, BINARY)
+        raise UnreadableFile(name, BINARY, Unreadable.BINARY)
     text = _decode_known(data, declared)
     if text is None:
         text = _decode_guess(data)
     if text is None:
-        raise UnreadableFile(name, BINARY)
+        raise UnreadableFile(name, BINARY, Unreadable.BINARY)
     return text
 
 
@@ -152,9 +152,9 @@ _BINARY_SIGNATURES = (
 def require_text(name: str, text: str) -> None:
     """Raise UnreadableFile unless decoded `text` has visible characters that read as text."""
     if not text.strip():
-        raise UnreadableFile(name, EMPTY)
+        raise UnreadableFile(name, EMPTY, Unreadable.EMPTY)
     if not _looks_like_text(text):
-        raise UnreadableFile(name, BINARY)
+        raise UnreadableFile(name, BINARY, Unreadable.BINARY)
 
 
 def _decode_known(data: bytes, declared: str | None) -> str | None:

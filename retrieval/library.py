@@ -61,6 +61,9 @@ PROGRESS_ROWS = 500
 FIRST_WORDS = 24  # characters of a section's first passage shown in an outline
 REFRESH_SECONDS = 1.0  # how often asking checks whether another process changed the database
 _SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_FILTER_WORDS = 20  # a filter of more words than this is a paste, not a search
+_WORD_SEPARATORS = re.compile(r"[\s,，、;；]+")
+_YEAR_WORD = re.compile(r"((?:19|20)\d\d)(?:年度?)?")
 
 
 def clean_text(text: str) -> str:
@@ -163,6 +166,29 @@ class Library:
 
     def reports(self) -> list[Report]:
         return self.store.reports()
+
+    def find_reports(
+        self, words: str | Sequence[str] = "", offset: int = 0, limit: int = 10
+    ) -> tuple[list[Report], int]:
+        """A page of the stored reports, newest year first, and how many match in all. With
+        `words` (a string split at spaces and commas, or a list), only reports that match
+        every word: in its title, issuer or places, under any name people use for a place
+        (秀山县 finds 秀山土家族苗族自治县), or a year (2023, 2023年) as its year. Words after
+        the first MAX_FILTER_WORDS are ignored."""
+        if isinstance(words, str):
+            words = _WORD_SEPARATORS.split(words)
+        needles: list[list[str]] = []
+        years: list[int | None] = []
+        aliases = self.understander.places.alias_to_place
+        for word in [w for w in dict.fromkeys(normalise(clean_text(w)) for w in words) if w][
+            :MAX_FILTER_WORDS
+        ]:
+            place = aliases.get(word)
+            alternatives = [word, place] if place and place != word else [word]
+            year = _YEAR_WORD.fullmatch(word)
+            needles.append(alternatives)
+            years.append(int(year.group(1)) if year else None)
+        return self.store.find_reports(needles, years, offset, limit)
 
     def report(self, report_id: int) -> Report:
         """A stored report. Raises UnknownReport."""
@@ -292,7 +318,7 @@ class Library:
         try:
             parsed = self.parse(got.name, got.data)
         except UnreadableFile as e:
-            raise UnreadableFile(url, e.reason) from None
+            raise UnreadableFile(url, e.reason, e.kind, e.detail) from None
         return dataclasses.replace(parsed, url=got.url)
 
     def stored_copy(self, parsed: ParsedReport) -> Report | None:

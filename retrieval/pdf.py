@@ -32,7 +32,7 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
 from retrieval.decode import clean_line
-from retrieval.errors import UnreadableFile
+from retrieval.errors import Unreadable, UnreadableFile
 
 Progress = Callable[[int, int], None]
 
@@ -81,12 +81,12 @@ def open_pdf(name: str, data: bytes) -> PdfReader:
         reader = PdfReader(io.BytesIO(data))
         # Many PDFs are 'encrypted' only to restrict printing: the empty password opens them.
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-            raise UnreadableFile(name, ENCRYPTED_PDF)
+            raise UnreadableFile(name, ENCRYPTED_PDF, Unreadable.ENCRYPTED_PDF)
         len(reader.pages)  # a broken page tree shows here rather than later
     except DependencyError as exc:  # e.g. AES encryption without the cryptography package
-        raise UnreadableFile(name, ENCRYPTED_PDF) from exc
+        raise UnreadableFile(name, ENCRYPTED_PDF, Unreadable.ENCRYPTED_PDF) from exc
     except _PDF_ERRORS as exc:
-        raise UnreadableFile(name, BAD_PDF) from exc
+        raise UnreadableFile(name, BAD_PDF, Unreadable.BAD_PDF) from exc
     return reader
 
 
@@ -103,7 +103,9 @@ def pdf_lines(name: str, data: bytes, progress: Progress | None = None) -> list[
     pages: list[list[PageLine]] = []
     total = len(reader.pages)
     if total > MAX_PAGES:
-        raise UnreadableFile(name, f"PDF has more than {MAX_PAGES} pages")
+        raise UnreadableFile(
+            name, f"PDF has more than {MAX_PAGES} pages", Unreadable.TOO_MANY_PAGES, str(MAX_PAGES)
+        )
     deadline = time.monotonic() + TIME_LIMIT_S
     ocr_missing = False
     scanned = 0
@@ -111,22 +113,32 @@ def pdf_lines(name: str, data: bytes, progress: Progress | None = None) -> list[
         try:
             lines = text_layer_lines(page)
         except _PDF_ERRORS as exc:
-            raise UnreadableFile(name, BAD_PDF) from exc
+            raise UnreadableFile(name, BAD_PDF, Unreadable.BAD_PDF) from exc
         if not lines and not ocr_missing:
             scanned += 1
             if scanned > MAX_SCANNED_PAGES:
-                raise UnreadableFile(name, f"PDF has more than {MAX_SCANNED_PAGES} scanned pages")
+                raise UnreadableFile(
+                    name,
+                    f"PDF has more than {MAX_SCANNED_PAGES} scanned pages",
+                    Unreadable.TOO_MANY_SCANS,
+                    str(MAX_SCANNED_PAGES),
+                )
             try:
                 lines = ocr.page_lines(page)
             except ocr.OcrUnavailable:
                 ocr_missing = True
         if time.monotonic() > deadline:
-            raise UnreadableFile(name, f"PDF took more than {TIME_LIMIT_S:g} s to read")
+            raise UnreadableFile(
+                name,
+                f"PDF took more than {TIME_LIMIT_S:g} s to read",
+                Unreadable.TOO_SLOW,
+                f"{TIME_LIMIT_S:g}",
+            )
         pages.append(lines)
         if progress:
             progress(number, total)
     if ocr_missing and not any(pages):
-        raise UnreadableFile(name, ocr.NEEDS_OCR)
+        raise UnreadableFile(name, ocr.NEEDS_OCR, Unreadable.NEEDS_OCR)
     return join_paragraphs(pages)
 
 

@@ -17,7 +17,7 @@ import pathlib
 import stat
 
 from retrieval.decode import EMPTY, clean_lines, decode_text, require_text
-from retrieval.errors import UnreadableFile
+from retrieval.errors import Unreadable, UnreadableFile
 from retrieval.models import Document, Line
 from retrieval.pdf import Progress, pdf_lines
 from retrieval.webpage import webpage_document
@@ -26,7 +26,10 @@ from retrieval.word import docx_lines
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".docx", ".pdf", ".html", ".htm"})
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
-_TOO_LARGE = "file is larger than 20 MB"
+_LIMIT_MB = f"{MAX_FILE_BYTES // (1024 * 1024)}"
+_TOO_LARGE = f"file is larger than {_LIMIT_MB} MB"
+# Word 97–2003 and WPS's own format: asked for often, and the fix is one "save as .docx".
+OLD_WORD_SUFFIXES = frozenset({".doc", ".wps"})
 _NO_TEXT = "PDF has no text"
 _NOT_REGULAR = "not a regular file"
 
@@ -41,15 +44,16 @@ def read_path(path: pathlib.Path, progress: Progress | None = None) -> list[str]
         # FIFO (/dev/zero, a pipe) would never end or never start.
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile(path.name, _NOT_REGULAR)
+            raise UnreadableFile(path.name, _NOT_REGULAR, Unreadable.NOT_REGULAR)
         if info.st_size > MAX_FILE_BYTES:
-            raise UnreadableFile(path.name, _TOO_LARGE)
+            raise UnreadableFile(path.name, _TOO_LARGE, Unreadable.TOO_LARGE, _LIMIT_MB)
         with path.open("rb") as file:
             data = file.read(MAX_FILE_BYTES + 1)  # a file that grew since stat() is cut here
         if len(data) > MAX_FILE_BYTES:
-            raise UnreadableFile(path.name, _TOO_LARGE)
+            raise UnreadableFile(path.name, _TOO_LARGE, Unreadable.TOO_LARGE, _LIMIT_MB)
     except OSError as exc:
-        raise UnreadableFile(path.name, f"cannot read file ({exc.strerror or exc})") from exc
+        kind = Unreadable.MISSING if isinstance(exc, FileNotFoundError) else Unreadable.CANNOT_OPEN
+        raise UnreadableFile(path.name, f"cannot read file ({exc.strerror or exc})", kind) from exc
     return read_document(path.name, data, progress).texts
 
 
@@ -66,11 +70,14 @@ def read_document(name: str, data: bytes, progress: Progress | None = None) -> D
     suffix = pathlib.PurePath(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         shown = f"'{suffix}'" if suffix else "without a suffix"
-        raise UnreadableFile(name, f"unsupported file type {shown} (use .txt, .docx, .pdf or .html)")
+        kind = Unreadable.OLD_WORD if suffix in OLD_WORD_SUFFIXES else Unreadable.UNSUPPORTED
+        raise UnreadableFile(
+            name, f"unsupported file type {shown} (use .txt, .docx, .pdf or .html)", kind, suffix
+        )
     if len(data) > MAX_FILE_BYTES:
-        raise UnreadableFile(name, _TOO_LARGE)
+        raise UnreadableFile(name, _TOO_LARGE, Unreadable.TOO_LARGE, _LIMIT_MB)
     if not data:
-        raise UnreadableFile(name, EMPTY)
+        raise UnreadableFile(name, EMPTY, Unreadable.EMPTY)
     if suffix == ".docx":
         document = Document(tuple(docx_lines(name, data)))
     elif suffix == ".pdf":
@@ -82,7 +89,9 @@ def read_document(name: str, data: bytes, progress: Progress | None = None) -> D
         require_text(name, text)
         document = Document(tuple(Line(text) for text in clean_lines([text])))
     if not document.lines:
-        raise UnreadableFile(name, _NO_TEXT if suffix == ".pdf" else EMPTY)
+        if suffix == ".pdf":
+            raise UnreadableFile(name, _NO_TEXT, Unreadable.PDF_NO_TEXT)
+        raise UnreadableFile(name, EMPTY, Unreadable.EMPTY)
     if any(len(line.text) > MAX_LINE_CHARS for line in document.lines):
         split = tuple(
             Line(piece, line.level, line.table) for line in document.lines for piece in split_long(line.text)

@@ -14,7 +14,7 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -379,6 +379,39 @@ class Store:
         cols = _REPORT_COLUMNS
         rows = self.db.execute(f"SELECT {', '.join(cols)} FROM reports ORDER BY id").fetchall()
         return [_report(dict(zip(cols, r, strict=True))) for r in rows]
+
+    def find_reports(
+        self,
+        needles: Sequence[Sequence[str]],
+        years: Sequence[int | None] = (),
+        offset: int = 0,
+        limit: int = 10,
+    ) -> tuple[list[Report], int]:
+        """A page of reports, newest year first (then newest added), and how many there are in
+        all. Each entry of `needles` is one word's alternatives: a report is kept when, for
+        every word, one alternative occurs in its title, issuer or places, or the word's year
+        (`years`, None for a word that is no year) is its year."""
+        where: list[str] = []
+        args: list[object] = []
+        for i, alternatives in enumerate(needles):
+            tests = [
+                f"instr({column}, ?) > 0" for _ in alternatives for column in ("title", "issuer", "places")
+            ]
+            args += [a for a in alternatives for _ in range(3)]
+            year = years[i] if i < len(years) else None
+            if year is not None:
+                tests.append("year = ?")
+                args.append(year)
+            where.append("(" + " OR ".join(tests or ["0"]) + ")")
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        total = self.db.execute(f"SELECT count(*) FROM reports{clause}", args).fetchone()[0]
+        cols = _REPORT_COLUMNS
+        rows = self.db.execute(
+            f"SELECT {', '.join(cols)} FROM reports{clause}"
+            " ORDER BY year IS NULL, year DESC, id DESC LIMIT ? OFFSET ?",
+            [*args, max(limit, 0), max(offset, 0)],
+        ).fetchall()
+        return [_report(dict(zip(cols, r, strict=True))) for r in rows], total
 
     def outline(self, report_id: int) -> list[tuple[str, ...]]:
         row = self.db.table("reports").get(report_id) if self._has_report(report_id) else None

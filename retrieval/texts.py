@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from retrieval.errors import Unreadable
 from retrieval.models import Answer, FeedbackReason, LogEntry, Refusal, Reply, ReplyKind, Report
 
 EXAMPLES = ("秀山县政务公开数据", "安化县政协提案立案率是多少", "瓦屋镇化解了多少矛盾纠纷")
@@ -220,7 +221,7 @@ WELCOME = (
     "在群聊中请用 /ask 问题，或 @{username} 问题，或回复我的消息。"
     "在任意聊天中输入 @{username} 问题 也可以直接引用结果。"
 )
-HELP_COMMANDS = "命令：/ask 提问 · /reports 报告列表 · /forget 删除我的提问记录 · /help 帮助"
+HELP_COMMANDS = "命令：/ask 提问 · /reports [地区等] 报告列表 · /forget 删除我的提问记录 · /help 帮助"
 ADMIN_HELP = (
     "管理员：发送 .txt/.docx/.pdf/.html 文件或网页链接即可添加报告"
     " · /reindex 重建索引 · /delete 删除报告 · /stats 统计"
@@ -244,7 +245,12 @@ SECTION_OPENING = "（正文开头）"
 PASSAGE_GONE = "这段内容已不在库中（报告可能已被删除或更新）。"
 REPORT_GONE = "这份报告已不在库中。"
 QUESTION_GONE = "找不到原来的问题了，请重新提问。"
-REPORTS_HEADER = "已收录 {n} 份报告："
+REPORTS_HEADER = "已收录 {n} 份报告，第 {page}/{pages} 页："
+REPORTS_FOUND = "与“{words}”相符的报告 {n} 份，第 {page}/{pages} 页："
+REPORTS_NONE_FOUND = "没有找到与“{words}”相符的报告。可以换个地区、发布单位或标题中的词再试。"
+LIST_PREVIOUS = "‹ 上一页"
+LIST_NEXT = "下一页 ›"
+LIST_EXPIRED = "这个列表已失效，请重新发送命令。"
 NO_REPORTS_YET = "目前还没有收录任何报告。"
 OUTLINE_HEADER = "目录："
 REPORT_META = "发布单位：{issuer}\n年份：{year}\n地区：{places}\n文件：{source}\n段落数：{passages}"
@@ -304,23 +310,56 @@ UPLOAD_DUPLICATE = "与已收录的 #{id}《{title}》内容相同，未重复�
 UPLOAD_KEPT_BOTH = "已添加 #{id}《{title}》（{passages} 段），与 #{twin} 内容相同，两份都保留。"
 LINK_WORKING = "正在下载链接……"
 LINK_REFUSED = "无法收录这个链接：{reason}"
-FETCH_REASONS = {
-    "bad_link": "只能收录 http 或 https 链接",
-    "connect": "无法连接到这个网站",
-    "timeout": "网站响应超时",
-    "status": "网站返回了错误（{detail}）",
-    "too_large": "文件太大，上限为 {detail} MB",
-    "content_type": "链接的内容不是网页、PDF、Word（.docx）或纯文本（{detail}）",
-    "redirects": "网址跳转次数过多",
-    "network": "下载中断或网站返回的内容有误",
+# Why a file or link was refused (retrieval.errors.Unreadable), each a clause that follows
+# UPLOAD_REFUSED's or LINK_REFUSED's colon; {detail} is the error's detail.
+SUPPORTED_FILES = "请发送 .txt、.docx、.pdf 或 .html 文件"
+UNREADABLE_REASONS: dict[Unreadable, str] = {
+    Unreadable.MISSING: "找不到这个文件",
+    Unreadable.CANNOT_OPEN: "无法打开这个文件（没有读取权限或磁盘出错）",
+    Unreadable.FOLDER: "这是一个文件夹，其中没有报告文件",
+    Unreadable.NOT_REGULAR: "这不是普通文件（是设备、管道或套接字）",
+    Unreadable.TOO_LARGE: "文件太大，上限为 {detail} MB",
+    Unreadable.UNSUPPORTED: "不支持这种文件类型（{detail}），" + SUPPORTED_FILES,
+    Unreadable.OLD_WORD: "这是旧版 Word（.doc）文件，请在 Word 或 WPS 中另存为 .docx 后再发送",
+    Unreadable.EMPTY: "文件是空的，没有可读的文字",
+    Unreadable.BINARY: "文件内容不是文字（可能是图片、压缩包或改了扩展名的文件），" + SUPPORTED_FILES,
+    Unreadable.BAD_DOCX: "不是有效的 Word（.docx）文件，可能已损坏或改了扩展名",
+    Unreadable.ZIP_BOMB: "这个 .docx 解压后的数据量异常巨大（疑似压缩炸弹），已拒绝",
+    Unreadable.BAD_PDF: "不是有效的 PDF 文件，可能已损坏",
+    Unreadable.ENCRYPTED_PDF: "PDF 设置了打开密码，请发送未加密的版本",
+    Unreadable.PDF_NO_TEXT: "PDF 中没有可以提取的文字",
+    Unreadable.NEEDS_OCR: "PDF 是扫描件，没有文字层；需要管理员安装 OCR 组件（reportbot[ocr]）才能识别",
+    Unreadable.TOO_MANY_PAGES: "PDF 超过 {detail} 页，不像是一份年度报告",
+    Unreadable.TOO_MANY_SCANS: "PDF 的扫描页超过 {detail} 页，识别时间太长",
+    Unreadable.TOO_SLOW: "PDF 读取超过 {detail} 秒，已停止",
+    Unreadable.NO_PASSAGES: "没有找到报告的正文段落",
+    Unreadable.TOO_MANY_PASSAGES: "共有 {detail} 段，远超一份报告的篇幅",
+    Unreadable.REPETITIVE: "同一段文字重复了 {detail} 次，不像是一份正常的报告",
+    Unreadable.BAD_LINK: "只能收录 http 或 https 链接",
+    Unreadable.CONNECT: "无法连接到这个网站",
+    Unreadable.TIMEOUT: "网站响应超时",
+    Unreadable.STATUS: "网站返回了错误（{detail}）",
+    Unreadable.CONTENT_TYPE: "链接的内容不是网页、PDF、Word（.docx）或纯文本（{detail}）",
+    Unreadable.REDIRECTS: "网址跳转次数过多",
+    Unreadable.NETWORK: "下载中断或网站返回的内容有误",
 }
+UNREADABLE_OTHER = "无法识别文件内容"  # a refusal of a kind this version does not know
+
+
+def unreadable(kind: str, detail: str = "") -> str:
+    """Why a file or link was refused (kind: an errors.Unreadable), as one Chinese clause."""
+    try:
+        sentence = UNREADABLE_REASONS[Unreadable(kind)]
+    except ValueError:
+        return UNREADABLE_OTHER
+    if kind == Unreadable.UNSUPPORTED and not detail:
+        detail = "没有扩展名"
+    return sentence.format(detail=detail)
 
 
 def fetch_refused(problem: str, detail: str = "") -> str:
     """Why a link could not be fetched, in one Chinese line (problem: fetch.Problem)."""
-    return LINK_REFUSED.format(
-        reason=FETCH_REASONS.get(problem, FETCH_REASONS["network"]).format(detail=detail)
-    )
+    return LINK_REFUSED.format(reason=unreadable(problem, detail))
 
 
 UPLOAD_REPLACES = "\n⚠️ 将替换已有的同名报告 #{id}《{title}》。"
@@ -336,10 +375,12 @@ REINDEX_PROGRESS = "正在重建索引…… {done}/{total}（{pct:.0%}）"
 REINDEX_DONE = "索引已重建：{n} 段，用时 {seconds:.1f} 秒。"
 REINDEX_BUSY = "已有重建任务在进行，请稍候。"
 DELETE_PICK = "选择要删除的报告："
+DELETE_PICK_PAGE = "选择要删除的报告（共 {n} 份，第 {page}/{pages} 页）："
+DELETE_PICK_FOUND = "选择要删除的报告（与“{words}”相符的 {n} 份，第 {page}/{pages} 页）："
 DELETE_CONFIRM_Q = "确定删除 #{id} {issuer}《{title}》吗？此操作不可撤销。"
 DELETE_CONFIRM = "🗑 确认删除"
 DELETE_DONE = "已删除 #{id}《{title}》。"
-DELETE_USAGE = "用法：/delete 报告编号（可用 /reports 查看编号）"
+DELETE_USAGE = "用法：/delete 报告编号，或 /delete 地区/单位/标题中的词（可用 /reports 查看编号）"
 STATS = (
     "<b>统计</b>\n报告：{reports}\n段落：{passages}\n今日提问：{questions}\n"
     "今日未找到答案：{unanswered}\n反馈：👍 {thumbs_up} / 👎 {thumbs_down}"

@@ -21,7 +21,7 @@ import lxml.html
 from lxml import etree
 
 from retrieval.decode import EMPTY, clean_line, decode_text, require_text, table_row_texts
-from retrieval.errors import UnreadableFile
+from retrieval.errors import Unreadable, UnreadableFile
 from retrieval.models import Document, Line
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -49,7 +49,7 @@ def webpage_document(name: str, data: bytes) -> Document:
     if not lines:
         lines = [Line(text, level, table) for text, level, table in page]
     if not lines:
-        raise UnreadableFile(name, EMPTY)
+        raise UnreadableFile(name, EMPTY, Unreadable.EMPTY)
     return Document(tuple(lines), published=published, origin=origin)
 
 

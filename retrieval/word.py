@@ -26,10 +26,13 @@ from docx.opc.exceptions import OpcError
 from lxml import etree
 
 from retrieval.decode import clean_lines, table_row_texts
-from retrieval.errors import UnreadableFile
+from retrieval.errors import Unreadable, UnreadableFile
 from retrieval.models import Line
 
 BAD_DOCX = "not a valid .docx file"
+OLD_WORD = "a Word 97-2003 (.doc) file under a .docx name: save it as .docx"
+# The compound-file header every Word 97–2003 document (and WPS's .wps) starts with.
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _NS = {"w": _W[1:-1], "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
@@ -37,6 +40,8 @@ _NS = {"w": _W[1:-1], "mc": "http://schemas.openxmlformats.org/markup-compatibil
 
 def docx_lines(name: str, data: bytes) -> list[Line]:
     """The body of the .docx `data`: paragraphs and table rows in order. Raises UnreadableFile."""
+    if data.startswith(_OLE_SIGNATURE):
+        raise UnreadableFile(name, OLD_WORD, Unreadable.OLD_WORD)
     try:
         _check_zip(name, data)
         document = docx.Document(io.BytesIO(data))
@@ -53,7 +58,7 @@ def docx_lines(name: str, data: bytes) -> list[Line]:
         etree.LxmlError,  # malformed XML inside the package
         NotImplementedError,
     ) as exc:
-        raise UnreadableFile(name, BAD_DOCX) from exc
+        raise UnreadableFile(name, BAD_DOCX, Unreadable.BAD_DOCX) from exc
     return list(_blocks(document.element.body, styles, numbering))
 
 
@@ -71,7 +76,7 @@ def _check_zip(name: str, data: bytes) -> None:
     inflated = sum(member.file_size for member in members)
     compressed = sum(member.compress_size for member in members)
     if inflated > MAX_INFLATED_BYTES or inflated > MAX_COMPRESSION_RATIO * max(compressed, 1024):
-        raise UnreadableFile(name, TOO_BIG_INSIDE)
+        raise UnreadableFile(name, TOO_BIG_INSIDE, Unreadable.ZIP_BOMB)
 
 
 def _numbering_element(document: Any) -> Any:

@@ -28,6 +28,7 @@ from bot.app import build_application
 from bot.context import App
 from retrieval.config import Settings
 from retrieval.library import Library
+from retrieval.models import Report
 from retrieval.places import PACKAGE_DATA
 from tests.fake_telegram import FakeTelegram
 
@@ -179,6 +180,50 @@ def years_library(tmp_path_factory: pytest.TempPathFactory, shared_library: Libr
         lib.add(lib.parse(name, text.encode("utf-8")))
     yield lib
     lib.store.close()
+
+
+# Counties none of the bundled reports covers (湖南省郴州市 and 常德市), for long report lists.
+COUNTIES = (
+    "汝城县",
+    "桂东县",
+    "宜章县",
+    "嘉禾县",
+    "临武县",
+    "安仁县",
+    "永兴县",
+    "桂阳县",
+    "石门县",
+    "临澧县",
+    "桃源县",
+)
+
+
+def county_report(county: str, year: int) -> str:
+    """A small annual report of `county` for `year` (distinct text for every pair)."""
+    cases = len(county) * 13 + year % 100
+    return "\n".join(
+        [
+            f"{county}人民政府",
+            f"{county}{year}年法治政府建设工作报告",
+            f"{year}年，{county}人民政府坚持以习近平法治思想为指导，扎实推进法治政府建设，现将有关情况报告如下。",
+            "一、主要举措和成效",
+            f"（一）强化行政复议。全年办理行政复议案件{cases}件，复议质效持续提升。",
+            f"（二）推进政务公开。{county}主动公开政府信息{cases * 37}条，回应群众关切。",
+            "二、存在的问题",
+            "基层法治力量薄弱，专业人员不足。",
+        ]
+    )
+
+
+def add_county_reports(library: Library, folder: Path, n: int) -> list[Report]:
+    """Ingest `n` county reports (COUNTIES × years from 2024 down) in one go; returns them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        county, year = COUNTIES[i % len(COUNTIES)], 2024 - i // len(COUNTIES)
+        (folder / f"{county}{year}.txt").write_text(county_report(county, year), "utf-8")
+    done, errors = library.ingest([folder])
+    assert not errors and len(done) == n
+    return [d.report for d in done]
 
 
 def copy_data(src: Library, dest: Path) -> Settings:

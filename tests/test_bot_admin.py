@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import os
+import re
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,7 @@ from bot import admin
 from bot.context import App
 from bot.render import visible_length
 from retrieval import texts
+from retrieval.errors import Unreadable, UnreadableFile
 from retrieval.library import Library
 from tests.conftest import (
     ADMIN_ID,
@@ -21,6 +26,7 @@ from tests.conftest import (
     USER_ID,
     Route,
     Site,
+    add_county_reports,
     bot_settings,
     docx_bytes,
     endless,
@@ -29,6 +35,7 @@ from tests.conftest import (
     web_page,
 )
 from tests.fake_telegram import BotMessage, FakeTelegram
+from tests.test_pdf import encrypted_pdf
 
 NEW_REPORT = [
     "张庄镇人民政府",
@@ -117,31 +124,75 @@ async def test_upload_of_a_stored_file_is_a_no_op(bot: App, telegram: FakeTelegr
     assert len(library.reports()) == 5
 
 
+def _zip_bomb() -> bytes:
+    """A .docx-named zip whose one member inflates 1000-fold (16 MB of zeros in ~16 KB)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", bytes(16 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Words a Chinese refusal may still carry besides file suffixes (.xlsx): units, product names.
+ALLOWED_LATIN = {"PDF", "Word", "WPS", "MB", "OCR", "reportbot", "ocr"}
+
+
+def english_words(text: str) -> set[str]:
+    return set(re.findall(r"(?<![.\w])[A-Za-z]{2,}", text)) - ALLOWED_LATIN
+
+
 @pytest.mark.parametrize(
-    ("name", "content", "reason"),
+    ("name", "make", "kind"),
     [
-        ("junk.txt", os.urandom(3000), "binary"),
-        ("empty.txt", b"", "empty"),
-        ("report.doc", b"\xd0\xcf\x11\xe0 old word file", "unsupported"),
-        ("broken.docx", b"PK\x03\x04 not really a zip", "docx"),
-        ("broken.pdf", b"%PDF-1.4 garbage", "PDF"),
+        ("junk.txt", lambda: os.urandom(3000), Unreadable.BINARY),
+        ("empty.txt", lambda: b"", Unreadable.EMPTY),
+        ("blank.docx", lambda: docx_bytes(["　"]), Unreadable.EMPTY),
+        ("report.doc", lambda: OLE_HEADER + b" old word file", Unreadable.OLD_WORD),
+        ("renamed.docx", lambda: OLE_HEADER + bytes(2000), Unreadable.OLD_WORD),
+        ("sheet.xlsx", lambda: b"PK\x03\x04", Unreadable.UNSUPPORTED),
+        ("broken.docx", lambda: b"PK\x03\x04 not really a zip", Unreadable.BAD_DOCX),
+        ("bomb.docx", _zip_bomb, Unreadable.ZIP_BOMB),
+        ("broken.pdf", lambda: b"%PDF-1.4 garbage", Unreadable.BAD_PDF),
+        ("locked.pdf", encrypted_pdf, Unreadable.ENCRYPTED_PDF),
+        (
+            "repeated.txt",
+            lambda: "\n".join(["政务公开工作全面推进，取得明显成效。"] * 40).encode(),
+            Unreadable.REPETITIVE,
+        ),
     ],
 )
-async def test_malformed_uploads_get_a_one_line_reason_and_lose_nothing(
-    bot: App, telegram: FakeTelegram, library: Library, name: str, content: bytes, reason: str
+async def test_unreadable_uploads_get_a_chinese_reason_and_lose_nothing(
+    bot: App, telegram: FakeTelegram, library: Library, name: str, make: Callable[[], bytes], kind: Unreadable
 ) -> None:
+    content = make()
+    with pytest.raises(UnreadableFile) as refused:
+        library.parse(name, content)
+    assert refused.value.kind == kind
     await upload(telegram, ADMIN_ID, name, content)
     msg = await settled(telegram, ADMIN_ID, lambda t: t.startswith("无法读取"))
-    assert reason in msg.text and "\n" not in msg.text
+    assert msg.text == texts.UPLOAD_REFUSED.format(reason=texts.unreadable(kind, refused.value.detail))
+    assert not english_words(msg.text), msg.text
+    assert refused.value.reason not in msg.text  # the English reason is the CLI's
     assert len(library.reports()) == 5
     assert library.ask("秀山县政务公开数据").answered
+
+
+async def test_a_link_to_a_file_that_cannot_be_read_gets_a_chinese_reason(
+    library: Library, telegram: FakeTelegram, site: Site
+) -> None:
+    url = site.add("/bot/refused/locked.pdf", Route(encrypted_pdf(), "application/pdf"))
+    async with running_bot(bot_settings(library, telegram), library):
+        telegram.send_private_text(ADMIN_ID, url)
+        msg = await settled(telegram, ADMIN_ID, lambda t: t.startswith("无法读取"))
+    assert msg.text == texts.UPLOAD_REFUSED.format(reason=texts.UNREADABLE_REASONS[Unreadable.ENCRYPTED_PDF])
+    assert not english_words(msg.text)
 
 
 async def test_oversized_upload_is_refused_before_download(library: Library, telegram: FakeTelegram) -> None:
     async with running_bot(bot_settings(library, telegram, max_upload_mb=1), library):
         await upload(telegram, ADMIN_ID, "big.txt", "法治".encode() * 10, file_size=5 * 1024 * 1024)
         msg = await settled(telegram, ADMIN_ID, lambda t: "太大" in t)
-        assert "5.0 MB" in msg.text
+        assert "5.0 MB" in msg.text and not english_words(msg.text)
         assert not telegram.calls_to("getFile")
 
 
@@ -196,10 +247,59 @@ async def test_delete_asks_for_confirmation_then_removes_the_report(
     assert not library.ask("瓦屋镇化解了多少矛盾纠纷").answered
 
 
-async def test_delete_without_id_lists_reports_to_pick(bot: App, telegram: FakeTelegram) -> None:
+async def test_delete_without_id_lists_reports_to_pick(
+    bot: App, telegram: FakeTelegram, library: Library
+) -> None:
     telegram.send_private_text(ADMIN_ID, "/delete")
-    pick = await settled(telegram, ADMIN_ID, lambda t: t == texts.DELETE_PICK)
-    assert len([d for d in pick.callback_data if plain(d).endswith(":ask")]) == 5
+    pick = await settled(telegram, ADMIN_ID, lambda t: t.startswith("选择要删除的报告"))
+    assert pick.text == texts.DELETE_PICK_PAGE.format(n=5, page=1, pages=1)
+    labels = {
+        plain(b["callback_data"]): b["text"]
+        for row in (pick.reply_markup or {})["inline_keyboard"]
+        for b in row
+    }
+    assert len(labels) == 5
+    for r in library.reports():  # issuer, year and title on each button
+        label = labels[f"del:{r.id}:ask"]
+        assert label.startswith(f"#{r.id} {r.issuer[:11]}") and str(r.year) in label
+        assert texts.short_title(r).removeprefix("关于")[:8] in label
+
+
+async def test_delete_pages_through_many_reports_and_deletes_one_from_a_later_page(
+    library: Library, telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    add_county_reports(library, tmp_path / "counties", 25)
+    async with running_bot(bot_settings(library, telegram), library):
+        telegram.send_private_text(ADMIN_ID, "/delete")
+        pick = await settled(telegram, ADMIN_ID, lambda t: "第 1/3 页" in t)
+        assert pick.text == texts.DELETE_PICK_PAGE.format(n=30, page=1, pages=3)
+        telegram.send_callback_query(
+            ADMIN_ID, pick, next(d for d in pick.callback_data if plain(d) == "delp:10")
+        )
+        page2 = await settled(telegram, ADMIN_ID, lambda t: "第 2/3 页" in t)
+        assert page2.message_id == pick.message_id  # the same message, edited
+        picks = [d for d in page2.callback_data if plain(d).endswith(":ask")]
+        assert len(picks) == 10 and not set(picks) & set(pick.callback_data)
+        target = int(plain(picks[0]).split(":")[1])
+        telegram.send_callback_query(ADMIN_ID, page2, picks[0])
+        ask = await settled(telegram, ADMIN_ID, lambda t: "确定删除" in t)
+        telegram.send_callback_query(
+            ADMIN_ID, ask, next(d for d in ask.callback_data if plain(d) == f"del:{target}:y")
+        )
+        await settled(telegram, ADMIN_ID, lambda t: t.startswith("已删除"))
+    assert target not in {r.id for r in library.reports()} and len(library.reports()) == 29
+
+
+async def test_delete_with_words_lists_only_matching_reports(
+    library: Library, telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    add_county_reports(library, tmp_path / "counties", 25)
+    async with running_bot(bot_settings(library, telegram), library):
+        telegram.send_private_text(ADMIN_ID, "/delete 桂东县")
+        pick = await settled(telegram, ADMIN_ID, lambda t: t.startswith("选择要删除的报告"))
+    assert pick.text == texts.DELETE_PICK_FOUND.format(words="桂东县", n=3, page=1, pages=1)
+    ids = {int(plain(d).split(":")[1]) for d in pick.callback_data}
+    assert ids == {r.id for r in library.reports() if "桂东县" in r.places}
 
 
 async def test_stats_counts_questions_and_feedback(bot: App, telegram: FakeTelegram) -> None:
@@ -354,6 +454,7 @@ async def test_a_link_that_cannot_be_fetched_gets_a_chinese_line(
         telegram.send_private_text(ADMIN_ID, url)
         msg = await settled(telegram, ADMIN_ID, lambda t: t.startswith("无法收录"))
     assert msg.text == texts.LINK_REFUSED.format(reason=reason)
+    assert not english_words(msg.text.replace("image/png", ""))
     assert len(library.reports()) == 5
 
 

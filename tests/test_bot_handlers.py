@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from tests.conftest import (
     RUCHENG,
     RUCHENG_2022,
     USER_ID,
+    add_county_reports,
     bot_settings,
     plain,
     running_bot,
@@ -373,8 +375,102 @@ async def test_start_tells_what_the_bot_knows(bot: App, telegram: FakeTelegram) 
 async def test_reports_command_lists_reports_with_outline_buttons(bot: App, telegram: FakeTelegram) -> None:
     telegram.send_private_text(USER_ID, "/reports")
     msg = await reply_to(telegram, USER_ID)
-    assert "已收录 5 份报告" in msg.text
+    assert msg.text.startswith("已收录 5 份报告，第 1/1 页")
     assert len([d for d in msg.callback_data if d.startswith("src:")]) == 5
+    assert not [d for d in msg.callback_data if plain(d).startswith("rep:")]  # one page: no ‹ ›
+
+
+async def edited(telegram: FakeTelegram, msg: BotMessage, predicate: Callable[[str], bool]) -> BotMessage:
+    """The bot's message `msg` once an edit has made its text satisfy `predicate`."""
+    for _ in range(500):
+        now = telegram.message(msg.chat_id, msg.message_id)
+        if now is not None and now.text and predicate(now.text):
+            return now
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"message {msg.message_id} still reads {now.text if now else None!r}")
+
+
+def press(telegram: FakeTelegram, msg: BotMessage, label: str) -> None:
+    """Press the button of `msg` whose text is `label`."""
+    rows = (msg.reply_markup or {}).get("inline_keyboard") or []
+    (data,) = [b["callback_data"] for row in rows for b in row if b["text"] == label]
+    telegram.send_callback_query(USER_ID, msg, data)
+
+
+def listed_ids(msg: BotMessage) -> list[int]:
+    return [int(plain(d).split(":")[1]) for d in msg.callback_data if plain(d).startswith("src:")]
+
+
+async def test_reports_pages_through_every_report_in_the_same_message(
+    library: Library, telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    add_county_reports(library, tmp_path / "counties", 25)
+    everything = library.reports()
+    async with running_bot(bot_settings(library, telegram), library):
+        telegram.send_private_text(USER_ID, "/reports")
+        first = await reply_to(telegram, USER_ID)
+        assert first.text.startswith("已收录 30 份报告，第 1/3 页")
+        seen = listed_ids(first)
+        press(telegram, first, texts.LIST_NEXT)
+        second = await edited(telegram, first, lambda t: "第 2/3 页" in t)
+        seen += listed_ids(second)
+        press(telegram, second, texts.LIST_NEXT)
+        third = await edited(telegram, first, lambda t: "第 3/3 页" in t)
+        seen += listed_ids(third)
+        assert texts.LIST_NEXT not in str(third.reply_markup) and texts.LIST_PREVIOUS in str(
+            third.reply_markup
+        )
+        press(telegram, third, texts.LIST_PREVIOUS)
+        back = await edited(telegram, first, lambda t: "第 2/3 页" in t)
+        assert listed_ids(back) == listed_ids(second)
+        await telegram.wait_for_calls("answerCallbackQuery", 3)
+    assert sorted(seen) == sorted(r.id for r in everything)  # every report once, newest year first
+    years = [next(r.year for r in everything if r.id == i) or 0 for i in seen]
+    assert years == sorted(years, reverse=True)
+    assert len(telegram.messages_in(USER_ID)) == 1  # pages are edits, not new messages
+    assert not telegram.unanswered_callback_queries()
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [("桂东", 3), ("桂东县 2023", 1), ("湖南", 2 + 25), ("火星县", 0)],
+)
+async def test_reports_with_words_filters_by_place_issuer_title_or_year(
+    library: Library, telegram: FakeTelegram, tmp_path: Path, words: str, expected: int
+) -> None:
+    add_county_reports(library, tmp_path / "counties", 25)
+    async with running_bot(bot_settings(library, telegram), library):
+        telegram.send_private_text(USER_ID, f"/reports {words}")
+        msg = await reply_to(telegram, USER_ID)
+    if expected:
+        assert msg.text.startswith(f"与“{words}”相符的报告 {expected} 份，第 1/{-(-expected // 10)} 页")
+        assert len(listed_ids(msg)) == min(expected, 10)
+    else:
+        assert msg.text == texts.REPORTS_NONE_FOUND.format(words=words)
+
+
+async def test_filter_words_too_long_for_a_button_still_page(
+    library: Library, telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    add_county_reports(library, tmp_path / "counties", 25)
+    words = "湖南省 人民政府 法治政府建设工作报告"  # 50 bytes: more than a button's data holds
+    _, total = library.find_reports(words)
+    assert 20 < total <= 30
+    async with running_bot(bot_settings(library, telegram), library) as app:
+        telegram.send_private_text(USER_ID, f"/reports {words}")
+        first = await reply_to(telegram, USER_ID)
+        assert first.text.startswith(f"与“{words}”相符的报告 {total} 份，第 1/3 页")
+        assert any(":k:" in plain(d) for d in first.callback_data)
+        press(telegram, first, texts.LIST_NEXT)
+        second = await edited(telegram, first, lambda t: "第 2/3 页" in t)
+        assert not set(listed_ids(second)) & set(listed_ids(first))
+        app.bot_data.list_words.clear()  # as after a restart
+        press(telegram, second, texts.LIST_NEXT)
+        (alert,) = await telegram.wait_for_calls(
+            "answerCallbackQuery", predicate=lambda c: c.params.get("text") == texts.LIST_EXPIRED
+        )
+    assert alert.params.get("show_alert") is True
+    assert telegram.message(USER_ID, first.message_id).text == second.text  # unchanged
 
 
 async def test_command_menus_are_set_per_scope(bot: App, telegram: FakeTelegram) -> None:
@@ -654,3 +750,12 @@ async def test_a_year_button_asks_the_question_for_that_year(
     logged = library.logged_query(new_qid)
     assert logged is not None and logged.text == "2022年汝城县行政复议案件多少件"
     assert not telegram.unanswered_callback_queries()
+
+
+async def test_reports_with_a_pasted_page_of_words_gets_one_short_reply(
+    bot: App, telegram: FakeTelegram
+) -> None:
+    words = " ".join(f"词{i}<b>" for i in range(1500))  # 1,500 words, markup among them
+    telegram.send_private_text(USER_ID, f"/reports {words}"[:4096])
+    msg = await reply_to(telegram, USER_ID)
+    assert msg.text.startswith("没有找到与“词0<b> 词1<b>") and len(msg.text) < 200

@@ -92,16 +92,89 @@ def test_report_outline_is_packed_into_valid_messages() -> None:
     assert "标题<199>" in visible(messages[-1])
 
 
-def test_reports_list_fits_even_with_many_reports() -> None:
-    reports = [
-        Report(
-            i, "2024年法治政府建设工作报告" * 3, f"第{i}县人民政府办公室", 2024, ("某县",), "x", str(i), 10
-        )
-        for i in range(1, 400)
+def _reports(n: int, title: str = "2024年法治政府建设工作报告") -> list[Report]:
+    return [
+        Report(i, title, f"第{i}县人民政府办公室", 2024 - i % 3, ("某省", f"第{i}县"), "x", str(i), 10)
+        for i in range(1, n + 1)
     ]
-    html, keyboard = render.reports_list(reports)
+
+
+def _buttons(keyboard: object) -> list[tuple[str, str]]:
+    rows = keyboard.inline_keyboard  # type: ignore[attr-defined]
+    return [(b.text, b.callback_data) for row in rows for b in row]
+
+
+@pytest.mark.parametrize(
+    ("offset", "total", "header", "pages"),
+    [
+        (0, 2005, "已收录 2,005 份报告，第 1/201 页", ["rep:10"]),
+        (20, 2005, "已收录 2,005 份报告，第 3/201 页", ["rep:10", "rep:30"]),
+        (2000, 2005, "已收录 2,005 份报告，第 201/201 页", ["rep:1990"]),
+        (0, 10, "已收录 10 份报告，第 1/1 页", []),
+    ],
+)
+def test_reports_list_is_a_page_with_its_count_and_page_buttons(
+    offset: int, total: int, header: str, pages: list[str]
+) -> None:
+    page = _reports(min(10, total - offset))
+    html, keyboard = render.reports_list(page, total, offset)
+    text = visible(html)
+    assert text.startswith(header)
+    assert all(f"#{r.id} {r.year} {r.issuer}《{r.title}》" in text for r in page)
+    buttons = _buttons(keyboard)
+    assert [d for _, d in buttons if d.startswith("src:")] == [f"src:{r.id}" for r in page]
+    assert [d for _, d in buttons if d.startswith("rep:")] == pages
+    assert [t for t, d in buttons if d.startswith("rep:")] == [
+        {"rep:" + str(offset - 10): "‹ 上一页", "rep:" + str(offset + 10): "下一页 ›"}[d] for d in pages
+    ]
+
+
+def test_a_filtered_list_carries_its_words_or_their_key() -> None:
+    html, keyboard = render.reports_list(_reports(10), 25, 10, "秀山")
+    assert visible(html).startswith("与“秀山”相符的报告 25 份，第 2/3 页")
+    assert [d for _, d in _buttons(keyboard) if d.startswith("rep:")] == ["rep:0:w:秀山", "rep:20:w:秀山"]
+    long = "关于二〇二四年度法治政府建设情况的报告全文"
+    assert render.page_data("rep", 20, long) is None
+    _, keyboard = render.reports_list(_reports(10), 25, 10, long, key="AbC-12")
+    assert [d for _, d in _buttons(keyboard) if d.startswith("rep:")] == ["rep:0:k:AbC-12", "rep:20:k:AbC-12"]
+
+
+def test_reports_list_fits_however_long_the_titles() -> None:
+    html, keyboard = render.reports_list(_reports(10, "2024年法治政府建设工作报告" * 40), 10_000, 9990)
     assert utf16_len(visible(html)) <= render.MAX_MESSAGE
-    assert keyboard is not None and sum(len(r) for r in keyboard.inline_keyboard) <= 100
+    assert all(len(d.encode()) <= render.MAX_CALLBACK_BYTES for _, d in _buttons(keyboard))
+
+
+@pytest.mark.parametrize(
+    ("words", "says"), [("", "目前还没有收录任何报告"), ("火星", "没有找到与“火星”相符的报告")]
+)
+def test_an_empty_list_says_so(words: str, says: str) -> None:
+    for make in (render.reports_list, render.delete_list):
+        html, keyboard = make([], 0, 0, words)
+        assert says in visible(html) and keyboard is None
+
+
+def test_delete_buttons_show_issuer_year_and_title_shortened() -> None:
+    plain_title = Report(8, "某县人民政府法治政府建设工作报告", "某县人民政府", 2022, (), "x", "8")
+    assert render.delete_button_text(plain_title) == "#8 某县人民政府 2022年《法治政府建设工作报告》"
+    long = Report(
+        9,
+        "关于2023年度法治政府建设工作情况的报告（全文）（修订稿）",
+        "某某自治州某某土家族苗族自治县人民政府办公室",
+        2023,
+        (),
+        "x",
+        "9",
+    )
+    html, keyboard = render.delete_list([REPORT, long], 12, 10)
+    assert visible(html) == "选择要删除的报告（共 12 份，第 2/2 页）："
+    (a, a_data), (b, b_data), (prev, prev_data) = _buttons(keyboard)
+    assert (
+        a == "#7 某县&人民政府《2024年<法治>政府建设情况的报告》" and a_data == "del:7:ask"
+    )  # the year once
+    assert b.startswith("#9 某某自治州某某土家族苗…《2023年度法治政府建设") and b.endswith("…》")
+    assert len(b) == render.BUTTON_CHARS and b_data == "del:9:ask"
+    assert (prev, prev_data) == ("‹ 上一页", "delp:0")
 
 
 def test_inline_results_are_valid(shared_library: Library) -> None:

@@ -8,7 +8,7 @@ import re
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,9 +20,9 @@ from retrieval import index as index_module
 from retrieval import library as library_module
 from retrieval import search as search_module
 from retrieval.config import Settings
-from retrieval.errors import UnknownReport, UnreadableFile
+from retrieval.errors import UnknownReport, Unreadable, UnreadableFile
 from retrieval.library import Library, OnDuplicate, Outcome
-from retrieval.models import FeedbackReason, Refusal
+from retrieval.models import FeedbackReason, Refusal, Report
 from retrieval.search import Index
 from tests.conftest import (
     BUNDLED_REPORTS,
@@ -30,6 +30,7 @@ from tests.conftest import (
     TESTS_DATA,
     Route,
     Site,
+    add_county_reports,
     copy_data,
     docx_bytes,
     make_settings,
@@ -492,14 +493,25 @@ def test_bulk_ingest_settles_duplicates_as_one_by_one(
     folder.mkdir()
     _same_report_files(folder)
     (folder / "蓝山.txt").write_bytes((BUNDLED_REPORTS / "蓝山县政府办_2022.txt").read_bytes())
+    (folder / "空.txt").write_bytes(b"")
+    (folder / "旧版.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
     one_by_one = Library(empty_settings)
-    expected = [d.outcome for d in one_by_one.ingest([folder])[0]]
+    done, errors = one_by_one.ingest([folder])
+    expected = [d.outcome for d in done]
     one_by_one.store.close()
     assert sorted(expected) == sorted([Outcome.ADDED, Outcome.ADDED, Outcome.DUPLICATE])
+    refused = sorted((Path(e.name).name, e.kind, e.reason) for e in errors)
+    assert [(n, k) for n, k, _ in refused] == [
+        ("旧版.docx", Unreadable.OLD_WORD),
+        ("空.txt", Unreadable.EMPTY),
+    ]
     monkeypatch.setattr(bulk_module, "POOL_MIN_BYTES", 0)  # workers even for three small files
     bulk = Library(make_settings(tmp_path / "bulk", bundled_reports=empty_settings.bundled_reports))
     try:
-        assert [d.outcome for d in bulk.ingest([folder])[0]] == expected
+        done, errors = bulk.ingest([folder])
+        assert [d.outcome for d in done] == expected
+        # A refusal's code crosses from the worker process with its reason.
+        assert sorted((Path(e.name).name, e.kind, e.reason) for e in errors) == refused
         assert len(bulk.reports()) == 2
     finally:
         bulk.store.close()
@@ -694,3 +706,60 @@ def test_the_conversation_log_keeps_what_an_answer_quoted_and_obeys_the_retentio
     assert entries[0].refusal == Refusal.NO_MATCH and entries[0].report is None
     later = datetime.now(UTC) + timedelta(days=days + 1)
     assert copied.conversation_log(now=later) == []
+
+
+# --- finding reports for long lists -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def long_list(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    """The bundled reports and 25 county reports (2022–2024), for paging and filtering."""
+    root = tmp_path_factory.mktemp("long-list")
+    lib = Library(make_settings(root / "data"))
+    add_county_reports(lib, root / "counties", 25)
+    yield lib
+    lib.close()
+
+
+def test_find_reports_pages_through_all_newest_year_first(long_list: Library) -> None:
+    everything = long_list.reports()
+    seen = []
+    for offset in range(0, len(everything) + 10, 10):
+        page, total = long_list.find_reports("", offset, 10)
+        assert total == len(everything) == 30
+        assert len(page) == max(0, min(10, total - offset))
+        seen += page
+    assert sorted(r.id for r in seen) == sorted(r.id for r in everything)  # each once
+    keys = [(-(r.year or 0), -r.id) for r in seen]
+    assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("秀山", lambda r: "秀山土家族苗族自治县" in r.places),
+        ("秀山县", lambda r: "秀山土家族苗族自治县" in r.places),  # an alias, not a substring
+        ("湖南", lambda r: "湖南省" in r.places),
+        ("郴州 2023", lambda r: "郴州市" in r.places and r.year == 2023),
+        ("桂东县，2022年", lambda r: "桂东县" in r.places and r.year == 2022),
+        ("政协", lambda r: "政协" in r.issuer),
+        ("法治政府建设工作报告", lambda r: "法治政府建设工作报告" in r.title),
+        ("火星县", lambda r: False),
+    ],
+)
+def test_find_reports_filters_by_place_issuer_title_and_year(
+    long_list: Library, words: str, expected: Callable[[Report], bool]
+) -> None:
+    want = [r.id for r in long_list.reports() if expected(r)]
+    page, total = long_list.find_reports(words, 0, 100)
+    assert sorted(r.id for r in page) == sorted(want) and total == len(want)
+    if words != "火星县":
+        assert want, "the case must match something"
+    first, _ = long_list.find_reports(words, 0, 2)
+    assert first == page[:2]
+
+
+def test_find_reports_uses_the_first_words_of_a_long_filter(long_list: Library) -> None:
+    words = ["桂东县", *[f"词{i}" for i in range(5000)]]
+    assert long_list.find_reports(words) == ([], 0)  # no SQLite variable limit reached
+    assert long_list.find_reports(["桂东县"] * 5000)[1] == 3  # the same word once

@@ -7,6 +7,7 @@ import io
 import os
 import pathlib
 import random
+import re
 import struct
 import zipfile
 import zlib
@@ -15,8 +16,9 @@ from collections.abc import Callable
 import pytest
 from reportlab.pdfgen import canvas
 
-from retrieval import read
-from retrieval.errors import UnreadableFile
+from retrieval import read, texts
+from retrieval.errors import Unreadable, UnreadableFile
+from retrieval.fetch import Problem
 from retrieval.read import read_lines, read_path
 from tests.conftest import draw_pdf, make_docx
 from tests.test_pdf import FLUSH_PAGES, encrypted_pdf
@@ -194,6 +196,71 @@ def test_unreadable_input_is_refused_with_a_reason(name: str, make: Callable[[],
     assert (caught.value.name, caught.value.reason) == (name, reason)
 
 
+# The code each refusal above carries, which the bot turns into Chinese.
+REFUSAL_KINDS: dict[str, Unreadable] = {
+    **{name: Unreadable.EMPTY for name, _, reason in REFUSALS if reason == EMPTY},
+    **{name: Unreadable.BINARY for name, _, reason in REFUSALS if reason == BINARY},
+    "not-a-zip.docx": Unreadable.BAD_DOCX,
+    "truncated.docx": Unreadable.BAD_DOCX,
+    "other-zip.docx": Unreadable.BAD_DOCX,
+    "not-a-pdf.pdf": Unreadable.BAD_PDF,
+    "corrupt.pdf": Unreadable.BAD_PDF,
+    "encrypted.pdf": Unreadable.ENCRYPTED_PDF,
+    "drawing.pdf": Unreadable.PDF_NO_TEXT,
+    "report.doc": Unreadable.OLD_WORD,
+    "report.xlsx": Unreadable.UNSUPPORTED,
+    "report.txt.gz": Unreadable.UNSUPPORTED,
+    "README": Unreadable.UNSUPPORTED,
+}
+
+
+@pytest.mark.parametrize(("name", "make"), [(n, m) for n, m, _ in REFUSALS], ids=[n for n, _, _ in REFUSALS])
+def test_every_refusal_carries_its_kind(name: str, make: Callable[[], bytes]) -> None:
+    with pytest.raises(UnreadableFile) as caught:
+        read_lines(name, make())
+    assert caught.value.kind == REFUSAL_KINDS[name]
+
+
+def test_a_word_97_file_renamed_docx_is_named_as_such() -> None:
+    with pytest.raises(UnreadableFile) as caught:
+        read_lines("报告.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024))
+    assert caught.value.kind == Unreadable.OLD_WORD
+    assert "save it as .docx" in caught.value.reason
+
+
+def test_a_zip_bomb_docx_is_refused_before_inflating() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", bytes(16 * 1024 * 1024))
+    with pytest.raises(UnreadableFile) as caught:
+        read_lines("bomb.docx", buffer.getvalue())
+    assert caught.value.kind == Unreadable.ZIP_BOMB
+
+
+@pytest.mark.parametrize("kind", list(Unreadable))
+def test_every_refusal_kind_has_a_chinese_sentence(kind: Unreadable) -> None:
+    sentence = texts.unreadable(kind, "7")
+    assert sentence != texts.UNREADABLE_OTHER and re.search("[\u4e00-\u9fff]{4}", sentence)
+    assert not set(re.findall(r"(?<![.\w])[A-Za-z]{2,}", sentence)) - {
+        "PDF",
+        "Word",
+        "WPS",
+        "MB",
+        "OCR",
+        "reportbot",
+        "ocr",
+        "http",
+        "https",
+    }
+    assert "{" not in sentence and ("7" in sentence) == ("{detail}" in texts.UNREADABLE_REASONS[kind])
+
+
+def test_link_problems_are_refusal_kinds_and_unknown_kinds_still_read_chinese() -> None:
+    assert {p.value for p in Problem} <= {k.value for k in Unreadable}
+    assert texts.unreadable("from_a_newer_version") == texts.UNREADABLE_OTHER
+    assert texts.unreadable(Unreadable.UNSUPPORTED) == texts.unreadable(Unreadable.UNSUPPORTED, "没有扩展名")
+
+
 @pytest.mark.parametrize("name", ["big.txt", "big.docx", "big.pdf", "big.html"])
 def test_oversized_file_is_refused(monkeypatch, tmp_path, name: str) -> None:
     monkeypatch.setattr(read, "MAX_FILE_BYTES", 100)
@@ -203,14 +270,16 @@ def test_oversized_file_is_refused(monkeypatch, tmp_path, name: str) -> None:
         with pytest.raises(UnreadableFile) as caught:
             call()
         assert str(caught.value) == f"{name}: file is larger than 20 MB"
+        assert (caught.value.kind, caught.value.detail) == (Unreadable.TOO_LARGE, "20")
     path.write_bytes("法治".encode() * 16)  # at the limit: read
     if name == "big.txt":
         assert read_path(path) == ["法治" * 16]
 
 
 def test_missing_file_is_refused_not_raised_as_oserror(tmp_path) -> None:
-    with pytest.raises(UnreadableFile, match=r"^gone\.txt: cannot read file"):
+    with pytest.raises(UnreadableFile, match=r"^gone\.txt: cannot read file") as caught:
         read_path(tmp_path / "gone.txt")
+    assert caught.value.kind == Unreadable.MISSING
 
 
 def test_supported_suffixes() -> None:
@@ -230,6 +299,7 @@ def test_non_regular_files_are_refused_without_reading(tmp_path, kind: str) -> N
     with pytest.raises(UnreadableFile) as caught:
         read_path(path)
     assert caught.value.reason == "not a regular file"
+    assert caught.value.kind == Unreadable.NOT_REGULAR
 
 
 def test_an_over_long_paragraph_is_cut_at_sentence_ends() -> None:
