@@ -179,7 +179,9 @@ async def year_button(update: Update, context: Context) -> None:
     )
     answer, has_more = _page(answer, page)
     text, keyboard = render.answer_message(answer, new_qid, 0, has_more, page)
-    await context.bot.send_message(msg.chat_id, text, parse_mode="HTML", reply_markup=keyboard)
+    # Like everything about a question: in a group, a reply to it, in its forum topic.
+    target = _asked(query) or msg
+    await target.reply_html(text, reply_markup=keyboard, do_quote=target.chat.type != ChatType.PRIVATE)
 
 
 async def full_button(update: Update, context: Context) -> None:

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from retrieval.cli import answer_json
+from retrieval.cli import answer_json, report_json
 from retrieval.library import Library
 from retrieval.understand import MAX_QUESTION_CHARS
 
@@ -102,15 +102,7 @@ def create_app(library: Library) -> Starlette:
             {
                 "count": len(rows),
                 "reports": [
-                    {
-                        "id": r.id,
-                        "title": r.title,
-                        "issuer": r.issuer,
-                        "year": r.year,
-                        "places": list(r.places),
-                        "url": r.url,
-                        "passages": r.passage_count,
-                    }
+                    {**report_json(r), "passages": r.passage_count}
                     for r in sorted(rows, key=lambda r: (-(r.year or 0), r.id))
                 ],
             }

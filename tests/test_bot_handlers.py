@@ -759,3 +759,19 @@ async def test_reports_with_a_pasted_page_of_words_gets_one_short_reply(
     telegram.send_private_text(USER_ID, f"/reports {words}"[:4096])
     msg = await reply_to(telegram, USER_ID)
     assert msg.text.startswith("没有找到与“词0<b> 词1<b>") and len(msg.text) < 200
+
+
+async def test_a_year_button_in_a_forum_topic_answers_in_it(
+    bot: App, telegram: FakeTelegram, library: Library
+) -> None:
+    for name, text in (("汝城县政府办_2022.txt", RUCHENG_2022), ("汝城县政府办_2023.txt", RUCHENG)):
+        library.add(library.parse(name, text.encode("utf-8")))
+    telegram.group(GROUP_ID, is_forum=True)
+    asked = telegram.send_group_text(GROUP_ID, USER_ID, "/ask 汝城县行政复议案件多少件", thread_id=9)
+    first = await reply_to(telegram, GROUP_ID)
+    button = next(d for d in first.callback_data if d.startswith("yr:"))
+    telegram.send_callback_query(USER_ID, first, button)
+    second = await reply_to(telegram, GROUP_ID, 2)
+    assert "29件" in second.text
+    assert second.message_thread_id == 9
+    assert second.reply_to_message_id == asked["message"]["message_id"]
