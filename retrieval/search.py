@@ -45,8 +45,10 @@ HIT_MIN_COVERAGE = 0.34  # and each further hit
 HIT_MIN_RELATIVE = 0.3  # further hits score at least this share of the best
 PROXIMITY_BASE = 0.5  # a passage with no two terms in one sentence keeps this share of its score
 SECTION_BOOST = 1.6  # a passage in the part of the report the question asks about
-# A figure in next year's plans is a target, not what was done: when a question asks for a
-# figure and not for plans, such passages keep this share of their score.
+# Next year's plans say what is to be done, not what was: when a question does not ask for
+# plans, their passages keep this share of their score (a figure there is a target, so a
+# question asking for a figure keeps less).
+PLANS_SHARE = 0.8
 PLANS_FIGURE_SHARE = 0.6
 # A passage shorter than this (a signature, a lone heading) says too little to be an answer:
 # its score is scaled down in proportion, to no less than SHORT_PASSAGE_FLOOR of it.
@@ -447,16 +449,16 @@ class Searcher:
             cover, near = self._coverage(p, weights, surfaces, pieces, q, in_kind)
             # Terms together in one sentence answer better than terms scattered over a passage.
             score *= PROXIMITY_BASE + near / best_sentence
-            target = q.wants_figures and q.kind == SectionKind.OTHER and self.kinds[row] == SectionKind.PLANS
-            if target:
-                score *= PLANS_FIGURE_SHARE
+            planned = q.kind == SectionKind.OTHER and self.kinds[row] == SectionKind.PLANS
+            share = (PLANS_FIGURE_SHARE if q.wants_figures else PLANS_SHARE) if planned else 1.0
+            score *= share
             if q.units and has_figures(p.text, q.units):
                 score *= FIGURE_BOOST  # a figure counted as asked: 多少条 → 4217条
             if len(p.text) < SHORT_PASSAGE_CHARS:
                 score *= max(SHORT_PASSAGE_FLOOR, len(p.text) / SHORT_PASSAGE_CHARS)
             ranked.append((score, cover / total, p))
-            # Plans' targets rank lower, but are no weaker answers for it (kept as further hits).
-            kept_by[p.id] = score / PLANS_FIGURE_SHARE if target else score
+            # Plans rank lower, but are no weaker answers for it (kept as further hits).
+            kept_by[p.id] = score / share
         ranked.sort(key=lambda x: -x[0])
         if q.first:
             ranked = _first(ranked, set(q.first))

@@ -468,3 +468,21 @@ def test_a_traditional_report_answers_simplified_questions_and_is_quoted_as_writ
         assert "行政復議" in marked
     finally:
         lib.store.close()
+
+
+def test_what_was_done_comes_before_the_plans_unless_plans_are_asked(library: Library) -> None:
+    from tests.conftest import report_text
+
+    text = report_text(
+        "宜章县人民政府办公室",
+        2023,
+        {
+            "主要举措和成效": ["（一）抓实会前学法。全年组织县政府常务会议会前学法11次，领导干部带头讲法。"],
+            "下一步工作打算": ["（一）持续抓好会前学法。把常务会议会前学法作为首要内容，领导干部带头讲法。"],
+        },
+    )
+    library.add(library.parse("宜章县政府办_2023.txt", text.encode("utf-8")))
+    done = library.ask("宜章县会前学法")
+    assert "全年组织" in done.hits[0].passage.text
+    plans = library.ask("宜章县会前学法下一步打算")
+    assert "持续抓好" in plans.hits[0].passage.text
