@@ -180,7 +180,7 @@ async def year_button(update: Update, context: Context) -> None:
     answer, has_more = _page(answer, page)
     text, keyboard = render.answer_message(answer, new_qid, 0, has_more, page)
     # Like everything about a question: in a group, a reply to it, in its forum topic.
-    target = _asked(query) or msg
+    target = _about(update) or msg
     await target.reply_html(text, reply_markup=keyboard, do_quote=target.chat.type != ChatType.PRIVATE)
 
 
@@ -337,12 +337,19 @@ def _asked(query: CallbackQuery) -> Message | None:
     return answer.reply_to_message or answer
 
 
+def _about(update: Update) -> Message | None:
+    """The message that what the bot sends next replies to: for a button press the question
+    its answer replies to (see _asked), else the message being handled; None for a press on
+    an inline-mode message, which has no chat of its own."""
+    query = update.callback_query
+    return _asked(query) if query else update.effective_message
+
+
 async def _send_document(
     update: Update, context: Context, data: bytes, name: str, caption: str | None = None
 ) -> None:
     """A file about a question, sent where _send_all sends messages."""
-    query = update.callback_query
-    target = _asked(query) if query else update.effective_message
+    target = _about(update)
     if target is None:
         if update.effective_user:
             await context.bot.send_document(
@@ -357,8 +364,7 @@ async def _send_document(
 async def _send_all(update: Update, context: Context, messages: list[str]) -> None:
     """Messages about a question: in a group, replies to the question, in its forum topic
     (Message.reply_html keeps the topic); in a private chat, plain messages."""
-    query = update.callback_query
-    target = _asked(query) if query else update.effective_message
+    target = _about(update)
     if target is None:  # a press on an inline-mode message: the private chat with the user
         user = update.effective_user
         for part in messages:

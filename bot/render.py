@@ -335,7 +335,7 @@ def delete_button_text(report: Report) -> str:
     does not say it)."""
     title = texts.short_title(report)
     title = title.removeprefix("关于") if len(title) > 4 else title
-    year = f" {report.year}年" if report.year and str(report.year) not in title else ""
+    year = f" {report.year}年" if report.year and not texts.title_says_year(title) else ""
     head = f"#{report.id} {_shorten(report.issuer or texts.NONE, BUTTON_ISSUER_CHARS)}{year}"
     room = max(BUTTON_CHARS - len(head) - 2, 8)  # 2: the title's brackets
     return f"{head}《{_shorten(title, room)}》"

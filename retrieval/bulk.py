@@ -27,7 +27,9 @@ from retrieval.places import Gazetteer
 from retrieval.read import read_document
 from retrieval.tokenize import Tokenizer
 
-TEMP_PREFIX = "reportbot-ingest-"  # + the owning process's pid + "-": see sweep_temp_dirs
+# Ingests before workers shared nothing kept a change log in a folder named so (+ the owning
+# process's pid + "-"); the library's start removes those a killed ingest left behind.
+TEMP_PREFIX = "reportbot-ingest-"
 PARENT_CHECK_SECONDS = 0.5  # how often a worker checks that the process that started it lives
 POOL_MIN_BYTES = 2_000_000  # less text than this (~3,000 passages) is quicker in one process
 BATCH_FILES = 200  # files parsed, then tokenised, then stored, per round
@@ -92,7 +94,6 @@ class Workers:
     """A pool of worker processes for one bulk ingest; use as a context manager."""
 
     def __init__(self, tokenizer: Tokenizer, gazetteer: Gazetteer, processes: int | None = None) -> None:
-        sweep_temp_dirs()  # what an ingest killed before this version left behind
         # spawn, not fork: the library's process may be running threads (the bot's).
         self._pool = ProcessPoolExecutor(
             processes or os.cpu_count() or 1,

@@ -116,7 +116,7 @@ class Library:
         self.settings = settings
         self.gazetteer = gazetteer or default_gazetteer()
         first_run = not settings.db_path.exists()
-        sweep_temp_dirs()  # what a killed bulk ingest left behind
+        sweep_temp_dirs()  # what a bulk ingest killed under an older version left behind
         self.store = Store(settings.db_path)
         self.originals = Originals(settings.data_dir / "originals")
         self.tokenizer = Tokenizer()

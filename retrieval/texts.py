@@ -45,10 +45,15 @@ def short_title(report: Report) -> str:
     return title
 
 
+def title_says_year(title: str) -> bool:
+    """Whether a title names a year itself (2024年…, 二〇二三年度…), so a citation need not."""
+    return bool(_YEAR_IN_TITLE.search(title))
+
+
 def report_name(report: Report) -> str:
     """How a citation names a report: issuer《title》, and the year when the title has none."""
     title = short_title(report)
-    year = f"（{report.year}年）" if report.year and not _YEAR_IN_TITLE.search(title) else ""
+    year = f"（{report.year}年）" if report.year and not title_says_year(title) else ""
     if not report.issuer:
         return f"《{title}》{year}"
     return f"{report.issuer}《{title}》{year}"

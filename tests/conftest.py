@@ -399,12 +399,8 @@ def web_page(lines: list[str], chrome: str = "", charset: str = "utf-8") -> byte
 
 
 def docx_bytes(lines: list[str]) -> bytes:
-    document = docx.Document()
-    for line in lines:
-        document.add_paragraph(line)
-    buf = io.BytesIO()
-    document.save(buf)
-    return buf.getvalue()
+    """A .docx of one plain paragraph per line."""
+    return make_docx(lambda document: [document.add_paragraph(line) for line in lines])
 
 
 def pdf_bytes(lines: list[str]) -> bytes:

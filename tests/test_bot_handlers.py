@@ -579,6 +579,17 @@ async def test_a_report_the_cli_adds_is_answered_by_the_running_bot(
 
 # --- issue 10: sources, export, groups, every message ----------------------------------------
 
+STICKER = {
+    "file_id": "s1",
+    "file_unique_id": "u2",
+    "type": "regular",
+    "width": 1,
+    "height": 1,
+    "is_animated": False,
+    "is_video": False,
+}
+PHOTO = [{"file_id": "p1", "file_unique_id": "u3", "width": 1, "height": 1}]
+
 
 async def test_export_button_sends_the_answer_as_a_word_file(bot: App, telegram: FakeTelegram) -> None:
     import io
@@ -640,18 +651,10 @@ async def test_help_in_a_group_says_how_to_ask_there(bot: App, telegram: FakeTel
         ("voice", {"file_id": "v1", "file_unique_id": "u1", "duration": 3}, "语音"),
         (
             "sticker",
-            {
-                "file_id": "s1",
-                "file_unique_id": "u2",
-                "type": "regular",
-                "width": 1,
-                "height": 1,
-                "is_animated": False,
-                "is_video": False,
-            },
+            STICKER,
             "贴纸",
         ),
-        ("photo", [{"file_id": "p1", "file_unique_id": "u3", "width": 1, "height": 1}], "图片"),
+        ("photo", PHOTO, "图片"),
         ("location", {"latitude": 29.1, "longitude": 108.9}, "位置"),
     ],
 )
@@ -664,8 +667,7 @@ async def test_every_private_message_gets_a_line_on_what_the_bot_understands(
 
 
 async def test_a_photo_with_a_caption_is_answered_by_its_caption(bot: App, telegram: FakeTelegram) -> None:
-    photo = [{"file_id": "p1", "file_unique_id": "u3", "width": 1, "height": 1}]
-    telegram.send_media(USER_ID, USER_ID, "photo", photo, caption="安化县政协提案立案率是多少")
+    telegram.send_media(USER_ID, USER_ID, "photo", PHOTO, caption="安化县政协提案立案率是多少")
     msg = await reply_to(telegram, USER_ID)
     assert "立案率为82%" in msg.text
 
@@ -673,21 +675,12 @@ async def test_a_photo_with_a_caption_is_answered_by_its_caption(bot: App, teleg
 async def test_a_sticker_in_a_group_is_ignored_unless_it_replies_to_the_bot(
     bot: App, telegram: FakeTelegram
 ) -> None:
-    sticker = {
-        "file_id": "s1",
-        "file_unique_id": "u2",
-        "type": "regular",
-        "width": 1,
-        "height": 1,
-        "is_animated": False,
-        "is_video": False,
-    }
-    telegram.send_media(GROUP_ID, USER_ID, "sticker", sticker)
+    telegram.send_media(GROUP_ID, USER_ID, "sticker", STICKER)
     telegram.send_group_text(GROUP_ID, USER_ID, "/ask 秀山县政务公开数据")
     answer = await reply_to(telegram, GROUP_ID)
     await asyncio.sleep(0.3)
     assert len(telegram.messages_in(GROUP_ID)) == 1
-    telegram.send_media(GROUP_ID, USER_ID, "sticker", sticker, reply_to_message=answer)
+    telegram.send_media(GROUP_ID, USER_ID, "sticker", STICKER, reply_to_message=answer)
     line = await reply_to(telegram, GROUP_ID, 2)
     assert line.text == texts.ONLY_TEXT.format(what="贴纸", example=texts.EXAMPLES[0])
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import os
 import resource
 import time
 from pathlib import Path
 
-import docx
 import pytest
 from click.testing import CliRunner
 
@@ -16,18 +14,9 @@ from bot.cli import cli
 from retrieval import checks
 from retrieval.errors import UnreadableFile
 from retrieval.library import Library
-from tests.conftest import copy_data
+from tests.conftest import copy_data, docx_bytes
 
 HEADER = ["张庄镇人民政府", "关于2024年法治政府建设情况的报告", "一、主要举措和成效"]
-
-
-def docx_of(paragraphs: list[str]) -> bytes:
-    document = docx.Document()
-    for p in paragraphs:
-        document.add_paragraph(p)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -46,7 +35,7 @@ def test_a_padded_report_is_refused_and_nothing_is_stored(
     tmp_path: Path, lib: Library, paragraphs: list[str], reason: str
 ) -> None:
     path = tmp_path / "张庄镇_2024.docx"
-    path.write_bytes(docx_of(paragraphs))
+    path.write_bytes(docx_bytes(paragraphs))
     assert path.stat().st_size < 300_000  # small on disk
     with pytest.raises(UnreadableFile, match=reason):
         lib.parse(path.name, path.read_bytes())
@@ -59,7 +48,7 @@ def test_a_padded_report_is_refused_and_nothing_is_stored(
 def test_a_report_repeating_a_short_line_a_few_times_is_kept(tmp_path: Path, lib: Library) -> None:
     body = [f"（{i}）全年办理行政复议案件{i}件，纠错率12%。" for i in range(30)] + ["无。"] * 5
     path = tmp_path / "张庄镇_2024.docx"
-    path.write_bytes(docx_of(HEADER + body))
+    path.write_bytes(docx_bytes(HEADER + body))
     (done,), errors = lib.ingest([path])
     assert errors == [] and done.report.passage_count >= 30
 
