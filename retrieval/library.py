@@ -326,8 +326,9 @@ class Library:
         return self.store.find_by_hash(parsed.sha256)
 
     def duplicate_of(self, parsed: ParsedReport) -> Report | None:
-        """A stored report with the same content from another file, if any (see OnDuplicate)."""
-        return self.store.find_by_text_hash(parsed.text_sha256)
+        """A stored report with the same issuer, year and body from another file, if any (see
+        OnDuplicate)."""
+        return self.store.find_by_text_hash(parsed.text_sha256, parsed.issuer, parsed.year)
 
     def replaces(self, parsed: ParsedReport) -> Report | None:
         """The stored report adding this one would replace as its newer version: the one
@@ -466,12 +467,14 @@ class Library:
             log.warning("could not keep the original of report #%s: %s", report.id, e.strerror or e)
         return Ingested(report, Outcome.REPLACED if old else Outcome.ADDED, old, source=name)
 
-    def _skips_duplicate(self, parsed: ParsedReport, on_duplicate: OnDuplicate, seen: set[str]) -> bool:
+    def _skips_duplicate(
+        self, parsed: ParsedReport, on_duplicate: OnDuplicate, seen: set[tuple[str, str, int | None]]
+    ) -> bool:
         """Whether _add will store nothing for this report as a duplicate of one stored
-        before it (`seen`: text hashes of reports about to be stored)."""
+        before it (`seen`: the identities of reports about to be stored)."""
         if on_duplicate != OnDuplicate.SKIP or not parsed.text_sha256:
             return False
-        return parsed.text_sha256 in seen or self.duplicate_of(parsed) is not None
+        return _identity(parsed) in seen or self.duplicate_of(parsed) is not None
 
     def _backfill_text_hashes(self) -> None:
         """Reports stored before text hashes were get theirs, so a copy of one from another
@@ -498,7 +501,7 @@ class Library:
             for i in range(len(batches)):
                 jobs: list[tuple[ParsedReport, bool]] = []  # False: a duplicate, not tokenised
                 hashes: set[str] = set()
-                twins: set[str] = set()
+                twins: set[tuple[str, str, int | None]] = set()
                 for item in parsing:
                     if isinstance(item, UnreadableFile):
                         errors.append(item)
@@ -511,7 +514,7 @@ class Library:
                         jobs.append((item, False))
                     else:
                         hashes.add(item.sha256)
-                        twins.add(item.text_sha256)
+                        twins.add(_identity(item))
                         jobs.append((item, True))
                 tokens = workers.tokenize(
                     [[index_text(p.section, p.text) for p in item.passages] for item, new in jobs if new]
@@ -662,6 +665,11 @@ def outline_entries(
 
 def _first_words(text: str) -> str:
     return text if len(text) <= FIRST_WORDS else text[:FIRST_WORDS] + "…"
+
+
+def _identity(parsed: ParsedReport) -> tuple[str, str, int | None]:
+    """What makes two reports the same one: their body, issuer and year."""
+    return parsed.text_sha256, parsed.issuer, parsed.year
 
 
 def _by_id(reports: list[Report]) -> dict[int, Report]:

@@ -27,12 +27,16 @@ def _package_data() -> Path:
 PACKAGE_DATA = _package_data()
 
 
+CHECKOUT_STATE = _CHECKOUT_DATA.parent / ".reportbot"
+
+
 def default_data_dir() -> Path:
-    """The bundled `data/` of a writable source checkout (the database beside the reports, as
-    in development); otherwise, e.g. installed into a read-only site-packages, the user's
-    data directory: $XDG_DATA_HOME/reportbot, else ~/.local/share/reportbot."""
+    """Where the database, index and kept originals go unless told: `.reportbot/` at the root
+    of a writable source checkout (never the bundled `data/`, which holds only what ships);
+    otherwise, e.g. installed into a read-only site-packages, the user's data directory:
+    $XDG_DATA_HOME/reportbot, else ~/.local/share/reportbot."""
     checkout = PACKAGE_DATA == _CHECKOUT_DATA and (_CHECKOUT_DATA.parent / "pyproject.toml").is_file()
-    if checkout and os.access(PACKAGE_DATA, os.W_OK):
-        return PACKAGE_DATA
+    if checkout and os.access(CHECKOUT_STATE.parent, os.W_OK):
+        return CHECKOUT_STATE
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "reportbot"

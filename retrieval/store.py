@@ -282,14 +282,18 @@ class Store:
         """The newest report fetched from `url`."""
         return self._first_report("url = ?", [url], "id desc")
 
-    def find_by_text_hash(self, text_sha256: str) -> Report | None:
-        """The first stored report whose passages' text hashes to `text_sha256` (see
-        parse.text_hash): the same report read from another file. None for an empty hash."""
+    def find_by_text_hash(self, text_sha256: str, issuer: str, year: int | None) -> Report | None:
+        """The first stored report of `issuer` and `year` whose passages' text hashes to
+        `text_sha256` (see parse.text_hash): the same report read from another file. A body
+        repeated word for word under another issuer or year (township boilerplate copied from
+        year to year) is another report. None for an empty hash."""
         if not text_sha256:
             return None
-        return self._first_report("text_sha256 = ?", [text_sha256], "id")
+        return self._first_report(
+            "text_sha256 = ? AND issuer = ? AND year IS ?", [text_sha256, issuer, year], "id"
+        )
 
-    def _first_report(self, where: str, args: list[str], order_by: str) -> Report | None:
+    def _first_report(self, where: str, args: list[str | int | None], order_by: str) -> Report | None:
         rows = list(self.db.table("reports").rows_where(where, args, order_by=order_by, limit=1))
         return _report(rows[0]) if rows else None
 

@@ -57,10 +57,13 @@ def test_example_env_lists_every_setting() -> None:
         assert f"REPORTBOT_{name.upper()}" in example, name
 
 
-def test_default_data_dir_is_the_checkout_when_writable(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_data_dir_is_the_checkouts_own_state_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     from retrieval import paths
 
-    assert paths.default_data_dir() == paths.PACKAGE_DATA  # this test runs from a checkout
+    # this test runs from a checkout: its state goes beside data/, never into it
+    got = paths.default_data_dir()
+    assert got == Path(__file__).resolve().parent.parent / ".reportbot"
+    assert not got.is_relative_to(paths.PACKAGE_DATA)
 
 
 def test_default_data_dir_leaves_a_read_only_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

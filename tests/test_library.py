@@ -763,3 +763,30 @@ def test_find_reports_uses_the_first_words_of_a_long_filter(long_list: Library) 
     words = ["桂东县", *[f"词{i}" for i in range(5000)]]
     assert long_list.find_reports(words) == ([], 0)  # no SQLite variable limit reached
     assert long_list.find_reports(["桂东县"] * 5000)[1] == 3  # the same word once
+
+
+BOILERPLATE_BODY = """一、主要工作
+（一）学法用法
+全镇组织干部职工集中学法，开展“法律进村居”宣传活动，发放宣传资料。
+二、存在的问题
+基层法治力量仍然薄弱，村级法律顾问作用发挥不够。
+"""
+
+
+def test_the_same_body_under_another_year_is_another_report(tmp_path: Path, copied: Library) -> None:
+    """Township boilerplate copied from year to year: both years are kept and answerable by year."""
+    for year in (2022, 2023):
+        title = f"大坪镇人民政府{year}年法治政府建设工作报告\n"
+        (tmp_path / f"大坪镇_{year}.txt").write_text(title + BOILERPLATE_BODY, "utf-8")
+    done, errors = copied.ingest(sorted(tmp_path.glob("大坪镇_*.txt")))
+    assert errors == [] and [d.outcome for d in done] == [Outcome.ADDED, Outcome.ADDED]
+    assert sorted(d.report.year for d in done) == [2022, 2023]
+    for year in (2022, 2023):
+        answer = copied.ask(f"大坪镇{year}年法律顾问")
+        assert answer.answered and answer.hits[0].report.year == year
+    # the same report again from a file of another name is still a duplicate
+    again = tmp_path / "again" / "大坪镇2023年报告.txt"
+    again.parent.mkdir()
+    again.write_text("大坪镇人民政府2023年法治政府建设工作报告\n\n" + BOILERPLATE_BODY, "utf-8")
+    (third,), _ = copied.ingest([again])
+    assert third.outcome == Outcome.DUPLICATE and third.report.year == 2023

@@ -220,8 +220,13 @@ def test_look_ups_by_text_hash_url_and_file_name(store: Store) -> None:
     b = add(
         store, dataclasses.replace(parsed("h2", "a.html"), text_sha256="t1", url="https://x.gov.cn/a.html")
     )
-    assert store.find_by_text_hash("t1") == a  # the first stored
-    assert store.find_by_text_hash("") is None and store.find_by_text_hash("t2") is None
+    issuer, year = "蓝山县人民政府办公室", 2022
+    assert store.find_by_text_hash("t1", issuer, year) == a  # the first stored
+    assert store.find_by_text_hash("", issuer, year) is None
+    assert store.find_by_text_hash("t2", issuer, year) is None
+    # the same body under another issuer or year is another report
+    assert store.find_by_text_hash("t1", issuer + "办公室", year) is None
+    assert store.find_by_text_hash("t1", issuer, 2023) is None
     assert store.find_by_url("https://x.gov.cn/a.html") == b and store.find_by_url("https://y/a.html") is None
     assert store.find_by_source("a.html") == b  # the newest, fetched or not
     assert store.find_by_source("a.html", url="") == a
