@@ -4,6 +4,7 @@ the question asks for, refused when nothing in the reports answers it."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from array import array
 from collections.abc import Iterable
@@ -460,6 +461,11 @@ class Searcher:
             # Plans rank lower, but are no weaker answers for it (kept as further hits).
             kept_by[p.id] = score / share
         ranked.sort(key=lambda x: -x[0])
+        pasted = _pasted(q.text)
+        if pasted:
+            # A phrase copied from a report finds the passage that holds it word for word first.
+            ranked = [(s, 1.0 if pasted in _squashed(p.text) else c, p) for s, c, p in ranked]
+            ranked.sort(key=lambda x: (pasted not in _squashed(x[2].text), -x[0]))
         if q.first:
             ranked = _first(ranked, set(q.first))
         # The first hit must hold MIN_COVERAGE of the question: the best-scoring passage that
@@ -552,6 +558,21 @@ class Searcher:
             if p:
                 out.append((0.0, p))
         return out
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+PASTED_MIN_CHARS = 6  # a shorter question found verbatim is a word or two, not a copied phrase
+
+
+def _squashed(text: str) -> str:
+    """Folded text with spaces and punctuation taken out: what a pasted phrase is matched in."""
+    return _NOT_WORD.sub("", fold(text))
+
+
+def _pasted(question: str) -> str:
+    """The question as a phrase that may have been copied from a passage, or "" if too short."""
+    squashed = _squashed(question)
+    return squashed if len(squashed) >= PASTED_MIN_CHARS else ""
 
 
 def _holding_the_best(scores: np.ndarray) -> np.ndarray:

@@ -486,3 +486,14 @@ def test_what_was_done_comes_before_the_plans_unless_plans_are_asked(library: Li
     assert "全年组织" in done.hits[0].passage.text
     plans = library.ask("宜章县会前学法下一步打算")
     assert "持续抓好" in plans.hits[0].passage.text
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    ["带头出庭应诉1次", "带头出庭应诉1次，"],  # 潍坊市's words, no place named; punctuation copied too
+)
+def test_a_pasted_phrase_ranks_the_passage_holding_it_first(dev_library: Library, pasted: str) -> None:
+    answer = dev_library.ask(pasted)
+    assert answer.answered
+    first = answer.hits[0]
+    assert "带头出庭应诉1次" in first.passage.text and first.report.issuer == "潍坊市人民政府"
