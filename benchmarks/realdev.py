@@ -72,7 +72,8 @@ def build(src: Path, out: Path) -> int:
             f.write(json.dumps(q, ensure_ascii=False) + "\n")
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
     answerable = sum(1 for q in questions if q["expect"])
-    print(f"{len(meta)} reports, {answerable} answerable and {len(questions) - answerable} refusable questions")
+    refusable = len(questions) - answerable
+    print(f"{len(meta)} reports, {answerable} answerable and {refusable} refusable questions")
     print("levels: " + ", ".join(f"{k} {v}" for k, v in levels.most_common()))
     print(f"{len(provinces)} provinces: " + ", ".join(f"{k} {v}" for k, v in provinces.most_common()))
     return problems
