@@ -60,6 +60,10 @@ class ParsedReport:
     plan_year: int | None = None  # the year its plans section is for (normally year + 1)
     signed_on: str = ""  # ISO date of the signature at the end, else ""
     text_sha256: str = ""  # hash of the passages' text: the same report from another file
+    # Not written in the report but inferred (retrieval.analyse): the issuer from its file name,
+    # its title's place or how its body refers to itself; the places from its addressee.
+    issuer_inferred: bool = False
+    places_inferred: bool = False
     # The file's bytes, kept beside the database when the report is stored (the bot's 来源
     # sends it). Left out of comparisons and repr: it is the input, not the parse.
     content: bytes = field(default=b"", repr=False, compare=False)
@@ -84,6 +88,8 @@ class Report:
     plan_year: int | None = None
     signed_on: str = ""
     text_sha256: str = ""
+    issuer_inferred: bool = False
+    places_inferred: bool = False
 
     @property
     def place(self) -> str:

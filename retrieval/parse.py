@@ -24,6 +24,16 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from retrieval.analyse import (
+    FileName,
+    clean_title,
+    implied_issuer,
+    named_in,
+    opening_year,
+    read_file_name,
+    self_reference,
+    without_ranges,
+)
 from retrieval.models import Document, Line, ParsedPassage, ParsedReport
 from retrieval.places import Gazetteer, default_gazetteer, town_after, town_at_start
 from retrieval.understand import has_figures
@@ -75,12 +85,17 @@ _TITLE_PREFIX = re.compile(rf"^(.{{2,40}}?)(?=关于|(?:{_YEAR_NUM})\s*年)")
 _TITLE_WORDS = re.compile(r"报告|总结|汇报|工作计划|工作要点|(?:建设|工作)情况$")
 _CHROME = re.compile(
     r"[|｜>＞»]|当前位置|所在位置|现在的位置|设为首页|加入收藏|打印本页|【打印|关闭窗口|分享到|【字体|字号[:：]"
+    # a site's header and a 政府信息公开 page's table of fields
+    r"|^今天是|星期[一二三四五六日天]|农历|无障碍|简体|繁体|关怀版|长者模式|返回首页|打印整页|中文域名|^字号"
+    r"|索引号|发布机构|主题分类|成文日期|发文日期|有效性[:：]|责任部门|公开形式|公开范围|公开时限|文件编号"
+    r"|^名\s*称\s*[:：]|^作者\s*[:：]|^日期\s*[:：]|^(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+    r"|^[0-9A-Z]{8,}/\d{4}-\d+$|^(?:文章|信息)?来源\s*[:：]|^(?:更新|发布)(?:时间|日期)"
 )
 # Left in by a PDF reader: page numbers (— 3 —, -3-, 第 2 页 共 3 页).
 _PAGE_NUMBER = re.compile(r"[-—－–\s]*\d{1,3}[-—－–\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?")
 # A title's year written under it: （2023年度）
 _TITLE_YEAR_NOTE = re.compile(rf"[（(]\s*(?:{_YEAR_NUM})\s*年度?\s*[）)]")
-_META = re.compile(r"(?:发布时间|发布日期|时间|来源|信息来源|浏览次数|点击数|阅读数|访问量)\s*[:：]")
+_META = re.compile(r"(?:发布时间|发布日期|更新时间|时间|来源|信息来源|浏览次数|点击数|阅读数|访问量)\s*[:：]")
 _ORIGIN = re.compile(r"(?:信息)?来源\s*[:：]\s*(\S+?)(?=\s|浏览|点击|阅读|字号|作者|【|$)")
 _DOC_NUMBER = re.compile(r"[〔\[［【（(]\s*(?:19|20)\d{2}\s*[〕\]］】）)]\s*第?\s*\d+\s*号")
 # Where what follows a report starts: a web page's links and footer, a 公文's 版记.
@@ -89,6 +104,8 @@ _TAIL = re.compile(
     r"|(?:抄送|抄报|分送)\s*[:：])|印发$"
 )
 _PUNCT = "，。；;：:！？!?、"
+# Words of a clause, never of an office's name.
+_CLAUSE_WORDS = re.compile(r"坚持|学习|贯彻|深入|认真|全面|推进|围绕|落实|以习近平|不断|持续|积极")
 _ADMINISTRATIVE = re.compile(r"[省市县区旗乡镇州盟]|街道|中共|政协")
 
 
@@ -431,16 +448,20 @@ def _front_issuer(lines: list[Line]) -> str:
 
 
 def _page_meta(lines: list[Line]) -> tuple[str, str]:
-    """发布时间 and 来源 from a web page's line about the article, when the reader left it in."""
+    """发布时间 and 来源 from a web page's lines about the article (on one line or several),
+    when the reader left them in."""
+    published, origin = "", ""
     for line in lines:
         text = line.text
         if not (_is_chrome(text) and _META.search(text)):
             continue
         m = _ISO_DATE.search(text)
-        published = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else ""
+        if m and not published:
+            published = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
         o = _ORIGIN.search(text)
-        return published, o.group(1) if o else ""
-    return "", ""
+        if o and not origin:
+            origin = o.group(1)
+    return published, origin
 
 
 # --- the end: signature and date -----------------------------------------------------------
@@ -523,6 +544,8 @@ def _opening_org(opening: str, gazetteer: Gazetteer) -> str:
         name = m.group(0)
         while more := _ORG_SUFFIX_AT.match(clause, len(name)):  # 委员会 + 办公室
             name += more.group(0)
+        if _CLAUSE_WORDS.search(name):
+            continue  # 通州区坚持以习近平新时代中国特色社会: a clause ending like an office
         if gazetteer.find_in(name) or gazetteer.county_of_issuer(name) or name.startswith(("政协", "中共")):
             return name
     return ""
@@ -546,13 +569,79 @@ def _complete(issuer: str, around: tuple[str, ...]) -> str:
     return county + issuer if county else issuer
 
 
-def _issuer_and_places(
+@dataclass(frozen=True, slots=True)
+class _Who:
+    issuer: str
+    places: tuple[str, ...]
+    issuer_inferred: bool = False  # not written in the report: implied, or the file name's
+    places_inferred: bool = False
+
+
+def _who(
     title: str,
     front_issuer: str,
     signature: tuple[str, ...],
     opening: str,
     origin: str,
     gazetteer: Gazetteer,
+    file_name: FileName,
+    body: list[str],
+    addressee: str,
+) -> _Who:
+    """The issuer and its places as the report states them (see _issuer_and_places), else as a
+    reader infers them: from the place its title, file name or opening names and how the body
+    refers to itself (区政府, 我市, 本局: analyse.implied_issuer), then from the page's 来源, the
+    publisher, only when nothing else says; places failing all that from the addressee
+    (a report sent to 常州市人民政府： is issued under 常州市)."""
+    context = " ".join([*signature, opening, file_name.name, addressee, front_issuer])
+    guess = implied_issuer(title, opening, body, file_name, gazetteer)
+    if front_issuer and not title and guess and guess != front_issuer:
+        # With no title, an office's name above the text is the site's (咸安区人民政府 above
+        # 官埠桥镇's report): what the report says of itself comes first.
+        front_issuer = ""
+    issuer, places = _issuer_and_places(title, front_issuer, signature, opening, gazetteer, addressee)
+    if issuer and places:
+        return _Who(_full_government(issuer), places)
+    if guess and guess == issuer:
+        return _Who(issuer, places)  # a national body: no place to find
+    if guess and (not issuer or guess.endswith(issuer) or not gazetteer.mentions(issuer)):
+        named = named_in(guess, gazetteer)
+        found = gazetteer.find_in(" ".join([guess, *named.places, title]), context)
+        town = named.town
+        if town and not named.places and (around := gazetteer.find_in(context)) and not _is_town(around[-1]):
+            # 官埠桥镇 under the 咸安区 its page or signature names
+            guess, found = around[-1] + guess, around
+        if town and found and town not in found and not _is_town(found[-1]):
+            found = (*found, town)
+        zone = guess.removesuffix("管理委员会")
+        if zone != guess and zone not in found:
+            found = (*found, zone)
+        return _Who(guess, found or places, True, bool(found) and not places)
+    ref = self_reference(opening, body)
+    says_government = ref is not None and ref.level and not ref.office
+    if not issuer and is_org(origin) and not says_government:
+        issuer = origin
+        if _needs_place(issuer, gazetteer) and (around := gazetteer.find_in(context)):
+            issuer = _complete(issuer, around)
+        places = places or gazetteer.find_in(issuer + " " + title, context)
+        return _Who(issuer, places, True, False)
+    if not places and addressee:
+        return _Who(issuer, gazetteer.find_in(addressee), False, True)
+    return _Who(issuer, places)
+
+
+def _full_government(issuer: str) -> str:
+    """县政府 → 县人民政府: a government signs with its full name."""
+    return re.sub(r"(?<=[省市县区旗州])政府$", "人民政府", issuer)
+
+
+def _issuer_and_places(
+    title: str,
+    front_issuer: str,
+    signature: tuple[str, ...],
+    opening: str,
+    gazetteer: Gazetteer,
+    addressee: str = "",
 ) -> tuple[str, tuple[str, ...]]:
     """The issuer's full name and its places, province first.
 
@@ -568,12 +657,11 @@ def _issuer_and_places(
         or front_issuer
         or (signed[-1] if signed else "")
         or _opening_org(opening, gazetteer)
-        or (origin if is_org(origin) else "")
     )
     fuller = [s for s in signed if s != issuer and s.endswith(issuer)]
     if issuer and fuller:
         issuer = fuller[0]
-    context = " ".join([*signed, opening])
+    context = " ".join([*signed, opening, addressee])
     places = gazetteer.find_in(issuer + " " + title, context)
     if not any(_county_level(p, gazetteer) for p in places):
         county = gazetteer.county_of_issuer(issuer) or next(
@@ -607,29 +695,38 @@ def _is_town(name: str) -> bool:
 
 
 def _years(
-    title: str, opening: str, signed_on: str, published: str, outline: list[tuple[str, ...]], body: list[str]
+    title: str,
+    opening: str,
+    signed_on: str,
+    published: str,
+    outline: list[tuple[str, ...]],
+    body: list[str],
+    file_year: int | None = None,
 ) -> tuple[int | None, bool, int | None]:
     """(year covered, whether it was inferred, year the plans are for).
 
     The year is the title's first (but for the plans' year of `…总结及2023年工作计划`), else the
-    opening paragraph's, else the year before a title's plans year. Failing those it is
-    inferred: from the signature date or 发布时间 (a report is signed or published early in
+    opening paragraph's (`2023年，…`, `2025年以来`, never a plan's span `2021—2025年`), else the
+    year before a title's plans year. Failing those it is inferred: from the file name
+    (`岳阳县_2022.txt`), from the signature date or 发布时间 (a report is signed or published early in
     the year after the one it covers, or in that year's last two months), from a plans
     heading (三、2024年工作打算 → 2023), or from the year the body names most. The plans are
     for the title's plans year, else a plans heading's year after the year covered, else the
     next year."""
     m = _PLANS_IN_TITLE.search(title)
     title_plan = year_number(m.group(1)) if m else None
-    title_years = years_in(title[: m.start()] if m else title)
+    title_years = years_in(without_ranges(title[: m.start()] if m else title))
     year = title_years[0] if title_years else None
     if year is not None and title_plan is not None and title_plan <= year:
         title_plan = None
     if year is None:
-        year = next(iter(years_in(opening)), None)
+        year = opening_year(opening) or next(iter(years_in(without_ranges(opening))), None)
     if year is None and title_plan is not None:
         year = title_plan - 1
     plans = [year_number(h.group(1)) for path in outline if (h := _PLANS_HEADING.search(path[-1]))]
     inferred = year is None
+    if year is None and file_year is not None:
+        year = file_year
     if year is None:
         dated = next((d for d in (signed_on, published) if _ISO_DATE.match(d)), "")
         if dated:
@@ -648,6 +745,30 @@ def _years(
 
 
 # --- the whole report -----------------------------------------------------------------------
+
+
+# Where a report saved as one line (paragraphs joined by spaces) breaks: white space before a
+# section heading (一、 （一） 第一部分), or after a sentence's end.
+_RUN_ON_BREAK = re.compile(
+    rf"(?<=\S)[ \t\u3000]+(?=第{_CN}部分|{_CN}、|[（(]{_CN}[）)])|(?<=[。！？])[ \t\u3000]+(?=\S)"
+)
+_RUN_ON_HEADING = re.compile(rf"^((?:第{_CN}部分|{_CN}、|[（(]{_CN}[）)])[^。！？\s]{{2,40}})\s+(\S.*)$")
+_RUN_ON = 150  # a line this long with such breaks in it is several paragraphs run together
+
+
+def _unrun(lines: list[Line]) -> list[Line]:
+    """Lines with each run-together paragraph (a whole report on one line) on a line of its own."""
+    out: list[Line] = []
+    for line in lines:
+        if len(line.text) < _RUN_ON or line.table or line.level is not None:
+            out.append(line)
+            continue
+        for part in _RUN_ON_BREAK.split(line.text):
+            # A heading written before its paragraph with a space between: on a line of its own.
+            m = _RUN_ON_HEADING.match(part.strip())
+            pieces = [m.group(1), m.group(2)] if m else [part]
+            out.extend(Line(x.strip()) for x in pieces if x.strip())
+    return out
 
 
 def parse_lines(
@@ -678,7 +799,7 @@ def parse_document(
     same file is a no-op.
     """
     gazetteer = gazetteer or default_gazetteer()
-    lines = [Line(t, x.level, x.table) for x in document.lines if (t := x.text.strip())]
+    lines = _unrun([Line(t, x.level, x.table) for x in document.lines if (t := x.text.strip())])
     front = _front(lines)
     end = _end(lines, front.body_start)
     body = lines[front.body_start : end.body_end]
@@ -689,7 +810,21 @@ def parse_document(
     # The opening paragraph (2023年，柳林乡在竹山县委…) names the year and often the place.
     opening = body[0].text if body and 0 not in headings and not body[0].table else ""
     title = front.title
-    issuer, places = _issuer_and_places(title, front.issuer_line, end.signature, opening, origin, gazetteer)
+    title = clean_title(title)
+    addressee = next((x.text for x in lines[: front.body_start] if _is_addressee(x.text)), "")
+    file_name = read_file_name(source)
+    who = _who(
+        title,
+        front.issuer_line,
+        end.signature,
+        opening,
+        origin,
+        gazetteer,
+        file_name,
+        [x.text for x in body[:12]],
+        addressee,
+    )
+    issuer, places = who.issuer, who.places
     if not title:
         title = re.sub(r"^\d+_", "", source.rsplit(".", 1)[0])
 
@@ -716,7 +851,9 @@ def parse_document(
     passages += [ParsedPassage((), lines[i].text) for i in end.kept]
 
     signed_on = end.signed_on or front.dated
-    year, inferred, plan_year = _years(title, opening, signed_on, published, outline, [x.text for x in body])
+    year, inferred, plan_year = _years(
+        title, opening, signed_on, published, outline, [x.text for x in body], file_name.year
+    )
     return ParsedReport(
         title=title,
         issuer=issuer,
@@ -730,6 +867,8 @@ def parse_document(
         published=published,
         origin=origin,
         year_inferred=inferred,
+        issuer_inferred=who.issuer_inferred,
+        places_inferred=who.places_inferred,
         plan_year=plan_year,
         signed_on=signed_on,
         text_sha256=text_hash(passages),

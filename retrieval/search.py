@@ -460,12 +460,13 @@ class Searcher:
             ranked.append((score, cover / total, p))
             # Plans rank lower, but are no weaker answers for it (kept as further hits).
             kept_by[p.id] = score / share
-        ranked.sort(key=lambda x: -x[0])
+        best = max((s for s, _, _ in ranked), default=0.0)
         pasted = _pasted(q.text)
         if pasted:
-            # A phrase copied from a report finds the passage that holds it word for word first.
-            ranked = [(s, 1.0 if pasted in _squashed(p.text) else c, p) for s, c, p in ranked]
-            ranked.sort(key=lambda x: (pasted not in _squashed(x[2].text), -x[0]))
+            # A phrase copied from a report finds the passage holding it word for word first:
+            # such a passage scores above every other (and holds the whole question).
+            ranked = [(s + best, 1.0, p) if pasted in _squashed(p.text) else (s, c, p) for s, c, p in ranked]
+        ranked.sort(key=lambda x: -x[0])
         if q.first:
             ranked = _first(ranked, set(q.first))
         # The first hit must hold MIN_COVERAGE of the question: the best-scoring passage that
@@ -474,7 +475,6 @@ class Searcher:
         if lead is None:
             return []
         ranked.insert(0, ranked.pop(lead))
-        best = max(s for s, _, _ in ranked)
         return [
             (s, p)
             for i, (s, c, p) in enumerate(ranked)

@@ -293,7 +293,7 @@ class Store:
             "text_sha256 = ? AND issuer = ? AND year IS ?", [text_sha256, issuer, year], "id"
         )
 
-    def _first_report(self, where: str, args: list[str | int | None], order_by: str) -> Report | None:
+    def _first_report(self, where: str, args: Sequence[str | int | None], order_by: str) -> Report | None:
         rows = list(self.db.table("reports").rows_where(where, args, order_by=order_by, limit=1))
         return _report(rows[0]) if rows else None
 
@@ -699,6 +699,8 @@ _EXTRA_REPORT_COLUMNS = {
     "plan_year": "INTEGER",
     "signed_on": "TEXT",
     "text_sha256": "TEXT",
+    "issuer_inferred": "INTEGER",
+    "places_inferred": "INTEGER",
 }
 _REPORT_COLUMNS = (
     *("id", "title", "issuer", "year", "places", "source", "sha256", "passage_count"),
@@ -733,6 +735,8 @@ def _report(row: dict) -> Report:
         plan_year=row["plan_year"],
         signed_on=row["signed_on"] or "",
         text_sha256=row["text_sha256"] or "",
+        issuer_inferred=bool(row["issuer_inferred"]),
+        places_inferred=bool(row["places_inferred"]),
     )
 
 

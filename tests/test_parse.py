@@ -1177,3 +1177,146 @@ def test_corpus_dev_web_pages_furniture_is_never_a_passage(name: str, published:
     )
     assert [p.text for p in passages if any(f in p.text for f in furniture)] == []
     assert passages[0].text.startswith(str(r.year))
+
+
+# --- reports as they are copied from government websites (issue 13) ---------------------------
+
+# Saved from a district's site: the site's name and a stale "today", accessibility links, a
+# breadcrumb, the article's 来源/发布时间/点击数 line, no title at all, the issuer only implied.
+CLUTTERED_PAGE = [
+    "天津市静海区人民政府 2019年12月3日星期二",
+    "今天是:2019年10月31日 星期三 农历十月初七",
+    "无障碍 简体| 繁体",
+    "您当前的位置：首页 > 政务公开 > 工作报告",
+    "来源:区司法局 发布时间:2024-03-28 09:18 点击数:",
+    "2023年,区政府坚持以习近平法治思想为指导,全面推进依法行政。",
+    "一、主要举措和成效",
+    "全年办理行政复议案件46件,纠错率9%。",
+    "二、存在的问题",
+    "基层执法力量仍显不足。",
+    "【打印本页】 【关闭窗口】",
+]
+
+
+def test_a_cluttered_untitled_page_gets_its_issuer_from_the_file_name() -> None:
+    r = parse(CLUTTERED_PAGE, source="静海区_2023.txt")
+    assert (r.issuer, r.year, r.places) == ("静海区人民政府", 2023, ("天津市", "静海区"))
+    assert r.issuer_inferred and not r.year_inferred
+    assert r.origin == "区司法局" and r.published == "2024-03-28"
+    texts = [p.text for p in r.passages]
+    assert texts == [
+        "2023年,区政府坚持以习近平法治思想为指导,全面推进依法行政。",
+        "全年办理行政复议案件46件,纠错率9%。",
+        "基层执法力量仍显不足。",
+    ]
+    for clutter in ("星期", "无障碍", "当前的位置", "点击数", "关闭窗口"):
+        assert clutter not in r.title
+
+
+def test_the_publishing_office_is_no_issuer_when_the_report_implies_another() -> None:
+    # 来源: 司法局 publishes the district government's report; the file name says whose it is.
+    # With no name for it anywhere, the district's government is not taken to be the publisher.
+    r = parse(CLUTTERED_PAGE, source="报告.txt")
+    assert "司法局" not in r.issuer and r.origin == "区司法局"
+    # A department's report published by itself: 来源 is all that names it, and it is used.
+    own = parse(
+        [
+            "来源:永丰县公安局 发布时间:2023-02-01",
+            "2022年，我局坚持依法行政。",
+            "一、主要做法",
+            "全年查处案件12件。",
+        ],
+        source="报告.txt",
+    )
+    assert (own.issuer, own.places) == ("永丰县公安局", ("江西省", "吉安市", "永丰县"))
+    assert own.issuer_inferred
+
+
+def test_an_addressee_line_places_a_report_that_names_no_place() -> None:
+    lines = [
+        "常州市人民政府：",
+        "2023年，区政府坚持依法行政，全年审查规范性文件12件。",
+        "一、主要工作",
+        "全年开展执法检查20次。",
+    ]
+    r = parse(lines, source="法治政府建设报告.txt")
+    assert r.places == ("江苏省", "常州市") and r.places_inferred
+    assert r.year == 2023
+    assert [p.text for p in r.passages][0].startswith("2023年")
+
+
+def test_we_city_with_a_document_number_and_the_provinces_address() -> None:
+    lines = [
+        "保政呈〔2025〕5号",
+        "河北省人民政府:",
+        "2024年以来,我市坚持以习近平新时代中国特色社会主义思想为指导,全面推进依法行政。",
+        "一、优化职能体系",
+        "完成企业行政处罚信用修复2200余条。",
+    ]
+    r = parse(lines, source="保定市_2024.txt")
+    assert (r.issuer, r.year, r.places) == ("保定市人民政府", 2024, ("河北省", "保定市"))
+    assert all("保政呈" not in p.text and "河北省人民政府" not in p.text for p in r.passages)
+
+
+def test_a_department_named_only_by_the_file_and_self_reference() -> None:
+    lines = [
+        "一年来，我局认真贯彻落实法治政府建设各项部署。",
+        "一、主要做法",
+        "全年办理行政复议案件31件。",
+    ]
+    r = parse(lines, source="武汉市司法局_2023.txt")
+    assert (r.issuer, r.year, r.places) == ("武汉市司法局", 2023, ("湖北省", "武汉市"))
+    assert r.year_inferred  # from the file name only
+
+
+def test_a_site_name_above_an_untitled_township_report_is_not_its_issuer() -> None:
+    lines = [
+        "咸安区人民政府",
+        "热门搜索:",
+        "2022年,官埠桥镇在区委、区政府的正确领导下,贯彻落实党的二十大精神,推进依法行政。",
+        "一、主要举措",
+        "全镇调解矛盾纠纷85起。",
+    ]
+    r = parse(lines, source="官埠桥镇报告.txt")
+    assert r.issuer == "咸安区官埠桥镇人民政府"
+    assert r.places[-2:] == ("咸安区", "官埠桥镇")
+
+
+def test_a_whole_report_on_one_line_is_split_into_sections_and_paragraphs() -> None:
+    line = (
+        "2025年,某镇坚持以习近平法治思想为指导,持续深化法治建设。现将本年度法治建设工作情况报告如下:"
+        " 一、法治建设主要措施和成效 (一)强化思想引领,筑牢法治建设根基 坚持将学习习近平法治思想作为首要政治任务,"
+        "全年开展专题学法8次。 (二)创新治理模式,提升依法治理效能 一是持续推进法治观察工作。全年完成法治观察建议12篇,"
+        "其中4篇为立法建议。 二、存在的不足 基层法治力量仍然薄弱,专业人才较少,法律顾问作用发挥不够充分,需要进一步加强。"
+    )
+    r = parse([line], source="闵行浦江镇_2025.txt")
+    assert (r.issuer, r.year) == ("闵行区浦江镇人民政府", 2025)
+    by_text = {p.text: p.section for p in r.passages}
+    figures = next(t for t in by_text if "专题学法8次" in t)
+    assert by_text[figures] == ("一、法治建设主要措施和成效", "(一)强化思想引领,筑牢法治建设根基")
+    advice = next(t for t in by_text if "法治观察建议12篇" in t)
+    assert "(二)创新治理模式,提升依法治理效能" in by_text[advice]
+    weak = next(t for t in by_text if "基层法治力量" in t)
+    assert by_text[weak] == ("二、存在的不足",)
+
+
+def test_a_plans_span_in_the_opening_is_not_the_year() -> None:
+    lines = [
+        "根据《全面深化法治领域改革纲要(2023—2027年)》,以及市、区具体部署,2023年,清波街道全面深入开展法治政府建设。",
+        "一、主要举措",
+        "全年组织党工委专题学习4次。",
+    ]
+    r = parse(lines, source="清波街道_2023.txt")
+    assert r.year == 2023 and not r.year_inferred
+
+
+def test_traditional_characters_give_the_same_metadata() -> None:
+    lines = [
+        "福建省人民政府關於2023年度法治政府建設情況的報告",
+        "2023年，省政府堅持以習近平法治思想為指導，全面推進依法行政。",
+        "一、主要舉措",
+        "全年辦理行政復議案件1200件。",
+    ]
+    r = parse(lines, source="福建省_2023.txt")
+    assert (r.year, r.places) == (2023, ("福建省",))
+    assert r.issuer.startswith("福建省")
