@@ -1242,7 +1242,7 @@ def test_an_addressee_line_places_a_report_that_names_no_place() -> None:
     r = parse(lines, source="法治政府建设报告.txt")
     assert r.places == ("江苏省", "常州市") and r.places_inferred
     assert r.year == 2023
-    assert [p.text for p in r.passages][0].startswith("2023年")
+    assert r.passages[0].text.startswith("2023年")
 
 
 def test_we_city_with_a_document_number_and_the_provinces_address() -> None:
@@ -1284,10 +1284,14 @@ def test_a_site_name_above_an_untitled_township_report_is_not_its_issuer() -> No
 
 def test_a_whole_report_on_one_line_is_split_into_sections_and_paragraphs() -> None:
     line = (
-        "2025年,某镇坚持以习近平法治思想为指导,持续深化法治建设。现将本年度法治建设工作情况报告如下:"
-        " 一、法治建设主要措施和成效 (一)强化思想引领,筑牢法治建设根基 坚持将学习习近平法治思想作为首要政治任务,"
-        "全年开展专题学法8次。 (二)创新治理模式,提升依法治理效能 一是持续推进法治观察工作。全年完成法治观察建议12篇,"
-        "其中4篇为立法建议。 二、存在的不足 基层法治力量仍然薄弱,专业人才较少,法律顾问作用发挥不够充分,需要进一步加强。"
+        "2025年,某镇坚持以习近平法治思想为指导,持续深化法治建设。"
+        "现将本年度法治建设工作情况报告如下:"
+        " 一、法治建设主要措施和成效 (一)强化思想引领,筑牢法治建设根基"
+        " 坚持将学习习近平法治思想作为首要政治任务,全年开展专题学法8次。"
+        " (二)创新治理模式,提升依法治理效能 一是持续推进法治观察工作。"
+        "全年完成法治观察建议12篇,其中4篇为立法建议。"
+        " 二、存在的不足 基层法治力量仍然薄弱,专业人才较少,"
+        "法律顾问作用发挥不够充分,需要进一步加强。"
     )
     r = parse([line], source="闵行浦江镇_2025.txt")
     assert (r.issuer, r.year) == ("闵行区浦江镇人民政府", 2025)
