@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from retrieval.cli import answer_json, report_json
+from bot.core.shapes import answer_json, report_json
 from retrieval.library import Library
 from retrieval.understand import MAX_QUESTION_CHARS
 
@@ -35,7 +35,7 @@ class BadRequest(ValueError):
 
 
 def _page() -> str:
-    return resources.files("retrieval").joinpath("web_chat.html").read_text("utf-8")
+    return resources.files("bot.web").joinpath("chat.html").read_text("utf-8")
 
 
 def _int(body: dict[str, Any], key: str, default: int, low: int, high: int) -> int:

@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import click
+
 from retrieval import texts
-from retrieval.cli import answer_text
 from retrieval.library import Library
 from retrieval.models import Answer, Hit
 
@@ -25,6 +26,40 @@ _FULL = re.compile(r"^(?:全文|full)\s*(\d{1,2})$", re.IGNORECASE)
 _SOURCE = re.compile(r"^(?:来源|source)\s*(\d{1,2})$", re.IGNORECASE)
 _HELP = re.compile(r"^(?:帮助|help|\?|？)$", re.IGNORECASE)
 QUIT = frozenset({"退出", "quit", "exit", "q"})
+
+
+def citation(h: Hit) -> str:
+    """issuer《title》（year） › section path, and the link a fetched report came from."""
+    r = h.report
+    parts = [texts.report_name(r), *h.passage.section]
+    # After a space, at the end of the line: terminals make it clickable without the brackets.
+    return " › ".join(parts) + (f" {r.url}" if r.url else "")
+
+
+def answer_text(answer: Answer, color: bool = False) -> str:
+    if answer.reply:
+        return texts.reply(answer)
+    if not answer.answered and not answer.missing:
+        return texts.refusal(answer)  # (a comparison's sides with nothing say more than a refusal)
+    lines = []
+    for group in answer.groups:
+        lines.append(f"【{group.key}】")
+        for h in group.hits:
+            lines.extend(_hit_lines(h, color))
+    if not answer.groups:
+        for h in answer.hits:
+            lines.extend(_hit_lines(h, color))
+    lines.extend(texts.missing(answer, key) for key in answer.missing)
+    if answer.other_years:
+        lines.append(texts.other_years(answer))
+    return "\n".join(lines)
+
+
+def _hit_lines(h: Hit, color: bool) -> list[str]:
+    quote = "".join(
+        click.style(s.text, bold=True) if (s.match and color) else s.text for s in h.snippet.spans
+    )
+    return [f"[{h.rank}] “{quote}”", f"    —— {citation(h)}"]
 
 
 @dataclass
