@@ -1,22 +1,29 @@
-"""A conversation with the library outside Telegram: what `reportbot chat` (a terminal) and
-`reportbot web` (a browser page) share with the bot's private chat — follow-ups (`那蓝山县呢？`),
-更多 for the next page, 全文 N for a whole passage, 来源 N for a report's outline.
-
-A `Conversation` turns one line the user typed into the text to show; it holds the little state a
-chat needs (the last question and its page) and nothing else, so that each terminal or web
-session has its own.
+"""The terminal channel, `reportbot chat`: a line typed → a core message; the core's reply →
+plain text. As in the bot's private chat: follow-ups (`那蓝山县呢？`), 更多 for the next page,
+全文 N for a whole passage, 来源 N for a report's outline. Also the plain-text answer that
+`reportbot ask` prints.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
+from bot.core.conversation import Core
+from bot.core.messages import (
+    AnswerPart,
+    FilePart,
+    Kind,
+    ListPart,
+    Message,
+    PassagePart,
+    Reply,
+    ReportPart,
+    TextPart,
+)
 from retrieval import texts
 from retrieval.library import Library
 from retrieval.models import Answer, Hit
@@ -26,6 +33,7 @@ _FULL = re.compile(r"^(?:全文|full)\s*(\d{1,2})$", re.IGNORECASE)
 _SOURCE = re.compile(r"^(?:来源|source)\s*(\d{1,2})$", re.IGNORECASE)
 _HELP = re.compile(r"^(?:帮助|help|\?|？)$", re.IGNORECASE)
 QUIT = frozenset({"退出", "quit", "exit", "q"})
+USER = 0  # the one user of a terminal, in its one chat
 
 
 def citation(h: Hit) -> str:
@@ -62,82 +70,63 @@ def _hit_lines(h: Hit, color: bool) -> list[str]:
     return [f"[{h.rank}] “{quote}”", f"    —— {citation(h)}"]
 
 
-@dataclass
 class Conversation:
-    """One user's chat with the library. `say` answers one line; `page` hits a page."""
+    """One user's chat on the core. `say` turns a line into the text to show; the last answer
+    shown (with its actions) is what 更多, 全文 N and 来源 N act on."""
 
-    library: Library
-    page: int = 3
-    _question: str | None = None  # the last question answered, after follow-up resolution
-    _offset: int = 0
-    _hits: tuple[Hit, ...] = field(default=())
+    def __init__(self, library: Library, core: Core | None = None) -> None:
+        self.core = core or Core(library)
+        self._last: AnswerPart | None = None  # the last answer with excerpts
 
     def say(self, line: str) -> str:
         """The reply to one line: a question (or a follow-up to the last one), or a command."""
         line = line.strip()
-        if not line:
-            return texts.CHAT_HELP
-        if _HELP.match(line):
+        if not line or _HELP.match(line):
             return texts.CHAT_HELP
         if _MORE.match(line):
-            return self._more()
+            return self._press(Kind.MORE, None, texts.CHAT_NOTHING_BEFORE)
         if m := _FULL.match(line):
-            return self._full(int(m.group(1)))
+            return self._press(Kind.FULL, int(m.group(1)), texts.CHAT_NO_SUCH_HIT.format(n=m.group(1)))
         if m := _SOURCE.match(line):
-            return self._source(int(m.group(1)))
-        return self.ask(line)
+            return self._press(Kind.SOURCE, int(m.group(1)), texts.CHAT_NO_SUCH_HIT.format(n=m.group(1)))
+        return self._show(self.core.handle(Message(USER, USER, line)))
 
-    def ask(self, line: str) -> str:
-        """Answer `line` as a question, as a follow-up of the last question where it is one."""
-        question = line
-        if self._question is not None:
-            question = self.library.follow_up(self._question, line) or line
-        answer = self.library.ask(question, k=self.page + 1)
-        if answer.hits:  # a greeting or a question about the collection is none to follow up
-            self._question, self._offset = question, 0
-        return self._show(answer)
+    def _press(self, kind: Kind, rank: int | None, otherwise: str) -> str:
+        """Press the last answer's action of `kind` (of excerpt `rank`); `otherwise` if none."""
+        action = self._last.action(kind, rank) if self._last else None
+        if action is None:
+            return texts.NO_MORE if kind == Kind.MORE and self._last else otherwise
+        return self._show(self.core.handle(Message(USER, USER, press=action.id)))
 
-    def _more(self) -> str:
-        if self._question is None:
-            return texts.CHAT_NOTHING_BEFORE
-        offset = self._offset + self.page
-        answer = self.library.ask(self._question, k=self.page + 1, offset=offset)
-        if not answer.hits:
-            return texts.NO_MORE
-        self._offset = offset
-        return self._show(answer)
+    def _show(self, reply: Reply | None) -> str:
+        if reply is None:
+            return ""
+        shown = [self._part(p) for p in reply.parts]
+        text = "\n".join(t for t in shown if t)
+        return text or reply.notice or ""
 
-    def _show(self, answer: Answer) -> str:
-        # One hit more than shown tells whether there is a next page.
-        has_more = len(answer.hits) > self.page
-        shown = answer.hits[: self.page]
-        self._hits = shown if answer.answered else self._hits
-        text = answer_text(dataclasses.replace(answer, hits=shown))
-        if answer.hits:
-            text += "\n" + (texts.CHAT_MORE_HINT if has_more else texts.CHAT_HINT)
-        return text
-
-    def _hit(self, n: int) -> Hit | None:
-        return next((h for h in self._hits if h.rank == n), None)
-
-    def _full(self, n: int) -> str:
-        hit = self._hit(n)
-        if hit is None:
-            return texts.CHAT_NO_SUCH_HIT.format(n=n)
-        passage = self.library.passage(hit.passage.id)
-        if passage is None:
-            return texts.PASSAGE_GONE
-        heading = " › ".join(passage.section) or texts.SECTION_OPENING
-        return f"{heading}\n{passage.text}"
-
-    def _source(self, n: int) -> str:
-        hit = self._hit(n)
-        if hit is None:
-            return texts.CHAT_NO_SUCH_HIT.format(n=n)
-        r = hit.report
-        lines = [texts.report_name(r), texts.CHAT_SOURCE_FILE.format(source=r.url or r.source)]
-        lines += [texts.OUTLINE_HEADER] + ["  " * (len(s) - 1) + s[-1] for s in self.library.outline(r.id)]
-        return "\n".join(lines)
+    def _part(self, part: object) -> str:
+        if isinstance(part, AnswerPart):
+            if part.excerpts:
+                self._last = part
+            text = answer_text(part.answer)
+            if part.answer.hits:
+                text += "\n" + (texts.CHAT_MORE_HINT if part.has_more else texts.CHAT_HINT)
+            return text
+        if isinstance(part, PassagePart):
+            heading = " › ".join(part.passage.section) or texts.SECTION_OPENING
+            return f"{heading}\n{part.passage.text}"
+        if isinstance(part, ReportPart):
+            r = part.report
+            lines = [texts.report_name(r), texts.CHAT_SOURCE_FILE.format(source=r.url or r.source)]
+            lines += [texts.OUTLINE_HEADER] + ["  " * (len(s) - 1) + s[-1] for s in part.outline]
+            return "\n".join(lines)
+        if isinstance(part, TextPart):
+            return part.text
+        if isinstance(part, ListPart):
+            return "\n".join(texts.report_line(r) for r in part.reports)
+        assert isinstance(part, FilePart)
+        return ""  # files are for channels that can send them
 
 
 def run_terminal(library: Library, history: Path | None) -> None:

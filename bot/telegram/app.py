@@ -30,9 +30,10 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.core.memory import UserLimiter
 from bot.telegram import admin, buttons, handlers, logs
 from bot.telegram.buttons import SigningBot
-from bot.telegram.context import App, BotData, Context, UserLimiter
+from bot.telegram.context import App, BotData, Context
 from bot.telegram.delivery import FairProcessor, Retrying
 from bot.telegram.webhook import start_server, webhook_secret
 from retrieval import texts

@@ -17,9 +17,10 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
+from bot.core.memory import Verdict
 from bot.telegram import lists, render
 from bot.telegram.buttons import SigningBot
-from bot.telegram.context import Context, Verdict
+from bot.telegram.context import Context
 from bot.telegram.delivery import GaveUp
 from retrieval import texts
 from retrieval.errors import UnknownReport
