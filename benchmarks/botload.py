@@ -24,7 +24,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import build_application  # noqa: E402
+from bot.telegram.app import build_application  # noqa: E402
 from retrieval.config import Settings  # noqa: E402
 from retrieval.evaluate import read_questions  # noqa: E402
 from retrieval.library import Library  # noqa: E402

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import render
+from bot.telegram import render
 from retrieval.library import Library
 from tests import phone
 from tests.conftest import TESTS_DATA, make_settings

@@ -24,8 +24,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from bot.app import build_application
-from bot.context import App
+from bot.telegram.app import build_application
+from bot.telegram.context import App
 from retrieval.config import Settings
 from retrieval.library import Library
 from retrieval.models import Report

@@ -1,4 +1,4 @@
-"""The `reportbot` command line (retrieval.cli), through click's CliRunner, on data dirs in tmp."""
+"""The `reportbot` command line (bot.cli), through click's CliRunner, on data dirs in tmp."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from retrieval.cli import cli
+from bot.cli import cli
 from retrieval.evaluate import evaluate, read_questions
 from retrieval.library import Library
 from retrieval.models import FeedbackReason

@@ -14,9 +14,9 @@ import httpx
 import pytest
 import uvicorn
 
-from retrieval.cli import answer_json
+from bot.core.shapes import answer_json
+from bot.web.app import create_app
 from retrieval.library import Library
-from retrieval.web import create_app
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if shutil.which(p)), None)
 

@@ -17,10 +17,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from bot import admin, handlers
-from bot.app import build_application, serve_webhook
 from bot.cli import cli
-from bot.webhook import SECRET_HEADER
+from bot.telegram import admin, handlers
+from bot.telegram.app import build_application, serve_webhook
+from bot.telegram.webhook import SECRET_HEADER
 from retrieval.config import Settings
 from retrieval.library import Library
 from tests.conftest import USER_ID, bot_settings, copy_data, make_settings

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from bot.buttons import Signer
-from bot.context import App
+from bot.telegram.buttons import Signer
+from bot.telegram.context import App
 from retrieval import texts
 from retrieval.library import Library
 from tests.conftest import ADMIN_ID, USER_ID, plain

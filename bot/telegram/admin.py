@@ -19,9 +19,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Messag
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
-from bot import lists, render
-from bot.context import Context, PendingUpload
-from bot.delivery import TooBig, download_capped
+from bot.telegram import lists, render
+from bot.telegram.context import Context, PendingUpload
+from bot.telegram.delivery import TooBig, download_capped
 from retrieval import texts
 from retrieval.errors import FetchError, ReportbotError, UnknownReport, UnreadableFile
 from retrieval.fetch import Limits

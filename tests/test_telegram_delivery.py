@@ -12,8 +12,8 @@ import pytest
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot import delivery
-from bot.delivery import CHAT_BACKLOG, FairProcessor, Retrying
+from bot.telegram import delivery
+from bot.telegram.delivery import CHAT_BACKLOG, FairProcessor, Retrying
 from retrieval import texts
 from retrieval.library import Library
 from tests.conftest import ADMIN_ID, GROUP_ID, USER_ID, bot_settings, running_bot

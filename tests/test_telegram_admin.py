@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import admin
-from bot.context import App
-from bot.render import visible_length
+from bot.telegram import admin
+from bot.telegram.context import App
+from bot.telegram.render import visible_length
 from retrieval import texts
 from retrieval.errors import Unreadable, UnreadableFile
 from retrieval.library import Library

@@ -30,11 +30,12 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import admin, buttons, handlers, logs
-from bot.buttons import SigningBot
-from bot.context import App, BotData, Context, UserLimiter
-from bot.delivery import FairProcessor, Retrying
-from bot.webhook import start_server, webhook_secret
+from bot.core.memory import UserLimiter
+from bot.telegram import admin, buttons, handlers, logs
+from bot.telegram.buttons import SigningBot
+from bot.telegram.context import App, BotData, Context
+from bot.telegram.delivery import FairProcessor, Retrying
+from bot.telegram.webhook import start_server, webhook_secret
 from retrieval import texts
 from retrieval.config import Settings
 from retrieval.library import Library

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot import logs
+from bot.telegram import logs
 from retrieval.library import Library
 from tests.conftest import USER_ID, bot_settings, running_bot
 from tests.fake_telegram import FakeTelegram

@@ -1,5 +1,5 @@
-"""`reportbot web`: a JSON HTTP API over the library and a one-page web chat on it (Starlette,
-served by uvicorn), for trying reportbot without Telegram.
+"""The web channel, `reportbot web`: a JSON HTTP API over the conversation core and a one-page
+web chat on it (chat.html; Starlette, served by uvicorn), for trying reportbot without Telegram.
 
 - `POST /api/ask` with `{"q": "…", "k": 3}` (optionally `"offset"` for the next page and
   `"previous"`, the last question, so that `那蓝山县呢？` is understood) returns exactly the object
@@ -22,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from retrieval.cli import answer_json, report_json
+from bot.core.conversation import Core
+from bot.core.shapes import answer_json, report_json
 from retrieval.library import Library
 from retrieval.understand import MAX_QUESTION_CHARS
 
@@ -35,7 +36,7 @@ class BadRequest(ValueError):
 
 
 def _page() -> str:
-    return resources.files("retrieval").joinpath("web_chat.html").read_text("utf-8")
+    return resources.files("bot.web").joinpath("chat.html").read_text("utf-8")
 
 
 def _int(body: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
@@ -76,6 +77,7 @@ async def _body(request: Request) -> dict[str, Any]:
 def create_app(library: Library) -> Starlette:
     """The web app answering from `library`."""
     page = _page()
+    core = Core(library)
 
     async def index(request: Request) -> Response:
         return HTMLResponse(page)
@@ -90,10 +92,8 @@ def create_app(library: Library) -> Starlette:
         except BadRequest as e:
             return JSONResponse({"error": str(e)}, status_code=400)
         assert q is not None
-        if previous:
-            q = library.follow_up(previous, q) or q
         # Answering is CPU-bound: off the event loop, so that other requests are served meanwhile.
-        answer = await run_in_threadpool(library.ask, q, k, offset)
+        answer = await run_in_threadpool(core.answer, q, k, offset, previous)
         return JSONResponse(answer_json(answer))
 
     async def reports(request: Request) -> Response:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from telegram import CallbackQuery, InlineKeyboardMarkup
 
-from bot import render
-from bot.context import Context
+from bot.telegram import render
+from bot.telegram.context import Context
 from retrieval import texts
 
 

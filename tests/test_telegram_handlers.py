@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.context import App
+from bot.telegram.context import App
 from retrieval import texts
 from retrieval.library import Library
 from retrieval.models import FeedbackReason

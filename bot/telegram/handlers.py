@@ -17,10 +17,11 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
-from bot import lists, render
-from bot.buttons import SigningBot
-from bot.context import Context, Verdict
-from bot.delivery import GaveUp
+from bot.core.memory import Verdict
+from bot.telegram import lists, render
+from bot.telegram.buttons import SigningBot
+from bot.telegram.context import Context
+from bot.telegram.delivery import GaveUp
 from retrieval import texts
 from retrieval.errors import UnknownReport
 from retrieval.export import answer_docx

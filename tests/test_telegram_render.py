@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import render
+from bot.telegram import render
 from retrieval import texts
 from retrieval.library import Library
 from retrieval.models import Passage, Report, Snippet, Span

@@ -1,0 +1,155 @@
+"""What goes into the core and what comes out: a message from any channel, and a reply made of
+parts with its actions as data. No channel's types here; channels translate to and from these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from retrieval.models import Answer, Hit, Passage, Report
+
+
+class Kind(Enum):
+    """What pressing an action does (channels lay actions out by it; the id is opaque)."""
+
+    FULL = "full"  # the whole passage
+    SOURCE = "source"  # the report's original file and outline
+    EXPORT = "export"  # the answer as a Word file
+    MORE = "more"  # the next page, in place
+    PREVIOUS = "previous"  # the page before, in place
+    YEAR = "year"  # the question asked for another year
+    FEEDBACK = "feedback"  # 👍 / 👎, the reasons after a 👎, and 已反馈
+    PAGE = "page"  # another page of a report list, in place
+    PICK = "pick"  # a report picked from a list, to delete
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button: its label, the opaque id that comes back when it is pressed, what it does,
+    and what it is about (a passage id for FULL, a report id for SOURCE, else 0)."""
+
+    label: str
+    id: str
+    kind: Kind
+    target: int = 0
+
+
+Rows = tuple[tuple[Action, ...], ...]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One thing a user did, in any channel: text (a question, or a command's words), or a
+    press of an action. `private` is a one-to-one chat; in a group only a message that
+    `addressed` the bot (mentioned it, replied to it, a command) is answered."""
+
+    user_id: int
+    chat_id: int
+    text: str = ""
+    press: str | None = None
+    private: bool = True
+    addressed: bool = True
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """One quoted excerpt of an answer: the hit (its snippet's spans mark the matched words and,
+    in comparisons, the figures), the comparison side it answers ("" otherwise), and its
+    actions."""
+
+    hit: Hit
+    side: str = ""
+    full: Action | None = None
+    source: Action | None = None
+
+
+@dataclass(frozen=True)
+class AnswerPart:
+    """An answer: the question as the lead line, its excerpts with their citations (each
+    hit's report and section), the sentences around them, and the actions under it. `answer`
+    is the library's whole Answer (for the JSON shape), its hits cut to this page."""
+
+    answer: Answer
+    query_id: int | None
+    excerpts: tuple[Excerpt, ...]
+    notes: tuple[str, ...]
+    actions: Rows = ()
+    offset: int = 0
+    has_more: bool = False
+
+    @property
+    def lead(self) -> str:
+        return self.answer.query.text
+
+    def action(self, kind: Kind, rank: int | None = None) -> Action | None:
+        """The action of `kind`: for FULL and SOURCE, of the excerpt numbered `rank`."""
+        if rank is not None:
+            excerpt = next((e for e in self.excerpts if e.hit.rank == rank), None)
+            if excerpt is None:
+                return None
+            return excerpt.full if kind == Kind.FULL else excerpt.source if kind == Kind.SOURCE else None
+        return next((a for row in self.actions for a in row if a.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """Plain sentences (a notice, a refusal of a command, a count), with actions under them."""
+
+    text: str
+    actions: Rows = ()
+
+
+@dataclass(frozen=True)
+class PassagePart:
+    """A whole passage with its full section path (全文)."""
+
+    passage: Passage
+    report: Report
+
+
+@dataclass(frozen=True)
+class ReportPart:
+    """A report's card and outline (来源)."""
+
+    report: Report
+    outline: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """A file to send: a report's original (with the report, for its caption) or an export."""
+
+    name: str
+    data: bytes
+    report: Report | None = None
+
+
+@dataclass(frozen=True)
+class ListPart:
+    """A page of a report list (/reports, or the admin's pick list to delete from): the
+    reports on it, how many match `words` in all, and the actions (a button per report, ‹ ›)."""
+
+    reports: tuple[Report, ...]
+    total: int
+    offset: int
+    size: int
+    words: str
+    actions: Rows = ()
+    deleting: bool = False
+
+
+Part = AnswerPart | TextPart | PassagePart | ReportPart | FilePart | ListPart
+
+
+@dataclass
+class Reply:
+    """What the core answers to a message: parts to show in order. For a press, `edit` means
+    the first part replaces the message pressed on; `notice` is a short acknowledgement
+    (`alert`: one the user must dismiss); `feedback`, when set, is what the pressed answer's
+    feedback actions become, every other action staying where it is."""
+
+    parts: list[Part] = field(default_factory=list)
+    edit: bool = False
+    notice: str | None = None
+    alert: bool = False
+    feedback: tuple[Action, ...] | None = None
