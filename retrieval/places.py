@@ -279,10 +279,11 @@ class Gazetteer:
             return p.level == 3 and bool(town) and any(t.code[:6] == p.code for t in self.towns(town or ""))
 
         # A province or city named in the text (or around it) is an ancestor of the right one.
+        shared = len(candidates) > 1  # (the town table is read only for a shared name)
         candidates.sort(
             key=lambda p: (
                 -named_ancestors(p, codes),
-                -has_town(p) if len(candidates) > 1 else 0,
+                -has_town(p) if shared else 0,
                 -named_ancestors(p, around),
                 first[p.name],
             )
