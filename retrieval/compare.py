@@ -133,7 +133,9 @@ class Comparer:
         question names them, each keyed by the name it uses."""
         # A town no report and no gazetteer knows is a side only when joined to another place
         # (秀山县和张庄镇); elsewhere it may be a cut of ordinary words (多少个乡镇 → 少个乡).
-        unknown = tuple(u for u in unknown if u in self.gazetteer.by_name or _joined(text, u))
+        unknown = tuple(
+            u for u in unknown if u in self.gazetteer.by_name or self.gazetteer.towns(u) or _joined(text, u)
+        )
         named = [*known, *unknown]
         narrowest = [p for p in named if not any(o != p and self._inside(o, p, named, text) for o in named)]
         sides = [_Side(self._surface(text, p), p, p in known) for p in narrowest]
@@ -148,7 +150,10 @@ class Comparer:
             return of_inner < of_outer or (of_inner == of_outer and named.index(inner) > named.index(outer))
         if inner in self.gazetteer.by_name:
             return any(outer in self.gazetteer.chain(p)[:-1] for p in self.gazetteer.by_name[inner])
-        # A town the gazetteer does not hold lies in the place written just before it (竹山县柳林乡).
+        if any(outer in self.gazetteer.chain(t)[:-1] for t in self.gazetteer.towns(inner)):
+            return True
+        # A town lies in the place written just before it (竹山县柳林乡), whether or not the
+        # gazetteer's towns hold it there.
         return any(a + inner in text for a in self.gazetteer.aliases(outer) | {outer})
 
     def _reports_of(self, place: str) -> set[int]:

@@ -680,9 +680,12 @@ def _issuer_and_places(
                 places = gazetteer.find_in(issuer + " " + title, context)
         if not places:
             town = town_at_start(issuer) or town_at_start(title)
-            places = (*around, town) if town and around and not _is_town(around[-1]) else around
-            if not places and town:
-                places = (town,)
+            # A town named alone (贤庠镇人民政府…) gets its county, city and province from the
+            # gazetteer's towns when its name is unique there or the places around settle it.
+            if town and not (around and _is_town(around[-1])):
+                places = gazetteer.town_chain(town, around)
+            else:
+                places = around
     return issuer, places
 
 

@@ -1,17 +1,19 @@
-"""Chinese place names: a gazetteer of provinces, cities and counties, and their short forms.
+"""Chinese place names: a gazetteer of provinces, cities, counties and towns, and their short forms.
 
 The gazetteer (data/places.csv, by adcode) lets a report's issuer line yield its whole chain
 of places (蓝山县 → 湖南省 › 永州市 › 蓝山县), and lets a question that names a place with no
-report be told so instead of being answered about somewhere else. Towns and 街道 are not in
-the table: they are read from how an issuer names itself (瓦屋镇人民政府, 江汉区人民政府唐家墩街道
-办事处), and so is a county the table lacks (柘原县人民政府).
+report be told so instead of being answered about somewhere else. Its towns and 街道
+(data/towns.csv, read when first needed) give a town its chain too (贤庠镇 → 浙江省 › 宁波市 ›
+象山县 › 贤庠镇) where the name is unique or the places named around it decide. A town the
+table lacks is still read from how an issuer names itself (瓦屋镇人民政府, 江汉区人民政府唐家墩
+街道办事处), and so is a county the table lacks (柘原县人民政府).
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -45,6 +47,8 @@ _TOWN_AT_START = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:镇|乡|街道)")
 # when an office of it follows, or nothing does.
 _ORG_AFTER = re.compile(r"人民|政府|委|人大|政协|[\u4e00-\u9fff]{0,10}?(?:局|办|中心|委员会|办公室|院|所)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# A row of data/towns.csv: a town's 9-digit code, or a county's 6-digit one, and its name.
+_TOWN_ROW = re.compile(r"^(\d{6}|\d{9}),(.+)$", re.M)
 # An issuer naming its own county-level place: 柘原县人民政府, 柘原县司法局, 新城区人民政府.
 # The name's characters are never ones that start an office's name (县委依法治县办 is no county).
 _COUNTY_ISSUER = re.compile(
@@ -62,9 +66,34 @@ class Place:
     level: int  # 1 province, 2 city, 3 county, 4 town
 
 
+@dataclass(frozen=True, slots=True)
+class _Towns:
+    """The town table: the codes of the towns of each name, and the names of the counties that
+    places.csv lacks (by adcode), so that a town there still has its county in its chain."""
+
+    codes: dict[str, list[str]]
+    counties: dict[str, str]
+
+    @classmethod
+    def read(cls, path: Path | None) -> _Towns:
+        """data/towns.csv (see scripts/make_gazetteer.py); empty when there is none."""
+        codes: dict[str, list[str]] = {}
+        counties: dict[str, str] = {}
+        if path is not None and path.exists():
+            # One regex pass over the whole file, keeping codes rather than Places: the first
+            # use costs ~50 ms, where Places made line by line cost ~130.
+            for code, name in _TOWN_ROW.findall(path.read_text("utf-8")):
+                if len(code) == 6:
+                    counties[code] = name
+                else:
+                    codes.setdefault(name, []).append(code)
+        return cls(codes, counties)
+
+
 @dataclass
 class Gazetteer:
-    """Provinces, cities and counties by name, with short aliases where they are unambiguous."""
+    """Provinces, cities and counties by name, with short aliases where they are unambiguous;
+    and, apart from them, towns (乡, 镇, 街道, 苏木) by name."""
 
     by_code: dict[str, Place] = field(default_factory=dict)
     by_name: dict[str, list[Place]] = field(default_factory=dict)
@@ -73,11 +102,15 @@ class Gazetteer:
     # for a province's reports), and each costs a pass over the nations list.
     _aliases: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     _longest: int = field(default=0, repr=False, compare=False)
+    # The ~39,000 towns are read on first use (~50 ms), not at start-up: most questions and
+    # most reports never need them.
+    towns_file: Path | None = field(default=None, repr=False, compare=False)
+    _towns: _Towns | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, data_dir: Path = PACKAGE_DATA) -> Gazetteer:
-        """Read data/places.csv and data/nations.txt."""
-        g = cls()
+        """Read data/places.csv and data/nations.txt now, and data/towns.csv when first needed."""
+        g = cls(towns_file=data_dir / "towns.csv")
         nations = [
             line.strip()
             for line in (data_dir / "nations.txt").read_text("utf-8").splitlines()
@@ -100,13 +133,49 @@ class Gazetteer:
 
     def chain(self, place: Place) -> tuple[str, ...]:
         """Names from the province down to `place` (cities missing from the table are skipped)."""
-        codes = [place.code[:2] + "0000", place.code[:4] + "00", place.code]
+        codes = [place.code[:2] + "0000", place.code[:4] + "00", place.code[:6], place.code]
         names: list[str] = []
         for code in codes[: place.level]:
             p = self.by_code.get(code)
-            if p and p.name not in names:
-                names.append(p.name)
+            name = p.name if p else self._town_table().counties.get(code) if place.level == 4 else None
+            if name and name not in names:
+                names.append(name)
+        if place.level == 4:
+            names.append(place.name)
         return tuple(names)
+
+    def _town_table(self) -> _Towns:
+        if self._towns is None:
+            self._towns = _Towns.read(self.towns_file)
+        return self._towns
+
+    def towns(self, name: str) -> tuple[Place, ...]:
+        """The towns of the table with this full name (城关镇 has dozens); empty for none."""
+        return tuple(Place(name, code, 4) for code in self._town_table().codes.get(name, ()))
+
+    def town_names(self) -> Collection[str]:
+        """Every town name in the table."""
+        return self._town_table().codes.keys()
+
+    def town_chain(
+        self, town: str, within: Sequence[str] = (), around: Iterable[str] = ()
+    ) -> tuple[str, ...]:
+        """The places of `town`, province first, as the table gives them when they are certain.
+
+        `within` are the places the text names it in (湖北省, 十堰市 …, widest first) and
+        `around` any others named near it (a report's opening). Of the table's towns of that
+        name, those inside all of `within` count; of several, those in the most places of
+        `around`. Exactly one left gives its whole chain; otherwise nothing is guessed: the
+        result is `within` and the town (just the town when `within` is empty), as it is for
+        a town the table lacks."""
+        inside = [t for t in self.towns(town) if set(within) <= set(self.chain(t))]
+        if len(inside) > 1:
+            named = set(around)
+            shared = {t.code: len(named & set(self.chain(t))) for t in inside}
+            most = max(shared.values())
+            if most:
+                inside = [t for t in inside if shared[t.code] == most]
+        return self.chain(inside[0]) if len(inside) == 1 else (*within, town)
 
     def short_name(self, name: str) -> str:
         """The name without its administrative suffix and nationality words (秀山土家族苗族自治县 → 秀山).
@@ -178,12 +247,15 @@ class Gazetteer:
 
     def find_in(self, text: str, context: str = "") -> tuple[str, ...]:
         """The place chain of the most specific county-level (or wider) place named in `text`,
-        plus any town or 街道 named right after it (鲁山县瓦屋镇, 江汉区人民政府唐家墩街道).
-        Empty when no place is found.
+        plus any town or 街道 named right after it (鲁山县瓦屋镇, 江汉区人民政府唐家墩街道), with
+        the county the town table puts it in when only a city or province is named before it
+        and that settles it (see `town_chain`). Empty when no county-level or wider place is
+        found: a town named alone is `town_chain`'s to place.
 
         Where a county name is shared by several provinces, a province or city named in the
-        same text, or else in `context` (a report's opening sentence), decides; failing that
-        the one named first, then the first in the table.
+        same text, else the town named after it, else one named in `context` (a report's
+        opening sentence) decides; failing that the one named first, then the first in the
+        table.
         """
         found = self.mentions(text)
         if not found:
@@ -195,19 +267,32 @@ class Gazetteer:
         deepest = max(p.level for p in places)
         candidates = [p for p in places if p.level == deepest]
         codes = {p.code for p in places}
-        around = {p.code for _, n in self.mentions(context) for p in self.by_name[n]} if context else set()
+        nearby = [n for _, n in self.mentions(context)] if context else []
+        around = {p.code for n in nearby for p in self.by_name[n]}
 
         def named_ancestors(p: Place, codes: set[str]) -> int:
             return (p.code[:2] + "0000" in codes) + (p.code[:4] + "00" in codes)
 
+        def has_town(p: Place) -> bool:
+            # 朝阳区人民政府XX街道办事处: the 朝阳区 that has that 街道 is the one meant.
+            town = town_after(text[first[p.name] + len(p.name) :])
+            return p.level == 3 and bool(town) and any(t.code[:6] == p.code for t in self.towns(town or ""))
+
         # A province or city named in the text (or around it) is an ancestor of the right one.
+        shared = len(candidates) > 1  # (the town table is read only for a shared name)
         candidates.sort(
-            key=lambda p: (-named_ancestors(p, codes), -named_ancestors(p, around), first[p.name])
+            key=lambda p: (
+                -named_ancestors(p, codes),
+                -has_town(p) if shared else 0,
+                -named_ancestors(p, around),
+                first[p.name],
+            )
         )
         best = candidates[0]
         chain = self.chain(best)
         town = town_after(text[first[best.name] + len(best.name) :])
-        return (*chain, town) if town else chain
+        # The table completes a town named after a city or province (宁波市贤庠镇 → … 象山县 …).
+        return self.town_chain(town, chain, nearby) if town else chain
 
     def county_of_issuer(self, issuer: str) -> str | None:
         """The county-level place an issuer names as its own (柘原县人民政府 → 柘原县), found by

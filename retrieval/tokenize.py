@@ -132,6 +132,10 @@ class Tokenizer:
         """jieba's plain segmentation of the folded `text` (no sub-words, nothing dropped)."""
         return self._jieba.lcut(fold(unicodedata.normalize("NFKC", text)), HMM=False)
 
+    def frequency(self, word: str) -> int:
+        """How often the dictionary says `word` occurs: 0 for a word it does not have."""
+        return self._jieba.FREQ.get(word, 0) or 0
+
     def tokens(self, text: str) -> list[str]:
         """Index tokens of `text`, in order; long words followed by the words inside them."""
         out: list[str] = []

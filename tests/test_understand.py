@@ -4,6 +4,7 @@ and towns, the part of a report asked about, asking words, synonyms, folding, fi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -24,7 +25,7 @@ from retrieval.understand import (
     section_kind,
     units_asked,
 )
-from tests.conftest import BUNDLED_REPORTS, TESTS_DATA
+from tests.conftest import BUNDLED_REPORTS, TESTS_DATA, make_settings, report_text
 
 
 def ids_issued_by(lib: Library, *fragments: str) -> tuple[int, ...]:
@@ -399,6 +400,101 @@ def test_a_town_in_the_issuer_is_known_when_the_places_stop_at_the_county(made_l
     index = PlaceIndex.build([replace(r, places=r.places[:-1])], default_gazetteer())
     assert index.place_reports["土桥镇"] == {r.id}
     assert index.alias_to_place["土桥"] == "土桥镇"
+
+
+# --- towns of the gazetteer's table --------------------------------------------------------
+
+# Two reports of 象山县 (浙江 宁波) whose issuers name only their town or 街道.
+_XIANGSHAN_TOWNS = {
+    "贤庠镇_2022.txt": report_text(
+        "贤庠镇人民政府",
+        2022,
+        {"主要做法和成效": ["（一）化解矛盾纠纷。全镇排查矛盾纠纷58起，调解成功57起。"]},
+    ),
+    "丹东街道_2023.txt": report_text(
+        "丹东街道办事处",
+        2023,
+        {"主要做法和成效": ["（一）推进综合执法。承接县级下放行政执法事项86项。"]},
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def town_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    """The bundled reports and _XIANGSHAN_TOWNS."""
+    folder = tmp_path_factory.mktemp("xiangshan")
+    for name, text in _XIANGSHAN_TOWNS.items():
+        (folder / name).write_text(text, "utf-8")
+    lib = Library(make_settings(tmp_path_factory.mktemp("xiangshan-data") / "data"))
+    lib.ingest([folder])
+    yield lib
+    lib.store.close()
+
+
+def test_a_report_naming_only_its_town_has_the_towns_whole_chain(town_library: Library) -> None:
+    places = {r.issuer: r.places for r in town_library.reports()}
+    assert places["贤庠镇人民政府"] == ("浙江省", "宁波市", "象山县", "贤庠镇")
+    assert places["丹东街道办事处"] == ("浙江省", "宁波市", "象山县", "丹东街道")
+
+
+@pytest.mark.parametrize(
+    ("question", "town"),
+    [
+        ("贤庠镇法治建设", "贤庠镇"),
+        ("贤庠镇", "贤庠镇"),
+        ("象山贤庠镇矛盾纠纷", "贤庠镇"),
+        ("象山县贤庠镇矛盾纠纷", "贤庠镇"),
+        ("丹东街道综合执法", "丹东街道"),
+    ],
+)
+def test_a_question_naming_a_town_finds_its_report(town_library: Library, question: str, town: str) -> None:
+    q = understand(town_library, question)
+    assert q.report_ids == ids_issued_by(town_library, town)
+    assert q.unknown_places == ()
+
+
+@pytest.mark.parametrize("question", ["象山县矛盾纠纷", "象山矛盾纠纷", "宁波市矛盾纠纷"])
+def test_a_question_naming_a_county_finds_its_towns_reports(town_library: Library, question: str) -> None:
+    q = understand(town_library, question)
+    assert q.report_ids == ids_issued_by(town_library, "贤庠镇", "丹东街道")
+    assert q.unknown_places == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "town"),
+    [
+        # the same county's, with no report
+        ("高塘岛乡法治建设", "高塘岛乡"),
+        # towns whose names jieba does not read as names: only the table knows them
+        ("劳山乡矛盾纠纷", "劳山乡"),
+        ("依西肯乡法治建设", "依西肯乡"),
+        ("锣鼓塔街道的执法事项", "锣鼓塔街道"),
+    ],
+)
+def test_a_real_town_with_no_report_is_an_unknown_place(
+    town_library: Library, question: str, town: str
+) -> None:
+    q = understand(town_library, question)
+    assert q.unknown_places == (town,)
+    assert q.places == () and q.report_ids is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a town's name that is an ordinary word with the suffix (中心镇, 平安乡 … are real towns)
+        "推进中心镇建设",
+        "平安乡镇创建",
+        "建设街道综合执法平台",
+        # a suffix that begins a word: 发展乡 is a town, 发展乡村 is not one
+        "发展乡村旅游的做法",
+        "镇街综合执法改革",
+        "各镇街综合执法改革",
+    ],
+)
+def test_ordinary_words_are_not_taken_for_the_tables_towns(town_library: Library, question: str) -> None:
+    q = understand(town_library, question)
+    assert q.unknown_places == () and q.places == ()
 
 
 # --- words that ask, not search ----------------------------------------------------------
