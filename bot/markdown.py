@@ -77,7 +77,7 @@ def answer_markdown(answer: Answer) -> str:
     a refusal or a reply about the collection as its sentences."""
     if answer.reply or (not answer.answered and not answer.missing):
         return escape(answer_text(answer))
-    lines: list[str] = []
+    lines: list[str] = [escape(texts.PARTIAL)] if answer.partial else []
     for group in answer.groups:
         lines.append(f"**【{escape(group.key)}】**")
         lines.extend(_hit(h) for h in group.hits)

@@ -49,7 +49,7 @@ def answer_text(answer: Answer, color: bool = False) -> str:
         return texts.reply(answer)
     if not answer.answered and not answer.missing:
         return texts.refusal(answer)  # (a comparison's sides with nothing say more than a refusal)
-    lines = []
+    lines = [texts.PARTIAL] if answer.partial else []
     for group in answer.groups:
         lines.append(f"【{group.key}】")
         for h in group.hits:

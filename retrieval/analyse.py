@@ -169,6 +169,9 @@ def named_in(text: str, gazetteer: Gazetteer) -> Named:
     m = _TOWN_NAME.match(rest)
     if m and could_be_town(m.group(1)):
         town, rest = m.group(1), rest[m.end() :]
+        # 临平塘栖镇: a county's short name the table lacks, then a town it has.
+        known = next((town[i:] for i in range(len(town) - 2) if gazetteer.towns(town[i:])), town)
+        town = known
     return Named(tuple(places), town, rest)
 
 

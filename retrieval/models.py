@@ -252,6 +252,8 @@ class Answer:
     missing: tuple[str, ...] = ()
     # A question about the collection, a greeting or thanks: answered without excerpts.
     reply: Reply | None = None
+    # The hits hold only part of what was asked (the closest passages of the reports asked about).
+    partial: bool = False
 
     @property
     def answered(self) -> bool:

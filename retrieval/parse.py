@@ -613,6 +613,14 @@ def _who(
             guess, found = around[-1] + guess, around
         if town and found and town not in found and not _is_town(found[-1]):
             found = (*found, town)
+        if town and (not found or found[-1] != town):
+            wider = tuple(p for p in found if not _is_town(p))
+            named_around = [n for _, n in gazetteer.mentions(context)]
+            chain = gazetteer.town_chain(town, wider, named_around)
+            if len(chain) > 1 and not named.places and not guess.startswith(chain[-2]):
+                guess = chain[-2] + guess  # 清波街道办事处 → 上城区清波街道办事处
+            if len(chain) > 1 or not found:
+                found = chain
         zone = guess.removesuffix("管理委员会")
         if zone != guess and zone not in found:
             found = (*found, zone)

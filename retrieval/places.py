@@ -207,6 +207,8 @@ class Gazetteer:
     def _make_aliases(self, name: str) -> set[str]:
         short = self.short_name(name)
         out = {name, short}
+        if name.endswith("旗") and len(short) > 3 and not set(short) & set("左右前中后"):
+            out.add(short[:2] + "旗")  # 西乌珠穆沁旗 is 西乌旗 as people say it
         if short != name:
             for suffix in ("县", "市", "区", "镇", "乡"):
                 if name.endswith(suffix) or (name.endswith("自治" + suffix)):

@@ -43,6 +43,10 @@ CANDIDATES = 100  # passages re-ranked after BM25
 NARROW_RATIO = 16
 MIN_COVERAGE = 0.5  # share of the question's weight the best passage must hold
 HIT_MIN_COVERAGE = 0.34  # and each further hit
+# A question narrowed to some reports (by place, issuer or year) whose best passage holds less
+# than MIN_COVERAGE is answered with its closest passages (Answer.partial) when they hold this
+# much; everyday words the reports do not use (评上了啥, 请律师) often leave no more.
+PARTIAL_COVERAGE = 0.25
 HIT_MIN_RELATIVE = 0.3  # further hits score at least this share of the best
 PROXIMITY_BASE = 0.5  # a passage with no two terms in one sentence keeps this share of its score
 SECTION_BOOST = 1.6  # a passage in the part of the report the question asks about
@@ -270,7 +274,7 @@ class Searcher:
             known = tuple(self.understander.places.known_places())
             return Answer(q, refusal=refusal, known_places=known)
         weights = self._term_weights(q)
-        ranked = self._rank(q, weights) if q.terms else self._overview(q)
+        ranked, partial = self._rank(q, weights) if q.terms else (self._overview(q), False)
         if not ranked:
             return Answer(q, refusal=Refusal.NO_MATCH)
         surfaces: dict[str, float] = {}
@@ -288,7 +292,7 @@ class Searcher:
             )
             for i, (score, p) in enumerate(ranked[offset : offset + k])
         )
-        return Answer(q, hits=hits, other_years=self._other_years(q, ranked[0][1]))
+        return Answer(q, hits=hits, other_years=self._other_years(q, ranked[0][1]), partial=partial)
 
     def _other_years(self, q: Query, best: Passage) -> tuple[int, ...]:
         """The years, besides the one answered from, with a report of the place answered
@@ -423,14 +427,15 @@ class Searcher:
             out[np.isin(rows, self._dead)] = 0
         return out
 
-    def _rank(self, q: Query, term_weights: dict[str, float]) -> list[tuple[float, Passage]]:
-        """BM25 candidates re-ranked by where the question's terms sit in them; empty when
-        the best candidate holds too little of the question."""
+    def _rank(self, q: Query, term_weights: dict[str, float]) -> tuple[list[tuple[float, Passage]], bool]:
+        """BM25 candidates re-ranked by where the question's terms sit in them, and whether
+        they hold only part of the question (see PARTIAL_COVERAGE); empty when the best
+        candidate holds too little of it."""
         cand_rows, bm25 = self.candidates(q)
         if q.kind != SectionKind.OTHER:
             cand_rows, bm25 = self._with_part_asked(q, term_weights, cand_rows, bm25)
         if not len(cand_rows):
-            return []
+            return [], False
         if q.wants_figures:
             bm25[self.figures[cand_rows]] *= FIGURE_BOOST
         passages = self.store.passages([int(self.passage_ids[r]) for r in cand_rows])
@@ -472,14 +477,20 @@ class Searcher:
         # The first hit must hold MIN_COVERAGE of the question: the best-scoring passage that
         # does goes first; when none does, the question is refused.
         lead = next((i for i, r in enumerate(ranked) if r[1] >= MIN_COVERAGE), None)
+        partial = lead is None and q.report_ids is not None
+        if partial:
+            # Asked about a place or year with reports: the closest passages, said to be so,
+            # rather than a refusal, when they hold a fair part of the question.
+            lead = next((i for i, r in enumerate(ranked) if r[1] >= PARTIAL_COVERAGE), None)
         if lead is None:
-            return []
+            return [], False
         ranked.insert(0, ranked.pop(lead))
+        further = PARTIAL_COVERAGE if partial else HIT_MIN_COVERAGE
         return [
             (s, p)
             for i, (s, c, p) in enumerate(ranked)
-            if i == 0 or (c >= HIT_MIN_COVERAGE and kept_by[p.id] >= HIT_MIN_RELATIVE * best)
-        ]
+            if i == 0 or (c >= further and kept_by[p.id] >= HIT_MIN_RELATIVE * best)
+        ], partial
 
     def _with_part_asked(
         self, q: Query, term_weights: dict[str, float], rows: np.ndarray, bm25: np.ndarray

@@ -30,6 +30,9 @@ def refusal(answer: Answer) -> str:
             )
 
 
+PARTIAL = "没有找到完全对应的内容，以下是最接近的段落："
+
+
 _YEAR_IN_TITLE = re.compile(r"(?:19|20)\d{2}|[〇零一二三四五六七八九]{4}")
 
 

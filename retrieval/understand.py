@@ -358,6 +358,7 @@ class Understander:
         text = normalise(question)
         folded = _digit_years(fold(text))
         known, unknown, rest = self._places(folded)
+        rest += self._head_of(folded, known)
         years = [int(y) for y in _YEAR.findall(folded)]
         kind = question_kind(folded)
         report_ids, used_years, plans, first = self._narrow(known, years, kind)
@@ -392,6 +393,16 @@ class Understander:
             alternatives=tuple(alternatives.items()),
             first=tuple(sorted(first)) if ids is not None and set(first) != set(ids) else (),
         )
+
+    def _head_of(self, text: str, known: list[str]) -> str:
+        """` 区长` for `静海区长`: a place's head written onto its name (区长, 县长, 镇长 …),
+        which reading the place takes apart."""
+        out = ""
+        for m in _HEAD.finditer(text):
+            before = text[: m.start() + 1]
+            if any(before.endswith(a) and p in known for a, p in self.places.alias_to_place.items()):
+                out += " " + m.group(0)
+        return out
 
     def follow_up(self, previous: str, message: str) -> str | None:
         """`那蓝山县呢？` or `那2023年呢？` after a question: that question asked about the
@@ -688,6 +699,9 @@ class Understander:
 
 
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
+
+
+_HEAD = re.compile(r"[省市县区旗镇乡]长")
 
 
 def _gazetteer_names(gazetteer: Gazetteer) -> dict[str, str]:

@@ -1373,3 +1373,37 @@ def test_traditional_characters_give_the_same_metadata() -> None:
     r = parse(lines, source="福建省_2023.txt")
     assert (r.year, r.places) == (2023, ("福建省",))
     assert r.issuer.startswith("福建省")
+
+
+@pytest.mark.parametrize(
+    ("source", "opening", "issuer", "places"),
+    [
+        # a unique 街道 gets its district, city and province, and its issuer the district's name
+        (
+            "清波街道_2023.txt",
+            "2023年,街道党工委高度重视法治建设。",
+            "上城区清波街道办事处",
+            ("浙江省", "杭州市", "上城区", "清波街道"),
+        ),
+        # a county the table lacks written before a town it has
+        (
+            "临平塘栖镇_2024.txt",
+            "2024年,我镇坚持依法行政。",
+            "临平区塘栖镇人民政府",
+            ("浙江省", "杭州市", "临平区", "塘栖镇"),
+        ),
+        # a town name two counties share, nothing else said: the town alone, never a guess
+        (
+            "增福镇_2022.txt",
+            "全镇法治政府建设工作坚持依法行政。我镇把法治建设纳入议事日程。",
+            "增福镇人民政府",
+            ("增福镇",),
+        ),
+    ],
+)
+def test_a_town_named_only_by_its_file(
+    source: str, opening: str, issuer: str, places: tuple[str, ...]
+) -> None:
+    r = parse([opening, "一、主要举措", "全年调解矛盾纠纷85起。"], source=source)
+    assert (r.issuer, r.places) == (issuer, places)
+    assert r.issuer_inferred

@@ -497,3 +497,36 @@ def test_a_pasted_phrase_ranks_the_passage_holding_it_first(dev_library: Library
     assert answer.answered
     first = answer.hits[0]
     assert "带头出庭应诉1次" in first.passage.text and first.report.issuer == "潍坊市人民政府"
+
+
+def test_a_narrowed_question_in_everyday_words_gets_the_closest_passages_said_so(
+    shared_library: Library,
+) -> None:
+    # 镇长 is no word of the report (主要负责人 is); 去哪调研 is not either: the closest
+    # passages of 瓦屋镇's report, with a lead line saying they are only the closest.
+    answer = shared_library.ask("瓦屋镇镇长去哪调研了")
+    assert answer.answered and answer.partial
+    assert all(h.report.place == "瓦屋镇" for h in answer.hits)
+    assert "主要负责人" in answer.hits[0].passage.text
+
+
+def test_a_question_the_report_answers_is_not_partial(shared_library: Library) -> None:
+    answer = shared_library.ask("秀山县政务公开数据")
+    assert answer.answered and not answer.partial
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "秀山县明天天气怎么样",
+        "秀山县帮我写首诗",
+        "潢川县股票涨了吗",
+        "蓝山县今天几号",
+        "今天几号",
+        "帮我推荐几只股票",
+    ],
+)
+def test_off_topic_questions_stay_refused_with_a_place_or_without(
+    shared_library: Library, question: str
+) -> None:
+    assert not shared_library.ask(question).answered

@@ -27,7 +27,10 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         ],
         "missing": list(answer.missing),
         "other_years": list(answer.other_years),
+        "partial": answer.partial,
     }
+    if answer.partial:
+        out["message"] = texts.PARTIAL
     if answer.reply:
         r = answer.reply
         out["message"] = texts.reply(answer)
