@@ -212,13 +212,16 @@ def show(ctx: click.Context, report_id: int) -> None:
 def report_text(r: Report, outline: tuple[OutlineEntry, ...]) -> str:
     """`show`'s page: the metadata, one field a line ("-" when missing), then the outline,
     each section indented by its level with its passage count and first words."""
-    year = "-" if r.year is None else f"{r.year}" + (" (inferred: 推断)" if r.year_inferred else "")
+    inferred = " (inferred: 推断)"
+    year = "-" if r.year is None else f"{r.year}" + (inferred if r.year_inferred else "")
+    issuer = r.issuer + (inferred if r.issuer and r.issuer_inferred else "")
+    places = " › ".join(r.places) + (inferred if r.places and r.places_inferred else "")
     fields = [
-        ("issuer", r.issuer),
+        ("issuer", issuer),
         ("title", r.title),
         ("year", year),
         ("plan year", str(r.plan_year or "")),
-        ("places", " › ".join(r.places)),
+        ("places", places),
         ("url", r.url),
         ("published", r.published),
         ("origin", r.origin),

@@ -20,6 +20,7 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
+from retrieval.analyse import clean_title
 from retrieval.decode import EMPTY, clean_line, decode_text, require_text, table_row_texts
 from retrieval.errors import Unreadable, UnreadableFile
 from retrieval.models import Document, Line
@@ -110,6 +111,7 @@ _LINK_LIST_WORDS = re.compile(
     r"^(?:上一篇|下一篇|上一条|下一条|相关(?:链接|文章|阅读|信息|新闻)|附件下载|延伸阅读)"
 )
 _PROSE_MARKS = re.compile("[，。；：、！？]")
+_REPORT_TITLE = re.compile(r"(?:法治|依法行政)[\u4e00-\u9fff]{0,12}(?:报告|总结|情况)")
 
 
 @dataclass
@@ -248,6 +250,10 @@ def _article_lines(root: Any) -> list[Line]:
         title = extracted[0][0]
         if headings.count(extracted[0][1]) == 1:
             headings.remove(extracted[0][1])
+    if not title:
+        # No heading names the article: the page's <title>, without the site's words, when it
+        # is a report's title (…情况报告_街镇园区文件_某区人民政府门户网站).
+        title = next((t for n in names if _REPORT_TITLE.search(t := clean_title(n))), "")
     ranks = sorted(set(headings))[:3]
     lines = [Line(title, level=0)] if title else []
     for text, heading, table in extracted:

@@ -304,6 +304,7 @@ def test_show_prints_metadata_and_outline(tmp_path: Path, shared_library: Librar
     guessed = dataclasses.replace(
         parsed,
         year_inferred=True,
+        places_inferred=True,
         plan_year=2024,
         url="https://example.gov.cn/a.html",
         signed_on="2024-01-12",
@@ -320,7 +321,7 @@ def test_show_prints_metadata_and_outline(tmp_path: Path, shared_library: Librar
         "title": "汝城县人民政府办公室2023年法治政府建设工作报告",
         "year": "2023 (inferred: 推断)",
         "plan year": "2024",
-        "places": "湖南省 › 郴州市 › 汝城县",
+        "places": "湖南省 › 郴州市 › 汝城县 (inferred: 推断)",
         "url": "https://example.gov.cn/a.html",
         "published": "-",
         "origin": "-",

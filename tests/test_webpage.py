@@ -226,3 +226,32 @@ def test_an_article_with_its_own_header_keeps_its_title() -> None:
     assert document.lines[0] == Line(TITLE, level=0)
     assert document.texts == [TITLE, *BODY]
     assert (document.published, document.origin) == ("2024-01-18", "县司法局")
+
+
+@pytest.mark.parametrize(
+    ("page_title", "title"),
+    [
+        (
+            "塘栖镇2024年度法治政府建设工作报告_街镇园区文件_杭州市临平区人民政府门户网站",
+            "塘栖镇2024年度法治政府建设工作报告",
+        ),
+        ("某某县2023年法治政府建设情况报告-和记娱乐国际", "某某县2023年法治政府建设情况报告"),
+    ],
+)
+def test_an_article_with_no_heading_takes_the_page_title_without_the_site(
+    page_title: str, title: str
+) -> None:
+    paragraphs = "".join(f"<p>{text}</p>" for text in BODY)
+    page = f"""<html><head><meta charset="utf-8"><title>{page_title}</title></head><body>
+<div class="nav"><a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a></div>
+<div class="article">{paragraphs}</div></body></html>"""
+    document = read_document("page.html", page.encode())
+    assert document.lines[0] == Line(title, level=0)
+    assert document.texts == [title, *BODY]
+
+
+def test_a_page_title_that_is_no_report_title_is_not_taken() -> None:
+    paragraphs = "".join(f"<p>{text}</p>" for text in BODY)
+    page = f"""<html><head><meta charset="utf-8"><title>政务公开_某县人民政府门户网站</title></head><body>
+<div class="article">{paragraphs}</div></body></html>"""
+    assert read_document("page.html", page.encode()).texts == BODY
