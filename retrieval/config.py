@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     api_base_url: str = "https://api.telegram.org/bot"
     api_base_file_url: str = "https://api.telegram.org/file/bot"
     max_upload_mb: float = Field(10, gt=0)
+    # Internal document servers an admin's link may be fetched from (host names, addresses or
+    # CIDR networks, comma-separated); every other non-public address is refused.
+    fetch_allow: Annotated[tuple[str, ...], NoDecode] = ()
     user_rate_per_minute: int = Field(20, ge=1)  # questions one user may ask in a minute
     rate_limiter: bool = True  # AIORateLimiter, for Telegram's flood limits
     # How long a Bot API call is retried through 5xx, 429 and network errors before it is given up.
@@ -56,6 +59,13 @@ class Settings(BaseSettings):
     log_private: bool = False
     # Logged questions and their feedback are deleted after this many days.
     query_retention_days: float = Field(90, gt=0)
+
+    @field_validator("fetch_allow", mode="before")
+    @classmethod
+    def _parse_fetch_allow(cls, v: object) -> object:
+        if isinstance(v, str):
+            return tuple(x.strip() for x in v.split(",") if x.strip())
+        return v
 
     @field_validator("admin_ids", mode="before")
     @classmethod

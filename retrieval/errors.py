@@ -43,6 +43,7 @@ class Unreadable(StrEnum):
     CONTENT_TYPE = "content_type"  # detail: the content type
     REDIRECTS = "redirects"
     NETWORK = "network"
+    INTERNAL = "internal"  # detail: the address; a link to a private, loopback or metadata address
 
 
 class UnreadableFile(ReportbotError):

@@ -8,16 +8,26 @@ only used to refuse early, never to accept); connecting has its own timeout and 
 redirects included, one deadline; redirects are followed by hand, at most `max_redirects`, and
 only to http/https; and only the content types the reader understands are accepted. Every
 refusal is a FetchError with a one-line reason.
+
+A link is fetched only from public addresses: one whose host is, or resolves to, a loopback,
+private, link-local (cloud metadata: 169.254.169.254), shared or reserved address is refused,
+also after a redirect, and the address checked is the one connected to (so a DNS answer that
+changes between the check and the connection cannot lead inside). `Limits.allow` names the
+internal document servers (host names, addresses or networks) that may be fetched all the same.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from retrieval.errors import FetchError
@@ -52,6 +62,7 @@ class Problem(StrEnum):
     CONTENT_TYPE = "content_type"  # not a page, pdf, docx or plain text
     REDIRECTS = "redirects"  # too many redirects
     NETWORK = "network"  # the connection broke or the answer was malformed
+    INTERNAL = "internal"  # the host is or resolves to a non-public address
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +73,8 @@ class Limits:
     connect_seconds: float = 10.0
     total_seconds: float = 30.0
     max_redirects: int = 5
+    # Internal document servers that may be fetched: host names, addresses or networks (CIDR).
+    allow: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,16 +100,27 @@ def fetch(url: str, limits: Limits | None = None) -> Fetched:
     _check_link(url, url)
     deadline = time.monotonic() + limits.total_seconds
     headers = {"User-Agent": _USER_AGENT, "Accept": _ACCEPT}
+    guard = _Guard(limits.allow)
+    shown = url  # refusals name the link as given, wherever it led
+    guard.check_literal(url, shown)
     try:
-        with httpx.Client(headers=headers, follow_redirects=False) as client:
+        transport = _GuardedTransport(guard)
+        with httpx.Client(
+            headers=headers, follow_redirects=False, transport=transport, trust_env=False
+        ) as client:
             for _hop in range(limits.max_redirects + 1):
                 with client.stream("GET", url, timeout=_timeout(limits, deadline, url)) as response:
                     if response.is_redirect and "location" in response.headers:
                         url = _next_hop(url, response)
+                        guard.check_literal(url, shown)
                         continue
                     return _receive(url, response, limits, deadline)
     except FetchError:
         raise
+    except _Internal as e:
+        raise FetchError(shown, Problem.INTERNAL, f"{e.host} is an internal address", e.host) from None
+    except httpx.ConnectError:
+        raise FetchError(url, Problem.CONNECT, f"could not connect to {urlsplit(url).hostname}") from None
     except httpx.ConnectTimeout:
         raise FetchError(
             url, Problem.TIMEOUT, f"could not connect within {limits.connect_seconds:g} s"
@@ -105,8 +129,6 @@ def fetch(url: str, limits: Limits | None = None) -> Fetched:
         raise FetchError(
             url, Problem.TIMEOUT, f"no complete answer within {limits.total_seconds:g} s"
         ) from None
-    except httpx.ConnectError:
-        raise FetchError(url, Problem.CONNECT, f"could not connect to {urlsplit(url).hostname}") from None
     except (httpx.UnsupportedProtocol, httpx.InvalidURL):
         raise FetchError(url, Problem.BAD_LINK, "not a valid http or https link") from None
     except httpx.HTTPError as e:
@@ -182,6 +204,93 @@ def _receive(url: str, response: httpx.Response, limits: Limits, deadline: float
         if time.monotonic() > deadline:
             raise FetchError(url, Problem.TIMEOUT, f"no complete answer within {limits.total_seconds:g} s")
     return Fetched(url=url, name=file_name(url, kind), data=bytes(body), content_type=kind)
+
+
+class _Internal(OSError):
+    """A connection refused before it was made: the address is not public."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__(f"{host} is not a public address")
+        self.host = host
+
+
+class _Guard:
+    """Which addresses may be connected to: public ones, and those `allow` names."""
+
+    def __init__(self, allow: Iterable[str]) -> None:
+        self.names: set[str] = set()
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for entry in allow:
+            entry = entry.strip().lower()
+            try:
+                self.networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                if entry:
+                    self.names.add(entry.rstrip("."))
+
+    def allows_name(self, host: str) -> bool:
+        return host.lower().rstrip(".") in self.names
+
+    def allows(self, address: str) -> bool:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+        if any(ip in net for net in self.networks):
+            return True
+        return ip.is_global and not ip.is_multicast
+
+    def check_literal(self, url: str, shown: str) -> None:
+        """Refuse a link whose host is written as a non-public address (before any request);
+        the refusal names `shown`."""
+        host = (urlsplit(url).hostname or "").strip("[]")
+        try:
+            ipaddress.ip_address(host.split("%", 1)[0])
+        except ValueError:
+            if host.lower().rstrip(".") == "localhost" and not self.allows_name(host):
+                raise FetchError(shown, Problem.INTERNAL, "localhost is an internal address", host) from None
+            return
+        if not self.allows_name(host) and not self.allows(host):
+            raise FetchError(shown, Problem.INTERNAL, f"{host} is an internal address", host)
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Resolves a host itself, refuses it unless every address it resolves to is allowed, and
+    connects to the address it checked."""
+
+    def __init__(self, guard: _Guard) -> None:
+        self.guard = guard
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        if self.guard.allows_name(host):
+            return super().connect_tcp(host, port, timeout, local_address, socket_options)
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as e:
+            raise httpcore.ConnectError(str(e)) from e
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        refused = [a for a in addresses if not self.guard.allows(a)]
+        if refused:
+            raise _Internal(refused[0])
+        return super().connect_tcp(addresses[0], port, timeout, local_address, socket_options)
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport with its connection pool on a _GuardedBackend (httpx does not take a
+    network backend itself; the pool is built as HTTPTransport builds it, without proxies)."""
+
+    def __init__(self, guard: _Guard) -> None:
+        super().__init__(trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            network_backend=_GuardedBackend(guard),
+        )
 
 
 def _named_file(url: str) -> bool:

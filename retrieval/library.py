@@ -314,6 +314,9 @@ class Library:
         """Fetch a link (see retrieval.fetch) and parse what it answers with, without storing
         it; the report's `url` is where it finally came from. Raises FetchError, or
         UnreadableFile (named by the link) when the download is no readable report."""
+        limits = limits or Limits()
+        if not limits.allow and self.settings.fetch_allow:
+            limits = dataclasses.replace(limits, allow=self.settings.fetch_allow)
         got = fetch(url, limits)
         try:
             parsed = self.parse(got.name, got.data)

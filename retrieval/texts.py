@@ -350,6 +350,9 @@ UNREADABLE_REASONS: dict[Unreadable, str] = {
     Unreadable.CONTENT_TYPE: "链接的内容不是网页、PDF、Word（.docx）或纯文本（{detail}）",
     Unreadable.REDIRECTS: "网址跳转次数过多",
     Unreadable.NETWORK: "下载中断或网站返回的内容有误",
+    Unreadable.INTERNAL: (
+        "链接指向内部网络地址（{detail}），只能收录公开网站的链接；内部文档服务器需由管理员在设置中允许"
+    ),
 }
 UNREADABLE_OTHER = "无法识别文件内容"  # a refusal of a kind this version does not know
 

@@ -37,7 +37,9 @@ BUNDLED_REPORTS = PACKAGE_DATA / "reports"
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    """Settings for a test: a private data dir, no .env, nothing from the environment's token."""
+    """Settings for a test: a private data dir, no .env, nothing from the environment's token,
+    and links fetched from the tests' own web server on 127.0.0.1 (an internal address)."""
+    overrides.setdefault("fetch_allow", ("127.0.0.1",))
     return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
 
 

@@ -14,8 +14,10 @@ from tests.conftest import RUCHENG, Route, Site, docx_bytes, endless, pdf_bytes,
 
 LINES = RUCHENG.split("\n")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-QUICK = Limits(max_bytes=200_000, connect_seconds=2, total_seconds=5, max_redirects=3)
-IMPATIENT = Limits(max_bytes=200_000, connect_seconds=2, total_seconds=0.4)
+# The tests' server is on 127.0.0.1, an internal address: allowed as an internal document server.
+LOCAL = ("127.0.0.1",)
+QUICK = Limits(max_bytes=200_000, connect_seconds=2, total_seconds=5, max_redirects=3, allow=LOCAL)
+IMPATIENT = Limits(max_bytes=200_000, connect_seconds=2, total_seconds=0.4, allow=LOCAL)
 
 
 def refused(url: str, limits: Limits = QUICK) -> FetchError:
@@ -94,14 +96,14 @@ def test_a_404_is_refused_with_its_status(site: Site) -> None:
 def test_a_body_without_content_length_stops_at_the_limit(site: Site) -> None:
     url = site.add("/endless", Route(endless(), length=False))
     started = time.monotonic()
-    error = refused(url, Limits(max_bytes=300_000, total_seconds=10))
+    error = refused(url, Limits(max_bytes=300_000, total_seconds=10, allow=LOCAL))
     assert error.problem == Problem.TOO_LARGE and error.detail == f"{300_000 / 1024 / 1024:g}"
     assert time.monotonic() - started < 5  # stopped by counting, not by the clock
 
 
 def test_a_declared_length_over_the_limit_is_refused_before_reading(site: Site) -> None:
     url = site.add("/big", Route(b"x" * 300_000))
-    assert refused(url, Limits(max_bytes=100_000)).problem == Problem.TOO_LARGE
+    assert refused(url, Limits(max_bytes=100_000, allow=LOCAL)).problem == Problem.TOO_LARGE
 
 
 def test_a_server_that_stalls_hits_the_timeout(site: Site) -> None:
@@ -166,3 +168,77 @@ def test_file_names_are_safe_and_bounded() -> None:
     assert file_name("https://x.gov.cn/a%2F..%2Fb.html", "text/html") == "a..b.html"
     assert len(file_name("https://x.gov.cn/" + "长" * 500, "text/html")) <= 130
     assert file_name("https://x.gov.cn/report.pdf", "text/html") == "report.pdf.html"
+
+
+# --- links to internal addresses (issue 14 item 7) ------------------------------------------
+
+STRICT = Limits(max_bytes=200_000, connect_seconds=2, total_seconds=5)  # nothing internal allowed
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/report.html",
+        "http://127.1.2.3:8080/report.html",
+        "http://localhost/report.pdf",
+        "http://10.0.0.5/report.pdf",
+        "http://172.16.3.4/a.docx",
+        "http://192.168.1.1/",
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+        "http://100.100.100.200/latest/meta-data/",  # shared address space (another cloud's)
+        "http://[::1]/",
+        "http://[fd00:ec2::254]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://0.0.0.0/",
+    ],
+)
+def test_a_link_to_an_internal_address_is_refused_before_any_request(url: str) -> None:
+    error = refused(url, STRICT)
+    assert error.problem == Problem.INTERNAL and error.detail
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Host names the tests' DNS answers: name → address (others as the system resolves)."""
+    answers: dict[str, str] = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: str, port: object, *args: object, **kwargs: object) -> list:
+        if host in answers:
+            return real(answers[host], port, *args, **kwargs)  # type: ignore[arg-type]
+        return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+def test_a_name_resolving_to_an_internal_address_is_refused(site: Site, dns: dict[str, str]) -> None:
+    site.add("/inside.html", Route(web_page(LINES)))
+    dns["reports.example.gov.cn"] = "127.0.0.1"
+    url = site.url("/inside.html").replace("127.0.0.1", "reports.example.gov.cn")
+    error = refused(url, STRICT)
+    assert error.problem == Problem.INTERNAL and error.detail == "127.0.0.1"
+    assert "/inside.html" not in site.hits  # never connected
+
+
+def test_an_internal_server_named_in_the_setting_may_be_fetched(site: Site, dns: dict[str, str]) -> None:
+    site.add("/docs/report.html", Route(web_page(LINES)))
+    dns["docs.intranet.example"] = "127.0.0.1"
+    url = site.url("/docs/report.html").replace("127.0.0.1", "docs.intranet.example")
+    by_name = Limits(max_bytes=200_000, connect_seconds=2, total_seconds=5, allow=("docs.intranet.example",))
+    assert fetch(url, by_name).data == web_page(LINES)
+    by_network = Limits(max_bytes=200_000, connect_seconds=2, total_seconds=5, allow=("127.0.0.0/8",))
+    assert fetch(url, by_network).data == web_page(LINES)
+
+
+def test_a_redirect_into_the_internal_network_is_refused(site: Site, dns: dict[str, str]) -> None:
+    dns["docs.intranet.example"] = "127.0.0.1"
+    secret = site.add("/secret.html", Route(web_page(LINES)))
+    start = site.add("/jump", Route(status=302, headers={"Location": secret}))
+    url = start.replace("127.0.0.1", "docs.intranet.example")
+    only_that_name = Limits(
+        max_bytes=200_000, connect_seconds=2, total_seconds=5, allow=("docs.intranet.example",)
+    )
+    error = refused(url, only_that_name)
+    assert error.problem == Problem.INTERNAL
+    assert "/secret.html" not in site.hits

@@ -19,6 +19,7 @@ from retrieval import bulk as bulk_module
 from retrieval import index as index_module
 from retrieval import library as library_module
 from retrieval import search as search_module
+from retrieval import texts
 from retrieval.config import Settings
 from retrieval.errors import UnknownReport, Unreadable, UnreadableFile
 from retrieval.library import Library, OnDuplicate, Outcome
@@ -790,3 +791,18 @@ def test_the_same_body_under_another_year_is_another_report(tmp_path: Path, copi
     again.write_text("大坪镇人民政府2023年法治政府建设工作报告\n\n" + BOILERPLATE_BODY, "utf-8")
     (third,), _ = copied.ingest([again])
     assert third.outcome == Outcome.DUPLICATE and third.report.year == 2023
+
+
+def test_a_link_inside_the_network_is_refused_unless_the_settings_allow_it(
+    tmp_path: Path, site: Site
+) -> None:
+    url = site.add("/intranet/report.html", Route(web_page(RUCHENG.split("\n"))))
+    strict = Library(make_settings(tmp_path / "strict", fetch_allow=()))
+    done, errors = strict.ingest([url])
+    assert done == [] and [e.kind for e in errors] == [Unreadable.INTERNAL]
+    assert "内部网络地址" in texts.unreadable(errors[0].kind, errors[0].detail)
+    strict.store.close()
+    allowed = Library(make_settings(tmp_path / "allowed", fetch_allow=("127.0.0.1",)))
+    (added,), errors = allowed.ingest([url])
+    assert errors == [] and added.outcome == Outcome.ADDED and added.report.url == url
+    allowed.store.close()
