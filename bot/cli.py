@@ -28,8 +28,9 @@ from retrieval.errors import ReportbotError, UnreadableFile
 from retrieval.evaluate import check_metadata, evaluate, read_questions
 from retrieval.export import answer_docx
 from retrieval.fetch import is_link
+from retrieval.figures import StoredFigure
 from retrieval.library import Ingested, Library, OnDuplicate, Outcome
-from retrieval.models import LogEntry, OutlineEntry, Report
+from retrieval.models import LogEntry, OutlineEntry, Passage, Report
 
 
 def build_settings(**overrides: Any) -> Settings:
@@ -199,7 +200,7 @@ def ingested_line(d: Ingested) -> str:
 @click.argument("report_id", metavar="ID", type=int)
 @click.pass_context
 def show(ctx: click.Context, report_id: int) -> None:
-    """Print a stored report's metadata and outline, to check how it was parsed."""
+    """Print a stored report's metadata, outline and figures, to check how it was parsed."""
     library = open_library(ctx)
     try:
         report = library.report(report_id)
@@ -207,6 +208,7 @@ def show(ctx: click.Context, report_id: int) -> None:
     except ReportbotError as e:
         raise click.ClickException(str(e)) from None
     click.echo(report_text(report, outline))
+    click.echo(figures_text(library.figures(report_id), library.report_passages(report_id)))
 
 
 def report_text(r: Report, outline: tuple[OutlineEntry, ...]) -> str:
@@ -236,6 +238,20 @@ def report_text(r: Report, outline: tuple[OutlineEntry, ...]) -> str:
         heading = entry.path[-1] if entry.path else texts.SECTION_OPENING
         words = f"  {entry.first_words}" if entry.first_words else ""
         lines.append(f"{indent}{heading}  [{entry.passages}]{words}")
+    return "\n".join(lines)
+
+
+FIGURE_CONTEXT = 24  # characters of the passage shown before a figure
+
+
+def figures_text(figures: list[StoredFigure], passages: list[Passage]) -> str:
+    """`show`'s figures: what each measures, as written, and the words before it."""
+    text = {p.id: p.text for p in passages}
+    lines = ["", f"figures: {len(figures)}"]
+    for stored in figures:
+        f = stored.figure
+        before = text.get(stored.passage_id, "")[max(0, f.start - FIGURE_CONTEXT) : f.start]
+        lines.append(f"  {f.measure or '-'} = {f.written}  …{before}{f.written}")
     return "\n".join(lines)
 
 

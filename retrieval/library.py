@@ -30,6 +30,7 @@ from retrieval.compare import Comparer
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
 from retrieval.fetch import Limits, fetch, is_link
+from retrieval.figures import StoredFigure
 from retrieval.models import (
     Answer,
     FeedbackReason,
@@ -125,6 +126,8 @@ class Library:
         self.comparer = Comparer(self.understander, self.gazetteer)
         self._write_lock = threading.Lock()
         self._backfill_text_hashes()
+        if not self.store.figures_current():
+            self.store.rebuild_figures()  # a database from before figures, or another extractor
         if first_run:
             self.store.set_tokenizer_signature(self.tokenizer.signature())
             if settings.bundled_reports.is_dir():
@@ -218,6 +221,10 @@ class Library:
     def outline(self, report_id: int) -> list[tuple[str, ...]]:
         """A report's section paths in order. Raises UnknownReport."""
         return self.store.outline(report_id)
+
+    def figures(self, report_id: int) -> list[StoredFigure]:
+        """The figures a report's passages state, in order (see retrieval.figures)."""
+        return self.store.figures_of([report_id])
 
     def passage_count(self) -> int:
         return self.store.passage_count()
@@ -433,6 +440,7 @@ class Library:
         with self._write_lock:
             if retokenize:
                 self._retokenize(progress)
+            self.store.rebuild_figures()
             self._rebuild(progress)
         return len(self.searcher.index)
 

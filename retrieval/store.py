@@ -23,6 +23,7 @@ from pathlib import Path
 import sqlite_utils
 
 from retrieval.errors import StoreUnavailable, UnknownReport
+from retrieval.figures import FIGURES_FORMAT, Figure, StoredFigure, figures_in
 from retrieval.models import FeedbackReason, LogEntry, ParsedReport, Passage, Refusal, Report
 
 BUSY_TIMEOUT_SECONDS = 30.0  # how long a write waits for another writer (this process or another)
@@ -180,6 +181,22 @@ class Store:
                 foreign_keys=[("report_id", "reports", "id")],
             )
             db.table("passages").create_index(["report_id", "ordinal"])
+        if "figures" not in db.table_names():
+            # The figures each passage states (retrieval.figures), rebuilt by reindex.
+            db.table("figures").create(
+                {
+                    "passage_id": int,
+                    "report_id": int,
+                    "measure": str,
+                    "value": float,
+                    "unit": str,
+                    "written": str,
+                    "start": int,
+                    "end": int,
+                },
+            )
+            db.table("figures").create_index(["report_id"])
+            db.table("figures").create_index(["passage_id"])
         if "queries" not in db.table_names():
             db.table("queries").create(
                 {
@@ -216,6 +233,10 @@ class Store:
             "tokens_epoch": "0",
             "last_report_id": str(db.execute("SELECT coalesce(max(id), 0) FROM reports").fetchone()[0]),
             "last_passage_id": str(db.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0]),
+            # A database from before figures were kept has passages and no figures yet.
+            "figures_format": "0"
+            if db.execute("SELECT 1 FROM passages LIMIT 1").fetchone()
+            else FIGURES_FORMAT,
         }
         db.conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", list(defaults.items()))
 
@@ -352,6 +373,7 @@ class Store:
                     for i, (p, toks) in enumerate(zip(parsed.passages, tokens, strict=True))
                 ),
             )
+            self._insert_figures((first + i, rid, p.text) for i, p in enumerate(parsed.passages))
             self._set_meta("last_report_id", rid)
             self._set_meta("last_passage_id", first + len(parsed.passages) - 1)
             self._bump()
@@ -364,7 +386,50 @@ class Store:
             self._delete(report_id)
         return report
 
+    def _insert_figures(self, passages: Iterable[tuple[int, int, str]]) -> None:
+        """Store the figures of (passage id, report id, text) passages."""
+        self.db.conn.executemany(
+            'INSERT INTO figures (passage_id, report_id, measure, value, unit, written, start, "end")'
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (pid, rid, f.measure, f.value, f.unit, f.written, f.start, f.end)
+                for pid, rid, text in passages
+                for f in figures_in(text)
+            ),
+        )
+
+    def rebuild_figures(self) -> int:
+        """Extract every passage's figures anew (after the extractor changed); returns how many."""
+        with self._transaction():
+            self.db.execute("DELETE FROM figures")
+            rows = self.db.execute("SELECT id, report_id, text FROM passages ORDER BY id")
+            self._insert_figures(rows)
+            self._set_meta("figures_format", FIGURES_FORMAT)
+        return int(self.db.execute("SELECT count(*) FROM figures").fetchone()[0])
+
+    def figures_current(self) -> bool:
+        """Whether the stored figures were extracted by this version's extractor."""
+        return self._meta("figures_format") == FIGURES_FORMAT
+
+    def figures_of(self, report_ids: Iterable[int]) -> list[StoredFigure]:
+        """The figures of these reports' passages, in passage order."""
+        ids = list(report_ids)
+        out: list[StoredFigure] = []
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            out += [
+                StoredFigure(Figure(row[2], row[3], row[4], row[5], row[6], row[7]), row[0], row[1])
+                for row in self.db.execute(
+                    'SELECT passage_id, report_id, measure, value, unit, written, start, "end" FROM figures'
+                    f" WHERE report_id IN ({marks}) ORDER BY passage_id, start",
+                    part,
+                )
+            ]
+        return out
+
     def _delete(self, report_id: int) -> None:
+        self.db.execute("DELETE FROM figures WHERE report_id = ?", [report_id])
         self.db.execute("DELETE FROM passages WHERE report_id = ?", [report_id])
         self.db.execute("DELETE FROM reports WHERE id = ?", [report_id])
         self._bump()

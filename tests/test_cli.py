@@ -34,6 +34,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, shared_library: Library) 
 
 
 def run(data_dir: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    # Links are fetched from the tests' web server on 127.0.0.1, an internal document server here.
+    env = {"REPORTBOT_FETCH_ALLOW": "127.0.0.1", **(env or {})}
     return CliRunner().invoke(cli, ["--data-dir", str(data_dir), *args], input=input, env=env)
 
 
@@ -329,7 +331,12 @@ def test_show_prints_metadata_and_outline(tmp_path: Path, shared_library: Librar
         "signed on": "2024-01-12",
         "passages": "5",
     }
-    outline = lines[lines.index("outline:") + 1 :]
+    outline = lines[lines.index("outline:") + 1 : lines.index("figures: 3") - 1]
+    assert lines[lines.index("figures: 3") + 1 :] == [
+        "  行政复议案件 = 37件  …（一）强化行政复议。全年办理行政复议案件37件",
+        "  纠错率 = 12%  …强化行政复议。全年办理行政复议案件37件，纠错率12%",
+        "  主动公开政府信息 = 5210条  …（二）推进政务公开。主动公开政府信息5210条",
+    ]
     assert outline[0].startswith("  （正文开头）  [1]  2023年，汝城县人民政府办公室")
     assert outline[1] == "  一、主要举措和成效  [0]"
     assert outline[2].startswith("    （一）强化行政复议  [1]  全年办理行政复议案件37件")
