@@ -15,7 +15,7 @@ EXAMPLES_HEADER = "可以这样问："
 # What the page's script shows; sent to it with the page (see app._page).
 PAGE = {
     "title": TITLE,
-    "placeholder": "输入问题，例如：" + texts.EXAMPLES[0],
+    "placeholder": "例如：" + texts.EXAMPLES[0],  # (what a phone's bar has room for)
     "send": "提问",
     "working": "正在查找",
     "examples": EXAMPLES_HEADER,
