@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from bot.web.app import create_app
+from retrieval.config import Settings
 from retrieval.library import Library
+from tests.conftest import RUCHENG
 from tests.web_server import Gate, require_chromium, serve
 
 PHONE = {"width": 390, "height": 844}
@@ -257,3 +259,22 @@ def test_thumbs_down_asks_why_and_keeps_the_reason(phone: Any) -> None:
     answer.get_by_role("button", name="不完整").click()
     answer.get_by_role("button", name="已反馈 👎（不完整）").wait_for(timeout=TIMEOUT)
     assert answer.locator('button[data-kind="feedback"]').count() == 1
+
+
+def test_report_text_with_markup_is_shown_as_text(browser: Any, empty_settings: Settings) -> None:
+    markup = '<img src=x onerror="alert(1)"><b>加粗</b>'
+    report = RUCHENG.replace("回应群众关切。", f"回应群众关切。网站曾误登{markup}字样，已更正。")
+    library = Library(empty_settings)
+    try:
+        library.add(library.parse("汝城县_2023.txt", report.encode()))
+        with serve(create_app(library)) as url:
+            page = open_page(browser, url, PHONE)
+            answer = ask(page, "汝城县政务公开")
+            hit = answer.locator(".hit").first
+            hit.get_by_role("button", name="全文 1").click()
+            hit.locator(".passage").wait_for(timeout=TIMEOUT)
+            assert markup in hit.locator(".passage .body").inner_text()
+            assert page.locator("#log img, #log b").count() == 0 and page.dialogs == []
+            page.context.close()
+    finally:
+        library.close()
