@@ -382,7 +382,7 @@ def chat(ctx: click.Context, history: Path) -> None:
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.pass_context
 def web(ctx: click.Context, host: str, port: int) -> None:
-    """Serve a JSON API (POST /api/ask, GET /api/reports) and a web chat page."""
+    """Serve the web chat page and its JSON API (POST /api/chat, /api/ask; GET /api/start, /api/reports)."""
     from bot.web.app import serve  # Starlette and uvicorn only for this command
 
     library = open_library(ctx)

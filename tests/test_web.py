@@ -1,44 +1,39 @@
-"""`reportbot web`: the JSON API over real HTTP on 127.0.0.1, and the chat page in a real
-headless Chromium (the system's, driven by Playwright; skipped with a reason when absent)."""
+"""`reportbot web`: the JSON API over real HTTP on 127.0.0.1 (the page itself, in a real
+browser, is tested in test_web_chat.py)."""
 
 from __future__ import annotations
 
+import io
 import json
-import shutil
-import socket
-import threading
-import time
+import zipfile
 from collections.abc import Iterator
+from itertools import count
+from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from bot.core.shapes import answer_json
-from bot.web.app import create_app
+from bot.web.app import create_app, examples
 from retrieval.library import Library
+from tests.web_server import serve
 
-CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if shutil.which(p)), None)
+_ids = count()
 
 
 @pytest.fixture(scope="module")
 def server(shared_library: Library) -> Iterator[str]:
     """The web app served by uvicorn on a free port of 127.0.0.1, in a thread."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(shared_library), log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert srv.started, "the web server did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(5)
-    sock.close()
+    with serve(create_app(shared_library)) as url:
+        yield url
+
+
+def chat(server: str, user: str = "", **body: Any) -> dict[str, Any]:
+    """One chat request as the page sends it (a fresh user unless `user` is given)."""
+    ids = {"user": user or f"user-{next(_ids):04d}", "chat": "chat-0001"}
+    r = httpx.post(f"{server}/api/chat", json={**ids, **body})
+    assert r.status_code == 200, r.text
+    return r.json()
 
 
 def test_ask_returns_exactly_what_ask_json_prints(server: str, shared_library: Library) -> None:
@@ -111,36 +106,119 @@ def test_only_the_listed_methods(server: str) -> None:
     assert httpx.get(f"{server}/nothing").status_code == 404
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found (apt-get install chromium)")
-def test_the_page_asks_and_shows_quotes_in_a_real_browser(server: str) -> None:
-    from playwright.sync_api import sync_playwright
+def test_chat_answers_a_question_with_its_actions(server: str) -> None:
+    reply = chat(server, text="秀山县政务公开数据")
+    (answer,) = reply["parts"]
+    assert answer["type"] == "answer" and answer["answered"] and not answer["understood"]
+    first = answer["excerpts"][0]
+    assert "秀山" in first["citation"] and first["full"]["kind"] == "full"
+    assert first["source"]["id"].startswith("src:")
+    kinds = {a["kind"] for row in answer["actions"] for a in row}
+    assert {"feedback", "export"} <= kinds
+    # 复制 copies the question, the excerpts verbatim and their citations, as plain text.
+    assert answer["copy"].startswith("问：秀山县政务公开数据\n[1] “")
+    assert first["citation"] in answer["copy"]
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.goto(server + "/")
-            page.fill("#q", "秀山县政务公开数据")
-            page.press("#q", "Enter")
-            page.wait_for_selector(".a .hit", timeout=10_000)
-            first = page.locator(".a .hit").first
-            assert "秀山" in first.locator(".cite").inner_text()
-            assert first.locator("mark").count() >= 1  # matched terms marked
-            # 全文 opens the whole passage under the excerpt.
-            first.get_by_role("button", name="全文").click()
-            assert len(first.locator(".full").inner_text()) > len(first.locator("blockquote").inner_text())
-            # A follow-up is understood from the page's memory of the last question.
-            page.fill("#q", "那蓝山县呢？")
-            page.press("#q", "Enter")
-            page.wait_for_function("document.querySelectorAll('.a').length >= 2", timeout=10_000)
-            assert "蓝山" in page.locator(".a").nth(1).locator(".cite").first.inner_text()
-            # HTML typed as a question is shown as text, never run.
-            page.fill("#q", "<img src=x onerror=alert(1)>")
-            page.press("#q", "Enter")
-            page.wait_for_function("document.querySelectorAll('.a').length >= 3", timeout=10_000)
-            assert page.locator(".q img").count() == 0
-        finally:
-            browser.close()
+
+def test_a_follow_up_is_understood_in_the_same_chat(server: str) -> None:
+    chat(server, user="follower-1", text="秀山县政务公开数据")
+    (answer,) = chat(server, user="follower-1", text="那蓝山县呢？")["parts"]
+    assert answer["understood"] and answer["question"] == "蓝山县政务公开数据"
+    assert answer["excerpts"][0]["report"]["places"][-1] == "蓝山县"
+
+
+def press_of(answer: dict[str, Any], kind: str) -> str:
+    return next(a["id"] for row in answer["actions"] for a in row if a["kind"] == kind)
+
+
+def test_export_and_source_give_files_to_download(server: str) -> None:
+    (answer,) = chat(server, user="files-0001", text="秀山县政务公开数据")["parts"]
+    export = chat(server, user="files-0001", press=press_of(answer, "export"))
+    (file,) = [p for p in export["parts"] if p["type"] == "file"]
+    r = httpx.get(server + file["url"])
+    assert r.status_code == 200 and file["name"].endswith(".docx")
+    assert (
+        "attachment" in r.headers["content-disposition"]
+        and "filename*=UTF-8''" in r.headers["content-disposition"]
+    )
+    assert zipfile.ZipFile(io.BytesIO(r.content)).namelist()  # a Word file
+    source = chat(server, user="files-0001", press=answer["excerpts"][0]["source"]["id"])
+    original = next(p for p in source["parts"] if p["type"] == "file")
+    assert "秀山" in httpx.get(server + original["url"]).content.decode("utf-8")
+    assert any(p["type"] == "report" and p["outline"] for p in source["parts"])
+
+
+def test_full_gives_the_whole_passage(server: str) -> None:
+    (answer,) = chat(server, text="秀山县政务公开数据")["parts"]
+    (passage,) = chat(server, press=answer["excerpts"][0]["full"]["id"])["parts"]
+    assert passage["type"] == "passage" and len(passage["text"]) > len(answer["excerpts"][0]["snippet"]) - 2
+
+
+def test_feedback_is_taken_once(server: str) -> None:
+    (answer,) = chat(server, user="feedback-01", text="秀山县政务公开数据")["parts"]
+    thumbs_up = press_of(answer, "feedback")
+    first = chat(server, user="feedback-01", press=thumbs_up)
+    assert [a["label"] for a in first["feedback"]] == ["已反馈 👍"] and first["notice"]
+    again = chat(server, user="feedback-01", press=thumbs_up)
+    assert again["alert"] and again["feedback"] is None and "已经" in again["notice"]
+
+
+def test_a_forged_press_gets_a_short_notice(server: str) -> None:
+    reply = chat(server, press="exp:999999")
+    assert reply["parts"] == [] and reply["alert"] and reply["notice"]
+    assert chat(server, press="<script>")["notice"]
+
+
+def test_a_file_no_longer_kept_is_404_with_a_reason(server: str) -> None:
+    r = httpx.get(f"{server}/api/files/not-a-token")
+    assert r.status_code == 404 and r.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": "x"},  # no ids
+        {"user": "short", "chat": "chat-0001", "text": "x"},
+        {"user": "user-0001", "chat": "<b>bad</b>", "text": "x"},
+        {"user": "user-0001", "chat": "chat-0001"},  # neither text nor press
+        {"user": "user-0001", "chat": "chat-0001", "text": "x", "press": "full:1"},
+        {"user": "user-0001", "chat": "chat-0001", "text": 5},
+        {"user": "user-0001", "chat": "chat-0001", "press": "x" * 500},
+        {"user": "user-0001", "chat": "chat-0001", "text": "x" * 20000},
+    ],
+)
+def test_bad_chat_requests_get_400_with_a_reason(server: str, body: dict[str, Any]) -> None:
+    r = httpx.post(f"{server}/api/chat", json=body)
+    assert r.status_code == 400 and 0 < len(r.json()["error"]) < 100
+
+
+def test_bad_json_and_oversize_bodies_are_refused_before_the_core(server: str) -> None:
+    headers = {"content-type": "application/json"}
+    r = httpx.post(f"{server}/api/chat", content=b"{", headers=headers)
+    assert r.status_code == 400 and r.json()["error"] == "the body is not valid JSON"
+    r = httpx.post(f"{server}/api/chat", content=b"[" * 100_000, headers=headers)
+    assert r.status_code == 400 and r.json()["error"] == "request body too large"
+
+
+def test_start_shows_the_collection_and_questions_it_answers(server: str, shared_library: Library) -> None:
+    start = httpx.get(f"{server}/api/start").json()
+    assert start["count"] == len(shared_library.reports())
+    assert "蓝山县" in start["places"] and "蓝山县" in start["welcome"]
+    assert start["examples"] and all(chat(server, text=q)["parts"][0]["answered"] for q in start["examples"])
+
+
+def test_examples_follow_the_collection() -> None:
+    assert examples([]) == []
+
+
+def test_the_page_is_served_with_a_strict_policy(server: str) -> None:
+    r = httpx.get(server + "/")
+    assert r.status_code == 200 and "<script>" in r.text
+    assert "script-src 'sha256-" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_on_loopback_only_this_machine_s_names_are_served(shared_library: Library) -> None:
+    with serve(create_app(shared_library, ["127.0.0.1", "localhost"])) as url:
+        assert httpx.get(url + "/").status_code == 200
+        assert httpx.get(url + "/", headers={"host": "evil.example"}).status_code == 400

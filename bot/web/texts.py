@@ -1,0 +1,41 @@
+"""The web page's own Chinese words (labels, its welcome, its error lines), in one place; the
+answers' words and the buttons' labels come from the core (retrieval/texts.py)."""
+
+from __future__ import annotations
+
+from retrieval import texts
+
+TITLE = "法治政府建设年度报告问答"
+WELCOME = (
+    "您好！我可以回答关于法治政府建设年度报告的问题，引用报告原文并注明出处。"
+    "目前收录 {reports} 份报告，涉及：{places}；年份：{years}。"
+)
+EXAMPLES_HEADER = "可以这样问："
+
+# What the page's script shows; sent to it with the page (see app._page).
+PAGE = {
+    "title": TITLE,
+    "placeholder": "例如：" + texts.EXAMPLES[0],  # (what a phone's bar has room for)
+    "send": "提问",
+    "working": "正在查找",
+    "examples": EXAMPLES_HEADER,
+    "question": texts.QUESTION_LABEL,
+    "copy": "复制",
+    "copied": "已复制",
+    "copy_failed": "复制失败，请选中文字后手动复制。",
+    "collapse": "收起",
+    "download": "下载：",
+    "outline": texts.OUTLINE_HEADER,
+    "offline": "无法连接服务器，请稍后再试。",
+    "failed": "请求失败：",
+    "busy": "上一个问题还在查找中，请稍候。",
+}
+
+# The API's refusals of a request, one short line each (for tools as much as for the page).
+BAD_CONTENT_TYPE = "send a JSON body (Content-Type: application/json)"
+TOO_LARGE = "request body too large"
+BAD_JSON = "the body is not valid JSON"
+NOT_AN_OBJECT = "the body must be a JSON object"
+BAD_SESSION = "'user' and 'chat' must be 8 to 64 letters, digits, '-' or '_'"
+TEXT_OR_PRESS = "send either 'text' or 'press'"
+FILE_GONE = "this file is no longer kept; press the button again"
