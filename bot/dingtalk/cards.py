@@ -29,12 +29,10 @@ Payload = dict[str, Any]
 def payloads(reply: Reply, chat: str, signer: Signer) -> list[Payload]:
     """The messages that show `reply` in `chat`, in order."""
     blocks = [b for b in render(reply) if b.file is None]
-    if reply.feedback is not None and reply.notice:
-        # 👎's reasons come as buttons under the thanks; 已反馈 needs no button of its own.
+    if reply.feedback is not None and reply.notice and not reply.parts:
+        # The thanks, with 👎's reasons as buttons under it; 已反馈 needs no button of its own.
         wanted = tuple(a for a in reply.feedback if not a.id.endswith(":0"))
-        blocks.append(Block(escape(reply.notice), (wanted,) if wanted else ()))
-    elif not blocks and reply.notice:
-        blocks.append(Block(escape(reply.notice)))
+        blocks = [Block(escape(reply.notice), (wanted,) if wanted else ())]
     if not blocks and any(isinstance(p, FilePart) for p in reply.parts):
         blocks.append(Block(escape(texts.NO_FILES)))
     out: list[Payload] = []

@@ -52,13 +52,14 @@ class DingTalk:
         *,
         per_chat: int = PER_CHAT,
         per_bot: int = PER_BOT,
+        rate: RateLimit | None = None,
         retry_delay: float = 1.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.core = core
         self.signer = Signer(secret)
         self.deduper = Deduper()
-        self.rate = RateLimit(per_chat, per_bot)
+        self.rate = rate or RateLimit(per_chat, per_bot)
         self.retry_delay = retry_delay
         self.clock = clock
         self._http: httpx.AsyncClient | None = None

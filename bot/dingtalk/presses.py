@@ -24,7 +24,11 @@ from bot.dingtalk import texts
 SEND_MESSAGE = "dtmd://dingtalkclient/sendMessage?content="
 MAC_CHARS = 11  # 64 bits in base64: unguessable
 _PRESS = re.compile(
-    re.escape(texts.PRESS_OPEN) + r"(.+)\|([A-Za-z0-9_-]{" + str(MAC_CHARS) + "})" + re.escape(texts.PRESS_CLOSE),
+    re.escape(texts.PRESS_OPEN)
+    + r"(.+)\|([A-Za-z0-9_-]{"
+    + str(MAC_CHARS)
+    + "})"
+    + re.escape(texts.PRESS_CLOSE),
     re.S,
 )
 

@@ -58,7 +58,12 @@ class StreamClient(_SdkClient):
     """The SDK's stream client with a configurable gateway, a timeout, and backoff."""
 
     def __init__(
-        self, client_id: str, secret: str, api_base_url: str, backoff: Backoff | None = None, held: float = HELD
+        self,
+        client_id: str,
+        secret: str,
+        api_base_url: str,
+        backoff: Backoff | None = None,
+        held: float = HELD,
     ) -> None:
         super().__init__(Credential(client_id, secret), logger=log)
         self.open_url = api_base_url.rstrip("/") + OPEN_PATH
@@ -103,7 +108,9 @@ class StreamClient(_SdkClient):
             connection = await asyncio.to_thread(self.open_connection)
             if connection is not None:
                 opened = loop.time()
-                await self._receive(f"{connection['endpoint']}?ticket={quote_plus(str(connection['ticket']))}")
+                await self._receive(
+                    f"{connection['endpoint']}?ticket={quote_plus(str(connection['ticket']))}"
+                )
                 if loop.time() - opened >= self.held:
                     self.backoff.reset()
             delay = self.backoff.next_delay()
@@ -137,7 +144,9 @@ class StreamClient(_SdkClient):
         task.add_done_callback(self._frames.discard)
 
 
-def stream_client(client_id: str, secret: str, api_base_url: str, channel: DingTalk, **kwargs: Any) -> StreamClient:
+def stream_client(
+    client_id: str, secret: str, api_base_url: str, channel: DingTalk, **kwargs: Any
+) -> StreamClient:
     """A stream client with the chatbot handler registered for robot messages."""
     client = StreamClient(client_id, secret, api_base_url, **kwargs)
     client.register_callback_handler(ChatbotMessage.TOPIC, Chatbot(channel))
