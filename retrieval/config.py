@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     # Checked on every webhook call; when unset, `serve --webhook` makes one for the run.
     webhook_secret: SecretStr | None = None
 
+    # DingTalk (钉钉): the app's AppKey (Client ID) and AppSecret (Client Secret); the OpenAPI
+    # base URL, where Stream mode opens its connection (/v1.0/gateway/connections/open);
+    # admins by staff id; the outgoing-robot HTTP mode's address.
+    dingtalk_client_id: str = ""
+    dingtalk_client_secret: SecretStr | None = None
+    dingtalk_api_base_url: str = "https://api.dingtalk.com"
+    dingtalk_admin_ids: Annotated[frozenset[str], NoDecode] = frozenset()
+    dingtalk_http_listen: str = "0.0.0.0"
+    dingtalk_http_port: int = Field(8444, ge=1, le=65535)
+    dingtalk_http_path: str = "dingtalk"
+
     # Logs and privacy
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Question text, names and whole updates in the logs (debugging only; off by default).
@@ -79,12 +90,20 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return v
 
+    @field_validator("dingtalk_admin_ids", mode="before")
+    @classmethod
+    def _parse_staff_ids(cls, v: object) -> object:
+        """Accept "manager4220, 0123" (DingTalk staff ids are strings) as well as a list."""
+        if isinstance(v, str):
+            return frozenset(p for p in re.split(r"[,\s]+", v.strip()) if p)
+        return v
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, v: object) -> object:
         return v.upper() if isinstance(v, str) else v
 
-    @field_validator("telegram_token", "webhook_secret", mode="before")
+    @field_validator("telegram_token", "webhook_secret", "dingtalk_client_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, v: object) -> object:
         """`REPORTBOT_TELEGRAM_TOKEN=` in .env means not set, as in .env.example."""

@@ -1,0 +1,121 @@
+"""The DingTalk channel end to end, for the suite over every channel: the real robot (the SDK's
+stream client, or the HTTP mode's Starlette app under uvicorn) against tests/fake_dingtalk.py.
+
+    async with Harness(library) as h:          # Stream mode; Harness(library, http=True) for HTTP
+        replies = await h.say("秀山县政务公开数据")
+        replies = await h.press("全文")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from typing import Any
+
+import uvicorn
+
+from bot.core.conversation import Core
+from bot.core.platform import Backoff
+from bot.dingtalk.cards import text_of
+from bot.dingtalk.channel import DingTalk
+from bot.dingtalk.presses import content_of
+from bot.dingtalk.stream import StreamClient, stream_client
+from bot.dingtalk.webhook import create_app
+from retrieval.library import Library
+from tests.fake_dingtalk import FakeDingTalk, Sent
+
+TIMEOUT = 10.0
+PATH = "dingtalk"
+
+
+class Harness:
+    """A DingTalk robot over `library`, talking to a fake DingTalk."""
+
+    def __init__(self, library: Library, http: bool = False, **channel_options: Any) -> None:
+        self.library, self.http = library, http
+        self.channel_options = channel_options
+        self.fake = FakeDingTalk()
+        self.client: StreamClient | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._server: uvicorn.Server | None = None
+        self.url = ""
+        self._last: tuple[str, bool] = ("u1", False)
+
+    async def __aenter__(self) -> Harness:
+        await self.fake.__aenter__()
+        self.channel = DingTalk(
+            Core(self.library), self.fake.client_secret, retry_delay=0.01, **self.channel_options
+        )
+        if self.http:
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            self.url = f"http://127.0.0.1:{sock.getsockname()[1]}/{PATH}"
+            app = create_app(self.channel, self.fake.client_secret, PATH)
+            self._server = uvicorn.Server(
+                uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+            )
+            self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+            async with asyncio.timeout(TIMEOUT):
+                while not self._server.started:
+                    await asyncio.sleep(0.01)
+        else:
+            self.client = stream_client(
+                self.fake.client_id,
+                self.fake.client_secret,
+                self.fake.base_url,
+                self.channel,
+                backoff=Backoff(0.01, 0.05),
+            )
+            self._task = asyncio.create_task(self.client.start())
+            await self.fake.wait_connected()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._task is not None:
+            if self._server is None:
+                self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._task, TIMEOUT)
+        await self.channel.close()
+        await self.fake.__aexit__(*exc)
+
+    async def deliver(self, message: dict[str, Any]) -> int:
+        """Deliver a robot message as DingTalk would (acked / answered 200) and wait until the
+        robot is done with it; the HTTP status (200 for an ack in Stream mode)."""
+        if self.http:
+            status = (await self.fake.post(self.url, message)).status_code
+        else:
+            frame = await self.fake.deliver(message)
+            ack = await self.fake.wait_ack(frame)
+            status = ack["code"]
+        await asyncio.wait_for(self.channel.idle(), TIMEOUT)
+        return status
+
+    async def say(
+        self, text: str, user: str = "u1", group: bool = False, mentioned: bool = True
+    ) -> list[str]:
+        """Send a text message; the texts of the robot's replies ([] when it stays silent)."""
+        self._last = (user, group)
+        start = len(self.fake.sent)
+        await self.deliver(self.fake.robot_message(text, user=user, group=group, mentioned=mentioned))
+        return [text_of(s.payload) for s in self.fake.sent_since(start)]
+
+    async def press(self, action_label_prefix: str) -> list[str]:
+        """Press the first button whose label starts with the prefix on the last reply that has
+        one: send what its dtmd link sends, as the DingTalk client does."""
+        content = self.button(action_label_prefix)
+        user, group = self._last
+        return await self.say(content, user=user, group=group, mentioned=False)
+
+    def button(self, action_label_prefix: str, sent: list[Sent] | None = None) -> str:
+        """The message the first button starting with the prefix (on the last reply with one) sends."""
+        for s in reversed(sent if sent is not None else self.fake.sent_since(0)):
+            for btn in (s.payload.get("actionCard") or {}).get("btns", []):
+                if btn["title"].startswith(action_label_prefix):
+                    content = content_of(btn["actionURL"])
+                    assert content is not None, btn
+                    return content
+        raise AssertionError(f"no button starting with {action_label_prefix!r}")
