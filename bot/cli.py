@@ -22,6 +22,7 @@ from tqdm import tqdm
 from bot.core.shapes import answer_json
 from bot.telegram import logs
 from bot.terminal import answer_text
+from bot.wecom.app import wecom
 from retrieval import texts
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
@@ -393,6 +394,9 @@ def serve(ctx: click.Context, webhook_url: str | None) -> None:
         library.close()
         raise click.ClickException(str(e)) from None
     run(settings, library, webhook_url)
+
+
+cli.add_command(wecom)
 
 
 def main() -> None:
