@@ -33,7 +33,7 @@ from bot.wecom.longconn import (
     RefusedError,
     req_id,
 )
-from bot.wecom.render import Out, card, outgoing
+from bot.wecom.render import BUTTONS_PER_CARD, Out, card, outgoing
 from retrieval import texts as rtexts
 from retrieval.config import Settings
 from retrieval.library import Library
@@ -106,15 +106,22 @@ class WeComBot:
         await self._send_all(inc.chat, outgoing(Reply(reply.parts)))
 
     async def _update_card(self, task_id: str, reply: Reply, rid: str) -> None:
+        """The pressed card with its feedback buttons turned; when that is more than a card
+        holds (👎's four reasons), the card keeps only the feedback and the rest follow anew."""
         chat, buttons = self.cards[task_id]
-        kept = [b for b in buttons if not is_feedback(b.id)]
-        new = (*kept, *(reply.feedback or ()))
+        new = _with_feedback(buttons, reply.feedback or ())
+        moved: tuple[Action, ...] = ()
+        if len(new) > BUTTONS_PER_CARD:
+            moved = tuple(b for b in buttons if not is_feedback(b.id))
+            new = reply.feedback or ()
         self.cards[task_id] = (chat, new)
         body = {
             "response_type": "update_template_card",
             "template_card": card(new, task_id, reply.notice or ""),
         }
         await self._request(RESPOND_UPDATE, body, rid)
+        if moved:
+            await self._send_all(chat, [Out(buttons=moved)])
 
     async def _send_all(self, chat: str, outs: list[Out]) -> None:
         for out in outs:
@@ -148,6 +155,13 @@ class WeComBot:
                     await asyncio.wait_for(self.connection.ready.wait(), RECONNECT_WAIT)
                 except TimeoutError:
                     return
+
+
+def _with_feedback(buttons: tuple[Action, ...], feedback: tuple[Action, ...]) -> tuple[Action, ...]:
+    """A card's buttons with its feedback buttons turned into `feedback`, where they were."""
+    at = next((i for i, b in enumerate(buttons) if is_feedback(b.id)), len(buttons))
+    kept = [b for b in buttons if not is_feedback(b.id)]
+    return (*kept[:at], *feedback, *kept[at:])
 
 
 @click.command("wecom")

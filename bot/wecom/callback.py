@@ -10,10 +10,12 @@ message: no buttons in this mode).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 MAX_SKEW = 300  # seconds a callback's timestamp may be off from our clock
 MAX_BODY = 1 << 20
 POST_ATTEMPTS = 3
+RETRY_DELAY = 0.5  # seconds before the second try, doubling
 
 
 class CallbackBot:
@@ -52,6 +55,8 @@ class CallbackBot:
         self.deliveries = Deduper()
         self.rate = RateLimit(settings.wecom_chat_per_minute, settings.wecom_bot_per_minute)
         self.tasks: set[asyncio.Task[None]] = set()
+        self.retry_delay = RETRY_DELAY
+        self.client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
 
     def open(self, params: dict[str, str], ciphertext: str) -> str:
         """The plaintext of a callback; CryptoError for anything WeCom would not have sent."""
@@ -119,25 +124,29 @@ class CallbackBot:
 
     async def _post(self, url: str, body: dict[str, Any]) -> None:
         """POST to a response_url; through 5xx and network errors a few times."""
-        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0)) as client:
-            for attempt in range(POST_ATTEMPTS):
-                try:
-                    response = await client.post(url, json=body)
-                except httpx.HTTPError as e:
-                    log.warning("response_url failed (%s), attempt %d", type(e).__name__, attempt + 1)
-                else:
-                    if response.status_code < 500:
-                        result = response.json() if response.content else {}
-                        if result.get("errcode", 0):
-                            log.warning("WeCom refused a reply: errcode %s", result.get("errcode"))
-                        return
-                    log.warning("response_url answered %d, attempt %d", response.status_code, attempt + 1)
-                await asyncio.sleep(0.5 * 2**attempt)
+        for attempt in range(POST_ATTEMPTS):
+            try:
+                response = await self.client.post(url, json=body)
+            except httpx.HTTPError as e:
+                log.warning("response_url failed (%s), attempt %d", type(e).__name__, attempt + 1)
+            else:
+                if response.status_code < 500:
+                    result = response.json() if response.content else {}
+                    if result.get("errcode", 0):
+                        log.warning("WeCom refused a reply: errcode %s", result.get("errcode"))
+                    return
+                log.warning("response_url answered %d, attempt %d", response.status_code, attempt + 1)
+            await asyncio.sleep(self.retry_delay * 2**attempt)
 
     async def idle(self) -> None:
         """Wait until every answer under way is sent."""
         while self.tasks:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Finish the answers under way, then close the HTTP client."""
+        await self.idle()
+        await self.client.aclose()
 
 
 def _ciphertext(raw: bytes) -> str:
@@ -156,6 +165,12 @@ def _ciphertext(raw: bytes) -> str:
     return str(data.get("encrypt", "")) if isinstance(data, dict) else ""
 
 
+@contextlib.asynccontextmanager
+async def _closing(bot: CallbackBot) -> AsyncIterator[None]:
+    yield
+    await bot.close()
+
+
 def create_app(core: Core, settings: Settings, bot: CallbackBot | None = None) -> Starlette:
     """The callback server: GET and POST on /<REPORTBOT_WECOM_CALLBACK_PATH>."""
     bot = bot or CallbackBot(core, settings)
@@ -164,7 +179,8 @@ def create_app(core: Core, settings: Settings, bot: CallbackBot | None = None) -
         routes=[
             Route(path, bot.verify, methods=["GET"]),
             Route(path, bot.receive, methods=["POST"]),
-        ]
+        ],
+        lifespan=lambda app: _closing(bot),
     )
     app.state.bot = bot
     return app

@@ -83,6 +83,7 @@ class LongConnection:
         self.backoff = backoff or Backoff(first=1.0, cap=30.0)
         self.ready = asyncio.Event()  # set while subscribed
         self.connections = 0  # subscriptions made so far
+        self.received = 0  # callback frames received so far
         self._ws: ClientConnection | None = None
         self._pending: dict[str, asyncio.Future[Frame]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -166,6 +167,7 @@ class LongConnection:
                 continue
             cmd = frame.get("cmd")
             if cmd in (MSG_CALLBACK, EVENT_CALLBACK):
+                self.received += 1
                 event = (frame.get("body") or {}).get("event") or {}
                 if isinstance(event, dict) and event.get("eventtype") == "disconnected_event":
                     raise Replaced("another connection of this bot took over")
