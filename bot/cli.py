@@ -23,6 +23,7 @@ from bot.core.shapes import answer_json
 from bot.dingtalk.command import dingtalk
 from bot.telegram import logs
 from bot.terminal import answer_text
+from bot.wecom.app import wecom
 from retrieval import texts
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
@@ -416,6 +417,7 @@ def serve(ctx: click.Context, webhook_url: str | None) -> None:
 
 
 cli.add_command(dingtalk)
+cli.add_command(wecom)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from retrieval.paths import PACKAGE_DATA, default_data_dir
 
 RANK_BM25_VARIANTS = ("robertson", "bm25+")  # see retrieval.index._RANK_BM25
 _TOKEN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+_AES_KEY = re.compile(r"^[A-Za-z0-9+/]{43}$")
 
 
 class Settings(BaseSettings):
@@ -63,6 +64,30 @@ class Settings(BaseSettings):
     dingtalk_http_listen: str = "0.0.0.0"
     dingtalk_http_port: int = Field(8444, ge=1, le=65535)
     dingtalk_http_path: str = "dingtalk"
+    # WeCom (企业微信) 智能机器人: the long connection needs the bot id and secret; the HTTP
+    # callback mode (`reportbot wecom --callback`) the token and EncodingAESKey set beside the
+    # callback URL, and the receive id its messages are encrypted for ("" for a 智能机器人,
+    # the corp id for an app).
+    wecom_bot_id: str = ""
+    wecom_secret: SecretStr | None = None
+    wecom_token: SecretStr | None = None
+    wecom_encoding_aes_key: SecretStr | None = None
+    wecom_receive_id: str = ""
+    wecom_ws_url: str = "wss://openws.work.weixin.qq.com"
+    # Replies in callback mode go to each message's response_url, which must be under this.
+    wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
+    # The bot's name as members @ it in groups; when set, a group message not naming it is
+    # ignored (WeCom itself delivers only messages that @ the bot).
+    wecom_bot_name: str = ""
+    # WeCom user ids (strings) of the admins.
+    wecom_admin_ids: Annotated[frozenset[str], NoDecode] = frozenset()
+    wecom_callback_listen: str = "0.0.0.0"
+    wecom_callback_port: int = Field(8780, ge=1, le=65535)
+    wecom_callback_path: str = "wecom"
+    # Messages the bot sends to one chat, and in all, per minute (WeCom's limits are per bot).
+    wecom_chat_per_minute: int = Field(20, ge=1)
+    wecom_bot_per_minute: int = Field(600, ge=1)
+    wecom_heartbeat_seconds: float = Field(30, gt=0)
 
     # Logs and privacy
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -90,12 +115,19 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return v
 
-    @field_validator("dingtalk_admin_ids", mode="before")
+    @field_validator("dingtalk_admin_ids", "wecom_admin_ids", mode="before")
     @classmethod
-    def _parse_staff_ids(cls, v: object) -> object:
-        """Accept "manager4220, 0123" (DingTalk staff ids are strings) as well as a list."""
+    def _parse_string_ids(cls, v: object) -> object:
+        """Accept "manager4220, zhangsan" (DingTalk and WeCom user ids are strings) as well as a list."""
         if isinstance(v, str):
             return frozenset(p for p in re.split(r"[,\s]+", v.strip()) if p)
+        return v
+
+    @field_validator("wecom_encoding_aes_key")
+    @classmethod
+    def _check_aes_key(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not _AES_KEY.match(v.get_secret_value()):
+            raise ValueError("an EncodingAESKey is 43 letters and digits, as WeCom's admin page gives it")
         return v
 
     @field_validator("log_level", mode="before")
@@ -103,7 +135,15 @@ class Settings(BaseSettings):
     def _upper_level(cls, v: object) -> object:
         return v.upper() if isinstance(v, str) else v
 
-    @field_validator("telegram_token", "webhook_secret", "dingtalk_client_secret", mode="before")
+    @field_validator(
+        "telegram_token",
+        "webhook_secret",
+        "dingtalk_client_secret",
+        "wecom_secret",
+        "wecom_token",
+        "wecom_encoding_aes_key",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, v: object) -> object:
         """`REPORTBOT_TELEGRAM_TOKEN=` in .env means not set, as in .env.example."""

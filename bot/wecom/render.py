@@ -1,0 +1,62 @@
+"""The core's replies as WeCom messages: each block's Markdown in pieces within WeCom's byte
+limit, then its actions as `button_interaction` template cards of at most six buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.messages import Action, Reply
+from bot.core.platform import split_bytes
+from bot.markdown import escape, render
+from bot.wecom import texts
+
+# A 智能机器人's stream / markdown content: at most 20480 bytes of UTF-8 (WeCom's 回复消息 docs).
+MARKDOWN_BYTES = 20480
+# A template card's button_list holds at most 6 buttons.
+BUTTONS_PER_CARD = 6
+
+
+@dataclass(frozen=True)
+class Out:
+    """One WeCom message: Markdown text, or (when `buttons`) a card of buttons."""
+
+    markdown: str = ""
+    buttons: tuple[Action, ...] = ()
+
+
+def outgoing(reply: Reply) -> list[Out]:
+    """A reply's messages in order; a file is named, as WeCom's 智能机器人 here sends none."""
+    out: list[Out] = []
+    for block in render(reply):
+        text = block.text
+        if block.file is not None:
+            text = escape(texts.FILE_NOT_SENT.format(name=block.file.name))
+        out.extend(Out(piece) for piece in split_bytes(text, MARKDOWN_BYTES) if piece.strip())
+        buttons = [a for row in block.actions for a in row]
+        out.extend(
+            Out(buttons=tuple(buttons[i : i + BUTTONS_PER_CARD]))
+            for i in range(0, len(buttons), BUTTONS_PER_CARD)
+        )
+    return out
+
+
+def card(buttons: tuple[Action, ...], task_id: str, note: str = "") -> dict[str, Any]:
+    """A button_interaction template card; a press comes back as its button's key."""
+    body: dict[str, Any] = {
+        "card_type": "button_interaction",
+        "main_title": {"title": texts.CARD_TITLE},
+        "button_list": [{"text": a.label, "style": 1, "key": a.id} for a in buttons],
+        "task_id": task_id,
+    }
+    if note:
+        body["sub_title_text"] = note
+    return body
+
+
+def joined(outs: list[Out], limit: int = MARKDOWN_BYTES) -> str:
+    """All of a reply's text as one Markdown message within `limit` bytes (callback mode's
+    response_url takes one message), cut with a note where it does not fit."""
+    text = "\n\n".join(o.markdown for o in outs if o.markdown)
+    pieces = split_bytes(text, limit - len(texts.CUT.encode()) - 2)
+    return pieces[0] if len(pieces) == 1 else pieces[0] + "\n\n" + texts.CUT

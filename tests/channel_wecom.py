@@ -1,0 +1,89 @@
+"""The WeCom channel for the suite over every channel: the real bot (its long connection, on
+`websockets`) against FakeWeCom on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from bot.core.conversation import Core
+from bot.core.platform import Backoff
+from bot.wecom.app import WeComBot
+from retrieval.config import Settings
+from retrieval.library import Library
+from tests.fake_wecom import FakeWeCom
+
+WAIT = 5.0  # seconds a delivery may take to reach the bot, or the bot to subscribe
+
+
+def wecom_settings(library: Library, url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "_env_file": None,
+        "data_dir": Path(library.settings.data_dir),
+        "wecom_bot_id": "aibot-test",
+        "wecom_secret": "s3cret-test",
+        "wecom_ws_url": url,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+class Harness:
+    """`async with Harness(library) as h: await h.say("问题")` → the texts the chat got."""
+
+    def __init__(self, library: Library, fake: FakeWeCom | None = None, **settings: Any) -> None:
+        self.library = library
+        self.fake = fake or FakeWeCom()
+        self._settings = settings
+        self._last: tuple[str, bool] = ("u1", False)
+        self.bot: WeComBot | None = None
+        self._run: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Harness:
+        if not self.fake.url:
+            await self.fake.start()
+        settings = wecom_settings(self.library, self.fake.url, **self._settings)
+        self.bot = WeComBot(Core(self.library), settings)
+        self.bot.connection.backoff = Backoff(first=0.05, cap=0.2)
+        self._run = asyncio.create_task(self.bot.run())
+        await asyncio.wait_for(self.bot.connection.ready.wait(), WAIT)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.bot is not None and self._run is not None
+        await self.bot.connection.stop()
+        self._run.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._run
+        await self.fake.stop()
+
+    async def settle(self, before: int) -> None:
+        """Wait until the bot received what was pushed after `before` frames, and answered it."""
+        assert self.bot is not None
+        conn = self.bot.connection
+        async with asyncio.timeout(WAIT):
+            while conn.received <= before:
+                await asyncio.sleep(0.005)
+        await conn.idle()
+
+    async def _texts(self, push: Any) -> list[str]:
+        assert self.bot is not None
+        before, start = self.bot.connection.received, len(self.fake.sent)
+        frame = await push
+        if frame is None:
+            return []
+        await self.settle(before)
+        return [s.text for s in self.fake.sent[start:]]
+
+    async def say(
+        self, text: str, user: str = "u1", group: bool = False, mentioned: bool = True
+    ) -> list[str]:
+        self._last = (user, group)
+        return await self._texts(self.fake.say(user, text, group=group, mentioned=mentioned))
+
+    async def press(self, action_label_prefix: str) -> list[str]:
+        user, group = self._last
+        key, task_id = self.fake.card_with(action_label_prefix)
+        return await self._texts(self.fake.press(user, key, task_id, group=group))
