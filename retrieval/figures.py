@@ -211,14 +211,17 @@ def _measure(before: str) -> str:
 
 def measure_matches(asked: str, measure: str) -> bool:
     """Whether a figure measuring `measure` is one of the kind `asked` (行政复议案件 asks for
-    行政复议申请 and 行政复议案件; 败诉率 is not 出庭应诉率): the asked words' last
-    two-character word and its rate-ness must be in the measure."""
-    asked, measure = asked.replace("案件", ""), measure.replace("案件", "")
-    if not asked or not measure:
+    行政复议申请 and 行政复议案件; 败诉率 is not 出庭应诉率): one holds the other, once the
+    words that only say "cases" or "how many" are gone, and a rate is matched only by a rate."""
+    asked, measure = _GENERIC.sub("", asked), _GENERIC.sub("", measure)
+    if len(asked) < 2 or len(measure) < 2:
         return False
     if asked.endswith("率") != measure.endswith("率"):
         return False
-    if asked.endswith("率"):
-        return measure.endswith(asked[-3:]) or asked in measure
-    head = asked[:2]
-    return head in measure or asked in measure
+    if asked.endswith("率") and asked[-3:] == measure[-3:]:
+        return True  # 败诉率 answers 行政诉讼败诉率; 应诉率 would not
+    # 行政复议 (from 办理行政复议案件) answers 行政复议案件; 行政 (from 行政案件) does not.
+    return asked in measure or (measure in asked and 2 * len(measure) >= len(asked) + 1)
+
+
+_GENERIC = re.compile(r"案件|数量|情况|总数|数")

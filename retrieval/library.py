@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval import checks
+from retrieval import checks, ranking, texts
 from retrieval.bulk import BATCH_FILES, Workers, parse_report, read_file, sweep_temp_dirs, worth_workers
 from retrieval.collection import Collection, without_greeting
 from retrieval.compare import Comparer
@@ -154,8 +154,38 @@ class Library:
         if replied is not None:
             return replied
         answer = searcher.ask(question, k=k, offset=offset)
+        ranked = self._ranked(question, answer, searcher.reports)
+        if ranked is not None:
+            return ranked
         compared = self.comparer.answer(question, searcher.ask, searcher.reports, k, offset, answer.query)
         return compared or answer
+
+    def _ranked(self, question: str, answer: Answer, reports: dict[int, Report]) -> Answer | None:
+        """A question across reports about a figure, as a ranked table (retrieval.ranking);
+        None when it is no such question or no report in scope states the figure."""
+        asked = ranking.asked(normalise(question))
+        if asked is None:
+            return None
+        q = answer.query
+        scope = (
+            [reports[i] for i in q.report_ids if i in reports]
+            if q.report_ids is not None
+            else list(reports.values())
+        )
+        if q.places and len({r.place for r in scope}) < 2:
+            return None  # one place's reports: an ordinary question about them
+        year = q.years[0] if len(q.years) == 1 else None
+        t = ranking.table(asked, scope, self.store.figures_of, self.store.passages, year)
+        other_levels: tuple[str, ...] = ()
+        if (t is None or not t.rows) and asked.levels:
+            # No place of the level asked states it: the places that do, said to be others.
+            anywhere = dataclasses.replace(asked, levels=())
+            t = ranking.table(anywhere, scope, self.store.figures_of, self.store.passages, year)
+            other_levels = asked.levels
+        if t is None or not t.rows:
+            return None
+        lead = texts.table_lead_other_levels(t, other_levels) if other_levels else texts.table_lead(t)
+        return Answer(q, hits=ranking.hits(t), table=t, lead=lead)
 
     @staticmethod
     def question_for_year(question: str, year: int) -> str:

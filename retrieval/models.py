@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from retrieval.ranking import Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +258,11 @@ class Answer:
     reply: Reply | None = None
     # The hits hold only part of what was asked (the closest passages of the reports asked about).
     partial: bool = False
+    # The answer in a line, when one line can give it (a figure asked for, a ranking): what
+    # every surface shows first.
+    lead: str = ""
+    # A question across reports about a figure: the places ranked by it (retrieval.ranking.Table).
+    table: Table | None = None
 
     @property
     def answered(self) -> bool:

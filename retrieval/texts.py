@@ -6,6 +6,7 @@ import re
 
 from retrieval.errors import Unreadable
 from retrieval.models import Answer, FeedbackReason, LogEntry, Refusal, Reply, ReplyKind, Report
+from retrieval.ranking import Table
 
 EXAMPLES = ("秀山县政务公开数据", "安化县政协提案立案率是多少", "瓦屋镇化解了多少矛盾纠纷")
 MAX_PLACES_LISTED = 30
@@ -31,6 +32,38 @@ def refusal(answer: Answer) -> str:
 
 
 PARTIAL = "没有找到完全对应的内容，以下是最接近的段落："
+TABLE_LEADERS = 3  # places named in a ranking's lead line
+
+
+def table_lead(table: Table) -> str:
+    """A ranking's answer in a line: `败诉率最高：潍坊市（2023年）4.1% · 临城县（2023年）3.2%`."""
+    word = "最高" if table.descending else "最低"
+    if table.measure.endswith(("件", "次", "数", "人")) or not table.measure.endswith("率"):
+        word = "最多" if table.descending else "最少"
+    leaders = " · ".join(
+        f"{row.place}（{row.report.year}年）{row.figure.written}"
+        if row.report.year
+        else f"{row.place} {row.figure.written}"
+        for row in table.rows[:TABLE_LEADERS]
+    )
+    more = f" 等 {len(table.rows)} 个" if len(table.rows) > TABLE_LEADERS else ""
+    if table.over is not None or table.under is not None:
+        bound = f"超过{table.over:g}" if table.over is not None else f"低于{table.under:g}"
+        unit = table.rows[0].figure.unit if table.rows else ""
+        return f"{table.measure}{bound}{unit}的有 {len(table.rows)} 个：{leaders}{more}"
+    return f"{table.measure}{word}：{leaders}"
+
+
+def table_lead_other_levels(table: Table, levels: tuple[str, ...]) -> str:
+    """`没有县的报告给出败诉率；给出的有：潍坊市（2023年）4.1%`: none of the level asked states it."""
+    named = "、".join(dict.fromkeys("县" if x == "旗" else x for x in levels))
+    leaders = table_lead(table).split("：", 1)[1]
+    return f"没有{named}的报告给出{table.measure}；给出的有：{leaders}"
+
+
+def table_without(table: Table) -> str:
+    """`另有 9 个地方的报告没有给出败诉率`, or "" when every place's report gives it."""
+    return f"另有 {table.without} 个地方的报告没有给出{table.measure}" if table.without else ""
 
 
 _YEAR_IN_TITLE = re.compile(r"(?:19|20)\d{2}|[〇零一二三四五六七八九]{4}")

@@ -28,7 +28,24 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "missing": list(answer.missing),
         "other_years": list(answer.other_years),
         "partial": answer.partial,
+        "lead": answer.lead,
     }
+    if answer.table is not None:
+        out["table"] = {
+            "measure": answer.table.measure,
+            "rows": [
+                {
+                    "place": row.place,
+                    "year": row.report.year,
+                    "value": row.figure.value,
+                    "unit": row.figure.unit,
+                    "written": row.figure.written,
+                    "report": report_json(row.report),
+                }
+                for row in answer.table.rows
+            ],
+            "without": answer.table.without,
+        }
     if answer.partial:
         out["message"] = texts.PARTIAL
     if answer.reply:
