@@ -34,6 +34,7 @@ from retrieval.figures import StoredFigure
 from retrieval.models import (
     Answer,
     FeedbackReason,
+    Hit,
     LogEntry,
     OutlineEntry,
     ParsedPassage,
@@ -158,7 +159,80 @@ class Library:
         if ranked is not None:
             return ranked
         compared = self.comparer.answer(question, searcher.ask, searcher.reports, k, offset, answer.query)
-        return compared or answer
+        if compared is not None:
+            return self._figures_by_side(compared)
+        return self._figure_first(answer, searcher.reports)
+
+    def _figure_first(self, answer: Answer, reports: dict[int, Report]) -> Answer:
+        """A figure asked of one place's reports: the passage stating one of the kind asked
+        goes first, and the answer leads with it (临城县 2023年：收到行政复议申请34件)."""
+        q = answer.query
+        if not (q.wants_figures and answer.hits and q.report_ids and q.terms) or answer.groups:
+            return answer
+        order = [*q.first, *(r.report.id for r in answer.hits), *q.report_ids]
+        found = ranking.figure_asked(q.terms, q.units, list(dict.fromkeys(order)), self.store.figures_of)
+        if found is None:
+            return answer
+        passage = self.store.passage(found.passage_id)
+        report = reports.get(found.report_id)
+        if passage is None or report is None:
+            return answer
+        lead = texts.figure_lead(report, ranking.clause(passage.text, found.figure))
+        hits = list(answer.hits)
+        at = next((i for i, h in enumerate(hits) if h.passage.id == passage.id), None)
+        if at is not None:
+            stating = hits.pop(at)
+        else:  # below the page: it goes first all the same, quoted at its figure
+            stating = Hit(0, hits[0].score, passage, report, ranking.snippet(passage.text, found.figure))
+            hits = hits[: len(hits) - 1] if len(hits) > 1 else hits
+        hits.insert(0, stating)
+        first = answer.hits[0].rank
+        renumbered = tuple(dataclasses.replace(h, rank=first + i) for i, h in enumerate(hits))
+        return dataclasses.replace(answer, hits=renumbered, lead=lead)
+
+    def _figures_by_side(self, answer: Answer) -> Answer:
+        """A comparison of something counted leads with each side's figure (2022年 26件 · 2023年
+        34件), when two sides or more state one, and quotes each side at its figure."""
+        q = answer.query
+        if not (answer.groups and q.terms):
+            return answer
+        sides: list[str] = []
+        groups = []
+        for g in answer.groups:
+            found = (
+                ranking.figure_asked(q.terms, q.units, [g.report.id], self.store.figures_of)
+                if g.report is not None
+                else None
+            )
+            passage = self.store.passage(found.passage_id) if found is not None else None
+            if found is None or passage is None or g.report is None:
+                groups.append(g)
+                continue
+            sides.append(f"{g.key} {found.figure.written}")
+            if not g.hits or g.hits[0].passage.id != passage.id:
+                first = Hit(
+                    0,
+                    g.hits[0].score if g.hits else 0.0,
+                    passage,
+                    g.report,
+                    ranking.snippet(passage.text, found.figure),
+                )
+                g = dataclasses.replace(
+                    g, hits=(first, *(h for h in g.hits if h.passage.id != passage.id))[: len(g.hits) or 1]
+                )
+            groups.append(g)
+        if len(sides) < 2:
+            return answer  # one side's figure is no comparison: the sides' excerpts say the rest
+        firsts = [g.hits[0] for g in groups if g.hits]
+        shown = {h.passage.id for h in firsts}
+        flat = [*firsts, *(h for h in answer.hits if h.passage.id not in shown)][
+            : max(len(answer.hits), len(firsts))
+        ]
+        renumber = {id(h): dataclasses.replace(h, rank=i + 1) for i, h in enumerate(flat)}
+        groups = [dataclasses.replace(g, hits=tuple(renumber.get(id(h), h) for h in g.hits)) for g in groups]
+        return dataclasses.replace(
+            answer, hits=tuple(renumber[id(h)] for h in flat), groups=tuple(groups), lead=" · ".join(sides)
+        )
 
     def _ranked(self, question: str, answer: Answer, reports: dict[int, Report]) -> Answer | None:
         """A question across reports about a figure, as a ranked table (retrieval.ranking);

@@ -155,19 +155,53 @@ def table(
 
 def hits(t: Table) -> tuple[Hit, ...]:
     """The table's rows as hits (each sentence quoted with its figure marked), in its order."""
-    out = []
-    for i, row in enumerate(t.rows):
-        text, f = row.passage.text, row.figure
-        start = max(text.rfind("。", 0, f.start), text.rfind("；", 0, f.start)) + 1
-        stops = [p for p in (text.find("。", f.end), text.find("；", f.end)) if p != -1]
-        end = min(stops) + 1 if stops else len(text)
-        spans = (
+    return tuple(
+        Hit(i + 1, float(row.figure.value), row.passage, row.report, snippet(row.passage.text, row.figure))
+        for i, row in enumerate(t.rows)
+    )
+
+
+def snippet(text: str, f: Figure) -> Snippet:
+    """The sentence of `text` stating `f`, verbatim, with the figure marked."""
+    start = max(text.rfind("。", 0, f.start), text.rfind("；", 0, f.start)) + 1
+    stops = [p for p in (text.find("。", f.end), text.find("；", f.end)) if p != -1]
+    end = min(stops) + 1 if stops else len(text)
+    return Snippet(
+        (
             Span(("…" if start > 0 else "") + text[start : f.start]),
             Span(text[f.start : f.end], match=True),
             Span(text[f.end : end] + ("…" if end < len(text) else "")),
         )
-        out.append(Hit(i + 1, float(f.value), row.passage, row.report, Snippet(spans)))
-    return tuple(out)
+    )
+
+
+def figure_asked(
+    terms: tuple[str, ...],
+    units: str,
+    report_ids: list[int],
+    figures: Callable[[list[int]], list[StoredFigure]],
+) -> StoredFigure | None:
+    """The first figure, in the first of `report_ids` stating one, of the measure a question's
+    terms name and in a unit it asks for (件 for cases, % for rates): what a single report's
+    figure question leads with. None when none states it."""
+    measure = "".join(terms)
+    wants_rate = measure.endswith("率")
+    by_report: dict[int, StoredFigure] = {}
+    for stored in figures(report_ids):
+        f = stored.figure
+        if stored.report_id in by_report or not measure_matches(measure, f.measure):
+            continue
+        if wants_rate != (f.unit == "%") or (units and not any(u in f.unit for u in units)):
+            continue
+        by_report[stored.report_id] = stored
+    return next((by_report[r] for r in report_ids if r in by_report), None)
+
+
+def clause(text: str, f: Figure) -> str:
+    """The clause of `text` stating `f`, from the punctuation before it to the figure's end
+    (收到行政复议申请34件)."""
+    start = max(text.rfind(p, 0, f.start) for p in "，。；：,;") + 1
+    return text[start : f.end].strip()
 
 
 def _of_level(report: Report, levels: tuple[str, ...]) -> bool:

@@ -54,6 +54,12 @@ def table_lead(table: Table) -> str:
     return f"{table.measure}{word}：{leaders}"
 
 
+def figure_lead(report: Report, clause: str) -> str:
+    """A single report's figure in a line: `临城县 2023年：收到行政复议申请34件`."""
+    place = report.place or report.issuer
+    return f"{place} {report.year}年：{clause}" if report.year else f"{place}：{clause}"
+
+
 def table_lead_other_levels(table: Table, levels: tuple[str, ...]) -> str:
     """`没有县的报告给出败诉率；给出的有：潍坊市（2023年）4.1%`: none of the level asked states it."""
     named = "、".join(dict.fromkeys("县" if x == "旗" else x for x in levels))

@@ -141,7 +141,7 @@ def test_a_year_without_a_report_is_missing(years_library: Library) -> None:
     [
         ("哪些地方推进了政务公开", "政务公开"),
         ("各县的矛盾纠纷化解情况", "矛盾纠纷"),
-        ("哪个县的立案率最高", "立案"),
+        ("哪些地方开展了普法", "普法"),
     ],
 )
 def test_a_question_across_reports_gets_the_best_passage_of_each_report(
@@ -198,7 +198,7 @@ def test_across_the_years_of_one_place_is_no_comparison(years_library: Library) 
 
 
 def test_across_reports_keys_two_reports_of_a_place_apart(years_library: Library) -> None:
-    answer = years_library.ask("各县的行政复议案件纠错率")
+    answer = years_library.ask("各县的行政复议工作")  # asks for passages, not a figure
     keys = [g.key for g in answer.groups]
     assert len(keys) == len(set(keys))
     # Two years of 汝城县's 政府办: its issuer and the year.
@@ -262,3 +262,10 @@ def test_comparison_hits_have_their_figures_marked(shared_library: Library) -> N
     answer = shared_library.ask("潢川县和安化县哪个立案率高")
     marked = [s.text for s in answer.groups[0].hits[0].snippet.spans if s.match]
     assert "82%" in marked
+
+
+def test_a_question_across_reports_about_a_figure_is_a_ranking(shared_library: Library) -> None:
+    # 哪个县的立案率最高 asks for a figure: the ranked table (tests/test_ranking.py), not groups.
+    answer = shared_library.ask("哪个县的立案率最高")
+    assert answer.table is not None and not answer.groups
+    assert answer.lead.startswith("立案率最高：安化县（2024年）82%")

@@ -113,3 +113,15 @@ def test_no_place_of_the_level_asked_stating_it_says_so(ranked: Library) -> None
 
 def test_a_question_across_reports_asking_no_figure_is_no_table(ranked: Library) -> None:
     assert ranked.ask("哪些地方推进府院联动").table is None
+
+
+def test_a_single_places_figure_question_leads_with_the_figure(ranked: Library) -> None:
+    answer = ranked.ask("汝城县行政复议案件多少件")
+    assert answer.lead == "汝城县 2023年：全年办理行政复议案件37件"
+    assert "37件" in answer.hits[0].passage.text and answer.hits[0].rank == 1
+
+
+def test_a_comparison_of_years_leads_with_each_years_figure(ranked: Library) -> None:
+    answer = ranked.ask("汝城县2022年和2023年行政复议案件对比")
+    assert answer.lead == "2022年 52件 · 2023年 37件"
+    assert ["52件" in answer.hits[0].passage.text, "37件" in answer.hits[1].passage.text] == [True, True]
