@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from bot.core.shapes import answer_json
+from bot.feishu.app import command as feishu_command
 from bot.telegram import logs
 from bot.terminal import answer_text
 from retrieval import texts
@@ -393,6 +394,9 @@ def serve(ctx: click.Context, webhook_url: str | None) -> None:
         library.close()
         raise click.ClickException(str(e)) from None
     run(settings, library, webhook_url)
+
+
+cli.add_command(feishu_command)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from retrieval.paths import PACKAGE_DATA, default_data_dir
 
 RANK_BM25_VARIANTS = ("robertson", "bm25+")  # see retrieval.index._RANK_BM25
 _TOKEN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+_ORIGIN = re.compile(r"^(https://[^/?#@\s]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)$")
 
 
 class Settings(BaseSettings):
@@ -50,6 +51,22 @@ class Settings(BaseSettings):
     # Checked on every webhook call; when unset, `serve --webhook` makes one for the run.
     webhook_secret: SecretStr | None = None
 
+    # Feishu (飞书) / Lark: the app's credentials from the developer console (开发者后台 → 凭证与基础信息),
+    # and for the HTTP event mode its Encrypt Key and Verification Token (事件与回调 → 加密策略).
+    feishu_app_id: str = ""
+    feishu_app_secret: SecretStr | None = None
+    feishu_encrypt_key: SecretStr | None = None
+    feishu_verification_token: SecretStr | None = None
+    # The open platform's origin: https://open.larksuite.com for Lark, a 私有化 deployment's own.
+    feishu_domain: str = "https://open.feishu.cn"
+    # open_ids (ou_…) of the users allowed to run admin commands in Feishu.
+    feishu_admin_ids: Annotated[frozenset[str], NoDecode] = frozenset()
+    feishu_http_listen: str = "0.0.0.0"
+    feishu_http_port: int = Field(8091, ge=1, le=65535)
+    feishu_http_path: str = "feishu/events"
+    # Events older than this (by their signed timestamp) are refused as replays.
+    feishu_max_skew_seconds: float = Field(300, gt=0)
+
     # Logs and privacy
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Question text, names and whole updates in the logs (debugging only; off by default).
@@ -69,12 +86,38 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return v
 
+    @field_validator("feishu_admin_ids", mode="before")
+    @classmethod
+    def _parse_open_ids(cls, v: object) -> object:
+        """Accept "ou_1, ou_2" from the environment as well as a list."""
+        if isinstance(v, str):
+            return frozenset(p for p in re.split(r"[,\s]+", v.strip()) if p)
+        return v
+
+    @field_validator("feishu_domain")
+    @classmethod
+    def _check_origin(cls, v: str) -> str:
+        """An origin the SDK accepts: https://host[:port], or http:// on this machine only."""
+        v = v.rstrip("/")
+        if not _ORIGIN.match(v):
+            raise ValueError(
+                f"must be an origin such as https://open.feishu.cn (http:// only for 127.0.0.1), not {v!r}"
+            )
+        return v
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, v: object) -> object:
         return v.upper() if isinstance(v, str) else v
 
-    @field_validator("telegram_token", "webhook_secret", mode="before")
+    @field_validator(
+        "telegram_token",
+        "webhook_secret",
+        "feishu_app_secret",
+        "feishu_encrypt_key",
+        "feishu_verification_token",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, v: object) -> object:
         """`REPORTBOT_TELEGRAM_TOKEN=` in .env means not set, as in .env.example."""
