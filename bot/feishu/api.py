@@ -129,7 +129,9 @@ class Api:
                 CreateFileRequestBody.builder()
                 .file_type(file_type)
                 .file_name(name)
-                .file(io.BytesIO(data))
+                # (name, data, type): a file part with a filename (the SDK's type hint says IO,
+                # but a bare IO goes out as a form field without one); the name itself is file_name.
+                .file(("upload." + suffix, io.BytesIO(data), "application/octet-stream"))  # type: ignore[arg-type]
                 .build()
             )
             return self.client.im.v1.file.create(CreateFileRequest.builder().request_body(body).build())

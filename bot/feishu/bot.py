@@ -205,6 +205,7 @@ class FeishuBot:
         self.deduper = Deduper()
         self.rate = RateLimit(PER_CHAT, PER_BOT, window=1.0)
         self.cards = _Cards()
+        self.press_wait = PRESS_WAIT
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="feishu")
         self._pending: set[Future[None]] = set()
         self._lock = threading.Lock()
@@ -261,9 +262,9 @@ class FeishuBot:
             return
         self._submit(self._answer_message, incoming)
 
-    def on_press(self, header: dict[str, Any], event: dict[str, Any], wait: float = PRESS_WAIT) -> dict[str, Any]:
-        """A button press: its toast and updated card within `wait` seconds, else a toast that
-        it is being worked on; the rest follows."""
+    def on_press(self, header: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        """A button press: its toast and updated card within `press_wait` seconds, else a
+        toast that it is being worked on; the rest follows."""
         press = parse_press(header, event)
         if press is None:
             return toast(texts.BUTTON_STALE, alert=True)
@@ -271,7 +272,7 @@ class FeishuBot:
             return {}
         answer = _Answer()
         self._submit(self._answer_press, press, answer)
-        response = answer.wait(wait)
+        response = answer.wait(self.press_wait)
         return response if response is not None else toast(feishu_texts.WORKING)
 
     # --- the work, in worker threads ---------------------------------------------------------

@@ -135,17 +135,17 @@ class LongConnection:
 
     @staticmethod
     def _close(loop: asyncio.AbstractEventLoop, client: Any) -> None:
-        """Close the websocket (so that the platform sees the bot go) and the loop."""
+        """Stop the SDK's tasks, close the websocket (so that the platform sees the bot go),
+        and close the loop."""
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
         conn = getattr(client, "_conn", None)  # the SDK has no public close
         try:
+            loop.run_until_complete(asyncio.sleep(0))
             if conn is not None:
                 loop.run_until_complete(asyncio.wait_for(conn.close(), 2))
         except Exception as e:
             log.info("feishu long connection close: %s", type(e).__name__)
-        for task in asyncio.all_tasks(loop):
-            task.cancel()
-        try:
-            loop.run_until_complete(asyncio.sleep(0))
         finally:
             loop.close()
 
