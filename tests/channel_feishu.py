@@ -24,11 +24,11 @@ from typing import Any
 import uvicorn
 
 from bot.core.conversation import Core
+from bot.core.platform import Backoff
 from bot.feishu import http
 from bot.feishu.api import Api
 from bot.feishu.bot import FeishuBot
 from bot.feishu.longconn import LongConnection
-from bot.core.platform import Backoff
 from retrieval.library import Library
 from tests.fake_feishu import FakeFeishu, Sent
 
@@ -111,7 +111,9 @@ class Harness:
         """Deliver an event as the platform does in this mode; the bot's answer to it."""
         return self.fake.push(payload)
 
-    async def say(self, text: str, user: str = "u1", group: bool = False, mentioned: bool = True) -> list[str]:
+    async def say(
+        self, text: str, user: str = "u1", group: bool = False, mentioned: bool = True
+    ) -> list[str]:
         return await asyncio.to_thread(self._say, text, user, group, mentioned)
 
     def _say(self, text: str, user: str, group: bool, mentioned: bool) -> list[str]:

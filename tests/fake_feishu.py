@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
+import contextlib
 import hashlib
 import itertools
 import json
@@ -64,7 +65,18 @@ CARD_LIMIT = 30 * 1024
 TEXT_LIMIT = 150 * 1024
 FILE_LIMIT = 30 * 1024 * 1024
 PER_CHAT_PER_SECOND = 5
-MSG_TYPES = {"text", "post", "interactive", "file", "image", "share_chat", "share_user", "audio", "media", "sticker"}
+MSG_TYPES = {
+    "text",
+    "post",
+    "interactive",
+    "file",
+    "image",
+    "share_chat",
+    "share_user",
+    "audio",
+    "media",
+    "sticker",
+}
 
 
 # --- the long connection's frames (pbbp2.proto, proto2) ---------------------------------------
@@ -185,7 +197,9 @@ class Sent:
     def text(self) -> str:
         """What a user reads: a card's Markdown, or a file's name."""
         if self.msg_type == "interactive":
-            return "\n".join(e["content"] for e in self.content.get("elements", []) if e.get("tag") == "markdown")
+            return "\n".join(
+                e["content"] for e in self.content.get("elements", []) if e.get("tag") == "markdown"
+            )
         if self.msg_type == "file":
             return self.file_name
         return str(self.content.get("text", ""))
@@ -313,10 +327,8 @@ class FakeFeishu:
         with self._lock:
             conns, self.connections = self.connections, []
         for conn in conns:
-            try:
+            with contextlib.suppress(Exception):  # closed already
                 asyncio.run_coroutine_threadsafe(conn.ws.close(), conn.loop).result(2)
-            except Exception:
-                pass
 
     def wait_connected(self, connects: int = 1, timeout: float = 10.0) -> None:
         """Wait until the long connection has been made `connects` times in all."""
@@ -446,7 +458,9 @@ class FakeFeishu:
                 },
                 payload=body[seq * size : (seq + 1) * size],
             )
-            asyncio.run_coroutine_threadsafe(conn.ws.send_bytes(encode_frame(frame)), conn.loop).result(timeout)
+            asyncio.run_coroutine_threadsafe(conn.ws.send_bytes(encode_frame(frame)), conn.loop).result(
+                timeout
+            )
         answer = waiting.result(timeout)
         if answer.get("code") != 200:
             raise PlatformError(answer.get("code", 0), 0, "the client failed on the event")
@@ -538,7 +552,11 @@ class FakeFeishu:
 
     def _bot_info(self, request: Request, body: bytes) -> JSONDict:
         self._authorise(request)
-        return {"code": 0, "msg": "ok", "bot": {"activate_status": 2, "app_name": "reportbot", "open_id": BOT_OPEN_ID}}
+        return {
+            "code": 0,
+            "msg": "ok",
+            "bot": {"activate_status": 2, "app_name": "reportbot", "open_id": BOT_OPEN_ID},
+        }
 
     def _create(self, request: Request, body: bytes) -> JSONDict:
         self._authorise(request)

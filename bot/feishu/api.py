@@ -122,7 +122,9 @@ class Api:
         from lark_oapi.api.im.v1 import CreateFileRequest, CreateFileRequestBody
 
         suffix = name.rsplit(".", 1)[-1].lower()
-        file_type = {"pdf": "pdf", "doc": "doc", "docx": "doc", "xls": "xls", "xlsx": "xls"}.get(suffix, "stream")
+        file_type = {"pdf": "pdf", "doc": "doc", "docx": "doc", "xls": "xls", "xlsx": "xls"}.get(
+            suffix, "stream"
+        )
 
         def call() -> Any:
             body = (

@@ -105,7 +105,9 @@ def run_http(settings: Settings, library: Library) -> None:
 
 
 @click.command("feishu")
-@click.option("--http", "use_http", is_flag=True, help="Receive events by HTTP instead of the long connection.")
+@click.option(
+    "--http", "use_http", is_flag=True, help="Receive events by HTTP instead of the long connection."
+)
 @click.pass_context
 def command(ctx: click.Context, use_http: bool) -> None:
     """Run the Feishu (飞书/Lark) bot: long connection, or HTTP events with --http."""

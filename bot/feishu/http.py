@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.feishu.bot import FeishuBot
 from bot.feishu import crypto
+from bot.feishu.bot import FeishuBot
 from bot.feishu.crypto import Refused, check_signature, decrypt
 
 log = logging.getLogger(__name__)
@@ -94,4 +94,6 @@ def open_payload(
 def _lower(headers: dict[str, str]) -> dict[str, str]:
     """Headers by the names crypto.check_signature asks for, whatever their case."""
     by_lower = {k.lower(): v for k, v in headers.items()}
-    return {name: by_lower.get(name.lower(), "") for name in (crypto.TIMESTAMP, crypto.NONCE, crypto.SIGNATURE)}
+    return {
+        name: by_lower.get(name.lower(), "") for name in (crypto.TIMESTAMP, crypto.NONCE, crypto.SIGNATURE)
+    }

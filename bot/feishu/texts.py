@@ -6,10 +6,10 @@ from retrieval.texts import EXAMPLES
 
 HELP = (
     "我可以回答关于法治政府建设年度报告的问题，引用报告原文并注明出处。\n"
-    "私聊直接发送问题，例如：{example}\n"
+    f"私聊直接发送问题，例如：{EXAMPLES[0]}\n"
     "群聊中请 @我 再写问题；追问可以说“那蓝山县呢？”。\n"
     "命令：/reports [地区等] 报告列表 · /forget 删除我的提问记录 · /help 帮助"
-).format(example=EXAMPLES[0])
+)
 # Feishu's message types (message_type of im.message.receive_v1), for retrieval.texts.ONLY_TEXT.
 MESSAGE_KINDS = {
     "image": "图片",
