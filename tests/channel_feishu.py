@@ -45,13 +45,16 @@ class Harness:
 
     mode = "ws"
 
-    def __init__(self, library: Library, fake: FakeFeishu | None = None) -> None:
+    def __init__(
+        self, library: Library, fake: FakeFeishu | None = None, give_up_after: float = 600.0
+    ) -> None:
         self.library = library
+        self.give_up_after = give_up_after
         self.fake = fake or FakeFeishu()
         self.user = "u1"
         self.last_answer: JSONDict | None = None
         self.bot: FeishuBot
-        self._connection: LongConnection | None = None
+        self.connection: LongConnection | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
@@ -70,11 +73,12 @@ class Harness:
         self.bot = FeishuBot(Core(self.library), api)
         self.bot.start()
         if self.mode == "ws":
-            self._connection = LongConnection(
+            self.connection = LongConnection(
                 self.bot,
                 self.fake.app_id,
                 self.fake.app_secret,
                 self.fake.base_url,
+                give_up_after=self.give_up_after,
                 backoff=Backoff(first=0.1, cap=0.5),
             ).start()
             self.fake.wait_connected()
@@ -96,8 +100,8 @@ class Harness:
             time.sleep(0.01)
 
     def stop(self) -> None:
-        if self._connection is not None:
-            self._connection.stop()
+        if self.connection is not None:
+            self.connection.stop()
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:

@@ -5,6 +5,7 @@ computed here independently."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -20,6 +21,7 @@ from bot.cli import cli
 from bot.core.messages import Action, Kind, Reply, TextPart
 from bot.feishu import cards, crypto
 from bot.feishu import texts as feishu_texts
+from bot.feishu.app import _NoQueries
 from bot.feishu.bot import message_text
 from retrieval import texts
 from retrieval.config import Settings
@@ -275,6 +277,30 @@ async def test_the_long_connection_comes_back_after_a_drop(ws: Harness) -> None:
     [answer] = await ws.say(QUESTION)
     assert "政务公开" in answer
     assert ws.fake.calls.count(("POST", "/callback/ws/endpoint", 503)) == 2
+
+
+async def test_a_new_client_is_started_when_the_sdk_gives_up(shared_library: Library) -> None:
+    async with Harness(shared_library, give_up_after=0.3) as h:
+        h.fake.fail("/callback/ws/endpoint", 503, times=3)
+        h.fake.drop()
+        await asyncio.to_thread(h.fake.wait_connected, 2, 15)
+        assert h.connection is not None and h.connection.runs >= 2
+        [answer] = await h.say(QUESTION)
+        assert "政务公开" in answer
+
+
+def test_the_long_connections_ticket_stays_out_of_the_logs() -> None:
+    record = logging.LogRecord(
+        "Lark",
+        logging.INFO,
+        "",
+        0,
+        "connected to %s",
+        ("wss://x.feishu.cn/ws/v2?access_key=k&ticket=t",),
+        None,
+    )
+    _NoQueries().filter(record)
+    assert record.getMessage() == "connected to wss://x.feishu.cn/ws/v2?…"
 
 
 async def test_a_large_event_in_several_frames(ws: Harness) -> None:
