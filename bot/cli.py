@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from bot.core.shapes import answer_json
 from bot.dingtalk.command import dingtalk
+from bot.feishu.app import command as feishu_command
 from bot.telegram import logs
 from bot.terminal import answer_text
 from bot.wecom.app import wecom
@@ -418,6 +419,7 @@ def serve(ctx: click.Context, webhook_url: str | None) -> None:
 
 cli.add_command(dingtalk)
 cli.add_command(wecom)
+cli.add_command(feishu_command)
 
 
 def main() -> None:

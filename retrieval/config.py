@@ -15,6 +15,7 @@ from retrieval.paths import PACKAGE_DATA, default_data_dir
 RANK_BM25_VARIANTS = ("robertson", "bm25+")  # see retrieval.index._RANK_BM25
 _TOKEN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 _AES_KEY = re.compile(r"^[A-Za-z0-9+/]{43}$")
+_ORIGIN = re.compile(r"^(https://[^/?#@\s]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)$")
 
 
 class Settings(BaseSettings):
@@ -88,6 +89,21 @@ class Settings(BaseSettings):
     wecom_chat_per_minute: int = Field(20, ge=1)
     wecom_bot_per_minute: int = Field(600, ge=1)
     wecom_heartbeat_seconds: float = Field(30, gt=0)
+    # Feishu (飞书) / Lark: the app's credentials from the developer console (开发者后台 → 凭证与基础信息),
+    # and for the HTTP event mode its Encrypt Key and Verification Token (事件与回调 → 加密策略).
+    feishu_app_id: str = ""
+    feishu_app_secret: SecretStr | None = None
+    feishu_encrypt_key: SecretStr | None = None
+    feishu_verification_token: SecretStr | None = None
+    # The open platform's origin: https://open.larksuite.com for Lark, a 私有化 deployment's own.
+    feishu_domain: str = "https://open.feishu.cn"
+    # open_ids (ou_…) of the users allowed to run admin commands in Feishu.
+    feishu_admin_ids: Annotated[frozenset[str], NoDecode] = frozenset()
+    feishu_http_listen: str = "0.0.0.0"
+    feishu_http_port: int = Field(8091, ge=1, le=65535)
+    feishu_http_path: str = "feishu/events"
+    # Events older than this (by their signed timestamp) are refused as replays.
+    feishu_max_skew_seconds: float = Field(300, gt=0)
 
     # Logs and privacy
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -115,10 +131,11 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return v
 
-    @field_validator("dingtalk_admin_ids", "wecom_admin_ids", mode="before")
+    @field_validator("dingtalk_admin_ids", "wecom_admin_ids", "feishu_admin_ids", mode="before")
     @classmethod
     def _parse_string_ids(cls, v: object) -> object:
-        """Accept "manager4220, zhangsan" (DingTalk and WeCom user ids are strings) as well as a list."""
+        """Accept "manager4220, zhangsan, ou_1" (DingTalk, WeCom and Feishu ids are strings)
+        as well as a list."""
         if isinstance(v, str):
             return frozenset(p for p in re.split(r"[,\s]+", v.strip()) if p)
         return v
@@ -128,6 +145,17 @@ class Settings(BaseSettings):
     def _check_aes_key(cls, v: SecretStr | None) -> SecretStr | None:
         if v is not None and not _AES_KEY.match(v.get_secret_value()):
             raise ValueError("an EncodingAESKey is 43 letters and digits, as WeCom's admin page gives it")
+        return v
+
+    @field_validator("feishu_domain")
+    @classmethod
+    def _check_origin(cls, v: str) -> str:
+        """An origin the SDK accepts: https://host[:port], or http:// on this machine only."""
+        v = v.rstrip("/")
+        if not _ORIGIN.match(v):
+            raise ValueError(
+                f"must be an origin such as https://open.feishu.cn (http:// only for 127.0.0.1), not {v!r}"
+            )
         return v
 
     @field_validator("log_level", mode="before")
@@ -142,6 +170,9 @@ class Settings(BaseSettings):
         "wecom_secret",
         "wecom_token",
         "wecom_encoding_aes_key",
+        "feishu_app_secret",
+        "feishu_encrypt_key",
+        "feishu_verification_token",
         mode="before",
     )
     @classmethod
