@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.core.conversation import answer_part
 from bot.telegram import render
 from retrieval.library import Library
 from tests import phone
@@ -52,7 +53,8 @@ def main() -> None:
                 has_more = len(answer.hits) > 3 and not answer.groups
                 if not answer.groups:
                     answer = dataclasses.replace(answer, hits=answer.hits[:3])
-                text, keyboard = render.answer_message(answer, 1, 0, has_more, 3)
+                part = answer_part(answer, 1, 0, has_more, 3)
+                text, keyboard = render.answer_html(part), render.keyboard(part.actions)
                 picture = args.out / f"{i:02d}.png"
                 shown = phone.show(page, [(text, keyboard)], picture)
                 fits = "fits" if shown.total <= phone.CHAT_AREA else "scrolls"

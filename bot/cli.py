@@ -19,13 +19,14 @@ import click
 from pydantic import ValidationError
 from tqdm import tqdm
 
+from bot.core import texts
 from bot.core.shapes import answer_json
 from bot.dingtalk.command import dingtalk
 from bot.feishu.app import command as feishu_command
 from bot.telegram import logs
 from bot.terminal import answer_text
 from bot.wecom.app import wecom
-from retrieval import texts
+from retrieval import texts as library_texts
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
 from retrieval.evaluate import check_metadata, evaluate, read_questions
@@ -238,7 +239,7 @@ def report_text(r: Report, outline: tuple[OutlineEntry, ...]) -> str:
     lines = [f"#{r.id}", *(f"{k + ':':<{width}} {v or '-'}" for k, v in fields), "", "outline:"]
     for entry in outline:
         indent = "  " * max(len(entry.path), 1)
-        heading = entry.path[-1] if entry.path else texts.SECTION_OPENING
+        heading = entry.path[-1] if entry.path else library_texts.SECTION_OPENING
         words = f"  {entry.first_words}" if entry.first_words else ""
         lines.append(f"{indent}{heading}  [{entry.passages}]{words}")
     return "\n".join(lines)

@@ -8,21 +8,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core import texts
 from bot.core.messages import (
     AnswerPart,
     FilePart,
     ListPart,
     PassagePart,
+    PreviewPart,
     Reply,
     ReportPart,
     Rows,
+    StatsPart,
     TextPart,
+    preview_text,
+    stats_text,
 )
 from bot.terminal import answer_text, citation
-from retrieval import texts
+from retrieval import texts as library_texts
 from retrieval.models import Answer, Hit
 
 # Characters Markdown would read as markup inside quoted report text.
+PREVIEW_OUTLINE_LINES = 40  # sections of a preview's outline shown; then how many more there are
 _MARKUP = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
@@ -54,22 +60,33 @@ def _block(part: object) -> Block:
     if isinstance(part, TextPart):
         return Block(escape(part.text), part.actions)
     if isinstance(part, PassagePart):
-        heading = " › ".join(part.passage.section) or texts.SECTION_OPENING
+        heading = " › ".join(part.passage.section) or library_texts.SECTION_OPENING
         return Block(
-            f"**{escape(texts.report_name(part.report))}**\n{escape(heading)}\n\n{escape(part.passage.text)}"
+            f"**{escape(library_texts.report_name(part.report))}**\n{escape(heading)}\n\n{escape(part.passage.text)}"
         )
     if isinstance(part, ReportPart):
         r = part.report
         lines = [
-            f"**{escape(texts.report_name(r))}**",
+            f"**{escape(library_texts.report_name(r))}**",
             escape(texts.CHAT_SOURCE_FILE.format(source=r.url or r.source)),
         ]
         lines += [escape(texts.OUTLINE_HEADER)] + ["  " * (len(s) - 1) + escape(s[-1]) for s in part.outline]
         return Block("\n".join(lines))
     if isinstance(part, ListPart):
-        return Block("\n".join(f"- {escape(texts.report_line(r))}" for r in part.reports), part.actions)
+        lines = [f"- {escape(library_texts.report_line(r))}" for r in part.reports]
+        return Block("\n".join(lines), part.actions)
+    if isinstance(part, PreviewPart):
+        return Block(_titled(preview_text(part, PREVIEW_OUTLINE_LINES)), part.actions)
+    if isinstance(part, StatsPart):
+        return Block(_titled(stats_text(part)))
     assert isinstance(part, FilePart)
     return Block(escape(part.name), file=part)
+
+
+def _titled(text: str) -> str:
+    """Plain text whose first line is a title: the title bold, everything escaped."""
+    title, _, rest = text.partition("\n")
+    return f"**{escape(title)}**\n{escape(rest)}" if rest else f"**{escape(title)}**"
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -77,15 +94,15 @@ def answer_markdown(answer: Answer) -> str:
     a refusal or a reply about the collection as its sentences."""
     if answer.reply or (not answer.answered and not answer.missing):
         return escape(answer_text(answer))
-    lines: list[str] = [escape(texts.PARTIAL)] if answer.partial else []
+    lines: list[str] = [escape(library_texts.PARTIAL)] if answer.partial else []
     for group in answer.groups:
         lines.append(f"**【{escape(group.key)}】**")
         lines.extend(_hit(h) for h in group.hits)
     if not answer.groups:
         lines.extend(_hit(h) for h in answer.hits)
-    lines.extend(escape(texts.missing(answer, key)) for key in answer.missing)
+    lines.extend(escape(library_texts.missing(answer, key)) for key in answer.missing)
     if answer.other_years:
-        lines.append(escape(texts.other_years(answer)))
+        lines.append(escape(library_texts.other_years(answer)))
     return "\n\n".join(lines)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from bot.core import texts
 from bot.core.conversation import Core
 from bot.core.messages import (
     AnswerPart,
@@ -20,11 +21,15 @@ from bot.core.messages import (
     ListPart,
     Message,
     PassagePart,
+    PreviewPart,
     Reply,
     ReportPart,
+    StatsPart,
     TextPart,
+    preview_text,
+    stats_text,
 )
-from retrieval import texts
+from retrieval import texts as library_texts
 from retrieval.library import Library
 from retrieval.models import Answer, Hit
 
@@ -39,17 +44,17 @@ USER = 0  # the one user of a terminal, in its one chat
 def citation(h: Hit) -> str:
     """issuer《title》（year） › section path, and the link a fetched report came from."""
     r = h.report
-    parts = [texts.report_name(r), *h.passage.section]
+    parts = [library_texts.report_name(r), *h.passage.section]
     # After a space, at the end of the line: terminals make it clickable without the brackets.
     return " › ".join(parts) + (f" {r.url}" if r.url else "")
 
 
 def answer_text(answer: Answer, color: bool = False) -> str:
     if answer.reply:
-        return texts.reply(answer)
+        return library_texts.reply(answer)
     if not answer.answered and not answer.missing:
-        return texts.refusal(answer)  # (a comparison's sides with nothing say more than a refusal)
-    lines = [texts.PARTIAL] if answer.partial else []
+        return library_texts.refusal(answer)  # (a comparison's sides with nothing say more than a refusal)
+    lines = [library_texts.PARTIAL] if answer.partial else []
     for group in answer.groups:
         lines.append(f"【{group.key}】")
         for h in group.hits:
@@ -57,9 +62,9 @@ def answer_text(answer: Answer, color: bool = False) -> str:
     if not answer.groups:
         for h in answer.hits:
             lines.extend(_hit_lines(h, color))
-    lines.extend(texts.missing(answer, key) for key in answer.missing)
+    lines.extend(library_texts.missing(answer, key) for key in answer.missing)
     if answer.other_years:
-        lines.append(texts.other_years(answer))
+        lines.append(library_texts.other_years(answer))
     return "\n".join(lines)
 
 
@@ -114,17 +119,21 @@ class Conversation:
                 text += "\n" + (texts.CHAT_MORE_HINT if part.has_more else texts.CHAT_HINT)
             return text
         if isinstance(part, PassagePart):
-            heading = " › ".join(part.passage.section) or texts.SECTION_OPENING
+            heading = " › ".join(part.passage.section) or library_texts.SECTION_OPENING
             return f"{heading}\n{part.passage.text}"
         if isinstance(part, ReportPart):
             r = part.report
-            lines = [texts.report_name(r), texts.CHAT_SOURCE_FILE.format(source=r.url or r.source)]
+            lines = [library_texts.report_name(r), texts.CHAT_SOURCE_FILE.format(source=r.url or r.source)]
             lines += [texts.OUTLINE_HEADER] + ["  " * (len(s) - 1) + s[-1] for s in part.outline]
             return "\n".join(lines)
         if isinstance(part, TextPart):
             return part.text
         if isinstance(part, ListPart):
-            return "\n".join(texts.report_line(r) for r in part.reports)
+            return "\n".join(library_texts.report_line(r) for r in part.reports)
+        if isinstance(part, PreviewPart):
+            return preview_text(part, len(part.outline))
+        if isinstance(part, StatsPart):
+            return stats_text(part)
         assert isinstance(part, FilePart)
         return ""  # files are for channels that can send them
 

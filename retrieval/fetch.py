@@ -52,7 +52,7 @@ _USER_AGENT = "Mozilla/5.0 (compatible; reportbot/0.1)"
 
 
 class Problem(StrEnum):
-    """Why a link was refused (the bot says each in Chinese, see texts.fetch_refused)."""
+    """Why a link was refused (the bot says each in Chinese: retrieval.texts.unreadable)."""
 
     BAD_LINK = "bad_link"  # not an http/https URL
     CONNECT = "connect"  # the server could not be reached

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import actions, texts
 from bot.core.conversation import Core
 from bot.core.messages import (
     AnswerPart,
@@ -20,7 +21,6 @@ from bot.core.messages import (
     ReportPart,
     TextPart,
 )
-from retrieval import texts
 from retrieval.library import Library
 from tests.conftest import add_county_reports, copy_data, make_settings
 
@@ -175,3 +175,11 @@ def test_report_lists_page_and_carry_long_words_by_key(core: Core, library: Libr
     long = core.report_list("法治政府建设工作报告 " * 5)
     assert all(":k:" in a.id for a in long.actions[-1]) if long.total > 10 else True
     assert press(core, "rep:10:k:unknownkey").notice == texts.LIST_EXPIRED
+
+
+def test_feedback_actions_say_what_was_given() -> None:
+    assert [b.label for b in actions.marked_feedback(9, "👍")] == ["已反馈 👍"]
+    assert [b.label for b in actions.marked_feedback(9, "👎", "不完整")] == ["已反馈 👎（不完整）"]
+    assert [b.label for b in actions.reasons(9)] == ["不相关", "不完整", "过时", "其他"]
+    for b in [*actions.marked_feedback(9, "👎", "不完整"), *actions.reasons(123456789012)]:
+        assert len(f"{b.id}|{'x' * 11}".encode()) <= 64  # signed, within Telegram's limit

@@ -14,10 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram import admin
+from bot.core import texts
+from bot.core.admin import STATS_LOG_ENTRIES, log_line
+from bot.core.messages import StatsPart
+from bot.telegram import render
 from bot.telegram.context import App
 from bot.telegram.render import visible_length
-from retrieval import texts
+from retrieval import texts as library_texts
 from retrieval.errors import Unreadable, UnreadableFile
 from retrieval.library import Library
 from tests.conftest import (
@@ -170,7 +173,9 @@ async def test_unreadable_uploads_get_a_chinese_reason_and_lose_nothing(
     assert refused.value.kind == kind
     await upload(telegram, ADMIN_ID, name, content)
     msg = await settled(telegram, ADMIN_ID, lambda t: t.startswith("无法读取"))
-    assert msg.text == texts.UPLOAD_REFUSED.format(reason=texts.unreadable(kind, refused.value.detail))
+    assert msg.text == texts.UPLOAD_REFUSED.format(
+        reason=library_texts.unreadable(kind, refused.value.detail)
+    )
     assert not english_words(msg.text), msg.text
     assert refused.value.reason not in msg.text  # the English reason is the CLI's
     assert len(library.reports()) == 5
@@ -184,7 +189,9 @@ async def test_a_link_to_a_file_that_cannot_be_read_gets_a_chinese_reason(
     async with running_bot(bot_settings(library, telegram), library):
         telegram.send_private_text(ADMIN_ID, url)
         msg = await settled(telegram, ADMIN_ID, lambda t: t.startswith("无法读取"))
-    assert msg.text == texts.UPLOAD_REFUSED.format(reason=texts.UNREADABLE_REASONS[Unreadable.ENCRYPTED_PDF])
+    assert msg.text == texts.UPLOAD_REFUSED.format(
+        reason=library_texts.UNREADABLE_REASONS[Unreadable.ENCRYPTED_PDF]
+    )
     assert not english_words(msg.text)
 
 
@@ -202,7 +209,9 @@ async def test_non_admin_upload_is_refused_and_changes_nothing(
     await upload(telegram, USER_ID, "张庄镇.docx", docx_bytes(NEW_REPORT))
     # One line on what the bot understands; the file is never even downloaded.
     await settled(
-        telegram, USER_ID, lambda t: t == texts.ONLY_TEXT.format(what="文件", example=texts.EXAMPLES[0])
+        telegram,
+        USER_ID,
+        lambda t: t == texts.ONLY_TEXT.format(what="文件", example=library_texts.EXAMPLES[0]),
     )
     assert not telegram.calls_to("getFile")
     assert len(library.reports()) == 5
@@ -262,7 +271,7 @@ async def test_delete_without_id_lists_reports_to_pick(
     for r in library.reports():  # issuer, year and title on each button
         label = labels[f"del:{r.id}:ask"]
         assert label.startswith(f"#{r.id} {r.issuer[:11]}") and str(r.year) in label
-        assert texts.short_title(r).removeprefix("关于")[:8] in label
+        assert library_texts.short_title(r).removeprefix("关于")[:8] in label
 
 
 async def test_delete_pages_through_many_reports_and_deletes_one_from_a_later_page(
@@ -350,11 +359,12 @@ async def test_stats_lists_ten_and_fits_one_message(
     telegram.send_private_text(ADMIN_ID, "/stats")
     stats = await settled(telegram, ADMIN_ID, lambda t: "统计" in t)
     lines = stats.text.split(texts.LOG_HEADER, 1)[1].strip().splitlines()
-    assert len(lines) == admin.STATS_LOG_ENTRIES
+    assert len(lines) == STATS_LOG_ENTRIES
     assert "问题29" in lines[0] and "问题20" in lines[-1]  # the newest first
     assert visible_length(stats.html or "") <= 4096
     many = [dataclasses.replace(library.conversation_log(1)[0], question="长" * 4000) for _ in range(50)]
-    html = admin.stats_html(library.stats(), many, 90)
+    counts = texts.STATS.format(**library.stats())
+    html = render.stats_html(StatsPart(counts, texts.LOG_HEADER, tuple(map(log_line, many))))
     assert visible_length(html) <= 4096 and html.count("\n· ") >= 10
 
 
@@ -500,16 +510,6 @@ async def test_preview_warns_when_year_and_places_are_missing(bot: App, telegram
     preview = await settled(telegram, ADMIN_ID, lambda t: "确认添加吗" in t)
     assert texts.PREVIEW_NO_YEAR in preview.text and texts.PREVIEW_NO_PLACES in preview.text
     assert "年份：未知" in preview.text
-
-
-def test_preview_marks_an_inferred_year(library: Library) -> None:
-    parsed = library.parse("张庄镇.txt", "\n".join(NEW_REPORT).encode())
-    guessed = dataclasses.replace(parsed, year_inferred=True)
-    text = admin.preview_html(guessed, library.sections_of(guessed), None, None)
-    assert "年份：2024（推断）" in text and texts.PREVIEW_GUESSED_YEAR in text
-    assert texts.PREVIEW_NO_PLACES not in text
-    plain = admin.preview_html(parsed, library.sections_of(parsed), None, None)
-    assert "推断" not in plain and "⚠️" not in plain
 
 
 async def test_a_long_outline_is_cut_to_fit_one_message(

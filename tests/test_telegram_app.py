@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.telegram import admin, handlers
+from bot.telegram import handlers
 from bot.telegram.app import build_application, serve_webhook
 from bot.telegram.webhook import SECRET_HEADER
 from retrieval.config import Settings
@@ -59,11 +59,11 @@ def test_every_handler_is_registered(shared_library: Library, telegram: FakeTele
     registered = {h.callback for group in app.handlers.values() for h in group}
     public = {
         fn
-        for module in (handlers, admin)
+        for module in (handlers,)
         for name, fn in inspect.getmembers(module, inspect.iscoroutinefunction)
         if not name.startswith("_") and fn.__module__ == module.__name__
     }
-    public -= {handlers.answer_question, handlers.on_error}  # a helper, and the error handler
+    public -= {handlers.to_message, handlers.on_error}  # the translation, and the error handler
     assert public <= registered, public - registered
     assert app.error_handlers and handlers.on_error in app.error_handlers
 

@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
+from bot.core import texts
 from bot.telegram.buttons import Signer
 from bot.telegram.context import App
-from retrieval import texts
 from retrieval.library import Library
 from tests.conftest import ADMIN_ID, USER_ID, plain
 from tests.fake_telegram import BotMessage, FakeTelegram

@@ -12,9 +12,9 @@ import pytest
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, TimedOut
 
+from bot.core import texts
 from bot.telegram import delivery
 from bot.telegram.delivery import CHAT_BACKLOG, FairProcessor, Retrying
-from retrieval import texts
 from retrieval.library import Library
 from tests.conftest import ADMIN_ID, GROUP_ID, USER_ID, bot_settings, running_bot
 from tests.fake_telegram import FakeTelegram

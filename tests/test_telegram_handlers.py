@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import texts
+from bot.core.memory import ListWords
 from bot.telegram.context import App
-from retrieval import texts
+from retrieval import texts as library_texts
 from retrieval.library import Library
 from retrieval.models import FeedbackReason
 from tests.conftest import (
@@ -97,7 +99,7 @@ async def test_group_ask_with_bot_username(bot: App, telegram: FakeTelegram) -> 
 async def test_group_ask_without_question_explains_usage(bot: App, telegram: FakeTelegram) -> None:
     telegram.send_group_text(GROUP_ID, USER_ID, "/ask")
     msg = await reply_to(telegram, GROUP_ID)
-    assert "/ask" in msg.text and texts.EXAMPLES[0] in msg.text
+    assert "/ask" in msg.text and library_texts.EXAMPLES[0] in msg.text
 
 
 async def test_group_mention_is_answered(bot: App, telegram: FakeTelegram) -> None:
@@ -368,7 +370,7 @@ async def test_start_tells_what_the_bot_knows(bot: App, telegram: FakeTelegram) 
     telegram.send_private_text(USER_ID, "/start")
     msg = await reply_to(telegram, USER_ID)
     assert "5" in msg.text and "瓦屋镇" in msg.text and "2022" in msg.text
-    assert texts.EXAMPLES[0] in msg.text
+    assert library_texts.EXAMPLES[0] in msg.text
     assert "/reindex" not in msg.text  # admin help only for admins
 
 
@@ -464,7 +466,7 @@ async def test_filter_words_too_long_for_a_button_still_page(
         press(telegram, first, texts.LIST_NEXT)
         second = await edited(telegram, first, lambda t: "第 2/3 页" in t)
         assert not set(listed_ids(second)) & set(listed_ids(first))
-        app.bot_data.list_words.clear()  # as after a restart
+        app.bot_data.core.list_words = ListWords()  # as after a restart
         press(telegram, second, texts.LIST_NEXT)
         (alert,) = await telegram.wait_for_calls(
             "answerCallbackQuery", predicate=lambda c: c.params.get("text") == texts.LIST_EXPIRED
@@ -663,7 +665,7 @@ async def test_every_private_message_gets_a_line_on_what_the_bot_understands(
 ) -> None:
     telegram.send_media(USER_ID, USER_ID, kind, payload)  # type: ignore[arg-type]
     msg = await reply_to(telegram, USER_ID)
-    assert msg.text == texts.ONLY_TEXT.format(what=what, example=texts.EXAMPLES[0])
+    assert msg.text == texts.ONLY_TEXT.format(what=what, example=library_texts.EXAMPLES[0])
 
 
 async def test_a_photo_with_a_caption_is_answered_by_its_caption(bot: App, telegram: FakeTelegram) -> None:
@@ -682,7 +684,7 @@ async def test_a_sticker_in_a_group_is_ignored_unless_it_replies_to_the_bot(
     assert len(telegram.messages_in(GROUP_ID)) == 1
     telegram.send_media(GROUP_ID, USER_ID, "sticker", STICKER, reply_to_message=answer)
     line = await reply_to(telegram, GROUP_ID, 2)
-    assert line.text == texts.ONLY_TEXT.format(what="贴纸", example=texts.EXAMPLES[0])
+    assert line.text == texts.ONLY_TEXT.format(what="贴纸", example=library_texts.EXAMPLES[0])
 
 
 async def test_a_comparison_is_answered_in_one_message(bot: App, telegram: FakeTelegram) -> None:

@@ -8,10 +8,13 @@ import dataclasses
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core import actions
+from bot.core.conversation import answer_part
+from bot.core.messages import ListPart
 from bot.telegram import render
-from retrieval import texts
+from retrieval import texts as library_texts
 from retrieval.library import Library
-from retrieval.models import Passage, Report, Snippet, Span
+from retrieval.models import Answer, Passage, Report, Snippet, Span
 from tests import phone
 from tests.conftest import plain
 from tests.fake_telegram import parse_html, utf16_len
@@ -26,6 +29,24 @@ REPORT = Report(
     sha256="0" * 64,
     passage_count=1,
 )
+
+
+def answer_message(
+    answer: Answer, query_id: int | None, offset: int = 0, has_more: bool = False, page: int = 3
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """An answer as the core makes it a part, in Telegram HTML with its keyboard."""
+    part = answer_part(answer, query_id, offset, has_more, page)
+    return render.answer_html(part), render.keyboard(part.actions)
+
+
+def reports_list(
+    reports: list[Report], total: int, offset: int = 0, words: str = "", key: str = "", deleting: bool = False
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A page of a report list as the core makes it, in Telegram HTML with its keyboard."""
+    prefix = "delp" if deleting else "rep"
+    rows = actions.list_actions(prefix, reports, total, offset, 10, words, key)
+    part = ListPart(tuple(reports), total, offset, 10, words, rows, deleting)
+    return render.list_html(part), render.keyboard(part.actions)
 
 
 def visible(html: str) -> str:
@@ -70,7 +91,7 @@ def test_emoji_count_double_towards_the_limit() -> None:
 
 def test_answer_message_is_valid_html_with_short_callback_data(shared_library: Library) -> None:
     answer = shared_library.ask("秀山县政务公开数据")
-    html, keyboard = render.answer_message(answer, query_id=10**12, offset=3, has_more=True)
+    html, keyboard = answer_message(answer, query_id=10**12, offset=3, has_more=True)
     assert utf16_len(visible(html)) <= render.MAX_MESSAGE
     assert keyboard is not None
     data = [b.callback_data for row in keyboard.inline_keyboard for b in row]
@@ -79,7 +100,7 @@ def test_answer_message_is_valid_html_with_short_callback_data(shared_library: L
 
 
 def test_a_refusal_has_no_buttons(shared_library: Library) -> None:
-    html, keyboard = render.answer_message(shared_library.ask("今天天气怎么样"), query_id=1)
+    html, keyboard = answer_message(shared_library.ask("今天天气怎么样"), query_id=1)
     assert keyboard is None
     assert "没有找到" in visible(html)
 
@@ -117,7 +138,7 @@ def test_reports_list_is_a_page_with_its_count_and_page_buttons(
     offset: int, total: int, header: str, pages: list[str]
 ) -> None:
     page = _reports(min(10, total - offset))
-    html, keyboard = render.reports_list(page, total, offset)
+    html, keyboard = reports_list(page, total, offset)
     text = visible(html)
     assert text.startswith(header)
     assert all(f"#{r.id} {r.year} {r.issuer}《{r.title}》" in text for r in page)
@@ -130,33 +151,33 @@ def test_reports_list_is_a_page_with_its_count_and_page_buttons(
 
 
 def test_a_filtered_list_carries_its_words_or_their_key() -> None:
-    html, keyboard = render.reports_list(_reports(10), 25, 10, "秀山")
+    html, keyboard = reports_list(_reports(10), 25, 10, "秀山")
     assert visible(html).startswith("与“秀山”相符的报告 25 份，第 2/3 页")
     assert [d for _, d in _buttons(keyboard) if d.startswith("rep:")] == ["rep:0:w:秀山", "rep:20:w:秀山"]
     long = "关于二〇二四年度法治政府建设情况的报告全文"
-    assert render.page_data("rep", 20, long) is None
-    _, keyboard = render.reports_list(_reports(10), 25, 10, long, key="AbC-12")
+    assert actions.page_id("rep", 20, long) is None
+    _, keyboard = reports_list(_reports(10), 25, 10, long, key="AbC-12")
     assert [d for _, d in _buttons(keyboard) if d.startswith("rep:")] == ["rep:0:k:AbC-12", "rep:20:k:AbC-12"]
 
 
 def test_reports_list_fits_however_long_the_titles() -> None:
-    html, keyboard = render.reports_list(_reports(10, "2024年法治政府建设工作报告" * 40), 10_000, 9990)
+    html, keyboard = reports_list(_reports(10, "2024年法治政府建设工作报告" * 40), 10_000, 9990)
     assert utf16_len(visible(html)) <= render.MAX_MESSAGE
-    assert all(len(d.encode()) <= render.MAX_CALLBACK_BYTES for _, d in _buttons(keyboard))
+    assert all(len(d.encode()) <= actions.MAX_ID_BYTES for _, d in _buttons(keyboard))
 
 
 @pytest.mark.parametrize(
     ("words", "says"), [("", "目前还没有收录任何报告"), ("火星", "没有找到与“火星”相符的报告")]
 )
 def test_an_empty_list_says_so(words: str, says: str) -> None:
-    for make in (render.reports_list, render.delete_list):
-        html, keyboard = make([], 0, 0, words)
+    for deleting in (False, True):
+        html, keyboard = reports_list([], 0, 0, words, deleting=deleting)
         assert says in visible(html) and keyboard is None
 
 
 def test_delete_buttons_show_issuer_year_and_title_shortened() -> None:
     plain_title = Report(8, "某县人民政府法治政府建设工作报告", "某县人民政府", 2022, (), "x", "8")
-    assert render.delete_button_text(plain_title) == "#8 某县人民政府 2022年《法治政府建设工作报告》"
+    assert actions.delete_label(plain_title) == "#8 某县人民政府 2022年《法治政府建设工作报告》"
     long = Report(
         9,
         "关于2023年度法治政府建设工作情况的报告（全文）（修订稿）",
@@ -166,14 +187,14 @@ def test_delete_buttons_show_issuer_year_and_title_shortened() -> None:
         "x",
         "9",
     )
-    html, keyboard = render.delete_list([REPORT, long], 12, 10)
+    html, keyboard = reports_list([REPORT, long], 12, 10, deleting=True)
     assert visible(html) == "选择要删除的报告（共 12 份，第 2/2 页）："
     (a, a_data), (b, b_data), (prev, prev_data) = _buttons(keyboard)
     assert (
         a == "#7 某县&人民政府《2024年<法治>政府建设情况的报告》" and a_data == "del:7:ask"
     )  # the year once
     assert b.startswith("#9 某某自治州某某土家族苗…《2023年度法治政府建设") and b.endswith("…》")
-    assert len(b) == render.BUTTON_CHARS and b_data == "del:9:ask"
+    assert len(b) == actions.DELETE_BUTTON_CHARS and b_data == "del:9:ask"
     assert (prev, prev_data) == ("‹ 上一页", "delp:0")
 
 
@@ -200,7 +221,7 @@ def test_excerpts_of_one_report_share_one_citation_line_and_the_year_is_said_onc
 
     other = dataclasses.replace(REPORT, id=8, issuer="另一县人民政府", title="另一县2023年度报告", year=2023)
     hits = (_hit(1, REPORT, "第一段。"), _hit(2, other, "第二段。"), _hit(3, REPORT, "第三段。"))
-    text, keyboard = render.answer_message(Answer(Query("问题", ("问题",)), hits), 5)
+    text, keyboard = answer_message(Answer(Query("问题", ("问题",)), hits), 5)
     shown = visible(text)
     assert shown.count("某县&人民政府《") == 1 and shown.count("另一县人民政府《") == 1
     assert "2024年）" not in shown  # the title says the year already
@@ -219,7 +240,7 @@ def test_long_further_excerpts_fold_into_expandable_quotes() -> None:
 
     long = "这是一段很长的摘录。" * 12
     hits = (_hit(1, REPORT, long), _hit(2, REPORT, long), _hit(3, REPORT, "短。"))
-    text, _ = render.answer_message(Answer(Query("问题", ("问题",)), hits), 5)
+    text, _ = answer_message(Answer(Query("问题", ("问题",)), hits), 5)
     entities = parse_html(text).entities
     kinds = [e["type"] for e in entities if "blockquote" in e["type"]]
     assert kinds == ["blockquote", "expandable_blockquote", "blockquote"]
@@ -229,7 +250,7 @@ def test_an_inline_heading_is_not_said_twice() -> None:
     from retrieval.models import Answer, Query
 
     hit = _hit(1, REPORT, "（二）推进政务公开。全年公开信息100条。", ("一、主要工作", "（二）推进政务公开"))
-    text, _ = render.answer_message(Answer(Query("问题", ("问题",)), (hit,)), 5)
+    text, _ = answer_message(Answer(Query("问题", ("问题",)), (hit,)), 5)
     shown = visible(text)
     assert shown.count("（二）推进政务公开") == 1 and "一、主要工作" in shown
 
@@ -249,7 +270,7 @@ def test_answers_of_several_excerpts_fit_one_phone_screen(dev_library: Library) 
             answer = dev_library.ask(q, k=3)
             if len(answer.hits) < 2 or answer.groups:
                 continue
-            text, keyboard = render.answer_message(answer, 1, 0, True, 3)
+            text, keyboard = answer_message(answer, 1, 0, True, 3)
             heights.append(phone.show(page, [(text, keyboard)]).total)
     assert len(heights) >= 20
     fitting = sum(h <= phone.CHAT_AREA for h in heights)
@@ -314,23 +335,15 @@ def test_the_feedback_row_is_replaced_and_nothing_else(
     assert data_of(render.with_feedback_row(keyboard(*rows), buttons)) == expected
 
 
-def test_feedback_buttons_say_what_was_given() -> None:
-    assert [b.text for b in render.marked_feedback(9, "👍")] == ["已反馈 👍"]
-    assert [b.text for b in render.marked_feedback(9, "👎", "不完整")] == ["已反馈 👎（不完整）"]
-    assert [b.text for b in render.reason_buttons(9)] == ["不相关", "不完整", "过时", "其他"]
-    for b in [*render.marked_feedback(9, "👎", "不完整"), *render.reason_buttons(123456789012)]:
-        assert len(f"{b.callback_data}|{'x' * 11}".encode()) <= 64  # signed, within Telegram's limit
-
-
 def test_a_comparison_is_one_compact_message(shared_library: Library) -> None:
     answer = shared_library.ask("潢川县和安化县哪个立案率高")
-    html, keyboard = render.answer_message(answer, query_id=5)
+    html, keyboard = answer_message(answer, query_id=5)
     shown = visible(html)
     assert utf16_len(shown) <= render.MAX_MESSAGE
     assert shown.count("📄") == len(answer.groups) == 1  # one citation line per report
     hit = answer.groups[0].hits[0]
     assert "1. 安化县 " in shown  # the side's name by the excerpt's number, then its heading
-    assert f"📄 {texts.report_name(hit.report)}" in shown
+    assert f"📄 {library_texts.report_name(hit.report)}" in shown
     assert "<b>82%</b>" in html  # figures bold
     assert shown.rstrip().endswith("潢川县的报告中没有提到立案率。")
     assert keyboard is not None
@@ -342,7 +355,7 @@ def test_a_comparison_is_one_compact_message(shared_library: Library) -> None:
 
 def test_a_comparison_across_reports_cites_each_report_once(shared_library: Library) -> None:
     answer = shared_library.ask("哪些地方推进了政务公开")
-    html, _ = render.answer_message(answer, query_id=5)
+    html, _ = answer_message(answer, query_id=5)
     shown = visible(html)
     assert shown.count("📄") == len(answer.groups) >= 2
     for g in answer.groups:
@@ -350,11 +363,11 @@ def test_a_comparison_across_reports_cites_each_report_once(shared_library: Libr
 
 
 def test_a_reply_about_the_collection_is_text_with_a_button_per_report(shared_library: Library) -> None:
-    html, keyboard = render.answer_message(shared_library.ask("有哪些地方"), query_id=5)
+    html, keyboard = answer_message(shared_library.ask("有哪些地方"), query_id=5)
     assert keyboard is None
     assert "瓦屋镇" in visible(html) and "5 份报告" in visible(html)
     answer = shared_library.ask("收录了哪些报告")
-    html, keyboard = render.answer_message(answer, query_id=5)
+    html, keyboard = answer_message(answer, query_id=5)
     assert utf16_len(visible(html)) <= render.MAX_MESSAGE
     assert keyboard is not None
     data = [b.callback_data for row in keyboard.inline_keyboard for b in row]
@@ -363,7 +376,7 @@ def test_a_reply_about_the_collection_is_text_with_a_button_per_report(shared_li
 
 def test_other_years_get_a_sentence_and_a_button_each(shared_library: Library) -> None:
     answer = dataclasses.replace(shared_library.ask("秀山县政务公开数据"), other_years=(2023, 2022))
-    html, keyboard = render.answer_message(answer, query_id=10**12)
+    html, keyboard = answer_message(answer, query_id=10**12)
     assert "还有2023年、2022年的报告" in visible(html)
     assert keyboard is not None
     years = [b for row in keyboard.inline_keyboard for b in row if str(b.callback_data).startswith("yr:")]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import texts
 from bot.terminal import Conversation
-from retrieval import texts
 from retrieval.library import Library
 from tests.conftest import copy_data
 

@@ -7,8 +7,9 @@ can (Telegram's callback data is 64 bytes, of which a signature takes 12)."""
 
 from __future__ import annotations
 
+from bot.core import texts
 from bot.core.messages import Action, Excerpt, Kind, Rows
-from retrieval import texts
+from retrieval import texts as library_texts
 from retrieval.models import Answer, Report
 
 MAX_ID_BYTES = 64 - 12
@@ -186,9 +187,9 @@ def delete_label(report: Report) -> str:
     """A pick-list action: id, issuer, year and title, each shortened so the whole fits (the
     title without the issuer it repeats or a leading 关于; the year apart only when the title
     does not say it)."""
-    title = texts.short_title(report)
+    title = library_texts.short_title(report)
     title = title.removeprefix("关于") if len(title) > 4 else title
-    year = f" {report.year}年" if report.year and not texts.title_says_year(title) else ""
+    year = f" {report.year}年" if report.year and not library_texts.title_says_year(title) else ""
     head = f"#{report.id} {shorten(report.issuer or texts.NONE, DELETE_ISSUER_CHARS)}{year}"
     room = max(DELETE_BUTTON_CHARS - len(head) - 2, 8)  # 2: the title's brackets
     return f"{head}《{shorten(title, room)}》"

@@ -4,7 +4,9 @@ A question is answered as a follow-up of the user's last one in that chat where 
 (`那蓝山县呢？`), logged (the query log serves paging, feedback, /stats and `reportbot log`),
 cut to a page, and given its actions. A press of an action (更多 / 上一页, 全文, 来源, 导出,
 another year, 👍 / 👎 and a 👎's reason, a report list's page) is answered from the log and
-the library. Per user and chat, questions are limited to so many a minute.
+the library. Per user and chat, questions are limited to so many a minute. Commands
+(/help, /ask, /reports, /forget; for admins /reindex, /delete, /stats) and an admin's files
+and links (bot.core.admin) are understood here too, so every channel has them.
 
 Everything here blocks (SQLite, the index): an asynchronous channel calls it off its loop.
 """
@@ -13,7 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.core import actions
+from bot.core import actions, texts
+from bot.core.admin import ADMIN_PREFIXES, Admin, Progress, link_in
 from bot.core.memory import ChatMemory, ListWords, UserLimiter, Verdict
 from bot.core.messages import (
     AnswerPart,
@@ -25,7 +28,8 @@ from bot.core.messages import (
     ReportPart,
     TextPart,
 )
-from retrieval import texts
+from retrieval import texts as library_texts
+from retrieval.config import Settings
 from retrieval.errors import UnknownReport
 from retrieval.export import answer_docx
 from retrieval.library import Library
@@ -37,23 +41,102 @@ REPORTS_PER_PAGE = 10
 class Core:
     """One conversation core over a library, shared by every chat of a channel."""
 
-    def __init__(self, library: Library, page: int | None = None, rate_per_minute: int | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        page: int | None = None,
+        rate_per_minute: int | None = None,
+        help_notes: tuple[str, ...] = (),
+        settings: Settings | None = None,
+    ) -> None:
+        """`help_notes`: what a channel's private help adds ({mention} is how it names the bot);
+        `settings`: the channel's (page size, rate, upload limit, retention), else the library's."""
         self.library = library
-        self.page = page or library.settings.results_per_page
+        self.settings = settings = settings or library.settings
+        self.help_notes = help_notes
+        self.page = page or settings.results_per_page
         self.memory = ChatMemory()
-        self.limiter = UserLimiter(rate_per_minute or library.settings.user_rate_per_minute)
+        self.limiter = UserLimiter(rate_per_minute or settings.user_rate_per_minute)
         self.list_words = ListWords()
+        self.admin = Admin(library, settings, self.report_list)
 
     # --- messages --------------------------------------------------------------------------
 
-    def handle(self, message: Message) -> Reply | None:
-        """The reply to a message: a question (or a follow-up), or a press. None: stay silent
-        (a group message not addressed to the bot, or a user over the limit already told)."""
+    def handle(self, message: Message, progress: Progress | None = None) -> Reply | None:
+        """The reply to a message: a question (or a follow-up), a command, an admin's file or
+        link, or a press. None: stay silent (a group message not addressed to the bot, or a
+        user over the limit already told). `progress` hears how long work (reading a file,
+        reindexing) is getting on, for a channel that can show it."""
         if message.press is not None:
             return self.press(message)
         if not message.private and not message.addressed:
             return None
+        if message.text.startswith("/"):
+            return self.command(message, progress)
+        if message.file is not None or (message.other and not message.text.strip()):
+            return self.not_text(message, progress)
+        if message.admin and message.private and (url := link_in(message.text)):
+            return self.admin.link(message, url, progress)
         return self.ask(message)
+
+    def command(self, message: Message, progress: Progress | None = None) -> Reply | None:
+        """/help, /ask 问题, /reports [words], /forget; an admin's /reindex, /delete, /stats."""
+        name, _, words = message.text[1:].partition(" ")
+        name, words = name.strip().lower(), words.strip()
+        if name in ("start", "help"):
+            return self.help(message)
+        if name == "ask":
+            if not words:
+                return Reply([TextPart(texts.ASK_USAGE.format(example=library_texts.EXAMPLES[0]))])
+            return self.ask(dataclasses.replace(message, text=words))
+        if name == "reports":
+            return Reply([self.report_list(words)])
+        if name == "forget":
+            return self.forget(message.chat_id, message.user_id)
+        if name in ("reindex", "delete", "stats"):
+            if not message.admin:
+                return Reply([TextPart(texts.NOT_ADMIN)])
+            if name == "reindex":
+                return self.admin.reindex(progress)
+            if name == "delete":
+                return self.admin.delete(words)
+            return self.admin.stats(message.private)
+        return Reply([TextPart(texts.HELP_COMMANDS)])
+
+    def help(self, message: Message) -> Reply:
+        """What the bot knows and how to ask: in a group, how to ask there."""
+        mention = message.mention or texts.MENTION
+        if not message.private:
+            return Reply(
+                [TextPart(texts.GROUP_HELP.format(mention=mention, example=library_texts.EXAMPLES[0]))]
+            )
+        reports = self.library.reports()
+        places = sorted({r.place for r in reports if r.place})
+        years = sorted({r.year for r in reports if r.year})
+        lines = [
+            texts.WELCOME.format(
+                reports=len(reports),
+                places=library_texts.places_list(places) or texts.NONE,
+                years="、".join(map(str, years)) or texts.NONE,
+                examples="\n".join(f"· {e}" for e in library_texts.EXAMPLES),
+                mention=mention,
+            ),
+            *(note.format(mention=mention) for note in self.help_notes),
+            "",
+            texts.HELP_COMMANDS,
+            texts.PRIVACY_NOTE.format(days=self.settings.query_retention_days),
+        ]
+        if message.admin:
+            lines.append(texts.ADMIN_HELP)
+        return Reply([TextPart("\n".join(lines))])
+
+    def not_text(self, message: Message, progress: Progress | None = None) -> Reply:
+        """A file (an admin's, in a private chat: a report to add) or a message with no text:
+        one line on what the bot understands."""
+        if message.file is not None and message.admin and message.private:
+            return self.admin.upload(message, progress)
+        what = texts.FILE if message.file is not None else message.other or texts.OTHER_MESSAGE
+        return Reply([TextPart(texts.ONLY_TEXT.format(what=what, example=library_texts.EXAMPLES[0]))])
 
     def ask(self, message: Message) -> Reply | None:
         """Answer a message's text as a question: limited, resolved as a follow-up, logged, paged."""
@@ -100,9 +183,7 @@ class Core:
         if not answer.groups:  # a comparison is one reply, every side in it
             has_more = len(answer.hits) > self.page
             answer = dataclasses.replace(answer, hits=answer.hits[: self.page])
-        excerpts = actions.answer_excerpts(answer) if answer.answered else ()
-        rows = actions.answer_actions(answer, excerpts, query_id, offset, has_more, self.page)
-        return AnswerPart(answer, query_id, excerpts, _notes(answer), rows, offset, has_more)
+        return answer_part(answer, query_id, offset, has_more, self.page)
 
     # --- presses ---------------------------------------------------------------------------
 
@@ -126,6 +207,12 @@ class Core:
                 return self._reason(int(fields[0]), FeedbackReason(fields[1]), message.user_id)
             if prefix == "rep":
                 return self._list_page(message.press or "")
+            if prefix in ADMIN_PREFIXES:
+                if prefix == "delp" and message.admin:
+                    return self._list_page(message.press or "")
+                reply = self.admin.press(message, prefix, fields)
+                if reply is not None:
+                    return reply
         except ValueError:
             pass
         return Reply(notice=texts.BUTTON_STALE, alert=True)
@@ -246,16 +333,26 @@ class Core:
         return Reply([part], edit=True)
 
 
+def answer_part(
+    answer: Answer, query_id: int | None, offset: int = 0, has_more: bool = False, page: int = 3
+) -> AnswerPart:
+    """A page of an answer (its hits already cut to the page) as a reply part: its excerpts,
+    the sentences around them, and the actions (`page`: how far 上一页 goes back)."""
+    excerpts = actions.answer_excerpts(answer) if answer.answered else ()
+    rows = actions.answer_actions(answer, excerpts, query_id, offset, has_more, page)
+    return AnswerPart(answer, query_id, excerpts, _notes(answer), rows, offset, has_more)
+
+
 def _notes(answer: Answer) -> tuple[str, ...]:
     """The sentences of an answer beside its excerpts: a reply about the collection, a
     refusal, the sides with nothing, the other years."""
     if answer.reply is not None:
-        return (texts.reply(answer),)
+        return (library_texts.reply(answer),)
     if not answer.answered and not answer.missing:
-        return (texts.refusal(answer),)
-    notes = [texts.missing(answer, key) for key in answer.missing]
+        return (library_texts.refusal(answer),)
+    notes = [library_texts.missing(answer, key) for key in answer.missing]
     if answer.other_years:
-        notes.append(texts.other_years(answer))
+        notes.append(library_texts.other_years(answer))
     return tuple(notes)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from bot.core import texts
 from retrieval.models import Answer, Hit, Passage, Report
 
 
@@ -21,6 +22,7 @@ class Kind(Enum):
     FEEDBACK = "feedback"  # 👍 / 👎, the reasons after a 👎, and 已反馈
     PAGE = "page"  # another page of a report list, in place
     PICK = "pick"  # a report picked from a list, to delete
+    CONFIRM = "confirm"  # an admin's choice: add / replace / keep both / delete, or cancel
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,13 @@ Rows = tuple[tuple[Action, ...], ...]
 
 @dataclass(frozen=True)
 class Message:
-    """One thing a user did, in any channel: text (a question, or a command's words), or a
-    press of an action. `private` is a one-to-one chat; in a group only a message that
-    `addressed` the bot (mentioned it, replied to it, a command) is answered."""
+    """One thing a user did, in any channel: text (a question, a link, or a command such as
+    `/reports 秀山`), a file (its bytes and name), or a press of an action. `private` is a
+    one-to-one chat; in a group only a message that `addressed` the bot (mentioned it,
+    replied to it, a command) is answered. `admin`: the channel's settings name the user an
+    admin (files and links they send are reports to add; /reindex, /delete, /stats).
+    `other` names what a message holds besides text (语音, 贴纸), in the channel's words;
+    `mention` is how a group addresses the bot there (@reportbot), for help."""
 
     user_id: int
     chat_id: int
@@ -49,6 +55,11 @@ class Message:
     press: str | None = None
     private: bool = True
     addressed: bool = True
+    admin: bool = False
+    file: bytes | None = field(default=None, repr=False)
+    file_name: str = ""
+    other: str = ""
+    mention: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,7 +149,47 @@ class ListPart:
     deleting: bool = False
 
 
-Part = AnswerPart | TextPart | PassagePart | ReportPart | FilePart | ListPart
+@dataclass(frozen=True)
+class PreviewPart:
+    """A report about to be added, for an admin to confirm: `head` (its first line a title:
+    title, issuer, year, places, passages), warnings (a year or places missing or guessed),
+    its outline (a line per section with its passage count; a channel shows as many as fit,
+    then PREVIEW_OUTLINE_MORE), `tail` (what it replaces or duplicates, the question) and the
+    choices as actions."""
+
+    head: str
+    warnings: tuple[str, ...]
+    outline: tuple[str, ...]
+    tail: tuple[str, ...]
+    actions: Rows = ()
+
+
+@dataclass(frozen=True)
+class StatsPart:
+    """An admin's /stats: the counts (their first line a title), then `header` and a line per
+    recent refused or 👎 question, newest first (a channel shows as many as fit)."""
+
+    counts: str
+    header: str
+    lines: tuple[str, ...] = ()
+
+
+def preview_text(part: PreviewPart, outline_lines: int) -> str:
+    """A preview as plain text, its outline cut after `outline_lines` sections (for a
+    channel that measures no more finely)."""
+    outline = [texts.PREVIEW_OUTLINE, *part.outline[:outline_lines]]
+    if len(part.outline) > outline_lines:
+        outline.append(texts.PREVIEW_OUTLINE_MORE.format(n=len(part.outline) - outline_lines))
+    pieces = [part.head, "\n".join(part.warnings), "\n".join(outline), "\n".join(part.tail)]
+    return "\n\n".join(p for p in pieces if p)
+
+
+def stats_text(part: StatsPart) -> str:
+    """/stats as plain text: the counts, then the header and every line."""
+    return "\n\n".join([part.counts, "\n".join([part.header, *part.lines])])
+
+
+Part = AnswerPart | TextPart | PassagePart | ReportPart | FilePart | ListPart | PreviewPart | StatsPart
 
 
 @dataclass

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from dingtalk_stream import ChatbotMessage
 
+from bot.core import texts as core_texts
 from bot.core.conversation import Core
 from bot.core.messages import Message, Reply, TextPart
 from bot.core.platform import Deduper, RateLimit, user_key
@@ -105,7 +106,7 @@ class DingTalk:
             reply = await self.reply_to(incoming)
         except Exception:
             log.exception("answering a message failed")
-            reply = Reply([TextPart(common.ERROR)])
+            reply = Reply([TextPart(core_texts.ERROR)])
         if reply is None:
             return
         chat = incoming.conversation_id
@@ -125,13 +126,13 @@ class DingTalk:
         chat_id = user_key(CHANNEL, chat)
         text = _text(incoming)
         if text is None:
-            what = texts.MESSAGE_KINDS.get(str(incoming.message_type), common.MESSAGE_OTHER)
-            notice = common.ONLY_TEXT.format(what=what, example=common.EXAMPLES[0])
+            what = texts.MESSAGE_KINDS.get(str(incoming.message_type), core_texts.OTHER_MESSAGE)
+            notice = core_texts.ONLY_TEXT.format(what=what, example=common.EXAMPLES[0])
             return Reply([TextPart(notice)]) if addressed else None
         press = self.signer.parse(text, chat)
         if press is not None:
             if press.action_id is None:
-                return Reply(notice=common.BUTTON_STALE, alert=True)
+                return Reply(notice=core_texts.BUTTON_STALE, alert=True)
             message = Message(user, chat_id, press=press.action_id, private=private, addressed=addressed)
             return await asyncio.to_thread(self.core.handle, message)
         if not addressed:

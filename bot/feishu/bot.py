@@ -28,6 +28,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core import texts as core_texts
 from bot.core.conversation import Core
 from bot.core.messages import Message, Reply, TextPart
 from bot.core.platform import Deduper, RateLimit, user_key
@@ -269,7 +270,7 @@ class FeishuBot:
         toast that it is being worked on; the rest follows."""
         press = parse_press(header, event)
         if press is None:
-            return toast(texts.BUTTON_STALE, alert=True)
+            return toast(core_texts.BUTTON_STALE, alert=True)
         if not self.deduper.first_time(f"e:{press.event_id}"):
             return {}
         answer = _Answer()
@@ -297,14 +298,14 @@ class FeishuBot:
             reply = self._reply_to(incoming)
         except Exception:
             log.exception("feishu: the core failed on a message")
-            reply = Reply([TextPart(texts.ERROR)])
+            reply = Reply([TextPart(core_texts.ERROR)])
         if reply is not None:
             self._deliver(reply, incoming.chat_id, incoming.message_id, incoming.message_id)
 
     def _reply_to(self, incoming: Incoming) -> Reply | None:
         if incoming.kind not in ("text", "post"):
-            what = feishu_texts.MESSAGE_KINDS.get(incoming.kind, texts.MESSAGE_OTHER)
-            return Reply([TextPart(texts.ONLY_TEXT.format(what=what, example=texts.EXAMPLES[0]))])
+            what = feishu_texts.MESSAGE_KINDS.get(incoming.kind, core_texts.OTHER_MESSAGE)
+            return Reply([TextPart(core_texts.ONLY_TEXT.format(what=what, example=texts.EXAMPLES[0]))])
         word, _, rest = incoming.text.partition(" ")
         command = self._commands.get(word.strip().lower())
         if command is not None:
@@ -335,7 +336,7 @@ class FeishuBot:
     def _ask(self, incoming: Incoming, words: str) -> Reply | None:
         """/ask question: the question (as in a group, where the command addresses the bot)."""
         if not words:
-            return Reply([TextPart(texts.ASK_USAGE.format(example=texts.EXAMPLES[0]))])
+            return Reply([TextPart(core_texts.ASK_USAGE.format(example=texts.EXAMPLES[0]))])
         return self.core.handle(self._message(incoming, words))
 
     def _answer_press(self, press: Press, answer: _Answer) -> None:
@@ -346,7 +347,7 @@ class FeishuBot:
             reply = self.core.handle(message) or Reply()
         except Exception:
             log.exception("feishu: the core failed on a press")
-            reply = Reply(notice=texts.ERROR, alert=True)
+            reply = Reply(notice=core_texts.ERROR, alert=True)
         rest = cards.outgoing(Reply(reply.parts))
         updated: cards.Outgoing | None = None
         if reply.edit and rest and rest[0].file is None:

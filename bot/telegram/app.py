@@ -15,14 +15,12 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
-    MessageEntity,
 )
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
@@ -30,16 +28,14 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.core.memory import UserLimiter
-from bot.telegram import admin, buttons, handlers, logs
+from bot.core.conversation import Core
+from bot.telegram import buttons, handlers, logs, texts
 from bot.telegram.buttons import SigningBot
 from bot.telegram.context import App, BotData, Context
 from bot.telegram.delivery import FairProcessor, Retrying
 from bot.telegram.webhook import start_server, webhook_secret
-from retrieval import texts
 from retrieval.config import Settings
 from retrieval.library import Library
-from retrieval.models import FeedbackReason
 
 log = logging.getLogger(__name__)
 # Updates handled at once. Answering is CPU-bound and runs in worker threads; more than a few
@@ -76,64 +72,23 @@ def build_application(settings: Settings, library: Library) -> App:
     app: App = builder.build()  # type: ignore[assignment]
     app.bot_data.library = library
     app.bot_data.settings = settings
-    app.bot_data.limiter = UserLimiter(settings.user_rate_per_minute)
+    app.bot_data.core = Core(library, help_notes=(texts.INLINE_HELP,), settings=settings)
     _register(app)
     return app
 
 
 def _register(app: App) -> None:
-    private = filters.ChatType.PRIVATE
-    groups = filters.ChatType.GROUPS
-    # Commands first: a command must never be taken for a question.
-    app.add_handler(CommandHandler(["start", "help"], handlers.start))
-    app.add_handler(CommandHandler("ask", handlers.ask_command))
-    app.add_handler(CommandHandler("reports", handlers.reports_command))
-    app.add_handler(CommandHandler("forget", handlers.forget_command))
-    app.add_handler(CommandHandler("reindex", admin.reindex))
-    app.add_handler(CommandHandler("delete", admin.delete))
-    app.add_handler(CommandHandler("stats", admin.stats))
-    # Files: only in private chats (in groups people share files with each other).
-    # Files from admins in private chats are reports to add (anyone else's: other_message).
-    admins = filters.User(user_id=app.bot_data.settings.admin_ids)
-    app.add_handler(MessageHandler(filters.Document.ALL & private & admins, admin.document))
-    # A link from an admin in a private chat is a report to add; anyone else's is a question.
-    has_link = (
-        filters.Regex(admin.LINK)
-        | filters.Entity(MessageEntity.URL)
-        | filters.Entity(MessageEntity.TEXT_LINK)
-    )
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private & admins & has_link, admin.link))
-    # Plain text: every message in private; only when addressed in groups.
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, handlers.private_text))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & groups, handlers.group_text))
-    # Every other new message (voice, photo, sticker, location, a non-admin's file): a caption
-    # is a question, the rest gets one line on what the bot understands. After the text and
-    # file handlers, so it only takes what they leave.
+    """Every handler, in one place: messages and presses go to the core (bot.telegram.handlers)."""
+    chats = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
+    # Every new message (text, commands, captions, files, voice, stickers …), not service
+    # messages (members joining, a title changed).
     app.add_handler(
-        MessageHandler(
-            filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL & (private | groups),
-            handlers.other_message,
-        )
+        MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL & chats, handlers.message)
     )
     app.add_handler(InlineQueryHandler(handlers.inline_query))
     # Every press is checked first: only buttons this bot signed for this chat get through.
     app.add_handler(CallbackQueryHandler(buttons.check_press), group=-1)
-    app.add_handler(CallbackQueryHandler(handlers.more_button, pattern=r"^more:\d+:\d+$"))
-    app.add_handler(CallbackQueryHandler(handlers.year_button, pattern=r"^yr:\d+:\d{4}$"))
-    app.add_handler(CallbackQueryHandler(handlers.full_button, pattern=r"^full:\d+$"))
-    app.add_handler(CallbackQueryHandler(handlers.source_button, pattern=r"^src:\d+$"))
-    app.add_handler(CallbackQueryHandler(handlers.feedback_button, pattern=r"^fb:\d+:(-?1|0)$"))
-    reasons = "|".join(r.value for r in FeedbackReason)
-    app.add_handler(CallbackQueryHandler(handlers.reason_button, pattern=rf"^fbr:\d+:({reasons})$"))
-    app.add_handler(CallbackQueryHandler(handlers.export_button, pattern=r"^exp:\d+$"))
-    app.add_handler(CallbackQueryHandler(admin.upload_button, pattern=r"^up:[\w-]+:[yrkn]$"))
-    app.add_handler(CallbackQueryHandler(admin.delete_button, pattern=r"^del:\d+:(ask|y|n)$"))
-    # Pages of /reports and /delete lists: an offset, and the filter words or their key.
-    app.add_handler(
-        CallbackQueryHandler(handlers.reports_page_button, pattern=r"^rep:\d+(:w:.+|:k:[\w-]+)?$")
-    )
-    app.add_handler(CallbackQueryHandler(admin.delete_page_button, pattern=r"^delp:\d+(:w:.+|:k:[\w-]+)?$"))
-    app.add_handler(CallbackQueryHandler(buttons.unknown_press))  # after every other button
+    app.add_handler(CallbackQueryHandler(handlers.press))
     app.add_error_handler(handlers.on_error)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, ExtBot
 
-from retrieval import texts
+from bot.core import texts
 
 SEPARATOR = "|"
 MAC_CHARS = 11  # 64 bits in base64: unguessable, and room left in Telegram's 64-byte limit

@@ -1,9 +1,13 @@
-"""Handlers for everyone: questions in private and group chats, inline mode, buttons, help."""
+"""The Telegram channel on the conversation core: each update becomes a core Message (text,
+caption, command, an admin's file, a press), the core's Reply becomes HTML messages, files
+and inline keyboards (bot.telegram.render). Inline mode answers through the core too."""
 
 from __future__ import annotations
 
-import dataclasses
+import asyncio
+import contextlib
 import logging
+from concurrent.futures import Future
 
 from telegram import (
     CallbackQuery,
@@ -17,267 +21,224 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
-from bot.core.memory import Verdict
-from bot.telegram import lists, render
+from bot.core import messages as core
+from bot.core import texts
+from bot.core.admin import Progress
+from bot.telegram import render
+from bot.telegram import texts as telegram_texts
 from bot.telegram.buttons import SigningBot
 from bot.telegram.context import Context
-from bot.telegram.delivery import GaveUp
-from retrieval import texts
-from retrieval.errors import UnknownReport
-from retrieval.export import answer_docx
-from retrieval.library import Library
-from retrieval.models import Answer, FeedbackReason
+from bot.telegram.delivery import GaveUp, TooBig, download_capped
+from retrieval.texts import EXAMPLES
 
 log = logging.getLogger(__name__)
 INLINE_RESULTS = 10
 
 
-# --- questions ---------------------------------------------------------------------------
+# --- messages ------------------------------------------------------------------------------
 
 
-async def private_text(update: Update, context: Context) -> None:
-    """In a private chat every text message is a question."""
+async def message(update: Update, context: Context) -> None:
+    """Every new message in a private chat or a group: a question, a command, an admin's
+    report file or link, or anything else; the core decides what it means."""
     msg = update.effective_message
-    if msg and msg.text:
-        await answer_question(msg, context, msg.text)
-
-
-async def ask_command(update: Update, context: Context) -> None:
-    """/ask 问题 (also /ask@botname in groups)."""
-    msg = update.effective_message
-    if not msg:
+    if msg is None:
         return
-    question = " ".join(context.args or [])
-    if not question.strip():
-        await msg.reply_text(texts.ASK_USAGE.format(example=texts.EXAMPLES[0]))
+    incoming = await to_message(msg, context)
+    if incoming is None:
         return
-    await answer_question(msg, context, question)
+    status = Status(msg, asyncio.get_running_loop())
+    reply = await _handle(context, incoming, status.say)
+    await status.settle()
+    if reply is not None:
+        await _send(msg, render.messages(reply), status.sent)
 
 
-async def group_text(update: Update, context: Context) -> None:
-    """In groups, answer a message that mentions the bot or replies to it; ignore the rest."""
-    msg = update.effective_message
-    if not msg or not msg.text:
-        return
-    question = _addressed(msg, context)
-    if question is not None:
-        await answer_question(msg, context, question)
-
-
-async def other_message(update: Update, context: Context) -> None:
-    """Voice, photos, stickers, places, files from non-admins: a caption is a question; the
-    rest gets one line on what the bot understands (in groups only when addressed)."""
-    msg = update.effective_message
-    if not msg:
-        return
+async def to_message(msg: Message, context: Context) -> core.Message | None:
+    """A Telegram message as the core's: who in which chat, its text (a caption, a command
+    without @botname, a mention taken out), whether it is addressed to the bot, and an
+    admin's file (downloaded, at most the upload limit). None: a command for another bot, or
+    a file too big (the sender is told)."""
+    user_id = msg.from_user.id if msg.from_user else 0
     private = msg.chat.type == ChatType.PRIVATE
-    question = msg.caption if private else _addressed(msg, context)
-    if not private and question is None:
-        return
-    if question and question.strip():
-        await answer_question(msg, context, question)
-        return
-    what = next((name for attr, name in texts.MESSAGE_KINDS if getattr(msg, attr, None)), texts.MESSAGE_OTHER)
-    await msg.reply_text(texts.ONLY_TEXT.format(what=what, example=texts.EXAMPLES[0]), do_quote=not private)
-
-
-def _addressed(msg: Message, context: Context) -> str | None:
-    """In a group, the question a message asks the bot (its text or caption without the
-    mention), or None when it neither mentions the bot nor replies to it."""
-    mention = f"@{context.bot.username}".lower()
+    admin = context.is_admin(user_id)
     text = msg.text if msg.text is not None else msg.caption or ""
-    entities = (
-        msg.parse_entities([MessageEntity.MENTION])
-        if msg.text is not None
-        else (msg.parse_caption_entities([MessageEntity.MENTION]))
-    )
-    mentioned = [part for part in entities.values() if part.lower() == mention]
+    command = msg.text is not None and text.startswith("/")
+    if command:
+        word, space, rest = text.partition(" ")
+        name, _, bot = word.partition("@")
+        if bot and bot.lower() != (context.bot.username or "").lower():
+            return None  # /ask@anotherbot
+        text = name + space + rest
+    mention = f"@{context.bot.username}"
+    entities = msg.parse_entities([MessageEntity.MENTION]) if msg.text is not None else {}
+    if msg.text is None:
+        entities = msg.parse_caption_entities([MessageEntity.MENTION])
+    mentioned = [part for part in entities.values() if part.lower() == mention.lower()]
+    for part in mentioned:
+        text = text.replace(part, " ")
     replied = msg.reply_to_message is not None and (
         msg.reply_to_message.from_user is not None and msg.reply_to_message.from_user.id == context.bot.id
     )
-    if not mentioned and not replied:
-        return None
-    for part in mentioned:
-        text = text.replace(part, " ")
-    return text
-
-
-async def answer_question(msg: Message, context: Context, question: str) -> None:
-    """Ask the library (off the event loop), log the question, reply with the answer."""
-    user_id = msg.from_user.id if msg.from_user else 0
-    verdict = context.bot_data.limiter.check(msg.chat_id, user_id)
-    if verdict != Verdict.ALLOW:
-        if verdict == Verdict.NOTIFY:
-            await msg.reply_text(texts.RATE_LIMITED, do_quote=msg.chat.type != ChatType.PRIVATE)
-        return
-    data = context.bot_data
-    previous = data.memory.last(msg.chat_id, user_id)
-    if previous:
-        question = context.library.follow_up(previous, question) or question
-    page = context.settings.results_per_page
-    answer, query_id = await context.off_loop(
-        _ask_and_log, context.library, question, page, 0, user_id, msg.chat_id
+    if admin and private:  # a text link's target is the link an admin sends
+        text = next((e.url for e in msg.entities if e.type == MessageEntity.TEXT_LINK and e.url), text)
+    file, name = None, ""
+    if msg.document and admin and private:
+        file = await _download(msg, context)
+        if file is None:
+            return None
+        name = msg.document.file_name or "upload"
+    other = (
+        ""
+        if file is not None
+        else next((what for attr, what in telegram_texts.MESSAGE_KINDS if getattr(msg, attr, None)), "")
     )
-    answer, has_more = _page(answer, page)
-    text, keyboard = render.answer_message(answer, query_id, 0, has_more, page)
-    await msg.reply_html(text, reply_markup=keyboard, do_quote=msg.chat.type != ChatType.PRIVATE)
-    if answer.hits:  # not a greeting or a question about the collection: no follow-up to it
-        data.memory.remember(msg.chat_id, user_id, question)
-
-
-def _ask_and_log(
-    library: Library, question: str, k: int, offset: int, user_id: int | None, chat_id: int | None
-) -> tuple[Answer, int]:
-    # One more hit than shown tells whether a next page exists.
-    answer = library.ask(question, k=k + 1, offset=offset)
-    return answer, library.log_query(question, answer, user_id, chat_id)
-
-
-def _page(answer: Answer, size: int) -> tuple[Answer, bool]:
-    if answer.groups:  # a comparison is one message, every side in it
-        return answer, False
-    return dataclasses.replace(answer, hits=answer.hits[:size]), len(answer.hits) > size
-
-
-# --- buttons -----------------------------------------------------------------------------
-
-
-async def more_button(update: Update, context: Context) -> None:
-    """更多结果 / 上一页: show another page of the same answer in the same message."""
-    query, (qid, offset) = _pressed(update)
-    logged = context.library.logged_query(qid)
-    question = logged.text if logged else None
-    if question is None:
-        await query.answer(texts.QUESTION_GONE, show_alert=True)
-        return
-    page = context.settings.results_per_page
-    answer = await context.off_loop(context.library.ask, question, page + 1, offset)
-    answer, has_more = _page(answer, page)
-    if not answer.hits:
-        await query.answer(texts.NO_MORE)
-        return
-    text, keyboard = render.answer_message(answer, qid, offset, has_more, page)
-    keyboard = _kept_feedback(query, context, keyboard)
-    await _ack(query, texts.PAGE.format(page=offset // page + 1))
-    await _edit(query.message, text, keyboard)
-
-
-async def year_button(update: Update, context: Context) -> None:
-    """A year under an answer from a place's newest report: the question asked for that year,
-    answered in a new message (the first stays as it was)."""
-    query, (qid, year) = _pressed(update)
-    logged = context.library.logged_query(qid)
-    if logged is None or not isinstance(query.message, Message):
-        await _ack(query, texts.QUESTION_GONE, alert=True)
-        return
-    await _ack(query)
-    msg = query.message
-    question = logged.text
-    page = context.settings.results_per_page
-    asked = context.library.question_for_year(question, year)
-    answer, new_qid = await context.off_loop(
-        _ask_and_log, context.library, asked, page, 0, query.from_user.id, msg.chat_id
+    return core.Message(
+        user_id,
+        msg.chat_id,
+        text,
+        private=private,
+        addressed=private or command or bool(mentioned) or replied,
+        admin=admin,
+        file=file,
+        file_name=name,
+        other=other or ("" if msg.text is not None or msg.caption else texts.OTHER_MESSAGE),
+        mention=mention,
     )
-    answer, has_more = _page(answer, page)
-    text, keyboard = render.answer_message(answer, new_qid, 0, has_more, page)
-    # Like everything about a question: in a group, a reply to it, in its forum topic.
-    target = _about(update) or msg
-    await target.reply_html(text, reply_markup=keyboard, do_quote=target.chat.type != ChatType.PRIVATE)
 
 
-async def full_button(update: Update, context: Context) -> None:
-    """全文: the whole passage with its section, as a new message."""
-    query, (passage_id,) = _pressed(update)
-    passage = context.library.passage(passage_id)
-    if passage is None:
-        await query.answer(texts.PASSAGE_GONE, show_alert=True)
-        return
-    report = context.library.report(passage.report_id)
-    await _ack(query)
-    await _send_all(update, context, render.passage_messages(passage, report))
-
-
-async def source_button(update: Update, context: Context) -> None:
-    """来源 and /reports buttons: the report's original file (where it was kept) with its card,
-    then its outline."""
-    query, (report_id,) = _pressed(update)
+async def _download(msg: Message, context: Context) -> bytes | None:
+    """An admin's file, measured on the bytes downloaded (a size Telegram claims too big is
+    believed; a small one is not); None after saying it is too big."""
+    assert msg.document is not None
+    limit = context.settings.max_upload_mb
+    limit_bytes = int(limit * 1024 * 1024)
+    size = msg.document.file_size
     try:
-        report = context.library.report(report_id)
-        outline = context.library.outline(report_id)
-    except UnknownReport:
-        await query.answer(texts.REPORT_GONE, show_alert=True)
+        if size and size > limit_bytes:
+            raise TooBig(size)
+        return await download_capped(await msg.document.get_file(), limit_bytes)
+    except TooBig as e:
+        await msg.reply_text(texts.UPLOAD_TOO_BIG.format(size=e.args[0] / 1024 / 1024, limit=limit))
+        return None
+
+
+async def _handle(
+    context: Context, incoming: core.Message, progress: Progress | None = None
+) -> core.Reply | None:
+    """The core's reply, off the event loop. An admin's messages run on asyncio's threads
+    (reading a report or reindexing takes seconds), everyone else's on the answering threads,
+    so that questions are answered throughout."""
+    handle = context.bot_data.core.handle
+    if incoming.admin:
+        return await asyncio.to_thread(handle, incoming, progress)
+    return await context.off_loop(handle, incoming, progress)
+
+
+class Status:
+    """A status line that the core's long work keeps up to date from its worker thread: sent
+    at its first word, then edited (a lost edit is harmless); the reply takes its place."""
+
+    def __init__(self, about: Message, loop: asyncio.AbstractEventLoop) -> None:
+        self.about = about
+        self.loop = loop
+        self.sent: Message | None = None
+        self._lock = asyncio.Lock()
+        self._pending: list[Future[None]] = []
+
+    def say(self, text: str) -> None:
+        self._pending.append(asyncio.run_coroutine_threadsafe(self._show(text), self.loop))
+
+    async def _show(self, text: str) -> None:
+        async with self._lock:
+            if self.sent is None:
+                self.sent = await self.about.reply_text(text, do_quote=_quote(self.about))
+                return
+            with contextlib.suppress(TelegramError):
+                await self.sent.edit_text(text)
+
+    async def settle(self) -> None:
+        """Wait for the status lines on their way."""
+        await asyncio.gather(*map(asyncio.wrap_future, self._pending), return_exceptions=True)
+
+
+def _quote(msg: Message) -> bool:
+    """In groups, what the bot sends about a message replies to it (in its forum topic)."""
+    return msg.chat.type != ChatType.PRIVATE
+
+
+async def _send(about: Message | None, outs: list[render.Out], status: Message | None = None) -> None:
+    """Messages and files about a message: a status line becomes the first; the rest reply to
+    it in groups (in its forum topic), and follow it in a private chat."""
+    if status is not None and outs and isinstance(outs[0], render.Text):
+        first = outs.pop(0)
+        assert isinstance(first, render.Text)
+        await _edit(status, first.html, first.keyboard)
+    if about is None:
         return
-    await _ack(query)
-    original = context.library.original(report_id)
-    messages = render.report_messages(report, outline)
-    if original is not None:
-        name = render.original_name(report, original.suffix)
-        await _send_document(update, context, original.read_bytes(), name, render.report_caption(report))
-    await _send_all(update, context, messages)
+    for out in outs:
+        if isinstance(out, render.Document):
+            await about.reply_document(
+                out.data, filename=out.name, caption=out.caption, parse_mode="HTML", do_quote=_quote(about)
+            )
+        else:
+            await about.reply_html(out.html, reply_markup=out.keyboard, do_quote=_quote(about))
 
 
-async def export_button(update: Update, context: Context) -> None:
-    """导出: the answer as a Word file (question, excerpts verbatim, full citations)."""
-    query, (qid,) = _pressed(update)
-    logged = context.library.logged_query(qid)
-    if logged is None:
-        await query.answer(texts.QUESTION_GONE, show_alert=True)
-        return
-    await _ack(query, texts.EXPORTING)
-    answer = await context.off_loop(context.library.ask, logged.text, context.settings.results_per_page)
-    data = await context.off_loop(answer_docx, answer)
-    await _send_document(
-        update, context, data, texts.EXPORT_FILE_NAME.format(question=_file_safe(logged.text))
-    )
+# --- presses -------------------------------------------------------------------------------
 
 
-def _file_safe(text: str) -> str:
-    kept = "".join(c for c in text if c.isalnum() or c in "_-")
-    return kept[:40] or "answer"
-
-
-async def feedback_button(update: Update, context: Context) -> None:
-    """👍 / 👎 under an answer: stored with the question, once per user, and shown. The two
-    buttons become 已反馈 👍, or for 👎 the reasons to pick from (reason_button). A second
-    press, or one on 已反馈, gets a short alert and changes nothing."""
-    query, (qid, value) = _pressed(update)
-    user_id = query.from_user.id
-    if value == 0:  # the 已反馈 button
-        mine = await context.off_loop(context.library.feedback_of, qid, user_id)
-        await _ack(query, texts.FEEDBACK_ALREADY if mine is not None else texts.FEEDBACK_GIVEN, alert=True)
-        return
-    stored = await context.off_loop(context.library.add_feedback, qid, user_id, value)
-    if not stored:
-        await _not_stored(query, context, qid)
-        return
-    if value > 0:
-        await _ack(query, texts.FEEDBACK_THANKS)
-        await _show_feedback(query, context, render.marked_feedback(qid, texts.THUMBS_UP))
-    else:
-        await _ack(query, texts.FEEDBACK_WHY)
-        await _show_feedback(query, context, render.reason_buttons(qid))
-
-
-async def reason_button(update: Update, context: Context) -> None:
-    """不相关 / 不完整 / 过时 / 其他 after a 👎: stored with the 👎 (once per user), and the
-    row becomes 已反馈 👎（不完整）."""
+async def press(update: Update, context: Context) -> None:
+    """A button (its signature checked already, bot.telegram.buttons): the core's reply is an
+    acknowledgement, the pressed message edited (another page, a confirmation, the feedback
+    row) and new messages about the question."""
     query = update.callback_query
-    assert query is not None and query.data is not None  # the handler pattern ensures both
-    _, qid_text, code = query.data.split(":")
-    qid, reason = int(qid_text), FeedbackReason(code)
-    stored = await context.off_loop(context.library.add_reason, qid, query.from_user.id, reason)
-    if not stored:
-        await _not_stored(query, context, qid)
+    assert query is not None and query.data is not None  # the handler is for presses
+    pressed = query.message if isinstance(query.message, Message) else None
+    user_id = query.from_user.id
+    incoming = core.Message(
+        user_id,
+        pressed.chat_id if pressed else user_id,
+        press=query.data,
+        private=pressed is None or pressed.chat.type == ChatType.PRIVATE,
+        admin=context.is_admin(user_id),
+    )
+    reply = await _handle(context, incoming)
+    if reply is None:
+        await _ack(query)
         return
-    await _ack(query, texts.FEEDBACK_THANKS)
-    marked = render.marked_feedback(qid, texts.THUMBS_DOWN, texts.FEEDBACK_REASONS[reason])
-    await _show_feedback(query, context, marked)
+    await _ack(query, reply.notice, reply.alert)
+    if reply.feedback is not None:
+        await _show_feedback(query, context, [_button(a) for a in reply.feedback])
+    outs = render.messages(reply)
+    if reply.edit and outs and isinstance(outs[0], render.Text):
+        first = outs.pop(0)
+        assert isinstance(first, render.Text)
+        await _edit(pressed, first.html, _kept_feedback(query, context, first.keyboard))
+    if outs:
+        await _send_about(query, context, outs)
 
 
-async def _not_stored(query: CallbackQuery, context: Context, qid: int) -> None:
-    """Feedback refused: this user gave theirs already, or the question is no longer logged."""
-    mine = await context.off_loop(context.library.feedback_of, qid, query.from_user.id)
-    await _ack(query, texts.FEEDBACK_ALREADY if mine is not None else texts.QUESTION_GONE, alert=True)
+async def _send_about(query: CallbackQuery, context: Context, outs: list[render.Out]) -> None:
+    """What a press brings: about the question its answer replies to (in groups answers quote
+    their question), else the answer itself; for a press on an inline-mode message, which has
+    no chat of its own, in the private chat with the user."""
+    answer = query.message if isinstance(query.message, Message) else None
+    if answer is not None:
+        await _send(answer.reply_to_message or answer, outs)
+        return
+    user = query.from_user.id
+    for out in outs:
+        if isinstance(out, render.Document):
+            await context.bot.send_document(
+                user, out.data, filename=out.name, caption=out.caption, parse_mode="HTML"
+            )
+        else:
+            await context.bot.send_message(user, out.html, parse_mode="HTML", reply_markup=out.keyboard)
+
+
+def _button(action: core.Action) -> InlineKeyboardButton:
+    return InlineKeyboardButton(action.label, callback_data=action.id)
 
 
 def _plain_keyboard(message: Message, context: Context) -> InlineKeyboardMarkup | None:
@@ -312,13 +273,6 @@ async def _show_feedback(query: CallbackQuery, context: Context, buttons: list[I
             log.info("could not mark feedback on an answer: %s", e)
 
 
-def _pressed(update: Update) -> tuple[CallbackQuery, list[int]]:
-    """The button press and the numbers in its callback data after the prefix."""
-    query = update.callback_query
-    assert query is not None and query.data is not None  # the handler patterns ensure both
-    return query, [int(x) for x in query.data.split(":")[1:]]
-
-
 async def _ack(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
     """Answer a button press; if even retrying cannot, go on (the press's real work, a 全文
     or an edit, matters more than the spinner stopping)."""
@@ -329,52 +283,15 @@ async def _ack(query: CallbackQuery, text: str | None = None, alert: bool = Fals
             log.info("could not answer a button press: %s", type(e).__name__)
 
 
-def _asked(query: CallbackQuery) -> Message | None:
-    """The message a press on an answer's button is about: the question the answer replies
-    to (in groups answers quote their question), else the answer itself."""
-    answer = query.message if isinstance(query.message, Message) else None
-    if answer is None:
-        return None
-    return answer.reply_to_message or answer
-
-
-def _about(update: Update) -> Message | None:
-    """The message that what the bot sends next replies to: for a button press the question
-    its answer replies to (see _asked), else the message being handled; None for a press on
-    an inline-mode message, which has no chat of its own."""
-    query = update.callback_query
-    return _asked(query) if query else update.effective_message
-
-
-async def _send_document(
-    update: Update, context: Context, data: bytes, name: str, caption: str | None = None
-) -> None:
-    """A file about a question, sent where _send_all sends messages."""
-    target = _about(update)
-    if target is None:
-        if update.effective_user:
-            await context.bot.send_document(
-                update.effective_user.id, data, filename=name, caption=caption, parse_mode="HTML"
-            )
+async def _edit(message: Message | None, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Edit a message the bot sent; an unchanged edit is not an error."""
+    if message is None:
         return
-    await target.reply_document(
-        data, filename=name, caption=caption, parse_mode="HTML", do_quote=target.chat.type != ChatType.PRIVATE
-    )
-
-
-async def _send_all(update: Update, context: Context, messages: list[str]) -> None:
-    """Messages about a question: in a group, replies to the question, in its forum topic
-    (Message.reply_html keeps the topic); in a private chat, plain messages."""
-    target = _about(update)
-    if target is None:  # a press on an inline-mode message: the private chat with the user
-        user = update.effective_user
-        for part in messages:
-            if user:
-                await context.bot.send_message(user.id, part, parse_mode="HTML")
-        return
-    quote = target.chat.type != ChatType.PRIVATE
-    for part in messages:
-        await target.reply_html(part, do_quote=quote)
+    try:
+        await message.edit_text(text, parse_mode="HTML", reply_markup=keyboard)
+    except BadRequest as e:
+        if "not modified" not in str(e):
+            raise
 
 
 # --- inline mode -------------------------------------------------------------------------
@@ -388,70 +305,16 @@ async def inline_query(update: Update, context: Context) -> None:
     text = query.query.strip()
     if not text:
         button = InlineQueryResultsButton(
-            text=texts.INLINE_EMPTY.format(example=texts.EXAMPLES[0]), start_parameter="help"
+            text=telegram_texts.INLINE_EMPTY.format(example=EXAMPLES[0]), start_parameter="help"
         )
         await query.answer([], cache_time=300, button=button)
         return
-    answer = await context.off_loop(context.library.ask, text, INLINE_RESULTS)
+    answer = await context.off_loop(context.bot_data.core.answer, text, INLINE_RESULTS)
     if not answer.hits:
-        button = InlineQueryResultsButton(text=texts.INLINE_NOTHING, start_parameter="help")
+        button = InlineQueryResultsButton(text=telegram_texts.INLINE_NOTHING, start_parameter="help")
         await query.answer([], cache_time=30, button=button)
         return
     await query.answer(render.inline_results(answer), cache_time=30)
-
-
-# --- help ----------------------------------------------------------------------------------
-
-
-async def start(update: Update, context: Context) -> None:
-    """/start and /help: what the bot knows and how to ask."""
-    msg = update.effective_message
-    if not msg:
-        return
-    if msg.chat.type != ChatType.PRIVATE:
-        username = render.escape(context.bot.username or "")
-        await msg.reply_html(
-            texts.GROUP_HELP.format(username=username, example=render.escape(texts.EXAMPLES[0]))
-        )
-        return
-    reports = context.library.reports()
-    places = sorted({r.place for r in reports if r.place})
-    years = sorted({r.year for r in reports if r.year})
-    text = texts.WELCOME.format(
-        reports=len(reports),
-        places=render.escape(texts.places_list(places) or texts.NONE),
-        years=render.escape("、".join(map(str, years)) or texts.NONE),
-        examples="\n".join(f"· {render.escape(e)}" for e in texts.EXAMPLES),
-        username=render.escape(context.bot.username or ""),
-    )
-    text += "\n\n" + render.escape(texts.HELP_COMMANDS)
-    text += "\n" + render.escape(texts.PRIVACY_NOTE.format(days=context.settings.query_retention_days))
-    if update.effective_user and context.is_admin(update.effective_user.id):
-        text += "\n" + render.escape(texts.ADMIN_HELP)
-    await msg.reply_html(text)
-
-
-async def reports_command(update: Update, context: Context) -> None:
-    """/reports [words]: the first page of the list (newest first), filtered by the words."""
-    msg = update.effective_message
-    if not msg:
-        return
-    words = " ".join(context.args or [])
-    text, keyboard = await lists.page(context, "rep", words, 0)
-    await msg.reply_html(text, reply_markup=keyboard)
-
-
-async def reports_page_button(update: Update, context: Context) -> None:
-    """‹ / › under a /reports list: another page, in the same message."""
-    query = update.callback_query
-    assert query is not None and query.data is not None  # the handler pattern ensures both
-    page = await lists.pressed_page(query, context)
-    if page is None:
-        return
-    offset, words = page
-    text, keyboard = await lists.page(context, "rep", words, offset)
-    await _ack(query)
-    await _edit(query.message, text, keyboard)
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -484,30 +347,3 @@ def describe(update: object) -> str:
         return type(update).__name__
     kinds = [k for k in ("message", "edited_message", "callback_query", "inline_query") if getattr(update, k)]
     return f"update {update.update_id} ({', '.join(kinds) or 'other'})"
-
-
-# --- privacy -------------------------------------------------------------------------------
-
-
-async def forget_command(update: Update, context: Context) -> None:
-    """/forget: delete the sender's logged questions and feedback."""
-    msg, user = update.effective_message, update.effective_user
-    if not msg or not user:
-        return
-    questions, feedback = await context.off_loop(context.library.forget_user, user.id)
-    context.bot_data.memory.forget(msg.chat_id, user.id)
-    await msg.reply_text(texts.FORGET_DONE.format(questions=questions, feedback=feedback))
-
-
-# --- helpers -------------------------------------------------------------------------------
-
-
-async def _edit(message: object, text: str, keyboard: object) -> None:
-    """Edit a message the bot sent; an unchanged edit is not an error."""
-    if not isinstance(message, Message):
-        return
-    try:
-        await message.edit_text(text, parse_mode="HTML", reply_markup=keyboard)  # type: ignore[arg-type]
-    except BadRequest as e:
-        if "not modified" not in str(e):
-            raise

@@ -36,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot.core import texts as core_texts
 from bot.core.conversation import Core
 from bot.core.messages import Message
 from bot.core.platform import user_key
@@ -171,8 +172,8 @@ def start_json(reports: list[Report]) -> dict[str, Any]:
     years = sorted({r.year for r in reports if r.year}, reverse=True)
     welcome = web_texts.WELCOME.format(
         reports=len(reports),
-        places=texts.places_list(places) or texts.NONE,
-        years="、".join(map(str, years)) or texts.NONE,
+        places=texts.places_list(places) or core_texts.NONE,
+        years="、".join(map(str, years)) or core_texts.NONE,
     )
     return {
         "count": len(reports),

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core import texts as core_texts
 from bot.core.messages import (
     Action,
     AnswerPart,
@@ -145,7 +146,7 @@ def _answer(part: AnswerPart, typed: str | None) -> dict[str, Any]:
         "offset": part.offset,
         "has_more": part.has_more,
         # 复制: the question, each excerpt with its citation (and link), as plain text.
-        "copy": f"{texts.QUESTION_LABEL}{part.lead}\n{plain}" if part.lead else plain,
+        "copy": f"{core_texts.QUESTION_LABEL}{part.lead}\n{plain}" if part.lead else plain,
     }
 
 

@@ -3,6 +3,7 @@ answers' words and the buttons' labels come from the core (retrieval/texts.py)."
 
 from __future__ import annotations
 
+from bot.core import texts as core_texts
 from retrieval import texts
 
 TITLE = "法治政府建设年度报告问答"
@@ -19,13 +20,13 @@ PAGE = {
     "send": "提问",
     "working": "正在查找",
     "examples": EXAMPLES_HEADER,
-    "question": texts.QUESTION_LABEL,
+    "question": core_texts.QUESTION_LABEL,
     "copy": "复制",
     "copied": "已复制",
     "copy_failed": "复制失败，请选中文字后手动复制。",
     "collapse": "收起",
     "download": "下载：",
-    "outline": texts.OUTLINE_HEADER,
+    "outline": core_texts.OUTLINE_HEADER,
     "offline": "无法连接服务器，请稍后再试。",
     "failed": "请求失败：",
     "busy": "上一个问题还在查找中，请稍候。",

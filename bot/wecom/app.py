@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from bot.core import texts as core_texts
 from bot.core.actions import is_feedback
 from bot.core.conversation import Core
 from bot.core.messages import Action, Reply
@@ -34,7 +35,6 @@ from bot.wecom.longconn import (
     req_id,
 )
 from bot.wecom.render import BUTTONS_PER_CARD, Out, card, outgoing
-from retrieval import texts as rtexts
 from retrieval.config import Settings
 from retrieval.library import Library
 
@@ -88,8 +88,8 @@ class WeComBot:
         stream = {"id": req_id("stream"), "finish": False, "content": texts.THINKING}
         await self._request(RESPOND, {"msgtype": "stream", "stream": stream}, rid)
         reply = await asyncio.to_thread(handlers.respond, self.core, inc, message)
-        outs = outgoing(reply) if reply is not None else [Out(rtexts.RATE_LIMITED)]
-        first = outs.pop(0) if outs and outs[0].markdown else Out(rtexts.ERROR)
+        outs = outgoing(reply) if reply is not None else [Out(core_texts.RATE_LIMITED)]
+        first = outs.pop(0) if outs and outs[0].markdown else Out(core_texts.ERROR)
         stream.update(finish=True, content=first.markdown)
         await self._request(RESPOND, {"msgtype": "stream", "stream": stream}, rid)
         await self._send_all(inc.chat, outs)

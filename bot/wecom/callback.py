@@ -24,12 +24,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.core import texts as core_texts
 from bot.core.conversation import Core
 from bot.core.platform import Deduper, RateLimit
 from bot.wecom import handlers
 from bot.wecom.crypto import CryptoError, MsgCrypt
 from bot.wecom.render import joined, outgoing
-from retrieval import texts
 from retrieval.config import Settings
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ class CallbackBot:
         except Exception:
             log.exception("answering a WeCom callback failed")
             reply = None
-            content = texts.ERROR
+            content = core_texts.ERROR
         else:
             if reply is None:
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core import texts as core_texts
 from retrieval import texts
 
 THINKING = "正在查找……"
@@ -28,6 +29,6 @@ def welcome() -> str:
 
 
 def only_text(msgtype: str) -> str:
-    return texts.ONLY_TEXT.format(
-        what=MESSAGE_KINDS.get(msgtype, texts.MESSAGE_OTHER), example=texts.EXAMPLES[1]
+    return core_texts.ONLY_TEXT.format(
+        what=MESSAGE_KINDS.get(msgtype, core_texts.OTHER_MESSAGE), example=texts.EXAMPLES[1]
     )
