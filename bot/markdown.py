@@ -56,7 +56,10 @@ def render(reply: Reply) -> list[Block]:
 
 def _block(part: object) -> Block:
     if isinstance(part, AnswerPart):
-        return Block(answer_markdown(part.answer), part.actions)
+        head = [f"**{escape(part.lead)}**"] if part.lead and not part.answer.partial else []
+        if part.asked:
+            head.append(f"*{escape(texts.QUESTION_LABEL)}{escape(part.asked)}*")
+        return Block("\n\n".join([*head, answer_markdown(part.answer)]), part.actions)
     if isinstance(part, TextPart):
         return Block(escape(part.text), part.actions)
     if isinstance(part, PassagePart):
@@ -73,7 +76,14 @@ def _block(part: object) -> Block:
         lines += [escape(texts.OUTLINE_HEADER)] + ["  " * (len(s) - 1) + escape(s[-1]) for s in part.outline]
         return Block("\n".join(lines))
     if isinstance(part, ListPart):
-        lines = [f"- {escape(library_texts.report_line(r))}" for r in part.reports]
+        pages = max(1, -(-part.total // max(part.size, 1)))
+        page = part.offset // max(part.size, 1) + 1
+        count = (
+            texts.REPORTS_FOUND.format(words=part.words, n=part.total, page=page, pages=pages)
+            if part.words
+            else texts.REPORTS_HEADER.format(n=part.total, page=page, pages=pages)
+        )
+        lines = [escape(count), *(f"- {escape(library_texts.report_line(r))}" for r in part.reports)]
         return Block("\n".join(lines), part.actions)
     if isinstance(part, PreviewPart):
         return Block(_titled(preview_text(part, PREVIEW_OUTLINE_LINES)), part.actions)

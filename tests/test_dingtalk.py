@@ -16,6 +16,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from bot.core import texts as core_texts
 from bot.core.conversation import Core
 from bot.core.messages import Action, Kind, Message, Reply, TextPart
 from bot.core.platform import RateLimit
@@ -45,8 +46,8 @@ async def test_private_question_is_answered_with_buttons(shared_library: Library
         card = h.fake.sent[-1].payload
         assert card["msgtype"] == "actionCard"
         labels = [b["title"] for b in card["actionCard"]["btns"]]
-        assert "全文 1" in labels and common.THUMBS_UP in labels
-        assert common.EXPORT not in labels  # a sessionWebhook cannot send the file
+        assert "全文 1" in labels and core_texts.THUMBS_UP in labels
+        assert core_texts.EXPORT not in labels  # a sessionWebhook cannot send the file
         assert all(
             b["actionURL"].startswith("dtmd://dingtalkclient/sendMessage?content=")
             for b in card["actionCard"]["btns"]
@@ -68,12 +69,12 @@ async def test_buttons_come_back_as_presses(shared_library: Library, http: bool)
         await h.say(QUESTION)
         [passage] = await h.press("全文")
         assert "18778" in passage and "› （二）持续深化政务公开" in passage
-        [why] = await h.press(common.THUMBS_DOWN)
-        assert why == common.FEEDBACK_WHY
+        [why] = await h.press(core_texts.THUMBS_DOWN)
+        assert why == core_texts.FEEDBACK_WHY
         [thanks] = await h.press("不完整")
-        assert thanks == common.FEEDBACK_THANKS
-        [again] = await h.press(common.THUMBS_UP)  # the old card's 👍: feedback is given already
-        assert again == common.FEEDBACK_ALREADY
+        assert thanks == core_texts.FEEDBACK_THANKS
+        [again] = await h.press(core_texts.THUMBS_UP)  # the old card's 👍: feedback is given already
+        assert again == core_texts.FEEDBACK_ALREADY
 
 
 async def test_presses_work_in_groups_without_a_mention(shared_library: Library) -> None:
@@ -90,14 +91,14 @@ async def test_presses_work_in_groups_without_a_mention(shared_library: Library)
 )
 async def test_forged_presses_are_refused(shared_library: Library, forged: str) -> None:
     async with Harness(shared_library) as h:
-        assert await h.say(forged) == [common.BUTTON_STALE]
+        assert await h.say(forged) == [core_texts.BUTTON_STALE]
 
 
 async def test_a_press_copied_to_another_chat_is_refused(shared_library: Library) -> None:
     async with Harness(shared_library) as h:
         await h.say(QUESTION, user="alice")
         content = h.button("全文")
-        assert await h.say(content, user="bob") == [common.BUTTON_STALE]
+        assert await h.say(content, user="bob") == [core_texts.BUTTON_STALE]
         assert "18778" in (await h.say(content, user="alice"))[0]
 
 

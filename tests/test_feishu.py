@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from bot.core import texts as core_texts
 from bot.core.messages import Action, Kind, Reply, TextPart
 from bot.feishu import cards, crypto
 from bot.feishu import texts as feishu_texts
@@ -182,7 +183,7 @@ async def test_a_private_question_is_answered_with_a_card_and_buttons(feishu: Ha
     sent = feishu.fake.messages()[-1]
     assert sent.msg_type == "interactive" and sent.reply_to.startswith("om_user")
     labels = [label for label, _ in sent.buttons]
-    assert {"全文 1", "👍", "👎", "导出", texts.MORE} <= set(labels)
+    assert {"全文 1", "👍", "👎", "导出", core_texts.MORE} <= set(labels)
     assert all(set(value) == {cards.VALUE_KEY} for _, value in sent.buttons)
 
 
@@ -197,17 +198,17 @@ async def test_presses(feishu: Harness) -> None:
     first = await feishu.say(QUESTION)
     # 更多: the next page in the same card, answered within the callback
     toast, page = await feishu.press("更多")
-    assert toast == texts.PAGE.format(page=2) and page != first[0] and page.startswith("4.")
+    assert toast == core_texts.PAGE.format(page=2) and page != first[0] and page.startswith("4.")
     assert len(feishu.fake.messages()) == 1
     # 👍: a toast, and the feedback buttons become 已反馈 👍, the others staying
-    assert await feishu.press("👍") == [texts.FEEDBACK_THANKS]
+    assert await feishu.press("👍") == [core_texts.FEEDBACK_THANKS]
     labels = [label for label, _ in feishu.fake.messages()[-1].buttons]
     assert "👍" not in labels and any(label.startswith("已反馈") for label in labels) and "全文 4" in labels
-    assert await feishu.press("已反馈") == [texts.FEEDBACK_ALREADY]
+    assert await feishu.press("已反馈") == [core_texts.FEEDBACK_ALREADY]
     # 全文: the whole passage as a new card; 导出: a Word file
     [passage] = await feishu.press("全文 4")
     assert "政务公开" in passage and " › " in passage
-    assert await feishu.press("导出") == [texts.EXPORTING, "问答_政务公开.docx"]
+    assert await feishu.press("导出") == [core_texts.EXPORTING, "问答_政务公开.docx"]
     [upload] = feishu.fake.uploads.values()
     assert upload.data.startswith(b"PK") and upload.file_type == "doc"
 
@@ -254,7 +255,7 @@ async def test_bad_input_gets_a_short_clear_answer(ws: Harness, text: str) -> No
 async def test_other_messages_get_told_that_only_text_is_read(ws: Harness) -> None:
     payload = ws.fake.message_event("", message_type="image", content={"image_key": "img_v2_1"})
     [answer] = ws.exchange(payload)
-    assert answer == texts.ONLY_TEXT.format(what="图片", example=texts.EXAMPLES[0])
+    assert answer == core_texts.ONLY_TEXT.format(what="图片", example=texts.EXAMPLES[0])
 
 
 async def test_commands(ws: Harness) -> None:

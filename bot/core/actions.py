@@ -16,8 +16,6 @@ MAX_ID_BYTES = 64 - 12
 ROW = 4  # actions in one row at most: more and a phone cuts their labels
 FEEDBACK_PREFIXES = ("fb:", "fbr:")
 LIST_PREFIXES = ("rep", "delp")  # /reports, and the admin's pick list to delete from
-SOURCE_PLACE_CHARS = 8
-LIST_BUTTON_CHARS = 24
 DELETE_BUTTON_CHARS = 40  # about what a one-button row shows on a phone
 DELETE_ISSUER_CHARS = 12  # of which the issuer takes at most this; the title gets the rest
 REPLY_SOURCES = 12  # actions to the reports a reply about the collection lists
@@ -73,7 +71,7 @@ def answer_excerpts(answer: Answer) -> tuple[Excerpt, ...]:
     several = len({h.report.id for h in answer.hits}) > 1
     if answer.groups:
         return tuple(
-            Excerpt(h, g.key, full(h.rank, h.passage.id), source(_source_label(g.key), h.report.id))
+            Excerpt(h, g.key, full(h.rank, h.passage.id), source(_source_label(g.key, h.report), h.report.id))
             for g in answer.groups
             for h in g.hits
         )
@@ -83,15 +81,32 @@ def answer_excerpts(answer: Answer) -> tuple[Excerpt, ...]:
             "",
             full(h.rank, h.passage.id),
             source(
-                _source_label(h.report.place or h.report.issuer) if several else texts.SOURCE_ONE, h.report.id
+                _source_label(h.report.place or h.report.issuer, h.report) if several else texts.SOURCE_ONE,
+                h.report.id,
             ),
         )
         for h in answer.hits
     )
 
 
-def _source_label(place: str) -> str:
-    return texts.SOURCE_OF.format(place=shorten(place, SOURCE_PLACE_CHARS))
+def _source_label(place: str, report: Report) -> str:
+    """A report's button: its place and year (临城县 2023), never an internal id, and never a
+    name cut in the middle (a place too long for a button gives way to its report's year)."""
+    return texts.SOURCE_OF.format(place=report_label(place, report))
+
+
+def _list_name(r: Report) -> str:
+    """A listed report's name on its button: the place for a government's report, the issuer
+    for a department's (汝城县公安局), so that a place's several reports are told apart."""
+    government = not r.issuer or ("政府" in r.issuer and "办公室" not in r.issuer)
+    return (r.place or r.issuer) if government else r.issuer
+
+
+def report_label(place: str, report: Report) -> str:
+    """How a button names a report: `临城县 2023`; the year left out when the place or side
+    already says it (2023年)."""
+    year = f" {report.year}" if report.year and str(report.year) not in place else ""
+    return place + year
 
 
 def answer_actions(
@@ -107,13 +122,13 @@ def answer_actions(
     collection: 来源 of each report it lists; a refusal: none."""
     if answer.reply is not None:
         listed = answer.reply.reports if answer.reply.kind.value != "places" else ()
-        sources = [
-            source(f"#{r.id} {shorten(r.place or r.issuer, 12)}", r.id) for r in listed[:REPLY_SOURCES]
-        ]
+        sources = [source(report_label(r.place or r.issuer, r), r.id) for r in listed[:REPLY_SOURCES]]
         return tuple(_rows(sources, 3))
     fulls = [e.full for e in excerpts if e.full]
     if answer.groups or answer.missing:
-        sides = [source(_source_label(g.key), g.report.id) for g in answer.groups if g.report is not None]
+        sides = [
+            source(_source_label(g.key, g.report), g.report.id) for g in answer.groups if g.report is not None
+        ]
         rows = [*_rows(fulls, ROW), *_rows(sides, ROW)]
         if query_id is not None and excerpts:
             rows.append((*feedback(query_id), Action(texts.EXPORT, f"exp:{query_id}", Kind.EXPORT)))
@@ -172,10 +187,7 @@ def list_actions(
     if not reports:
         return ()
     if prefix == "rep":
-        buttons = [
-            source(shorten(f"#{r.id} {r.year or ''} {r.place or r.issuer}", LIST_BUTTON_CHARS), r.id)
-            for r in reports
-        ]
+        buttons = [source(report_label(_list_name(r), r), r.id) for r in reports]
         rows = _rows(buttons, 2)
     else:
         rows = [(Action(delete_label(r), f"del:{r.id}:ask", Kind.PICK, r.id),) for r in reports]

@@ -34,6 +34,7 @@ from retrieval.errors import UnknownReport
 from retrieval.export import answer_docx
 from retrieval.library import Library
 from retrieval.models import Answer, FeedbackReason
+from retrieval.understand import normalise
 
 REPORTS_PER_PAGE = 10
 
@@ -146,7 +147,7 @@ class Core:
         if verdict == Verdict.NOTIFY:
             return Reply([TextPart(texts.RATE_LIMITED)])
         question = self.resolve(message.chat_id, message.user_id, message.text)
-        part = self._answer(question, message.user_id, message.chat_id)
+        part = self._answer(question, message.user_id, message.chat_id, typed=message.text)
         if part.answer.hits:  # not a greeting or a question about the collection: no follow-up to it
             self.memory.remember(message.chat_id, message.user_id, question)
         return Reply([part])
@@ -170,11 +171,16 @@ class Core:
         self.memory.forget(chat_id, user_id)
         return Reply([TextPart(texts.FORGET_DONE.format(questions=questions, feedback=feedback))])
 
-    def _answer(self, question: str, user_id: int | None, chat_id: int | None) -> AnswerPart:
+    def _answer(self, question: str, user_id: int | None, chat_id: int | None, typed: str = "") -> AnswerPart:
+        """The answer to `question`, logged; it says what was understood when that is not
+        what was `typed` (a follow-up, a year button)."""
         # One more hit than shown tells whether a next page exists.
         answer = self.library.ask(question, k=self.page + 1)
         query_id = self.library.log_query(question, answer, user_id, chat_id)
-        return self.answer_part(answer, query_id, 0)
+        part = self.answer_part(answer, query_id, 0)
+        if normalise(question) != normalise(typed) and answer.query.text:
+            part = dataclasses.replace(part, asked=answer.query.text)
+        return part
 
     def answer_part(self, answer: Answer, query_id: int | None, offset: int) -> AnswerPart:
         """An answer (asked for a page and one hit more) as a reply part: this page's

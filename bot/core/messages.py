@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from bot.core import texts
+from retrieval import texts as library_texts
 from retrieval.models import Answer, Hit, Passage, Report
 
 
@@ -76,9 +77,11 @@ class Excerpt:
 
 @dataclass(frozen=True)
 class AnswerPart:
-    """An answer: the question as the lead line, its excerpts with their citations (each
-    hit's report and section), the sentences around them, and the actions under it. `answer`
-    is the library's whole Answer (for the JSON shape), its hits cut to this page."""
+    """An answer: its lead line (the answer in a line, where one line can give it), its
+    excerpts with their citations (each hit's report and section), the sentences around them,
+    and the actions under it. `answer` is the library's whole Answer (for the JSON shape), its
+    hits cut to this page. `asked` is the question as understood when it is not what was typed
+    (a follow-up, a year button), else ""."""
 
     answer: Answer
     query_id: int | None
@@ -87,10 +90,15 @@ class AnswerPart:
     actions: Rows = ()
     offset: int = 0
     has_more: bool = False
+    asked: str = ""
 
     @property
     def lead(self) -> str:
-        return self.answer.query.text
+        """The first line of the reply: the answer's own line, or that only the closest
+        passages were found; "" when the first excerpt is the answer."""
+        if self.answer.lead:
+            return self.answer.lead
+        return library_texts.PARTIAL if self.answer.partial else ""
 
     def action(self, kind: Kind, rank: int | None = None) -> Action | None:
         """The action of `kind`: for FULL and SOURCE, of the excerpt numbered `rank`."""

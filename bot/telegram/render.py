@@ -159,17 +159,20 @@ def keyboard(rows: Rows) -> InlineKeyboardMarkup | None:
 
 
 def answer_html(part: AnswerPart) -> str:
-    """The reply to a question: the question, then quoted excerpts grouped by report with one
+    """The reply to a question: its lead line, then quoted excerpts grouped by report with one
     citation line each (a comparison: each side's excerpt under its name), then the sentences
     around them (a refusal, a reply about the collection, the sides with nothing, other years)."""
     answer = part.answer
-    head = f"<b>{texts.QUESTION_LABEL}</b>{escape(_shorten(part.lead, 200))}"
+    # The first line is the answer: its lead line, else the first excerpt (or the reply's or
+    # refusal's sentences); what was understood only when it is not what was typed.
+    asked = f"<i>{texts.QUESTION_LABEL}{escape(_shorten(part.asked, 200))}</i>" if part.asked else ""
+    head = "\n".join(x for x in (f"<b>{escape(part.lead)}</b>" if part.lead else "", asked) if x)
     notes = [escape(n) for n in part.notes]
     if answer.reply is not None:  # line by line: as many of the listed reports as fit
         lines = [line for n in notes for line in n.split("\n")]
-        return _fit([f"{head}\n", *lines], "\n")
+        return _fit([*([f"{head}\n"] if head else []), *lines], "\n")
     if not part.excerpts:
-        return "\n\n".join([head, *notes])
+        return "\n\n".join([*([head] if head else []), *notes])
     if answer.groups:
         first = part.excerpts[0].hit.rank
         blocks = [
@@ -182,7 +185,7 @@ def answer_html(part: AnswerPart) -> str:
     else:
         blocks = _answer_blocks(tuple(e.hit for e in part.excerpts))
     tail = ["\n".join(notes)] if notes else []
-    return _fit([head, *blocks, *tail], "\n\n")
+    return _fit([*([head] if head else []), *blocks, *tail], "\n\n")
 
 
 def passage_messages(passage: Passage, report: Report) -> list[str]:

@@ -132,12 +132,15 @@ def _excerpt(e: Excerpt) -> dict[str, Any]:
 def _answer(part: AnswerPart, typed: str | None) -> dict[str, Any]:
     answer = part.answer
     plain = answer_text(answer)
+    question = part.asked or answer.query.text
     return {
         "type": "answer",
-        "question": part.lead,
+        # The answer in a line, shown first when there is one.
+        "lead": part.lead,
+        "question": question,
         # The question as understood, shown when it is not what was typed (a follow-up, another
         # year, another page of it).
-        "understood": bool(part.lead) and (typed is None or normalise(typed) != part.lead),
+        "understood": bool(question) and (typed is None or normalise(typed) != question),
         "query_id": part.query_id,
         "answered": answer.answered,
         "excerpts": [_excerpt(e) for e in part.excerpts],
@@ -146,7 +149,7 @@ def _answer(part: AnswerPart, typed: str | None) -> dict[str, Any]:
         "offset": part.offset,
         "has_more": part.has_more,
         # 复制: the question, each excerpt with its citation (and link), as plain text.
-        "copy": f"{core_texts.QUESTION_LABEL}{part.lead}\n{plain}" if part.lead else plain,
+        "copy": f"{core_texts.QUESTION_LABEL}{question}\n{plain}" if question else plain,
     }
 
 
