@@ -125,3 +125,40 @@ def test_a_comparison_of_years_leads_with_each_years_figure(ranked: Library) -> 
     answer = ranked.ask("汝城县2022年和2023年行政复议案件对比")
     assert answer.lead == "2022年 52件 · 2023年 37件"
     assert ["52件" in answer.hits[0].passage.text, "37件" in answer.hits[1].passage.text] == [True, True]
+
+
+def test_the_core_sends_a_ranking_with_its_chart_and_exports_its_table(ranked: Library) -> None:
+    from bot.core.conversation import Core
+    from bot.core.messages import AnswerPart, FilePart, Kind, Message
+
+    core = Core(ranked)
+    reply = core.handle(Message(7, 7, "哪个县行政复议案件最多"))
+    assert reply is not None
+    part, chart = reply.parts
+    assert isinstance(part, AnswerPart) and part.lead.startswith("行政复议案件最多：蓝山县")
+    assert isinstance(chart, FilePart) and chart.name.endswith(".png") and chart.data.startswith(b"\x89PNG")
+    export = part.action(Kind.EXPORT)
+    assert export is not None
+    exported = core.handle(Message(7, 7, press=export.id))
+    assert exported is not None
+    assert [p.name.rsplit(".", 1)[1] for p in exported.parts if isinstance(p, FilePart)] == ["docx", "xlsx"]
+
+
+@pytest.mark.parametrize("surface", ["telegram", "markdown", "terminal"])
+def test_every_surface_starts_with_the_answer_not_the_question(ranked: Library, surface: str) -> None:
+    from bot.core.conversation import Core
+    from bot.core.messages import AnswerPart, Message
+    from bot.markdown import render
+    from bot.telegram.render import answer_html
+    from bot.terminal import Conversation
+
+    question = "汝城县行政复议案件多少件"
+    if surface == "terminal":
+        first = Conversation(ranked).say(question).splitlines()[0]
+    else:
+        reply = Core(ranked).handle(Message(8, 8, question))
+        assert reply is not None and isinstance(reply.parts[0], AnswerPart)
+        text = answer_html(reply.parts[0]) if surface == "telegram" else render(reply)[0].text
+        first = text.splitlines()[0].replace("<b>", "").replace("</b>", "").replace("**", "")
+    assert first == "汝城县 2023年：全年办理行政复议案件37件"
+    assert "问：" not in first

@@ -28,6 +28,7 @@ from bot.core.messages import (
     ReportPart,
     TextPart,
 )
+from retrieval import chart
 from retrieval import texts as library_texts
 from retrieval.config import Settings
 from retrieval.errors import UnknownReport
@@ -150,7 +151,7 @@ class Core:
         part = self._answer(question, message.user_id, message.chat_id, typed=message.text)
         if part.answer.hits:  # not a greeting or a question about the collection: no follow-up to it
             self.memory.remember(message.chat_id, message.user_id, question)
-        return Reply([part])
+        return Reply([part, *_chart(part.answer)])
 
     def resolve(self, chat_id: int, user_id: int, text: str) -> str:
         """`text` as the question it asks after the user's last one in this chat."""
@@ -273,7 +274,11 @@ class Core:
             return Reply(notice=texts.QUESTION_GONE, alert=True)
         answer = self.library.ask(logged.text, k=self.page)
         name = texts.EXPORT_FILE_NAME.format(question=_file_safe(logged.text))
-        return Reply([FilePart(name, answer_docx(answer))], notice=texts.EXPORTING)
+        files = [FilePart(name, answer_docx(answer))]
+        if answer.table is not None:  # a ranking: its table as a spreadsheet too, for a 汇总表
+            sheet = texts.EXPORT_SHEET_NAME.format(question=_file_safe(logged.text))
+            files.append(FilePart(sheet, chart.table_xlsx(answer.table)))
+        return Reply([*files], notice=texts.EXPORTING)
 
     def _feedback(self, query_id: int, value: int, user_id: int) -> Reply:
         """👍 / 👎: stored once per user; the row becomes 已反馈 👍, or a 👎's reasons. A second
@@ -360,6 +365,18 @@ def _notes(answer: Answer) -> tuple[str, ...]:
     if answer.other_years:
         notes.append(library_texts.other_years(answer))
     return tuple(notes)
+
+
+def _chart(answer: Answer) -> list[FilePart]:
+    """A ranking of three values or more as a bar chart, sent after its answer."""
+    if answer.table is None or not chart.worth_a_chart(answer.table):
+        return []
+    return [
+        FilePart(
+            texts.CHART_FILE_NAME.format(measure=_file_safe(answer.table.measure)),
+            chart.bar_chart(answer.table),
+        )
+    ]
 
 
 def original_name(issuer: str, year: int | None, suffix: str) -> str:
