@@ -20,7 +20,8 @@ from retrieval.places import Gazetteer
 from retrieval.understand import MAX_QUESTION_CHARS, Understander, normalise
 
 Ask = Callable[[str, int, int], Answer]  # (question, k, offset) → answer: the ordinary path
-MAX_GROUPS = 8  # reports shown for a question across reports
+MAX_GROUPS = 4  # reports quoted for a question across reports: a phone screen's worth
+MAX_ALSO = 12  # further reports that say it too, named (each with its button) but not quoted
 ACROSS_CANDIDATES = 50  # hits of the ordinary answer an across question groups by report
 PER_SIDE = 1  # the best passage of each side
 
@@ -223,14 +224,20 @@ class Comparer:
         if not answer.answered:
             return dataclasses.replace(answer, query=dataclasses.replace(answer.query, text=text))
         best: dict[int, Hit] = {}
+        also: dict[int, Report] = {}
         for h in answer.hits:  # best first: the first hit of each report is its best
-            if h.report.id not in best and len(best) < MAX_GROUPS:
+            if h.report.id in best or h.report.id in also:
+                continue
+            if len(best) < MAX_GROUPS:
                 best[h.report.id] = h
+            elif len(also) < MAX_ALSO:
+                also[h.report.id] = h.report
         keys = report_keys(list(best.values()))
         groups = [Group(key, h.report, (h,)) for key, h in zip(keys, best.values(), strict=True)]
         firsts = set(map(id, best.values()))
         flat = [*best.values(), *(h for h in answer.hits if id(h) not in firsts)]
-        return self._result(text, core, flat, groups, [], k, offset)
+        result = self._result(text, core, flat, groups, [], k, offset)
+        return dataclasses.replace(result, also=tuple(also.values()))
 
     def _result(
         self,

@@ -263,6 +263,8 @@ class Answer:
     lead: str = ""
     # A question across reports about a figure: the places ranked by it (retrieval.ranking.Table).
     table: Table | None = None
+    # A question across reports: further reports saying it too, beyond the groups quoted.
+    also: tuple[Report, ...] = ()
 
     @property
     def answered(self) -> bool:

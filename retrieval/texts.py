@@ -70,6 +70,15 @@ def table_lead_other_levels(table: Table, levels: tuple[str, ...]) -> str:
     return f"没有{named}的报告给出{table.measure}；给出的有：{leaders}"
 
 
+def also(answer: Answer) -> str:
+    """`另有 3 份报告也提到：潢川县、秀山县、蓝山县`: the reports of an answer across reports
+    beyond those quoted (each has its button)."""
+    if not answer.also:
+        return ""
+    names = "、".join(dict.fromkeys(r.place or r.issuer for r in answer.also))
+    return f"另有 {len(answer.also)} 份报告也提到：{names}"
+
+
 def table_without(table: Table) -> str:
     """`另有 9 个地方的报告没有给出败诉率`, or "" when every place's report gives it."""
     return f"另有 {table.without} 个地方的报告没有给出{table.measure}" if table.without else ""

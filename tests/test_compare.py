@@ -269,3 +269,18 @@ def test_a_question_across_reports_about_a_figure_is_a_ranking(shared_library: L
     answer = shared_library.ask("哪个县的立案率最高")
     assert answer.table is not None and not answer.groups
     assert answer.lead.startswith("立案率最高：安化县（2024年）82%")
+
+
+def test_across_reports_quotes_four_and_names_the_rest_with_their_buttons(dev_library: Library) -> None:
+    from bot.core.conversation import answer_part
+    from retrieval import texts
+
+    answer = dev_library.ask("哪些地方开展了普法宣传")
+    assert len(answer.groups) == 4 and answer.also  # a phone screen's worth quoted, the rest named
+    quoted = {g.report.id for g in answer.groups if g.report is not None}
+    assert not quoted & {r.id for r in answer.also}
+    part = answer_part(answer, query_id=1)
+    assert texts.also(answer) in part.notes
+    named = {a.label for row in part.actions for a in row}
+    for r in answer.also:  # every report the reply names has its button, by place and year
+        assert any(r.place in label and str(r.year) in label for label in named)

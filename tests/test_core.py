@@ -54,7 +54,8 @@ def press(core: Core, action_id: str, user: int = USER, chat: int = CHAT) -> Rep
 
 def test_an_answer_has_excerpts_citations_and_its_actions(core: Core, library: Library) -> None:
     part = ask(core, "依法行政")
-    assert part.lead == "依法行政" and part.query_id is not None
+    # the first excerpt is the answer: no lead line, and no echo of what was typed
+    assert part.lead == "" and part.asked == "" and part.query_id is not None
     assert [e.hit.rank for e in part.excerpts] == list(range(1, len(part.excerpts) + 1))
     assert all(e.full and e.source for e in part.excerpts)
     kinds = [a.kind for row in part.actions for a in row]
@@ -73,9 +74,9 @@ def test_follow_ups_are_per_user_and_chat(core: Core) -> None:
     ask(core, "秀山县政务公开数据")
     mine = ask(core, "那蓝山县呢？")
     assert mine.excerpts[0].hit.report.places[-1] == "蓝山县"
-    assert "政务公开" in mine.lead
+    assert mine.asked == "蓝山县政务公开数据"  # understood as, since it is not what was typed
     theirs = ask(core, "那蓝山县呢？", user=OTHER)
-    assert "政务公开" not in theirs.lead
+    assert "政务公开" not in theirs.asked
 
 
 def test_a_group_message_not_addressed_to_the_bot_gets_no_reply(core: Core) -> None:
@@ -161,7 +162,7 @@ def test_forget_deletes_my_questions_and_my_last_question(core: Core) -> None:
     ask(core, "秀山县政务公开数据")
     reply = core.forget(CHAT, USER)
     assert reply.parts == [TextPart(texts.FORGET_DONE.format(questions=1, feedback=0))]
-    assert "政务公开" not in ask(core, "那蓝山县呢？").lead
+    assert "政务公开" not in ask(core, "那蓝山县呢？").asked
 
 
 def test_report_lists_page_and_carry_long_words_by_key(core: Core, library: Library, tmp_path: Path) -> None:

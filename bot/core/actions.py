@@ -129,6 +129,8 @@ def answer_actions(
         sides = [
             source(_source_label(g.key, g.report), g.report.id) for g in answer.groups if g.report is not None
         ]
+        # Every report the reply names has its button: those saying it too, beyond the quoted.
+        sides += [source(_source_label(r.place or r.issuer, r), r.id) for r in answer.also]
         rows = [*_rows(fulls, ROW), *_rows(sides, ROW)]
         if query_id is not None and excerpts:
             rows.append((*feedback(query_id), Action(texts.EXPORT, f"exp:{query_id}", Kind.EXPORT)))

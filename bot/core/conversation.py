@@ -356,12 +356,17 @@ def answer_part(
 
 def _notes(answer: Answer) -> tuple[str, ...]:
     """The sentences of an answer beside its excerpts: a reply about the collection, a
-    refusal, the sides with nothing, the other years."""
+    refusal, the sides with nothing, the further reports saying it too, the places stating no
+    such figure, the other years."""
     if answer.reply is not None:
         return (library_texts.reply(answer),)
     if not answer.answered and not answer.missing:
         return (library_texts.refusal(answer),)
     notes = [library_texts.missing(answer, key) for key in answer.missing]
+    if answer.also:
+        notes.append(library_texts.also(answer))
+    if answer.table is not None and answer.table.without:
+        notes.append(library_texts.table_without(answer.table))
     if answer.other_years:
         notes.append(library_texts.other_years(answer))
     return tuple(notes)
