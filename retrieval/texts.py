@@ -54,7 +54,7 @@ def table_lead(table: Table) -> str:
         bound = f"超过{table.over:g}" if table.over is not None else f"低于{table.under:g}"
         unit = table.rows[0].figure.unit if table.rows else ""
         return f"{table.measure}{bound}{unit}的有 {len(table.rows)} 个：{leaders}{more}"
-    return f"{table.measure}{word}：{leaders}"
+    return f"{table.measure}{word}：{leaders}{more}"
 
 
 def figure_lead(report: Report, clause: str) -> str:

@@ -162,3 +162,28 @@ def test_every_surface_starts_with_the_answer_not_the_question(ranked: Library, 
         first = text.splitlines()[0].replace("<b>", "").replace("</b>", "").replace("**", "")
     assert first == "汝城县 2023年：全年办理行政复议案件37件"
     assert "问：" not in first
+
+
+def test_a_ranking_on_a_phone_leads_with_its_answer_and_fits_the_screen(ranked: Library) -> None:
+    """The bot's ranking as a 390 px phone shows it: the answer first, the chart sent with it,
+    and the message within one screen."""
+    from bot.core.conversation import Core
+    from bot.core.messages import Message
+    from bot.telegram import render
+    from tests import phone
+    from tests.web_server import require_chromium
+
+    require_chromium()
+    reply = Core(ranked).handle(Message(9, 9, "哪个县行政复议案件最多"))
+    assert reply is not None
+    outs = render.messages(reply)
+    text = outs[0]
+    assert isinstance(text, render.Text)
+    assert (
+        text.html.split("\n")[0] == "<b>行政复议案件最多：蓝山县（2023年）41件 · 汝城县（2023年）37件 · "
+        "桃源县（2023年）12件 等 4 个</b>"
+    )
+    assert any(isinstance(o, render.Document) and o.name.endswith(".png") for o in outs[1:])
+    with phone.phone() as page:
+        shown = phone.show(page, [(text.html, text.keyboard)])
+    assert shown.total <= phone.CHAT_AREA, shown.heights
