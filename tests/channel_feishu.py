@@ -46,9 +46,14 @@ class Harness:
     mode = "ws"
 
     def __init__(
-        self, library: Library, fake: FakeFeishu | None = None, give_up_after: float = 600.0
+        self,
+        library: Library,
+        fake: FakeFeishu | None = None,
+        give_up_after: float = 600.0,
+        admins: frozenset[str] = frozenset(),
     ) -> None:
         self.library = library
+        self.admins = frozenset(f"ou_{a}" for a in admins)  # the fake's users' open_ids
         self.give_up_after = give_up_after
         self.fake = fake or FakeFeishu()
         self.user = "u1"
@@ -70,7 +75,7 @@ class Harness:
         _import_sdk()
         self.fake.start()
         api = Api(self.fake.app_id, self.fake.app_secret, self.fake.base_url, timeout=5, retry_seconds=5)
-        self.bot = FeishuBot(Core(self.library), api)
+        self.bot = FeishuBot(Core(self.library), api, self.admins)
         self.bot.start()
         if self.mode == "ws":
             self.connection = LongConnection(

@@ -33,10 +33,16 @@ def wecom_settings(library: Library, url: str, **overrides: Any) -> Settings:
 class Harness:
     """`async with Harness(library) as h: await h.say("问题")` → the texts the chat got."""
 
-    def __init__(self, library: Library, fake: FakeWeCom | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        library: Library,
+        fake: FakeWeCom | None = None,
+        admins: frozenset[str] = frozenset(),
+        **settings: Any,
+    ) -> None:
         self.library = library
         self.fake = fake or FakeWeCom()
-        self._settings = settings
+        self._settings = {"wecom_admin_ids": admins, **settings}
         self._last: tuple[str, bool] = ("u1", False)
         self.bot: WeComBot | None = None
         self._run: asyncio.Task[None] | None = None

@@ -13,6 +13,7 @@ from retrieval.library import Library
 from tests.channel_dingtalk import Harness as DingTalk
 from tests.channel_feishu import Harness as Feishu
 from tests.channel_wecom import Harness as WeCom
+from tests.conftest import RUCHENG, Route, Site, web_page
 
 CHANNELS: dict[str, Callable[[Library], Any]] = {"wecom": WeCom, "dingtalk": DingTalk, "feishu": Feishu}
 
@@ -68,3 +69,14 @@ async def test_bad_input_gets_a_short_clear_answer(
         text = "\n".join(replies)
         assert "Traceback" not in text and len(text) < 2000
         assert "<script>" not in text or "\\<script\\>" in text or "&lt;script" in text
+
+
+async def test_an_admins_link_gets_a_preview_and_anyone_elses_does_not(
+    channel: Callable[[Library], Any], shared_library: Library, site: Site
+) -> None:
+    url = site.add("/channels/rucheng.html", Route(web_page(RUCHENG.split("\n"))))
+    async with channel(shared_library, admins=frozenset({"u1"})) as h:  # type: ignore[call-arg]
+        preview = "\n".join(await h.say(url))
+        assert "汝城县" in preview and "确认" in preview  # the core's preview, with its buttons
+        stranger = "\n".join(await h.say(url, user="u2"))
+        assert "确认" not in stranger

@@ -56,8 +56,10 @@ class DingTalk:
         rate: RateLimit | None = None,
         retry_delay: float = 1.0,
         clock: Callable[[], float] = time.time,
+        admins: frozenset[str] = frozenset(),
     ) -> None:
         self.core = core
+        self.admins = admins  # staff ids who may add reports by link (the core's admin flow)
         self.signer = Signer(secret)
         self.deduper = Deduper()
         self.rate = rate or RateLimit(per_chat, per_bot)
@@ -122,7 +124,9 @@ class DingTalk:
         chat = str(incoming.conversation_id)
         private = incoming.conversation_type == "1"
         addressed = private or bool(incoming.is_in_at_list)
-        user = user_key(CHANNEL, str(incoming.sender_staff_id or incoming.sender_id or ""))
+        staff = str(incoming.sender_staff_id or incoming.sender_id or "")
+        user = user_key(CHANNEL, staff)
+        admin = staff in self.admins
         chat_id = user_key(CHANNEL, chat)
         text = _text(incoming)
         if text is None:
@@ -133,13 +137,17 @@ class DingTalk:
         if press is not None:
             if press.action_id is None:
                 return Reply(notice=core_texts.BUTTON_STALE, alert=True)
-            message = Message(user, chat_id, press=press.action_id, private=private, addressed=addressed)
+            message = Message(
+                user, chat_id, press=press.action_id, private=private, addressed=addressed, admin=admin
+            )
             return await asyncio.to_thread(self.core.handle, message)
         if not addressed:
             return None
-        return await self.command(text.strip(), user, chat_id, private)
+        return await self.command(text.strip(), user, chat_id, private, admin)
 
-    async def command(self, text: str, user: int, chat_id: int, private: bool) -> Reply | None:
+    async def command(
+        self, text: str, user: int, chat_id: int, private: bool, admin: bool = False
+    ) -> Reply | None:
         """/help, /reports [words], /forget, /ask question, or else a question."""
         word, _, rest = text.partition(" ")
         word = word.lower()
@@ -152,7 +160,7 @@ class DingTalk:
             return await asyncio.to_thread(self.core.forget, chat_id, user)
         if word == texts.ASK_COMMAND:
             text = rest.strip()
-        message = Message(user, chat_id, text=text, private=private, addressed=True)
+        message = Message(user, chat_id, text=text, private=private, addressed=True, admin=admin)
         return await asyncio.to_thread(self.core.handle, message)
 
     # --- sending -------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ async def run_stream(settings: Settings, library: Library, secret: str) -> None:
     from bot.dingtalk.channel import DingTalk
     from bot.dingtalk.stream import stream_client
 
-    channel = DingTalk(Core(library), secret)
+    channel = DingTalk(Core(library), secret, admins=settings.dingtalk_admin_ids)
     client = stream_client(settings.dingtalk_client_id, secret, settings.dingtalk_api_base_url, channel)
     try:
         await client.start()
@@ -71,7 +71,11 @@ def run_http(settings: Settings, library: Library, secret: str) -> None:
     from bot.dingtalk.channel import DingTalk
     from bot.dingtalk.webhook import create_app
 
-    app = create_app(DingTalk(Core(library), secret), secret, settings.dingtalk_http_path)
+    app = create_app(
+        DingTalk(Core(library), secret, admins=settings.dingtalk_admin_ids),
+        secret,
+        settings.dingtalk_http_path,
+    )
     uvicorn.run(
         app,
         host=settings.dingtalk_http_listen,

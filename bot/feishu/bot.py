@@ -319,6 +319,7 @@ class FeishuBot:
             text=text,
             private=incoming.private,
             addressed=incoming.private or incoming.mentioned,
+            admin=incoming.user in self.admins,
         )
 
     def _help(self, incoming: Incoming, words: str) -> Reply:

@@ -69,7 +69,7 @@ class WeComBot:
         """One callback frame: a message or an event, each answered once (WeCom redelivers)."""
         body = frame.get("body") or {}
         inc = handlers.parse(body if isinstance(body, dict) else {})
-        message = handlers.message_for(inc, self.settings.wecom_bot_name)
+        message = handlers.message_for(inc, self.settings.wecom_bot_name, self.settings.wecom_admin_ids)
         if message is None or not self.deduper.first_time(inc.msgid):
             return
         rid = str((frame.get("headers") or {}).get("req_id", ""))

@@ -94,7 +94,7 @@ class CallbackBot:
             log.warning("refused a callback: not a JSON message")
             return PlainTextResponse("bad request", status_code=400)
         inc = handlers.parse(body)
-        message = handlers.message_for(inc, self.settings.wecom_bot_name)
+        message = handlers.message_for(inc, self.settings.wecom_bot_name, self.settings.wecom_admin_ids)
         if message is not None and self.deliveries.first_time(inc.msgid):
             task = asyncio.create_task(self._answer(inc, message))
             self.tasks.add(task)

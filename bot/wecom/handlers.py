@@ -70,16 +70,18 @@ def _obj(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def message_for(inc: Incoming, bot_name: str = "") -> Message | None:
+def message_for(inc: Incoming, bot_name: str = "", admins: frozenset[str] = frozenset()) -> Message | None:
     """The core's Message for a delivery; None when the bot stays silent (a group message not
-    naming the bot, when its name is known; an event other than a press)."""
+    naming the bot, when its name is known; an event other than a press). A user among
+    `admins` may add reports by link, as the core's admin flow allows."""
     if not inc.user:
         return None
     private = not inc.group
-    base = Message(user_key(CHANNEL, inc.user), user_key(CHANNEL, inc.chat), private=private)
+    admin = inc.user in admins
+    base = Message(user_key(CHANNEL, inc.user), user_key(CHANNEL, inc.chat), private=private, admin=admin)
     if inc.msgtype == "event":
         if inc.event == "template_card_event" and inc.key:
-            return Message(base.user_id, base.chat_id, press=inc.key, private=private)
+            return Message(base.user_id, base.chat_id, press=inc.key, private=private, admin=admin)
         if inc.event == "enter_chat":
             return base
         return None
@@ -91,7 +93,9 @@ def message_for(inc: Incoming, bot_name: str = "") -> Message | None:
         text = _LEADING_MENTIONS.sub("", text)
     if inc.group and not addressed:
         return None
-    return Message(base.user_id, base.chat_id, text=text.strip(), private=private, addressed=addressed)
+    return Message(
+        base.user_id, base.chat_id, text=text.strip(), private=private, addressed=addressed, admin=admin
+    )
 
 
 def respond(core: Core, inc: Incoming, message: Message) -> Reply | None:
