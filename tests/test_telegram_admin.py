@@ -89,7 +89,7 @@ async def test_admin_uploads_a_docx_and_it_is_answerable_at_once(
     await settled(telegram, ADMIN_ID, lambda t: "已添加" in t)
     assert len(library.reports()) == 6
     telegram.send_private_text(USER_ID, "张庄镇调处矛盾纠纷多少起")
-    answer = await settled(telegram, USER_ID, lambda t: "问：" in t)
+    answer = await settled(telegram, USER_ID, lambda t: "📄" in t and "确认" not in t)
     assert "全年调处矛盾纠纷147起" in answer.text
 
 
@@ -407,7 +407,7 @@ async def test_admin_sends_a_link_and_it_is_added_with_its_url(
     assert added.source == "t20240115_881.html"
 
     telegram.send_private_text(USER_ID, "张庄镇调处矛盾纠纷多少起")
-    answer = await settled(telegram, USER_ID, lambda t: "问：" in t)
+    answer = await settled(telegram, USER_ID, lambda t: "📄" in t and "确认" not in t)
     telegram.send_callback_query(
         USER_ID, answer, next(d for d in answer.callback_data if plain(d) == f"src:{added.id}")
     )
@@ -442,8 +442,8 @@ async def test_a_link_from_someone_else_is_a_question_and_is_not_fetched(
 ) -> None:
     url = site.add("/bot/not-fetched.html", Route(web_page(NEW_REPORT)))
     telegram.send_private_text(USER_ID, url)
-    reply = await settled(telegram, USER_ID, lambda t: "问：" in t)
-    assert texts.LINK_WORKING not in reply.text
+    reply = await settled(telegram, USER_ID, lambda t: bool(t))  # answered as a question
+    assert texts.LINK_WORKING not in reply.text and "确认" not in reply.text
     assert site.hits.get("/bot/not-fetched.html", 0) == 0
 
 
