@@ -23,6 +23,7 @@ from bot.core import texts
 from bot.core.shapes import answer_json
 from bot.dingtalk.command import dingtalk
 from bot.feishu.app import command as feishu_command
+from bot.runner import open_library
 from bot.telegram import logs
 from bot.terminal import answer_text
 from bot.wecom.app import wecom
@@ -32,9 +33,8 @@ from retrieval.errors import ReportbotError, UnreadableFile
 from retrieval.evaluate import check_metadata, evaluate, read_questions
 from retrieval.export import answer_docx
 from retrieval.fetch import is_link
-from retrieval.figures import StoredFigure
-from retrieval.library import Ingested, Library, OnDuplicate, Outcome
-from retrieval.models import LogEntry, OutlineEntry, Passage, Report
+from retrieval.library import Ingested, OnDuplicate, Outcome
+from retrieval.models import LogEntry, OutlineEntry, Passage, Report, StoredFigure
 
 
 def build_settings(**overrides: Any) -> Settings:
@@ -46,14 +46,6 @@ def build_settings(**overrides: Any) -> Settings:
         field = "_".join(str(x) for x in err["loc"]).upper()
         message = err["msg"].removeprefix("Value error, ")
         raise click.ClickException(f"REPORTBOT_{field}: {message}" if field else message) from None
-
-
-def open_library(ctx: click.Context) -> Library:
-    settings: Settings = ctx.obj["settings"]
-    try:
-        return Library(settings)
-    except ReportbotError as e:
-        raise click.ClickException(str(e)) from None
 
 
 @click.group()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from functools import cache
 
-from retrieval.ranking import Table
+from retrieval.models import Table
 
 MIN_BARS = 3  # fewer values read better as a line of text than as a chart
 MAX_BARS = 20

@@ -11,8 +11,8 @@ Years, dates, document numbers and names that hold numbers (“八五”普法, 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from retrieval.models import Figure
 from retrieval.tokenize import fold
 
 # Measure words, longest first (人次 before 人, 万元 before 元).
@@ -60,32 +60,6 @@ _CN_VALUES = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"
 
 # Stored figures carry the format they were extracted by; another format re-extracts them.
 FIGURES_FORMAT = "1"
-
-
-@dataclass(frozen=True, slots=True)
-class Figure:
-    """One figure a passage states: what it measures, its value and unit, the figure as
-    written and where it is in the passage's text."""
-
-    measure: str
-    value: float
-    unit: str
-    written: str
-    start: int
-    end: int
-
-    @property
-    def is_rate(self) -> bool:
-        return self.unit == "%" or self.measure.endswith("率")
-
-
-@dataclass(frozen=True, slots=True)
-class StoredFigure:
-    """A figure as stored: with the passage and report it is in."""
-
-    figure: Figure
-    passage_id: int
-    report_id: int
 
 
 def cn_value(text: str) -> float | None:

@@ -30,7 +30,6 @@ from retrieval.compare import Comparer
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
 from retrieval.fetch import Limits, fetch, is_link
-from retrieval.figures import StoredFigure
 from retrieval.models import (
     Answer,
     FeedbackReason,
@@ -43,6 +42,7 @@ from retrieval.models import (
     Query,
     Refusal,
     Report,
+    StoredFigure,
 )
 from retrieval.parse import text_hash
 from retrieval.places import Gazetteer, default_gazetteer

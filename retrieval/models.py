@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from retrieval.ranking import Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +233,61 @@ class Reply:
     years: tuple[int, ...] = ()  # the years with a report (of the places asked about), newest first
     total: int = 0  # reports in the collection
     example: str = ""  # a question the collection answers (GREETING, THANKS)
+
+
+# --- figures (retrieval/figures.py) and rankings of places by them (retrieval/ranking.py) ------
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One figure a passage states: what it measures, its value and unit, the figure as
+    written and where it is in the passage's text."""
+
+    measure: str
+    value: float
+    unit: str
+    written: str
+    start: int
+    end: int
+
+    @property
+    def is_rate(self) -> bool:
+        return self.unit == "%" or self.measure.endswith("率")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFigure:
+    """A figure as stored: with the passage and report it is in."""
+
+    figure: Figure
+    passage_id: int
+    report_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One place's figure: the report and passage stating it, and the figure."""
+
+    place: str
+    report: Report
+    passage: Passage
+    figure: Figure
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A ranked table answering a question across reports about a figure."""
+
+    measure: str  # as the question asks it (败诉率)
+    rows: tuple[Row, ...]
+    descending: bool
+    without: int  # places in scope whose reports state no such figure
+    over: float | None = None  # the threshold asked (超过90%), if any
+    under: float | None = None
+
+    @property
+    def leader(self) -> Row | None:
+        return self.rows[0] if self.rows else None
 
 
 @dataclass(frozen=True, slots=True)

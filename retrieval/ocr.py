@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from retrieval.pdf import PageLine, merge_runs
+from retrieval.pagelines import PageLine, merge_runs
 
 NEEDS_OCR = "PDF has no text layer (a scan?); to read it by OCR: pip install 'reportbot[ocr]'"
 

@@ -33,6 +33,7 @@ from pypdf.errors import DependencyError, PyPdfError
 
 from retrieval.decode import clean_line
 from retrieval.errors import Unreadable, UnreadableFile
+from retrieval.pagelines import PageLine, merge_runs
 
 Progress = Callable[[int, int], None]
 
@@ -43,19 +44,6 @@ ENCRYPTED_PDF = "PDF is encrypted"
 MAX_PAGES = 500
 MAX_SCANNED_PAGES = 100  # OCR takes seconds a page
 TIME_LIMIT_S = 300.0
-
-
-@dataclass(frozen=True, slots=True)
-class PageLine:
-    """One printed line of a page and where it stands: `x0`..`x1` from the page's left edge,
-    `y` its baseline measured up from the bottom (PDF space), `size` its font size (its
-    height, for OCR), all in points."""
-
-    text: str
-    x0: float
-    x1: float
-    y: float
-    size: float
 
 
 # pypdf raises many kinds of errors on malformed files, not only its own PdfReadError.
@@ -190,20 +178,6 @@ def _runs_to_lines(runs: list[PageLine]) -> list[PageLine]:
         else:
             lines.append([run])
     return [merge_runs(line) for line in lines]
-
-
-def merge_runs(runs: list[PageLine]) -> PageLine:
-    """One line from runs on the same baseline: left to right, a space where a wide gap is
-    (between table cells or words), joined tight otherwise (Chinese has no spaces)."""
-    runs = sorted(runs, key=lambda r: r.x0)
-    text = runs[0].text
-    for left, right in itertools.pairwise(runs):
-        gap = right.x0 - left.x1
-        latin = text[-1:].isascii() and text[-1:].isalnum() and right.text[:1].isascii()
-        text += " " if gap > 1.5 * right.size or (latin and gap > 0.2 * right.size) else ""
-        text += right.text
-    size = Counter(round(r.size, 1) for r in runs for _ in r.text).most_common(1)[0][0]
-    return PageLine(text, runs[0].x0, max(r.x1 for r in runs), runs[0].y, size)
 
 
 # --- page furniture ------------------------------------------------------------------------

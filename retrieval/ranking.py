@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from retrieval.figures import Figure, StoredFigure, measure_matches
-from retrieval.models import Hit, Passage, Report, Snippet, Span
+from retrieval.figures import measure_matches
+from retrieval.models import Figure, Hit, Passage, Report, Row, Snippet, Span, StoredFigure, Table
 
 # Words that ask for an order or a threshold, and which way.
 _MOST = re.compile(r"最(?:高|多|大|好|快|长)|排名|排行|前[几三五十]|第一")
@@ -49,32 +49,6 @@ _LEVELS = {
     "县市": ("县", "旗", "市"),
     "市县": ("县", "旗", "市"),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One place's figure: the report and passage stating it, and the figure."""
-
-    place: str
-    report: Report
-    passage: Passage
-    figure: Figure
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    """A ranked table answering a question across reports about a figure."""
-
-    measure: str  # as the question asks it (败诉率)
-    rows: tuple[Row, ...]
-    descending: bool
-    without: int  # places in scope whose reports state no such figure
-    over: float | None = None  # the threshold asked (超过90%), if any
-    under: float | None = None
-
-    @property
-    def leader(self) -> Row | None:
-        return self.rows[0] if self.rows else None
 
 
 @dataclass(frozen=True, slots=True)

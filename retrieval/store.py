@@ -23,8 +23,17 @@ from pathlib import Path
 import sqlite_utils
 
 from retrieval.errors import StoreUnavailable, UnknownReport
-from retrieval.figures import FIGURES_FORMAT, Figure, StoredFigure, figures_in
-from retrieval.models import FeedbackReason, LogEntry, ParsedReport, Passage, Refusal, Report
+from retrieval.figures import FIGURES_FORMAT, figures_in
+from retrieval.models import (
+    FeedbackReason,
+    Figure,
+    LogEntry,
+    ParsedReport,
+    Passage,
+    Refusal,
+    Report,
+    StoredFigure,
+)
 
 BUSY_TIMEOUT_SECONDS = 30.0  # how long a write waits for another writer (this process or another)
 

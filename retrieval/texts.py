@@ -7,8 +7,7 @@ from __future__ import annotations
 import re
 
 from retrieval.errors import Unreadable
-from retrieval.models import Answer, Refusal, Reply, ReplyKind, Report
-from retrieval.ranking import Table
+from retrieval.models import Answer, Refusal, Reply, ReplyKind, Report, Table
 
 EXAMPLES = ("秀山县政务公开数据", "安化县政协提案立案率是多少", "瓦屋镇化解了多少矛盾纠纷")
 MAX_PLACES_LISTED = 30

@@ -8,9 +8,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from retrieval.chart import bar_chart, table_xlsx, worth_a_chart
-from retrieval.figures import Figure
-from retrieval.models import Passage, Report
-from retrieval.ranking import Row, Table
+from retrieval.models import Figure, Passage, Report, Row, Table
 
 
 def table(values: list[tuple[str, float]]) -> Table:

@@ -18,7 +18,7 @@ from retrieval.library import Library
 @click.pass_context
 def dingtalk(ctx: click.Context, http_mode: bool) -> None:
     """Run the DingTalk (钉钉) robot: Stream mode, or the HTTP mode with --http."""
-    from bot.cli import open_library
+    from bot.runner import open_library
 
     settings: Settings = ctx.obj["settings"]
     if settings.dingtalk_client_secret is None or not (http_mode or settings.dingtalk_client_id):

@@ -111,7 +111,7 @@ def run_http(settings: Settings, library: Library) -> None:
 @click.pass_context
 def command(ctx: click.Context, use_http: bool) -> None:
     """Run the Feishu (飞书/Lark) bot: long connection, or HTTP events with --http."""
-    from bot.cli import open_library
+    from bot.runner import open_library
 
     settings: Settings = ctx.obj["settings"]
     if not settings.feishu_app_id or settings.feishu_app_secret is None:

@@ -21,6 +21,7 @@ from bot.core.actions import is_feedback
 from bot.core.conversation import Core
 from bot.core.messages import Action, Reply
 from bot.core.platform import Deduper, RateLimit
+from bot.runner import open_library
 from bot.telegram import logs
 from bot.wecom import handlers, texts
 from bot.wecom.longconn import (
@@ -36,7 +37,6 @@ from bot.wecom.longconn import (
 )
 from bot.wecom.render import BUTTONS_PER_CARD, Out, card, outgoing
 from retrieval.config import Settings
-from retrieval.library import Library
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def wecom(ctx: click.Context, callback: bool) -> None:
             raise click.ClickException("set REPORTBOT_WECOM_TOKEN and REPORTBOT_WECOM_ENCODING_AES_KEY")
     elif not settings.wecom_bot_id or settings.wecom_secret is None:
         raise click.ClickException("set REPORTBOT_WECOM_BOT_ID and REPORTBOT_WECOM_SECRET")
-    library = ctx.obj.get("library") or Library(settings)
+    library = open_library(ctx)
     core = Core(library)
     if callback:
         import uvicorn
