@@ -500,3 +500,47 @@ def scan_pdf(lines: list[tuple[int, str]], size: int = 28) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+# Four counties, a district, a city and a county's 公安局; 汝城县 with two years. Every figure
+# is made up, so the right order is known.
+RANKED_REPORTS = {
+    "汝城县_2022.txt": report_text(
+        "汝城县人民政府", 2022, {"主要举措": ["全年办理行政复议案件52件，行政机关负责人出庭应诉率达到88%。"]}
+    ),
+    "汝城县_2023.txt": report_text(
+        "汝城县人民政府",
+        2023,
+        {"主要举措": ["全年办理行政复议案件37件，一审行政诉讼案件败诉率下降到6.5%，出庭应诉率达到100%。"]},
+    ),
+    "蓝山县_2023.txt": report_text(
+        "蓝山县人民政府", 2023, {"主要举措": ["全年收到行政复议申请41件，受理39件；出庭应诉率为95%。"]}
+    ),
+    "桃源县_2023.txt": report_text(
+        "桃源县人民政府", 2023, {"主要举措": ["全年办理行政复议案件12件，行政诉讼败诉率为2.1%。"]}
+    ),
+    "宜章县_2023.txt": report_text(
+        "宜章县人民政府", 2023, {"主要举措": ["深入推进府院联动，化解行政争议。"]}
+    ),
+    "北湖区_2023.txt": report_text(
+        "郴州市北湖区人民政府", 2023, {"主要举措": ["全年办理行政复议案件88件，败诉率为9.9%。"]}
+    ),
+    "郴州市_2023.txt": report_text(
+        "郴州市人民政府", 2023, {"主要举措": ["全市办理行政复议案件906件，出庭应诉率为97%。"]}
+    ),
+    "宜章县公安局_2023.txt": report_text(
+        "宜章县公安局", 2023, {"主要做法": ["全年以县公安局为被申请人的行政复议案件3件，均予维持。"]}
+    ),
+}
+
+
+@pytest.fixture(scope="session")
+def ranked_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    """RANKED_REPORTS alone, as ingested: rankings whose right order is known."""
+    folder = tmp_path_factory.mktemp("ranked-reports")
+    for name, text in RANKED_REPORTS.items():
+        (folder / name).write_text(text, "utf-8")
+    lib = Library(make_settings(tmp_path_factory.mktemp("ranked") / "data", bundled_reports=folder / "none"))
+    lib.ingest([folder])
+    yield lib
+    lib.store.close()

@@ -2,57 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from retrieval.library import Library
-from tests.conftest import make_settings, report_text
-
-# Four counties, a district, a city and a county's 公安局; 汝城县 with two years. Every figure
-# is made up, so the right order is known.
-REPORTS = {
-    "汝城县_2022.txt": report_text(
-        "汝城县人民政府", 2022, {"主要举措": ["全年办理行政复议案件52件，行政机关负责人出庭应诉率达到88%。"]}
-    ),
-    "汝城县_2023.txt": report_text(
-        "汝城县人民政府",
-        2023,
-        {"主要举措": ["全年办理行政复议案件37件，一审行政诉讼案件败诉率下降到6.5%，出庭应诉率达到100%。"]},
-    ),
-    "蓝山县_2023.txt": report_text(
-        "蓝山县人民政府", 2023, {"主要举措": ["全年收到行政复议申请41件，受理39件；出庭应诉率为95%。"]}
-    ),
-    "桃源县_2023.txt": report_text(
-        "桃源县人民政府", 2023, {"主要举措": ["全年办理行政复议案件12件，行政诉讼败诉率为2.1%。"]}
-    ),
-    "宜章县_2023.txt": report_text(
-        "宜章县人民政府", 2023, {"主要举措": ["深入推进府院联动，化解行政争议。"]}
-    ),
-    "北湖区_2023.txt": report_text(
-        "郴州市北湖区人民政府", 2023, {"主要举措": ["全年办理行政复议案件88件，败诉率为9.9%。"]}
-    ),
-    "郴州市_2023.txt": report_text(
-        "郴州市人民政府", 2023, {"主要举措": ["全市办理行政复议案件906件，出庭应诉率为97%。"]}
-    ),
-    "宜章县公安局_2023.txt": report_text(
-        "宜章县公安局", 2023, {"主要做法": ["全年以县公安局为被申请人的行政复议案件3件，均予维持。"]}
-    ),
-}
-
-
-@pytest.fixture(scope="module")
-def ranked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
-    folder = tmp_path_factory.mktemp("ranked-reports")
-    for name, text in REPORTS.items():
-        (folder / name).write_text(text, "utf-8")
-    lib = Library(
-        make_settings(tmp_path_factory.mktemp("ranked") / "data", bundled_reports=Path(folder / "none"))
-    )
-    lib.ingest([folder])
-    yield lib
-    lib.store.close()
 
 
 def rows(lib: Library, question: str) -> list[tuple[str, int | None, float]]:
@@ -61,37 +13,37 @@ def rows(lib: Library, question: str) -> list[tuple[str, int | None, float]]:
     return [(r.place, r.report.year, r.figure.value) for r in answer.table.rows]
 
 
-def test_which_county_has_most_cases_ranks_counties_by_their_newest_report(ranked: Library) -> None:
+def test_which_county_has_most_cases_ranks_counties_by_their_newest_report(ranked_library: Library) -> None:
     # 汝城县 by its 2023 report (37, not 2022's 52); 宜章县 by its 公安局's report (its
     # government's states none); 北湖区 is a district and 郴州市 a city: not counties.
-    assert rows(ranked, "哪个县行政复议案件最多") == [
+    assert rows(ranked_library, "哪个县行政复议案件最多") == [
         ("蓝山县", 2023, 41),
         ("汝城县", 2023, 37),
         ("桃源县", 2023, 12),
         ("宜章县", 2023, 3),
     ]
-    answer = ranked.ask("哪个县行政复议案件最多")
+    answer = ranked_library.ask("哪个县行政复议案件最多")
     assert answer.lead.startswith("行政复议案件最多：蓝山县（2023年）41件")
     assert [h.report.place for h in answer.hits] == ["蓝山县", "汝城县", "桃源县", "宜章县"]
     assert "41件" in "".join(s.text for s in answer.hits[0].snippet.spans if s.match)
 
 
-def test_only_the_same_measure_counts(ranked: Library) -> None:
+def test_only_the_same_measure_counts(ranked_library: Library) -> None:
     # 败诉率, not 出庭应诉率; the district counts when the question says 县区.
-    assert rows(ranked, "哪个县区行政诉讼败诉率最高") == [
+    assert rows(ranked_library, "哪个县区行政诉讼败诉率最高") == [
         ("北湖区", 2023, 9.9),
         ("汝城县", 2023, 6.5),
         ("桃源县", 2023, 2.1),
     ]
-    assert rows(ranked, "哪个县行政诉讼败诉率最低")[0] == ("桃源县", 2023, 2.1)
+    assert rows(ranked_library, "哪个县行政诉讼败诉率最低")[0] == ("桃源县", 2023, 2.1)
 
 
-def test_a_year_asked_ranks_that_years_reports(ranked: Library) -> None:
-    assert rows(ranked, "2022年各县行政复议案件数量") == [("汝城县", 2022, 52)]
+def test_a_year_asked_ranks_that_years_reports(ranked_library: Library) -> None:
+    assert rows(ranked_library, "2022年各县行政复议案件数量") == [("汝城县", 2022, 52)]
 
 
-def test_a_threshold_keeps_the_places_over_it_and_counts_the_rest(ranked: Library) -> None:
-    answer = ranked.ask("哪些地方出庭应诉率超过90%")
+def test_a_threshold_keeps_the_places_over_it_and_counts_the_rest(ranked_library: Library) -> None:
+    answer = ranked_library.ask("哪些地方出庭应诉率超过90%")
     assert answer.table is not None
     assert [(r.place, r.figure.value) for r in answer.table.rows] == [
         ("汝城县", 100),
@@ -101,37 +53,37 @@ def test_a_threshold_keeps_the_places_over_it_and_counts_the_rest(ranked: Librar
     assert answer.lead.startswith("出庭应诉率超过90%的有 3 个：汝城县（2023年）100%")
 
 
-def test_places_whose_reports_state_no_such_figure_are_counted(ranked: Library) -> None:
-    answer = ranked.ask("哪个县行政诉讼败诉率最高")
+def test_places_whose_reports_state_no_such_figure_are_counted(ranked_library: Library) -> None:
+    answer = ranked_library.ask("哪个县行政诉讼败诉率最高")
     assert answer.table is not None and answer.table.without == 2  # 蓝山县, 宜章县
 
 
-def test_no_place_of_the_level_asked_stating_it_says_so(ranked: Library) -> None:
-    answer = ranked.ask("哪个市行政诉讼败诉率最高")
+def test_no_place_of_the_level_asked_stating_it_says_so(ranked_library: Library) -> None:
+    answer = ranked_library.ask("哪个市行政诉讼败诉率最高")
     assert answer.lead.startswith("没有市的报告给出行政诉讼败诉率；给出的有：北湖区（2023年）9.9%")
 
 
-def test_a_question_across_reports_asking_no_figure_is_no_table(ranked: Library) -> None:
-    assert ranked.ask("哪些地方推进府院联动").table is None
+def test_a_question_across_reports_asking_no_figure_is_no_table(ranked_library: Library) -> None:
+    assert ranked_library.ask("哪些地方推进府院联动").table is None
 
 
-def test_a_single_places_figure_question_leads_with_the_figure(ranked: Library) -> None:
-    answer = ranked.ask("汝城县行政复议案件多少件")
+def test_a_single_places_figure_question_leads_with_the_figure(ranked_library: Library) -> None:
+    answer = ranked_library.ask("汝城县行政复议案件多少件")
     assert answer.lead == "汝城县 2023年：全年办理行政复议案件37件"
     assert "37件" in answer.hits[0].passage.text and answer.hits[0].rank == 1
 
 
-def test_a_comparison_of_years_leads_with_each_years_figure(ranked: Library) -> None:
-    answer = ranked.ask("汝城县2022年和2023年行政复议案件对比")
+def test_a_comparison_of_years_leads_with_each_years_figure(ranked_library: Library) -> None:
+    answer = ranked_library.ask("汝城县2022年和2023年行政复议案件对比")
     assert answer.lead == "2022年 52件 · 2023年 37件"
     assert ["52件" in answer.hits[0].passage.text, "37件" in answer.hits[1].passage.text] == [True, True]
 
 
-def test_the_core_sends_a_ranking_with_its_chart_and_exports_its_table(ranked: Library) -> None:
+def test_the_core_sends_a_ranking_with_its_chart_and_exports_its_table(ranked_library: Library) -> None:
     from bot.core.conversation import Core
     from bot.core.messages import AnswerPart, FilePart, Kind, Message
 
-    core = Core(ranked)
+    core = Core(ranked_library)
     reply = core.handle(Message(7, 7, "哪个县行政复议案件最多"))
     assert reply is not None
     part, chart = reply.parts
@@ -145,7 +97,7 @@ def test_the_core_sends_a_ranking_with_its_chart_and_exports_its_table(ranked: L
 
 
 @pytest.mark.parametrize("surface", ["telegram", "markdown", "terminal"])
-def test_every_surface_starts_with_the_answer_not_the_question(ranked: Library, surface: str) -> None:
+def test_every_surface_starts_with_the_answer_not_the_question(ranked_library: Library, surface: str) -> None:
     from bot.core.conversation import Core
     from bot.core.messages import AnswerPart, Message
     from bot.markdown import render
@@ -154,9 +106,9 @@ def test_every_surface_starts_with_the_answer_not_the_question(ranked: Library, 
 
     question = "汝城县行政复议案件多少件"
     if surface == "terminal":
-        first = Conversation(ranked).say(question).splitlines()[0]
+        first = Conversation(ranked_library).say(question).splitlines()[0]
     else:
-        reply = Core(ranked).handle(Message(8, 8, question))
+        reply = Core(ranked_library).handle(Message(8, 8, question))
         assert reply is not None and isinstance(reply.parts[0], AnswerPart)
         text = answer_html(reply.parts[0]) if surface == "telegram" else render(reply)[0].text
         first = text.splitlines()[0].replace("<b>", "").replace("</b>", "").replace("**", "")
@@ -164,7 +116,7 @@ def test_every_surface_starts_with_the_answer_not_the_question(ranked: Library, 
     assert "问：" not in first
 
 
-def test_a_ranking_on_a_phone_leads_with_its_answer_and_fits_the_screen(ranked: Library) -> None:
+def test_a_ranking_on_a_phone_leads_with_its_answer_and_fits_the_screen(ranked_library: Library) -> None:
     """The bot's ranking as a 390 px phone shows it: the answer first, the chart sent with it,
     and the message within one screen."""
     from bot.core.conversation import Core
@@ -174,7 +126,7 @@ def test_a_ranking_on_a_phone_leads_with_its_answer_and_fits_the_screen(ranked: 
     from tests.web_server import require_chromium
 
     require_chromium()
-    reply = Core(ranked).handle(Message(9, 9, "哪个县行政复议案件最多"))
+    reply = Core(ranked_library).handle(Message(9, 9, "哪个县行政复议案件最多"))
     assert reply is not None
     outs = render.messages(reply)
     text = outs[0]

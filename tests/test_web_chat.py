@@ -278,3 +278,29 @@ def test_report_text_with_markup_is_shown_as_text(browser: Any, empty_settings: 
             page.context.close()
     finally:
         library.close()
+
+
+@pytest.fixture(scope="module")
+def ranked_server(ranked_library: Library) -> Iterator[str]:
+    with serve(Gate(create_app(ranked_library))) as url:
+        yield url
+
+
+def test_a_ranking_on_a_phone_leads_with_its_answer_and_shows_its_chart(
+    browser: Any, ranked_server: str
+) -> None:
+    page = open_page(browser, ranked_server, PHONE)
+    try:
+        ask(page, "哪个县行政复议案件最多")
+        answer = page.locator("#log .answer").last
+        first_line = answer.inner_text().strip().split("\n")[0]
+        assert first_line.startswith("行政复议案件最多：蓝山县（2023年）41件")
+        chart = page.locator("img.chart").last
+        chart.wait_for(timeout=TIMEOUT)
+        assert page.evaluate("img => img.complete && img.naturalWidth > 0", chart.element_handle())
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE["width"]  # nothing wider than the phone, chart included
+        box = chart.bounding_box()
+        assert box is not None and box["width"] <= PHONE["width"] and box["height"] < PHONE["height"]
+    finally:
+        page.context.close()
