@@ -161,7 +161,8 @@ class Library:
         compared = self.comparer.answer(question, searcher.ask, searcher.reports, k, offset, answer.query)
         if compared is not None:
             return self._figures_by_side(compared)
-        return self._figure_first(answer, searcher.reports)
+        # The figure leads the first page only: later pages go on from the ordinary ranking.
+        return self._figure_first(answer, searcher.reports) if offset == 0 else answer
 
     def _figure_first(self, answer: Answer, reports: dict[int, Report]) -> Answer:
         """A figure asked of one place's reports: the passage stating one of the kind asked
