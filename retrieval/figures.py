@@ -199,3 +199,10 @@ def measure_matches(asked: str, measure: str) -> bool:
 
 
 _GENERIC = re.compile(r"案件|数量|情况|总数|数")
+
+
+def measure_key(asked: str) -> str:
+    """Two characters every measure of the kind `asked` holds (see measure_matches): what a
+    store may filter its figures by before they are matched; "" when it cannot say."""
+    key = _GENERIC.sub("", asked)[-2:]
+    return key if len(key) == 2 else ""

@@ -23,8 +23,10 @@ _LEAST = re.compile(r"最(?:低|少|小|差|慢|短)|倒数")
 _OVER = re.compile(r"(?:超过|高于|大于|不低于|达到|以上)\s*(\d+(?:\.\d+)?)\s*(%|％|件|次|人|个|项)?")
 _UNDER = re.compile(r"(?:低于|少于|小于|不足|不到|以下)\s*(\d+(?:\.\d+)?)\s*(%|％|件|次|人|个|项)?")
 # Words asking across places, with the level they name.
+# The place words must follow: 各类, 哪些矛盾纠纷 ask across nothing.
 _SCOPE = re.compile(
-    r"(?P<level>各个?|哪些|哪个|哪一个|哪几个|每个|所有)(?P<unit>县市区|县区|区县|市县|县市|地区|地方|城市|乡镇|街道|省份|省|市|县|区|镇|乡)?"
+    r"(?P<level>各个?|哪些|哪个|哪一个|哪几个|每个|所有)"
+    r"(?P<unit>县市区|县区|区县|市县|县市|地区|地方|城市|乡镇|街道|省份|省|市|县|区|镇|乡)"
 )
 # What is left of a question once its asking words are gone is the measure; these go too.
 _NOT_MEASURE = re.compile(
@@ -89,7 +91,7 @@ def asked(text: str) -> Asked | None:
 def table(
     q: Asked,
     reports: list[Report],
-    figures: Callable[[list[int]], list[StoredFigure]],
+    figures: Callable[[list[int], str], list[StoredFigure]],
     passages: Callable[[list[int]], dict[int, Passage]],
     year: int | None = None,
 ) -> Table | None:
@@ -99,7 +101,7 @@ def table(
     if not scope:
         return None
     found: dict[int, StoredFigure] = {}
-    for stored in figures([r.id for r in scope]):
+    for stored in figures([r.id for r in scope], q.measure):
         f = stored.figure
         if stored.report_id in found or not measure_matches(q.measure, f.measure):
             continue
@@ -154,7 +156,7 @@ def figure_asked(
     terms: tuple[str, ...],
     units: str,
     report_ids: list[int],
-    figures: Callable[[list[int]], list[StoredFigure]],
+    figures: Callable[[list[int], str], list[StoredFigure]],
 ) -> StoredFigure | None:
     """The first figure, in the first of `report_ids` stating one, of the measure a question's
     terms name and in a unit it asks for (件 for cases, % for rates): what a single report's
@@ -162,7 +164,7 @@ def figure_asked(
     measure = "".join(terms)
     wants_rate = measure.endswith("率")
     by_report: dict[int, StoredFigure] = {}
-    for stored in figures(report_ids):
+    for stored in figures(report_ids, measure):
         f = stored.figure
         if stored.report_id in by_report or not measure_matches(measure, f.measure):
             continue

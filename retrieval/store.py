@@ -23,7 +23,7 @@ from pathlib import Path
 import sqlite_utils
 
 from retrieval.errors import StoreUnavailable, UnknownReport
-from retrieval.figures import FIGURES_FORMAT, figures_in
+from retrieval.figures import FIGURES_FORMAT, figures_in, measure_key
 from retrieval.models import (
     FeedbackReason,
     Figure,
@@ -420,9 +420,13 @@ class Store:
         """Whether the stored figures were extracted by this version's extractor."""
         return self._meta("figures_format") == FIGURES_FORMAT
 
-    def figures_of(self, report_ids: Iterable[int]) -> list[StoredFigure]:
-        """The figures of these reports' passages, in passage order."""
+    def figures_of(self, report_ids: Iterable[int], measure: str = "") -> list[StoredFigure]:
+        """The figures of these reports' passages, in passage order; with `measure`, only
+        those whose measure may be of its kind (holding its last two characters: the caller
+        decides with figures.measure_matches), so that a question does not read every row."""
         ids = list(report_ids)
+        key = measure_key(measure)
+        where, extra = ("AND measure LIKE ?", [f"%{key}%"]) if key else ("", [])
         out: list[StoredFigure] = []
         for chunk in range(0, len(ids), 500):
             part = ids[chunk : chunk + 500]
@@ -431,8 +435,8 @@ class Store:
                 StoredFigure(Figure(row[2], row[3], row[4], row[5], row[6], row[7]), row[0], row[1])
                 for row in self.db.execute(
                     'SELECT passage_id, report_id, measure, value, unit, written, start, "end" FROM figures'
-                    f" WHERE report_id IN ({marks}) ORDER BY passage_id, start",
-                    part,
+                    f" WHERE report_id IN ({marks}) {where} ORDER BY passage_id, start",
+                    [*part, *extra],
                 )
             ]
         return out

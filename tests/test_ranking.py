@@ -139,3 +139,8 @@ def test_a_ranking_on_a_phone_leads_with_its_answer_and_fits_the_screen(ranked_l
     with phone.phone() as page:
         shown = phone.show(page, [(text.html, text.keyboard)])
     assert shown.total <= phone.CHAT_AREA, shown.heights
+
+
+@pytest.mark.parametrize("question", ["汝城县开展了各类活动多少场", "瓦屋镇化解了哪些矛盾纠纷多少起"])
+def test_words_that_ask_across_nothing_are_no_ranking(ranked_library: Library, question: str) -> None:
+    assert ranked_library.ask(question).table is None  # 各类, 哪些矛盾纠纷: no place words
