@@ -466,12 +466,17 @@ class Searcher:
             # Plans rank lower, but are no weaker answers for it (kept as further hits).
             kept_by[p.id] = score / share
         best = max((s for s, _, _ in ranked), default=0.0)
+        ranked.sort(key=lambda x: -x[0])
         pasted = _pasted(q.text)
         if pasted:
             # A phrase copied from a report finds the passage holding it word for word first:
-            # such a passage scores above every other (and holds the whole question).
-            ranked = [(s + best, 1.0, p) if pasted in _squashed(p.text) else (s, c, p) for s, c, p in ranked]
-        ranked.sort(key=lambda x: -x[0])
+            # such a passage scores above every other (and holds the whole question). It holds
+            # every term, so it is among the best-scored few; only those are looked through.
+            ranked[:PASTED_LOOKED_AT] = [
+                (s + best, 1.0, p) if pasted in _squashed(p.text) else (s, c, p)
+                for s, c, p in ranked[:PASTED_LOOKED_AT]
+            ]
+            ranked.sort(key=lambda x: -x[0])
         if q.first:
             ranked = _first(ranked, set(q.first))
         # The first hit must hold MIN_COVERAGE of the question: the best-scoring passage that
@@ -572,6 +577,7 @@ class Searcher:
 
 
 _NOT_WORD = re.compile(r"[\W_]+")
+PASTED_LOOKED_AT = 30  # best-scored candidates looked through for a pasted phrase
 PASTED_MIN_CHARS = 6  # a shorter question found verbatim is a word or two, not a copied phrase
 
 
