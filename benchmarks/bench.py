@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import html
-import importlib
 import json
 import os
 import platform
@@ -265,29 +263,12 @@ def timed(fn: Callable[[], Any], questions: list[Any], repeats: int) -> list[flo
 
 
 def html_renderer() -> tuple[Callable[[Any], str], str]:
-    """bot.render's Answer → Telegram HTML function if the bot has one yet, else a stand-in."""
-    try:
-        render = importlib.import_module("bot.render")
-    except ImportError:
-        render = None
-    if render is not None and callable(getattr(render, "answer_message", None)):
-        # (html, keyboard) of the reply to a question; a query id makes it build every button.
-        return (lambda answer: render.answer_message(answer, query_id=1)[0]), "bot.render.answer_message"
-    from retrieval import texts
+    """The bot's Answer → Telegram HTML, as the bot sends it: the core's answer part (every
+    button built, as for a logged question) rendered by bot.telegram.render."""
+    from bot.core.conversation import answer_part
+    from bot.telegram.render import answer_html
 
-    def plain(answer: Any) -> str:
-        if not answer.answered:
-            return html.escape(texts.refusal(answer))
-        parts = []
-        for h in answer.hits:
-            quote = "".join(
-                f"<b>{html.escape(s.text)}</b>" if s.match else html.escape(s.text) for s in h.snippet.spans
-            )
-            where = " › ".join((f"{h.report.issuer}《{h.report.title}》", *h.passage.section))
-            parts.append(f"{h.rank}. “{quote}”\n<i>{html.escape(where)}</i>")
-        return "\n\n".join(parts)
-
-    return plain, "html.escape stand-in (bot.render not available yet)"
+    return (lambda answer: answer_html(answer_part(answer, query_id=1))), "bot.telegram.render.answer_html"
 
 
 def phase_bot(workdir: Path, answers: int) -> dict[str, Any]:
