@@ -56,7 +56,9 @@ def render(reply: Reply) -> list[Block]:
 
 def _block(part: object) -> Block:
     if isinstance(part, AnswerPart):
-        head = [f"**{escape(part.lead)}**"] if part.lead and not part.answer.partial else []
+        # The answer's own line bold; the closest-passages line as plain text.
+        first = part.lead
+        head = [f"**{escape(first)}**" if part.answer.lead else escape(first)] if first else []
         if part.asked:
             head.append(f"*{escape(texts.QUESTION_LABEL)}{escape(part.asked)}*")
         return Block("\n\n".join([*head, answer_markdown(part.answer)]), part.actions)
@@ -104,7 +106,7 @@ def answer_markdown(answer: Answer) -> str:
     a refusal or a reply about the collection as its sentences."""
     if answer.reply or (not answer.answered and not answer.missing):
         return escape(answer_text(answer))
-    lines: list[str] = [escape(library_texts.PARTIAL)] if answer.partial else []
+    lines: list[str] = []
     for group in answer.groups:
         lines.append(f"**【{escape(group.key)}】**")
         lines.extend(_hit(h) for h in group.hits)

@@ -54,7 +54,8 @@ def answer_text(answer: Answer, color: bool = False) -> str:
         return library_texts.reply(answer)
     if not answer.answered and not answer.missing:
         return library_texts.refusal(answer)  # (a comparison's sides with nothing say more than a refusal)
-    lines = [answer.lead] if answer.lead else [library_texts.PARTIAL] if answer.partial else []
+    first = library_texts.lead(answer)
+    lines = [first] if first else []
     for group in answer.groups:
         lines.append(f"【{group.key}】")
         for h in group.hits:

@@ -32,7 +32,6 @@ _ABBREVIATIONS = (
     ("政府办", "人民政府办公室"),
     ("管委会", "管理委员会"),
     ("人社局", "人力资源和社会保障局"),
-    ("自然资源和规划局", "自然资源和规划局"),
 )
 _DEPARTMENT = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:局|厅|委员会|委|办公室|办|中心|院|所|队)$")
 # The levels a body calls its own government by: 县人民政府, 区政府, 我市, 全旗 …
@@ -178,7 +177,7 @@ def named_in(text: str, gazetteer: Gazetteer) -> Named:
 def _place_prefix(text: str, gazetteer: Gazetteer) -> tuple[str, str]:
     """(full place name, the rest) for the longest way `text` starts with a place: its full
     name, or its short name with or without a suffix; ("", text) when it starts with none."""
-    names = _short_names(gazetteer)
+    names = gazetteer.short_names()
     for n in range(min(len(text), 12), 1, -1):
         head = text[:n]
         full = head if head in gazetteer.by_name else names.get(head)
@@ -197,23 +196,6 @@ def _place_prefix(text: str, gazetteer: Gazetteer) -> tuple[str, str]:
 
 # Characters that, right after a short place name, make it part of another word.
 _NOT_AFTER_SHORT = set("镇乡街村路局厅处所队站园社委")
-_SHORT: dict[int, dict[str, str]] = {}
-
-
-def _short_names(gazetteer: Gazetteer) -> dict[str, str]:
-    """Unambiguous short names (岳阳, 西乌旗 …) → full names, built once per gazetteer."""
-    key = id(gazetteer)
-    if key not in _SHORT:
-        seen: dict[str, set[str]] = {}
-        for name in gazetteer.all_names():
-            for alias in gazetteer.aliases(name):
-                seen.setdefault(alias, set()).add(name)
-        # 西乌珠穆沁旗 → 西乌旗: the first two characters and the suffix, as people say it.
-        for name in gazetteer.all_names():
-            if name.endswith("旗") and len(name) > 4:
-                seen.setdefault(name[:2] + "旗", set()).add(name)
-        _SHORT[key] = {a: next(iter(n)) for a, n in seen.items() if len(n) == 1 and len(a) >= 2}
-    return _SHORT[key]
 
 
 def government_of(place: str) -> str:
@@ -245,19 +227,18 @@ def subject(text: str) -> str:
 
 
 def implied_issuer(
-    title: str, opening: str, body: list[str], file_name: FileName, gazetteer: Gazetteer
+    title: str, opening: str, ref: SelfReference | None, file_name: FileName, gazetteer: Gazetteer
 ) -> str:
     """The issuer a reader takes a report to be from when it never signs its name: the place
-    its title, file name or opening names (in that order), as the body refers to itself (区政府,
-    我镇, 市市场监管局, 本局 + the file's 司法局). A town the body implies but nobody names, or an
-    office nobody names, gives "" rather than a guess."""
+    its title, file name or opening names (in that order), as the body refers to itself (`ref`,
+    see self_reference: 区政府, 我镇, 市市场监管局, 本局 + the file's 司法局). A town the body
+    implies but nobody names, or an office nobody names, gives "" rather than a guess."""
     texts = [subject(title), file_name.name, subject(opening)]
     for text in texts:
         m = _ZONE.match(text)
         if m and m.group(1) not in gazetteer.by_name:
             return m.group(1) + "管理委员会"
     named = [named_in(t, gazetteer) for t in texts]
-    ref = self_reference(opening, body)
     best = next((n for n in named if n.places or n.town), None)
     if best is not None and not best.places:
         # 海滨街道 in the title, 宝坻海滨街道 in the file name: the town's county from the other.
@@ -284,14 +265,13 @@ def implied_issuer(
 
 # --- years ---------------------------------------------------------------------------------
 
-_YEAR_NUM = r"(?:19|20)\d{2}"
 # A year of a range or a plan's span (2021—2025年, （20212025年）) says nothing of the year covered.
-_RANGE = re.compile(rf"{_YEAR_NUM}\s*[-—－–~至到]{{0,2}}\s*{_YEAR_NUM}\s*年")
-_SINCE = re.compile(rf"({_YEAR_NUM})\s*年(?:度)?以来")
-_BROKEN_DATE = re.compile(rf"(?<!\d)({_YEAR_NUM})(?=(?:1[0-2]|0?[1-9])月)")
+_RANGE = re.compile(rf"{_YEAR_PLAIN}\s*[-—－–~至到]{{0,2}}\s*{_YEAR_PLAIN}\s*年")
+_SINCE = re.compile(rf"({_YEAR_PLAIN})\s*年(?:度)?以来")
+_BROKEN_DATE = re.compile(rf"(?<!\d)({_YEAR_PLAIN})(?=(?:1[0-2]|0?[1-9])月)")
 # A clause that opens with its year: `2023年，…`, `…的具体部署,2023年,清波街道以…`, `2024年是…`.
 _LEADING_YEAR = re.compile(
-    rf"(?:^|[，,。；;：:])[^，,。；;]{{0,6}}?({_YEAR_NUM})\s*年(?:度)?(?:以来)?[，,是]"
+    rf"(?:^|[，,。；;：:])[^，,。；;]{{0,6}}?({_YEAR_PLAIN})\s*年(?:度)?(?:以来)?[，,是]"
 )
 
 

@@ -155,7 +155,7 @@ class Library:
         if replied is not None:
             return replied
         answer = searcher.ask(question, k=k, offset=offset)
-        ranked = self._ranked(question, answer, searcher.reports)
+        ranked = self._ranked(answer, searcher.reports)
         if ranked is not None:
             return ranked
         compared = self.comparer.answer(question, searcher.ask, searcher.reports, k, offset, answer.query)
@@ -235,13 +235,13 @@ class Library:
             answer, hits=tuple(renumber[id(h)] for h in flat), groups=tuple(groups), lead=" · ".join(sides)
         )
 
-    def _ranked(self, question: str, answer: Answer, reports: dict[int, Report]) -> Answer | None:
+    def _ranked(self, answer: Answer, reports: dict[int, Report]) -> Answer | None:
         """A question across reports about a figure, as a ranked table (retrieval.ranking);
         None when it is no such question or no report in scope states the figure."""
-        asked = ranking.asked(normalise(question))
+        q = answer.query
+        asked = ranking.asked(q.text)  # the question as understood: normalised once, already
         if asked is None:
             return None
-        q = answer.query
         scope = (
             [reports[i] for i in q.report_ids if i in reports]
             if q.report_ids is not None

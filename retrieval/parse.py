@@ -594,14 +594,19 @@ def _who(
     publisher, only when nothing else says; places failing all that from the addressee
     (a report sent to 常州市人民政府： is issued under 常州市)."""
     context = " ".join([*signature, opening, file_name.name, addressee, front_issuer])
-    guess = implied_issuer(title, opening, body, file_name, gazetteer)
-    if front_issuer and not title and guess and guess != front_issuer:
-        # With no title, an office's name above the text is the site's (咸安区人民政府 above
-        # 官埠桥镇's report): what the report says of itself comes first.
-        front_issuer = ""
+    ref = self_reference(opening, body)
+    guess: str | None = None  # the implied issuer, worked out only when it is needed
+    if front_issuer and not title:
+        guess = implied_issuer(title, opening, ref, file_name, gazetteer)
+        if guess and guess != front_issuer:
+            # With no title, an office's name above the text is the site's (咸安区人民政府 above
+            # 官埠桥镇's report): what the report says of itself comes first.
+            front_issuer = ""
     issuer, places = _issuer_and_places(title, front_issuer, signature, opening, gazetteer, addressee)
     if issuer and places:
         return _Who(_full_government(issuer), places)
+    if guess is None:
+        guess = implied_issuer(title, opening, ref, file_name, gazetteer)
     if guess and guess == issuer:
         return _Who(issuer, places)  # a national body: no place to find
     if guess and (not issuer or guess.endswith(issuer) or not gazetteer.mentions(issuer)):
@@ -625,7 +630,6 @@ def _who(
         if zone != guess and zone not in found:
             found = (*found, zone)
         return _Who(guess, found or places, True, bool(found) and not places)
-    ref = self_reference(opening, body)
     says_government = ref is not None and ref.level and not ref.office
     if not issuer and is_org(origin) and not says_government:
         issuer = origin

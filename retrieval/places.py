@@ -102,6 +102,7 @@ class Gazetteer:
     # for a province's reports), and each costs a pass over the nations list.
     _aliases: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     _longest: int = field(default=0, repr=False, compare=False)
+    _short: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     # The ~39,000 towns are read on first use (~50 ms), not at start-up: most questions and
     # most reports never need them.
     towns_file: Path | None = field(default=None, repr=False, compare=False)
@@ -203,6 +204,17 @@ class Gazetteer:
         if known is None:
             known = self._aliases[name] = frozenset(self._make_aliases(name))
         return set(known)
+
+    def short_names(self) -> dict[str, str]:
+        """Every way of writing a place that names one place only (岳阳, 岳阳县, 西乌旗 …) → its
+        full name: how file names and titles written by staff name places. Built once."""
+        if not self._short:
+            seen: dict[str, set[str]] = {}
+            for name in self.all_names():
+                for alias in self.aliases(name):
+                    seen.setdefault(alias, set()).add(name)
+            self._short = {a: next(iter(n)) for a, n in seen.items() if len(n) == 1 and len(a) >= 2}
+        return self._short
 
     def _make_aliases(self, name: str) -> set[str]:
         short = self.short_name(name)

@@ -34,13 +34,22 @@ def refusal(answer: Answer) -> str:
 
 
 PARTIAL = "没有找到完全对应的内容，以下是最接近的段落："
+
+
+def lead(answer: Answer) -> str:
+    """An answer's first line: its own lead (a figure, a ranking), else, for the closest
+    passages only, PARTIAL; "" when the first excerpt is the answer."""
+    return answer.lead or (PARTIAL if answer.partial else "")
+
+
 TABLE_LEADERS = 3  # places named in a ranking's lead line
 
 
 def table_lead(table: Table) -> str:
     """A ranking's answer in a line: `败诉率最高：潍坊市（2023年）4.1% · 临城县（2023年）3.2%`."""
-    word = "最高" if table.descending else "最低"
-    if table.measure.endswith(("件", "次", "数", "人")) or not table.measure.endswith("率"):
+    if table.measure.endswith("率"):
+        word = "最高" if table.descending else "最低"
+    else:
         word = "最多" if table.descending else "最少"
     leaders = " · ".join(
         f"{row.place}（{row.report.year}年）{row.figure.written}"

@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import threading
 import time
+import zipfile
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -430,7 +431,15 @@ def make_docx(build: Callable[[DocxDocument], object]) -> bytes:
     build(document)
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    # The zip stamps each part with the time (to 2 s): the same document made twice must be the
+    # same bytes, or a test that sends it twice can straddle a tick and send two files.
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src, zipfile.ZipFile(fixed, "w") as dst:
+        for info in src.infolist():
+            stamped = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            stamped.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(stamped, src.read(info.filename))
+    return fixed.getvalue()
 
 
 @dataclass(frozen=True)

@@ -163,5 +163,6 @@ def test_expand_spells_out_office_short_forms(short: str, full: str) -> None:
     ],
 )
 def test_implied_issuer(title: str, opening: str, source: str, issuer: str) -> None:
-    got = implied_issuer(title, opening, [], read_file_name(source), default_gazetteer())
+    ref = self_reference(opening, [])
+    got = implied_issuer(title, opening, ref, read_file_name(source), default_gazetteer())
     assert got == issuer

@@ -96,9 +96,7 @@ class AnswerPart:
     def lead(self) -> str:
         """The first line of the reply: the answer's own line, or that only the closest
         passages were found; "" when the first excerpt is the answer."""
-        if self.answer.lead:
-            return self.answer.lead
-        return library_texts.PARTIAL if self.answer.partial else ""
+        return library_texts.lead(self.answer)
 
     def action(self, kind: Kind, rank: int | None = None) -> Action | None:
         """The action of `kind`: for FULL and SOURCE, of the excerpt numbered `rank`."""
