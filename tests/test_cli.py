@@ -237,7 +237,9 @@ def test_ingest_a_link_stores_its_url_and_citations_show_it(
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("added: #") and result.stdout.strip().endswith(url)
     text = run(data, "ask", "汝城县行政复议案件多少件").stdout.splitlines()
-    assert text[0] == "汝城县 2023年：全年办理行政复议案件37件"  # the answer first, then the excerpt
+    assert (
+        text[0] == "汝城县 2023年 行政复议案件 37件：“全年办理行政复议案件37件”"
+    )  # the answer first, then the excerpt
     assert text[2].startswith("    —— 汝城县人民政府办公室《") and text[2].endswith(f" {url}")
     (hit, *_) = json.loads(run(data, "ask", "--json", "汝城县行政复议案件多少件").stdout)["hits"]
     assert hit["report"]["url"] == url
