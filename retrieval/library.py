@@ -313,7 +313,11 @@ class Library:
         if t is None:
             return None
         if len(t.rows) >= 2:
-            return Answer(q, hits=ranking.hits(t), table=t, lead=texts.table_lead(t))
+            leaders = tuple(
+                ranking.lead_figure(StoredFigure(row.figure, row.passage.id, row.report.id), row.report)
+                for row in t.rows[: texts.TABLE_LEADERS]
+            )
+            return Answer(q, hits=ranking.hits(t), table=t, lead=texts.table_lead(t), figures=leaders)
         # One place or none states it (or meets the threshold): no ranking, the passages.
         shown = [(row.passage, row.report, row.figure) for row in t.rows]
         figures = tuple(

@@ -269,10 +269,32 @@ def table(
 
 
 def hits(t: Table) -> tuple[Hit, ...]:
-    """The table's rows as hits (each sentence quoted with its figure marked), in its order."""
+    """The table's rows as hits (each clause stating its figure quoted, the figure marked), in
+    its order."""
     return tuple(
-        Hit(i + 1, float(row.figure.value), row.passage, row.report, snippet(row.passage.text, row.figure))
+        Hit(
+            i + 1,
+            float(row.figure.value),
+            row.passage,
+            row.report,
+            clause_snippet(row.passage.text, row.figure),
+        )
         for i, row in enumerate(t.rows)
+    )
+
+
+def clause_snippet(text: str, f: Figure) -> Snippet:
+    """The clause of `text` stating `f`, verbatim, with the figure marked: a ranking's row
+    quotes what states its figure, not the whole sentence around it."""
+    start = max(text.rfind(p, 0, f.start) for p in "，。；,;") + 1
+    stops = [p for p in (text.find(c, f.end) for c in "，。；,;") if p != -1]
+    end = min(stops) if stops else len(text)
+    return Snippet(
+        (
+            Span(("…" if start > 0 else "") + text[start : f.start]),
+            Span(text[f.start : f.end], match=True),
+            Span(text[f.end : end] + ("…" if end < len(text) else "")),
+        )
     )
 
 

@@ -336,9 +336,9 @@ def test_show_prints_metadata_and_outline(tmp_path: Path, shared_library: Librar
     }
     outline = lines[lines.index("outline:") + 1 : lines.index("figures: 3") - 1]
     assert lines[lines.index("figures: 3") + 1 :] == [
-        "  行政复议案件 = 37件  …（一）强化行政复议。全年办理行政复议案件37件",
-        "  纠错率 = 12%  …强化行政复议。全年办理行政复议案件37件，纠错率12%",
-        "  主动公开政府信息 = 5210条  …（二）推进政务公开。主动公开政府信息5210条",
+        "  行政复议案件 = 37 件 (2023)  …（一）强化行政复议。全年办理行政复议案件37件",
+        "  纠错率 = 12 % (2023)  …强化行政复议。全年办理行政复议案件37件，纠错率12%",
+        "  主动公开政府信息 = 5210 条 (2023)  …（二）推进政务公开。主动公开政府信息5210条",
     ]
     assert outline[0].startswith("  （正文开头）  [1]  2023年，汝城县人民政府办公室")
     assert outline[1] == "  一、主要举措和成效  [0]"

@@ -153,3 +153,69 @@ def test_a_ranking_on_a_phone_leads_with_its_answer_and_fits_the_screen(ranked_l
 @pytest.mark.parametrize("question", ["汝城县开展了各类活动多少场", "瓦屋镇化解了哪些矛盾纠纷多少起"])
 def test_words_that_ask_across_nothing_are_no_ranking(ranked_library: Library, question: str) -> None:
     assert ranked_library.ask(question).table is None  # 各类, 哪些矛盾纠纷: no place words
+
+
+# --- the README's figure examples, end to end through `reportbot ask` (issue 18) -----------
+
+
+def ask_cli(lib: Library, question: str) -> dict:
+    """`reportbot ask --json QUESTION` on the library's data dir, as a user runs it."""
+    import json
+
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    result = CliRunner().invoke(cli, ["--data-dir", str(lib.settings.data_dir), "ask", "--json", question])
+    assert result.exit_code == 0, result.output
+    out: dict = json.loads(result.output)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("question", "lead", "figures"),
+    [
+        # A comparison of years leads with each year's count, not a period (2年) nor 2021's 31.
+        ("临城县2022年和2023年行政复议案件对比", "2022年 26件 · 2023年 34件", [(2022, 26), (2023, 34)]),
+        (
+            "临城县行政复议案件多少件",
+            "临城县 2023年 行政复议申请 34件：“全年收到行政复议申请34件”",
+            [(2023, 34)],
+        ),
+        (
+            "瓦屋镇化解了多少矛盾纠纷",
+            "瓦屋镇 2023年 排查化解矛盾纠纷 92起：“今年共排查化解矛盾纠纷92起”",
+            [(2023, 92)],
+        ),
+        # A change asked of one place: each year's own figure (2022's is its 100%, not 2021's 92%).
+        (
+            "临城县出庭应诉率对比",
+            "临城县 行政机关负责人出庭应诉率：2022年 100% · 2023年 100%",
+            [(2022, 100), (2023, 100)],
+        ),
+    ],
+)
+def test_readme_figure_examples_lead_right(
+    dev_library: Library, question: str, lead: str, figures: list
+) -> None:
+    out = ask_cli(dev_library, question)
+    assert out["lead"] == lead
+    assert [(f["year"], f["value"]) for f in out["figures"]] == figures
+    # Each figure's passage is quoted, the first of them first.
+    quoted = [h["snippet"] for h in out["hits"][: len(figures)]]
+    assert all(any(f"{int(v)}" in q for q in quoted) for _, v in figures)
+
+
+def test_readme_rankings_through_ask(dev_library: Library) -> None:
+    over = ask_cli(dev_library, "哪些地方出庭应诉率超过90%")
+    rows = {(r["place"], r["year"]): r["value"] for r in over["table"]["rows"]}
+    assert rows[("临城县", 2023)] == 100  # the 2023 report's 保持100%, not 2022's 2021 column
+    assert all(v > 90 for v in rows.values())
+    reached = ask_cli(dev_library, "哪些地方出庭应诉率达到100%")
+    assert all(r["value"] >= 100 for r in reached["table"]["rows"])
+    # A county's row is its government's: not 永丰县公安局, not 柳林乡; one county states it.
+    most = ask_cli(dev_library, "哪个县聘请法律顾问最多")
+    assert most["lead"].startswith("只有 1 个县的报告给出聘请法律顾问，无法排名：屏山县（2023年）3名")
+    opinions = ask_cli(dev_library, "各县法律顾问出具了多少份法律意见书")
+    assert "屏山县（2023年）58份" in opinions["lead"] and "柳林乡" not in opinions["lead"]
+    assert "意见书" in opinions["hits"][0]["snippet"]
