@@ -50,7 +50,7 @@ from retrieval.read import SUPPORTED_SUFFIXES
 from retrieval.search import Index, Searcher, index_text
 from retrieval.store import LoggedQuery, Originals, Store
 from retrieval.tokenize import Tokenizer
-from retrieval.understand import MAX_QUESTION_CHARS, Understander, normalise
+from retrieval.understand import MAX_QUESTION_CHARS, Understander, normalise, out_of_scope
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -151,6 +151,8 @@ class Library:
         self.refresh()
         searcher = self.searcher
         question = without_greeting(question)
+        if out_of_scope(question):
+            return Answer(Query(text=normalise(question), terms=()), refusal=Refusal.OUT_OF_SCOPE)
         replied = self.collection.answer(question, list(searcher.reports.values()))
         if replied is not None:
             return replied
@@ -264,8 +266,22 @@ class Library:
 
     @staticmethod
     def question_for_year(question: str, year: int) -> str:
-        """`question` asked about one year (the bot's button per other year of a place)."""
+        """`question` asked about one year (the bot's button per other year of a place): the
+        year it names replaced, else the year put first."""
+        named = _YEAR_WORD.search(question)
+        if named:
+            return question[: named.start()] + f"{year}年" + question[named.end() :]
         return f"{year}年{question}"
+
+    def question_for_place(self, question: str, choice: int) -> str | None:
+        """`question` with the name written one character off two places or more replaced by
+        the `choice`th of them (the bot's buttons under 是指…还是…？); None when it names no
+        such place now."""
+        q = self.understander.understand(clean_text(question))
+        if not q.choices or not 0 <= choice < len(q.choices[0][1]):
+            return None
+        written, places = q.choices[0]
+        return question.replace(written, places[choice], 1)
 
     def follow_up(self, previous: str, message: str) -> str | None:
         """`message` as a follow-up of the question `previous` (`那蓝山县呢？` → that question

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from retrieval import texts
 from retrieval.library import Library
 from retrieval.models import Query, Refusal, SectionKind
 from retrieval.parse import parse_document
@@ -725,7 +726,12 @@ def test_has_figures_in_units() -> None:
 def test_a_place_and_a_year_it_has_no_report_for_narrow_to_nothing(made_library: Library) -> None:
     q = understand(made_library, "汝城县2019年行政复议案件多少件")
     assert q.report_ids == ()
-    assert made_library.ask("汝城县2019年行政复议案件多少件").refusal == Refusal.NO_MATCH
+    answer = made_library.ask("汝城县2019年行政复议案件多少件")
+    assert answer.refusal == Refusal.MISSING_YEAR
+    # The years the place has, each a button, and said in the refusal.
+    years = sorted({r.year for r in made_library.reports() if "汝城县" in r.places and r.year})
+    assert answer.other_years == tuple(years)
+    assert texts.refusal(answer).startswith("暂未收录汝城县2019年的报告；有：")
 
 
 @pytest.mark.parametrize(
