@@ -37,6 +37,7 @@ from retrieval.analyse import (
 from retrieval.models import Document, Line, ParsedPassage, ParsedReport
 from retrieval.places import Gazetteer, default_gazetteer, town_after, town_at_start
 from retrieval.understand import has_figures
+from retrieval.tokenize import drop_pinyin, simplified
 
 _CN = "[一二三四五六七八九十百零〇]+"
 # (level, pattern) in the standard's order; the captured group is the item number.
@@ -304,6 +305,35 @@ def _is_trailer(line: str, issuer: str) -> bool:
 
 
 # --- the front: title, issuer line, addressee, a web page's 发布时间 ---------------------
+
+FRONT_MATTER = "报告信息"  # the section of the passage holding what the front says of the report
+# A subtitle saying where the report was delivered (——在县人大常委会第十二次会议上).
+_SUBTITLE = re.compile(r"^[—－-]{1,2}\s*\S{4,60}$|^在[^，。]{4,60}会议上")
+
+
+def _front_matter(front: list[Line], title: str, published: str, addressee: str, dated: str) -> str:
+    """What the lines above the body say of the report besides its title, as one passage's
+    text: when it was published, its document number, to whom it is addressed, its subtitle
+    (the meeting it was delivered at) and the date it was signed, each labelled and as
+    written. Site menus and breadcrumbs are left out. "" when the front says none of these
+    but the date."""
+    facts: list[str] = []
+    if published:
+        facts.append(f"发布时间：{published}")
+    for line in front:
+        text = line.text
+        if text in title or _is_chrome(text):
+            continue
+        if m := _DOC_NUMBER.search(text):
+            number = text if len(text) <= 30 else m.group(0)
+            facts.append(f"文号：{number}")
+        elif _SUBTITLE.match(text):
+            facts.append(f"副标题：{text}")
+    if addressee:
+        facts.append(f"报送：{addressee.rstrip('：:')}")
+    if dated and facts:  # a date alone is the signature's, which every report has
+        facts.append(f"落款日期：{dated}")
+    return "；".join(dict.fromkeys(facts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -814,7 +844,8 @@ def parse_document(
     same file is a no-op.
     """
     gazetteer = gazetteer or default_gazetteer()
-    lines = _unrun([Line(t, x.level, x.table) for x in document.lines if (t := x.text.strip())])
+    # Pinyin readings printed after characters (領(lǐng)導(dǎo)) are no part of the report's text.
+    lines = _unrun([Line(t, x.level, x.table) for x in document.lines if (t := drop_pinyin(x.text).strip())])
     front = _front(lines)
     end = _end(lines, front.body_start)
     body = lines[front.body_start : end.body_end]
@@ -828,16 +859,19 @@ def parse_document(
     title = clean_title(title)
     addressee = next((x.text for x in lines[: front.body_start] if _is_addressee(x.text)), "")
     file_name = read_file_name(source)
+    # A page in traditional characters (臨高縣人民政府) names its places as the gazetteer
+    # does once simplified; its issuer is stored so, as questions name it.
+    s = simplified
     who = _who(
-        title,
-        front.issuer_line,
-        end.signature,
-        opening,
-        origin,
+        s(title),
+        s(front.issuer_line),
+        tuple(s(x) for x in end.signature),
+        s(opening),
+        s(origin),
         gazetteer,
         file_name,
-        [x.text for x in body[:12]],
-        addressee,
+        [s(x.text) for x in body[:12]],
+        s(addressee),
     )
     issuer, places = who.issuer, who.places
     if not title:
@@ -864,6 +898,11 @@ def parse_document(
             continue
         passages.append(ParsedPassage(tuple(x.text for x in stack), line.text))
     passages += [ParsedPassage((), lines[i].text) for i in end.kept]
+    facts = _front_matter(
+        lines[: front.body_start], title, published, addressee, end.signed_on or front.dated
+    )
+    if facts:
+        passages.append(ParsedPassage((FRONT_MATTER,), facts))
 
     signed_on = end.signed_on or front.dated
     year, inferred, plan_year = _years(
