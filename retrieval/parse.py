@@ -36,8 +36,8 @@ from retrieval.analyse import (
 )
 from retrieval.models import Document, Line, ParsedPassage, ParsedReport
 from retrieval.places import Gazetteer, default_gazetteer, town_after, town_at_start
-from retrieval.understand import has_figures
 from retrieval.tokenize import drop_pinyin, simplified
+from retrieval.understand import has_figures
 
 _CN = "[一二三四五六七八九十百零〇]+"
 # (level, pattern) in the standard's order; the captured group is the item number.
