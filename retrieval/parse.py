@@ -311,6 +311,23 @@ FRONT_MATTER = "报告信息"  # the section of the passage holding what the fro
 _SUBTITLE = re.compile(r"^[—－-]{1,2}\s*\S{4,60}$|^在[^，。]{4,60}会议上")
 
 
+# A field of a 政府信息公开 page's table about the document (索引号: …, 发布机构: …): what the
+# page says of the report, unlike its menus.
+_INFO_FIELD = re.compile(
+    r"(索引号|发布机构|发文机关|发文字号|文号|成文时间|成文日期|发文日期|发布日期)\s*[:：]\s*"
+    r"([^\s:：|｜]{2,40}?)(?=\s|$|[|｜]|索引号|发布机构|发文|成文|公开|组配|主题|公文|生成|有效)"
+)
+
+
+def info_field(lines: list[Line], name: str) -> str:
+    """The value of a field of a page's table about the document (发布机构 …), or ""."""
+    for line in lines:
+        for field, value in _INFO_FIELD.findall(line.text):
+            if field == name:
+                return value
+    return ""
+
+
 def _front_matter(front: list[Line], title: str, published: str, addressee: str, dated: str) -> str:
     """What the lines above the body say of the report besides its title, as one passage's
     text: when it was published, its document number, to whom it is addressed, its subtitle
@@ -322,7 +339,9 @@ def _front_matter(front: list[Line], title: str, published: str, addressee: str,
         facts.append(f"发布时间：{published}")
     for line in front:
         text = line.text
-        if text in title or _is_chrome(text):
+        fields = _INFO_FIELD.findall(text)
+        facts += [f"{name}：{value}" for name, value in fields if value]
+        if text in title or _is_chrome(text) or fields:
             continue
         if m := _DOC_NUMBER.search(text):
             number = text if len(text) <= 30 else m.group(0)
@@ -564,11 +583,14 @@ def _title_org(title: str) -> str:
     return m.group(1) if m and is_org(m.group(1)) else ""
 
 
+_LEADING_YEAR_WORDS = re.compile(rf"^\s*(?:{_YEAR_NUM})\s*年度?(?:以来)?\s*")
+
+
 def _opening_org(opening: str, gazetteer: Gazetteer) -> str:
     """An office named with its place at the start of a clause of the opening sentence
     (2024年，潢川县人民政府办公室坚持…); never words that merely end like one (县委和县政府)."""
-    for clause in re.split("[，、；。：]", opening[:100]):
-        m = _ORG.match(clause)
+    for clause in re.split("[，,、；;。：:]", opening[:100]):
+        m = _ORG.match(_LEADING_YEAR_WORDS.sub("", clause))
         if not m:
             continue
         name = m.group(0)
@@ -666,6 +688,9 @@ def _who(
         if _needs_place(issuer, gazetteer) and (around := gazetteer.find_in(context)):
             issuer = _complete(issuer, around)
         places = places or gazetteer.find_in(issuer + " " + title, context)
+        if not places and (named := named_in(issuer, gazetteer)).places:
+            # 内蒙古阿拉善高新…管理委员会: places written short at the start of the name.
+            places = gazetteer.find_in("".join(named.places))
         return _Who(issuer, places, True, False)
     if not places and addressee:
         return _Who(issuer, gazetteer.find_in(addressee), False, True)
@@ -850,7 +875,8 @@ def parse_document(
     end = _end(lines, front.body_start)
     body = lines[front.body_start : end.body_end]
     published = document.published or front.published
-    origin = document.origin or front.origin
+    # A 政府信息公开 page's 发布机构 is who published it, as a 来源 is.
+    origin = document.origin or front.origin or info_field(lines[: front.body_start], "发布机构")
 
     headings = _headings(body)
     # The opening paragraph (2023年，柳林乡在竹山县委…) names the year and often the place.

@@ -139,12 +139,37 @@ _NOT_OUR_JOB = re.compile(
     r"(?:写|起草|撰写|草拟|拟写|拟定|拟一|代写|编写|生成|出一份|做一份|润色|改写|续写|翻译|总结|概括|归纳|汇总)"
     r"|^(?:请)?(?:写|起草|撰写|草拟|代写|编写|生成)\s*(?:一|个|篇|份|首|段)"
     r"|写(?:一|个|篇|份)?(?:首|篇)(?:诗|词|歌|文章|作文|散文|小说)"
-    r"|翻译|译成|译为|英文版|英译|translate"
+    r"|翻译|译成|译为|英文版|英译|translate|in english"
+    r"|(?:用|以|写成|换成|改成)(?:英文|英语|外语|日语|日文|韩语|俄语|法语)"
     r"|(?:总结|概括|归纳|汇总|梳理)(?:一下)?[^，。？?]{0,12}(?:所有|全部|全年|整年|每份|各份|这些|整份|全文|整个)"
     r"|你(?:觉得|认为|怎么看|如何看|如何评价|怎么评价|的看法|的观点|的意见|的评价)"
     r"|评价一下|打个?分|好不好[?？]*$",
     re.IGNORECASE,
 )
+
+
+# A long pasted question's clauses that only frame it (who asks, why, politeness, what to do if
+# nothing is found): no content to search for.
+_FILLER_CLAUSE = re.compile(
+    r"谢谢|多谢|感谢|麻烦|请教|您好|你好|打扰|我是|我们|我在|我需要|我要|领导让我|想参考|想了解一下$|"
+    r"引用原文|原文给我|原文摘给我|提供原文|找一下原文|告诉我|如果[^，,。？?]{0,8}(?:没有|有的话|有相关|方便|能)|"
+    r"就算了|就最好|准备一个材料|整理[^，,。？?]{0,8}材料|对比分析|调研报告|^如果有$"
+)
+_CLAUSE = re.compile(r"[^，,。？?！!；;]+")
+LONG_QUESTION_CHARS = 30  # a question this long may be a pasted paragraph with framing clauses
+
+
+def content_of(text: str) -> str:
+    """A long question with its framing clauses blanked (offsets hold): `请教一下,宁远县仁和镇
+    2024年…有没有推行三项制度?…我在写调研报告需要引用原文,…谢谢` keeps only what it asks
+    about. A short question, or one all framing, is returned as it is."""
+    if len(text) < LONG_QUESTION_CHARS:
+        return text
+    out = text
+    for m in _CLAUSE.finditer(text):
+        if _FILLER_CLAUSE.search(m.group(0)):
+            out = out[: m.start()] + " " * (m.end() - m.start()) + out[m.end() :]
+    return out if _WORDLIKE.search(out) else text
 
 
 def out_of_scope(text: str) -> bool:
@@ -400,7 +425,7 @@ class Understander:
         text = normalise(question)
         folded = _digit_years(fold(text))
         resolved = self._resolve(folded)
-        known, unknown, rest = resolved.known, resolved.unknown, resolved.rest
+        known, unknown, rest = resolved.known, resolved.unknown, content_of(resolved.rest)
         rest += self._head_of(folded, known)
         years = [int(y) for y in _YEAR.findall(folded)]
         kind = question_kind(folded)
