@@ -41,6 +41,7 @@ from retrieval.models import (
     Passage,
     Query,
     Refusal,
+    ReplyKind,
     Report,
     StoredFigure,
 )
@@ -69,15 +70,17 @@ _WORD_SEPARATORS = re.compile(r"[\s,，、;；]+")
 _YEAR_WORD = re.compile(r"((?:19|20)\d\d)(?:年度?)?")
 # What a question about the report asks (its words) → the labels of the front's facts saying it.
 _FRONT_LABELS = (
-    (r"时间|日期|时候|何时|哪天|几月", ("发布时间", "落款日期")),
-    (r"文号|字号", ("文号",)),
-    (r"报送|主送|报给|写给|送给|递交|向谁|给谁", ("报送",)),
-    (r"会议|会上|副标题", ("副标题", "会议")),
+    (r"时间|日期|时候|何时|哪天|几月", ("发布时间", "发布日期", "成文", "发文日期", "落款日期")),
+    (r"文号|字号", ("文号", "字号", "〔")),
+    (r"索引号", ("索引号",)),
+    (r"发布机构|发文机关|来源|谁发", ("发布机构", "发文机关", "来源")),
+    (r"报送|主送|报给|写给|送给|递交|向谁|给谁", ("：", "常委会", "委员会", "政府")),
+    (r"会议|会上|副标题", ("会议", "——")),
 )
 # A question about a report itself, which its front answers (see Library._front_matter_first).
 _ABOUT_THE_REPORT = re.compile(
     r"(?:什么时候|何时|哪天|哪一天|几月|日期|时间)[^，。？?]{0,6}(?:发布|印发|公布|报送|上报|发的|出的|写的|签发|落款)"
-    r"|(?:发布|印发|公布|落款|成文)(?:的)?(?:时间|日期)|文号|发文字号|字号"
+    r"|(?:发布|印发|公布|落款|成文|发文)(?:的)?(?:时间|日期)|文号|发文字号|字号|索引号|发布机构|发文机关"
     r"|报送|主送|报给|写给|送给|递交给|向谁|给谁|副标题"
     r"|(?:什么|哪个|哪次|哪一次)(?:会议|会上)|会议上(?:的|作|做)"
 )
@@ -170,7 +173,7 @@ class Library:
             return Answer(Query(text=normalise(question), terms=()), refusal=Refusal.OUT_OF_SCOPE)
         replied = self.collection.answer(question, list(searcher.reports.values()))
         if replied is not None:
-            return replied
+            return _missing_year(replied)
         answer = searcher.ask(question, k=k, offset=offset)
         ranked = self._ranked(answer, searcher.reports)
         if ranked is not None:
@@ -823,6 +826,26 @@ class Library:
 
     def _refresh_places(self, reports: list[Report]) -> None:
         self.understander.set_reports(reports)
+
+
+def _missing_year(answer: Answer) -> Answer:
+    """A question about a place's report of a year it has none of (南昌县2020年法治政府建设情况)
+    refused as a missing year, with the years it has (each a button), like any question of
+    that place and year; other replies as they are."""
+    r = answer.reply
+    if (
+        r is None
+        or r.kind != ReplyKind.PLACE
+        or r.year is None
+        or r.reports
+        or r.unknown_places
+        or not r.places
+    ):
+        return answer
+    q = dataclasses.replace(
+        answer.query, places=r.places, absent_years=(r.year,), place_years=tuple(sorted(r.years))
+    )
+    return Answer(q, refusal=Refusal.MISSING_YEAR, other_years=q.place_years)
 
 
 def outline_entries(

@@ -308,15 +308,21 @@ def _is_trailer(line: str, issuer: str) -> bool:
 
 FRONT_MATTER = "报告信息"  # the section of the passage holding what the front says of the report
 # A subtitle saying where the report was delivered (——在县人大常委会第十二次会议上).
-_SUBTITLE = re.compile(r"^[—－-]{1,2}\s*\S{4,60}$|^在[^，。]{4,60}会议上")
-
-
-# A field of a 政府信息公开 page's table about the document (索引号: …, 发布机构: …): what the
-# page says of the report, unlike its menus.
-_INFO_FIELD = re.compile(
-    r"(索引号|发布机构|发文机关|发文字号|文号|成文时间|成文日期|发文日期|发布日期)\s*[:：]\s*"
-    r"([^\s:：|｜]{2,40}?)(?=\s|$|[|｜]|索引号|发布机构|发文|成文|公开|组配|主题|公文|生成|有效)"
+_SUBTITLE = re.compile(
+    r"^[—－-]{1,2}\s*\S{4,60}$|^[（(]?(?:\d{4}年\d{1,2}月\d{1,2}日)?\s*在[^，。]{4,60}$|^[^，。]{4,40}会议上[）)]?$"
 )
+
+
+# A field of a page's lines about the document (发布时间：…, 索引号: …, 发布机构: …), as written:
+# what the page says of the report, unlike its menus.
+_INFO_FIELD = re.compile(
+    r"(索\s*引\s*号|发布机构|发文机关|发文字号|文\s*号|成文时间|成文日期|发文日期|发布日期|发布时间|信息来源|来源"
+    r"|(?:(?<=^)|(?<=\s))(?:时间|日期))(?:\s*[:：]\s*|\s+(?=[\w〔]))"
+    r"([^\s:：|｜]{2,40}?)(?=\s|$|[|｜]|索引号|发布机构|发文|成文|公开|组配|主题|公文|生成|有效|浏览|点击|字号|作者)"
+)
+
+
+_GLUED_ADDRESSEE = re.compile(r"^([^，,。：:\d]{3,30})[：:]\s*(?=\d{4}年|[\u4e00-\u9fff])")
 
 
 def info_field(lines: list[Line], name: str) -> str:
@@ -330,29 +336,27 @@ def info_field(lines: list[Line], name: str) -> str:
 
 def _front_matter(front: list[Line], title: str, published: str, addressee: str, dated: str) -> str:
     """What the lines above the body say of the report besides its title, as one passage's
-    text: when it was published, its document number, to whom it is addressed, its subtitle
-    (the meeting it was delivered at) and the date it was signed, each labelled and as
-    written. Site menus and breadcrumbs are left out. "" when the front says none of these
+    text, each as written: the page's fields about it (发布时间, 索引号, 发布机构 …), its
+    document number, its subtitle (the meeting it was delivered at) and to whom it is
+    addressed; then a 发布时间 only the page's markup gave and the date it was signed,
+    labelled. Site menus and breadcrumbs are left out. "" when the front says none of these
     but the date."""
     facts: list[str] = []
-    if published:
-        facts.append(f"发布时间：{published}")
     for line in front:
         text = line.text
-        fields = _INFO_FIELD.findall(text)
-        facts += [f"{name}：{value}" for name, value in fields if value]
+        fields = [m.group(0).strip() for m in _INFO_FIELD.finditer(text) if m.group(2)]
+        facts += fields
         if text in title or _is_chrome(text) or fields:
             continue
         if m := _DOC_NUMBER.search(text):
-            number = text if len(text) <= 30 else m.group(0)
-            facts.append(f"文号：{number}")
-        elif _SUBTITLE.match(text):
-            facts.append(f"副标题：{text}")
-    if addressee:
-        facts.append(f"报送：{addressee.rstrip('：:')}")
+            facts.append(text if len(text) <= 30 else m.group(0))
+        elif _SUBTITLE.match(text) or text == addressee or _is_addressee(text):
+            facts.append(text)
+    if published and not any(published in f or f.startswith(("发布时间", "发布日期")) for f in facts):
+        facts.insert(0, f"发布时间：{published}")
     if dated and facts:  # a date alone is the signature's, which every report has
         facts.append(f"落款日期：{dated}")
-    return "；".join(dict.fromkeys(facts))
+    return "\n".join(dict.fromkeys(facts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -924,9 +928,11 @@ def parse_document(
             continue
         passages.append(ParsedPassage(tuple(x.text for x in stack), line.text))
     passages += [ParsedPassage((), lines[i].text) for i in end.kept]
-    facts = _front_matter(
-        lines[: front.body_start], title, published, addressee, end.signed_on or front.dated
-    )
+    glued = _GLUED_ADDRESSEE.match(opening)
+    if glued and not addressee and all(is_org(x) for x in re.split("[、，,]", glued.group(1))):
+        addressee = glued.group(0).strip()  # 市人大常委会: 2024年，我市… (one line)
+    front_lines = lines[: front.body_start] + ([Line(addressee)] if glued and addressee else [])
+    facts = _front_matter(front_lines, title, published, addressee, end.signed_on or front.dated)
     if facts:
         passages.append(ParsedPassage((FRONT_MATTER,), facts))
 

@@ -42,7 +42,9 @@ _SUFFIXES = (
 # Characters that, before 镇/乡, make a common word rather than a town (乡镇, 城镇, 全镇, 我镇 …).
 _TOWN_BAD_START = set("全本我该各每城乡村集小市县区省州个一多两这那此其等和与及在对于从向为")
 # A 民族乡 is named with its nationality (桐木漯瑶族乡): a longer name.
-_TOWN_AT_START = re.compile(r"[\u4e00-\u9fff]{2,4}?[\u4e00-\u9fff]{1,3}族乡|[\u4e00-\u9fff]{2,4}?(?:镇|乡|街道)")
+_TOWN_AT_START = re.compile(
+    r"[\u4e00-\u9fff]{2,4}?[\u4e00-\u9fff]{1,3}族乡|[\u4e00-\u9fff]{2,4}?(?:镇|乡|街道)"
+)
 # A two-character county (洋县, 沙县, 和县) is also a pair of ordinary characters (县委和县政府):
 # it counts only where a name may begin (start, after punctuation or another place name) and
 # when an office of it follows, or nothing does.

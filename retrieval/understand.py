@@ -750,7 +750,6 @@ class Understander:
         first: set[int] = set()
         by_year, plan_for = self.places.year_reports, self.places.plan_reports
         chosen: set[int] = set()
-        newest = max((self.places.years.get(i, 0) for i in ids or ()), default=0)
         for y in years:
             same = by_year.get(y, set())
             before = plan_for.get(y, set()) - same
@@ -762,12 +761,9 @@ class Understander:
                 plans = True
             elif same:
                 chosen |= same
-            elif before and (ids is None or y > newest):
-                # 瓦屋镇2024年普法 with its newest report of 2023: its plans for 2024 are all
-                # there is. With a later report (中村乡 2023, 2025), 2024 is simply missing.
-                chosen |= before
-                plans = True
             else:
+                # Not asking for plans: an older report's plans for that year say nothing of
+                # what was done in it (中村乡2024年…搞了些什么, 南昌县2020年法治政府建设情况).
                 continue
             used.append(y)
         if used:

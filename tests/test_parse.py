@@ -466,8 +466,8 @@ def test_issuer_title_and_addressee_lines_are_metadata_not_passages() -> None:
     assert [p.text for p in body_of(r)] == [lines[3], "工作内容。"]
     assert r.passages[0].section == ()
     assert not any("县委依法治县办" in p.text for p in body_of(r))
-    # The addressee is what the front says of the report: a passage of its own, labelled.
-    assert front_of(r) == "报送：县委依法治县办"
+    # The addressee is what the front says of the report: a passage of its own, as written.
+    assert front_of(r) == "县委依法治县办："
 
 
 def test_issuer_written_before_the_title_on_one_line_is_the_issuer_and_stays_in_the_title() -> None:
@@ -1424,3 +1424,83 @@ def test_a_town_named_only_by_its_file(
     r = parse([opening, "一、主要举措", "全年调解矛盾纠纷85起。"], source=source)
     assert (r.issuer, r.places) == (issuer, places)
     assert r.issuer_inferred
+
+
+# --- the long tail (issue 20) -------------------------------------------------------------------
+
+
+def test_the_issuer_its_first_sentence_names_beats_the_region_it_mentions() -> None:
+    # No title: the opening names 桂林市人民政府, and later 自治区人民政府 (a region's word)
+    lines = [
+        "2016年,桂林市人民政府认真贯彻落实中共中央、国务院《法治政府建设实施纲要》和自治区党委、"
+        "自治区人民政府印发的实施方案,扎实开展法治政府建设工作。现将我市2016年度法治政府建设情况报告如下:",
+        "一、2016年工作完成情况",
+        "市本级审批事项从法定平均办理时间20.86天提速至6.44天。",
+    ]
+    r = parse(lines, source="桂林市2016年度法治政府建设情况报告.txt")
+    assert (r.issuer, r.places, r.year) == ("桂林市人民政府", ("广西壮族自治区", "桂林市"), 2016)
+
+
+@pytest.mark.parametrize(
+    ("name", "issuer", "places"),
+    [
+        ("昌吉州_2023.txt", "昌吉州人民政府", ("新疆维吾尔自治区", "昌吉回族自治州")),
+        (
+            "金平县司法局_2023.txt",
+            "金平县司法局",
+            ("云南省", "红河哈尼族彝族自治州", "金平苗族瑶族傣族自治县"),
+        ),
+        ("guilin-2023.html", "桂林市人民政府", ("广西壮族自治区", "桂林市")),
+        ("lingao-traditional-2023.html", "临高县人民政府", ("海南省", "临高县")),
+    ],
+)
+def test_long_tail_reports_get_their_issuer_and_places(
+    name: str, issuer: str, places: tuple[str, ...]
+) -> None:
+    path = TESTS_DATA / "longtail" / name
+    data = path.read_bytes()
+    r = parse_document(read_document(name, data), name, data)
+    assert (r.issuer, r.places) == (issuer, places)
+
+
+def test_a_front_is_kept_as_a_passage_of_its_own_as_written() -> None:
+    name = "清河县_2024.txt"
+    data = (TESTS_DATA / "longtail" / name).read_bytes()
+    r = parse_document(read_document(name, data), name, data)
+    assert front_of(r).split("\n") == [
+        "清政发〔2024〕3号",
+        "——在县第十八届人大常委会第十六次会议上",
+        "县人大常委会：",
+        "落款日期：2024-02-20",
+    ]
+    # the body is not repeated in it, nor is the red head
+    assert all(p.text != "清河县人民政府文件" for p in r.passages)
+    assert body_of(r)[0].text.startswith("2023年，清河县人民政府")
+
+
+def test_a_pages_fields_about_the_document_are_its_front_not_chrome() -> None:
+    lines = [
+        "您当前的位置:首页 > 政府信息公开 > 法定主动公开内容",
+        "索引号: 152900000000031/2023-01296 发布机构: 内蒙古阿拉善高新技术产业开发区管理委员会",
+        "发文字号: 成文时间: 2023-02-27",
+        "关于2022年法治政府建设情况的报告",
+        "根据考核工作实施方案要求,现将高新区2022年法治政府建设工作开展情况报告如下。",
+        "一、工作开展情况",
+        "与2家律所签订长期法律顾问合同。",
+    ]
+    r = parse(lines, source="关于2022年法治政府建设情况的报告.txt")
+    assert r.issuer == "内蒙古阿拉善高新技术产业开发区管理委员会"
+    assert r.places == ("内蒙古自治区", "阿拉善盟")
+    front = front_of(r)
+    assert "索引号: 152900000000031/2023-01296" in front and "成文时间: 2023-02-27" in front
+    assert "当前的位置" not in front and "首页" not in front
+
+
+def test_pinyin_readings_are_dropped_from_a_traditional_page() -> None:
+    name = "lingao-traditional-2023.html"
+    data = (TESTS_DATA / "longtail" / name).read_bytes()
+    r = parse_document(read_document(name, data), name, data)
+    texts = [p.text for p in r.passages]
+    assert texts[0] == "2023年，臨高縣人民政府堅持加強黨的領導，推進依法行政，現將有關情況報告如下。"
+    assert not any("(" in t and "ǎ" in t for t in texts)
+    assert any("縣政府常務會議專題研究法治政府建設工作6次" in t for t in texts)

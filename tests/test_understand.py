@@ -154,9 +154,9 @@ def test_year_without_a_report_does_not_narrow(shared_library: Library) -> None:
     ("question", "issuer", "year"),
     [
         ("瓦屋镇2024年的打算", "瓦屋镇", 2024),
-        ("瓦屋镇2024年普法", "瓦屋镇", 2024),
+        ("瓦屋镇2024年普法计划", "瓦屋镇", 2024),
         ("安化县2025年安排", "安化县", 2025),
-        ("蓝山县2023年工作", "蓝山县", 2023),
+        ("蓝山县2023年工作计划", "蓝山县", 2023),
     ],
 )
 def test_year_after_a_reports_year_asks_for_its_plans(
@@ -166,6 +166,16 @@ def test_year_after_a_reports_year_asks_for_its_plans(
     assert q.report_ids == ids_issued_by(shared_library, issuer)
     assert q.years == (year,)
     assert q.kind == SectionKind.PLANS
+
+
+@pytest.mark.parametrize(("question", "year"), [("瓦屋镇2024年普法", 2024), ("蓝山县2023年工作", 2023)])
+def test_year_after_a_reports_year_not_asking_for_plans_is_a_missing_year(
+    shared_library: Library, question: str, year: int
+) -> None:
+    # a report's plans for the next year say nothing of what was done in it
+    q = understand(shared_library, question)
+    assert q.report_ids == () and q.absent_years == (year,)
+    assert shared_library.ask(question).refusal == Refusal.MISSING_YEAR
 
 
 def test_year_of_the_report_itself_is_not_plans(shared_library: Library) -> None:
