@@ -220,10 +220,12 @@ class Library:
         what its front says (parse.FRONT_MATTER) goes first, with its citation. None for other
         questions, and when the report's front says nothing."""
         q = answer.query
-        if not q.report_ids or not _ABOUT_THE_REPORT.search(normalise(question)):
+        if not (q.report_ids and q.places) or not _ABOUT_THE_REPORT.search(normalise(question)):
             return None
         order = [*q.first, *(h.report.id for h in answer.hits), *sorted(q.report_ids, reverse=True)]
-        for rid in dict.fromkeys(order):
+        # The place's own report before those of places inside it (重庆市's, not 秀山县's).
+        own = [i for i in order if i in reports and reports[i].place in q.places]
+        for rid in dict.fromkeys([*own, *order]):
             report = reports.get(rid)
             front = next((p for p in self.store.report_passages(rid) if p.section == (FRONT_MATTER,)), None)
             if report is None or front is None:

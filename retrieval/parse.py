@@ -352,6 +352,9 @@ def _front_matter(front: list[Line], title: str, published: str, addressee: str,
             facts.append(text if len(text) <= 30 else m.group(0))
         elif _SUBTITLE.match(text) or text == addressee or _is_addressee(text):
             facts.append(text)
+    last = front[-1].text if front else ""
+    if last not in title and last not in facts and is_org(last) and len(last) <= 20 and not _is_chrome(last):
+        facts.append(last)  # 县人大常委会 on its own line above the body: the addressee, unpunctuated
     if published and not any(published in f or f.startswith(("发布时间", "发布日期")) for f in facts):
         facts.insert(0, f"发布时间：{published}")
     if dated and facts:  # a date alone is the signature's, which every report has
