@@ -204,6 +204,32 @@ def _place_prefix(text: str, gazetteer: Gazetteer) -> tuple[str, str]:
 _NOT_AFTER_SHORT = set("镇乡街村路局厅处所队站园社委")
 
 
+MIN_NAMED = 2  # a place the body names this often, and more often than any other of its level
+
+
+def most_named(text: str, level: str, gazetteer: Gazetteer) -> str:
+    """The place of `level` (市, 县 …) that `text` names most often, by its full or short
+    name (绍兴 → 绍兴市), when it names it at least MIN_NAMED times and more than any other;
+    "" otherwise."""
+    names = gazetteer.short_names()
+    counts: Counter[str] = Counter()
+    i = 0
+    while i < len(text):
+        for n in range(min(6, len(text) - i), 1, -1):
+            head = text[i : i + n]
+            full = head if head in gazetteer.by_name else names.get(head)
+            if full and full.endswith(level) and len(gazetteer.by_name.get(full, ())) == 1:
+                counts[full] += 1
+                i += n
+                break
+        else:
+            i += 1
+    top = counts.most_common(2)
+    if not top or top[0][1] < MIN_NAMED or (len(top) > 1 and top[1][1] == top[0][1]):
+        return ""
+    return top[0][0]
+
+
 def government_of(place: str) -> str:
     """The name a place's government signs with: 岳阳县人民政府, 清波街道办事处, 某某开发区管理委员会."""
     if place.endswith("街道"):

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from retrieval.analyse import (
     FileName,
     clean_title,
+    expand,
     implied_issuer,
+    most_named,
     named_in,
     opening_year,
     read_file_name,
@@ -666,6 +668,12 @@ def _who(
         return _Who(_full_government(issuer), places)
     if guess is None:
         guess = implied_issuer(title, opening, ref, file_name, gazetteer)
+    if not guess and not issuer and ref is not None and ref.level in "省市县区旗":
+        # 市市场监管局 in a report none of whose title, file name or opening names its city:
+        # the city of that level its body names most (绍兴 …) is the one it speaks of.
+        place = most_named(" ".join(body), ref.level, gazetteer)
+        if place:
+            guess = place + (expand(ref.office) if ref.office else "人民政府")
     if guess and guess == issuer:
         return _Who(issuer, places)  # a national body: no place to find
     if guess and (not issuer or guess.endswith(issuer) or not gazetteer.mentions(issuer)):

@@ -1504,3 +1504,25 @@ def test_pinyin_readings_are_dropped_from_a_traditional_page() -> None:
     assert texts[0] == "2023年，臨高縣人民政府堅持加強黨的領導，推進依法行政，現將有關情況報告如下。"
     assert not any("(" in t and "ǎ" in t for t in texts)
     assert any("縣政府常務會議專題研究法治政府建設工作6次" in t for t in texts)
+
+
+def test_an_office_no_title_names_takes_the_city_its_body_names_most() -> None:
+    lines = [
+        "2023年,市市场监管局在市委市政府的坚强领导下,深入学习贯彻习近平法治思想,取得了新成效。",
+        "--成功创建国家食品安全示范城市。",
+        "--“绍兴创新监管服务模式”获评最佳实践案例。",
+        "一、主要做法",
+        "全局执法人员持证比例98%以上,绍兴电梯安全管理规定于2024年1月1日正式施行。",
+    ]
+    r = parse(lines, source="sxscjgj_2023_fzzfjs.txt")
+    assert (r.issuer, r.places) == ("绍兴市市场监督管理局", ("浙江省", "绍兴市"))
+    assert r.issuer_inferred
+
+
+def test_a_city_named_once_is_no_evidence() -> None:
+    lines = [
+        "2023年,市市场监管局深入学习贯彻习近平法治思想,取得了新成效。",
+        "一、主要做法",
+        "学习借鉴绍兴经验,全局执法人员持证比例98%以上。",
+    ]
+    assert parse(lines, source="scjgj_2023.txt").issuer == ""
