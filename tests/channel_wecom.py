@@ -51,7 +51,7 @@ class Harness:
         if not self.fake.url:
             await self.fake.start()
         settings = wecom_settings(self.library, self.fake.url, **self._settings)
-        self.bot = WeComBot(Core(self.library), settings)
+        self.bot = WeComBot(Core(self.library, settings=settings), settings)
         self.bot.connection.backoff = Backoff(first=0.05, cap=0.2)
         self._run = asyncio.create_task(self.bot.run())
         await asyncio.wait_for(self.bot.connection.ready.wait(), WAIT)
@@ -88,6 +88,11 @@ class Harness:
     ) -> list[str]:
         self._last = (user, group)
         return await self._texts(self.fake.say(user, text, group=group, mentioned=mentioned))
+
+    async def send_file(self, name: str, data: bytes, user: str = "u1", group: bool = False) -> list[str]:
+        """A user sends a file (served encrypted by the fake); the texts the chat got."""
+        self._last = (user, group)
+        return await self._texts(self.fake.send_file(user, name, data, group=group))
 
     async def press(self, action_label_prefix: str) -> list[str]:
         user, group = self._last

@@ -10,6 +10,12 @@ update of a card it never sent, more messages to a chat in a minute than allowed
 it pushes a group message only when it @-mentions the bot. It can drop every connection,
 kick the bot (`disconnected_event`), and stop answering pings.
 
+Files: users' files are served encrypted (AES-256-CBC, IV the key's first 16 bytes, PKCS#7 to
+32 bytes) from a URL in their message, with the key beside it (`send_file`); the bot's go up in
+chunks (aibot_upload_media_init / _chunk / _finish, refused as WeCom refuses: 5 bytes or fewer,
+over 20 MB, chunks over 512 KB or more than 100, a chunk missing or twice, an md5 that does not
+match) for a media_id that a `file` message must name.
+
 `FakeCallbackPlatform` is the HTTP side: it signs and encrypts callbacks (its own AES code,
 not the bot's) and POSTs them to the bot's callback URL, and serves response_urls (each
 usable once, checked for size) that it records the bot's answers from.
@@ -29,6 +35,7 @@ import struct
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import uvicorn
@@ -36,11 +43,14 @@ import websockets
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from websockets.asyncio.server import Server, ServerConnection
 
 MARKDOWN_BYTES = 20480
+CHUNK_BYTES = 512 * 1024
+MAX_CHUNKS = 100
+MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_BUTTONS = 6
 MAX_KEY_BYTES = 1024
 TASK_ID = re.compile(r"^[A-Za-z0-9_\-@]{1,128}$")
@@ -52,6 +62,8 @@ INVALID_PARAM = 40058
 FREQ_LIMIT = 45009
 EXPIRED = 40099
 NOT_SUBSCRIBED = 40080
+INVALID_MEDIA_ID = 40007
+INVALID_MEDIA_SIZE = 40006
 
 
 @dataclass
@@ -60,8 +72,9 @@ class Sent:
     Markdown message, a template card (updated in place by a press's update), a welcome."""
 
     chat: str
-    kind: str  # "stream", "markdown", "card", "welcome"
-    content: str = ""
+    kind: str  # "stream", "markdown", "card", "welcome", "file"
+    content: str = ""  # a file's name, for a file
+    data: bytes = b""  # a file's bytes
     card: dict[str, Any] = field(default_factory=dict)
     finished: bool = True
     at: float = field(default_factory=time.monotonic)
@@ -120,18 +133,23 @@ class FakeWeCom:
         self._chats: set[str] = set()
         self._sends: dict[str, list[float]] = {}
         self._ids = itertools.count(1)
+        self._uploads: dict[str, dict[str, Any]] = {}
+        self.media: dict[str, tuple[str, bytes]] = {}  # media_id → (name, bytes) uploaded
+        self.files = MediaServer()
         self.url = ""
 
     async def start(self) -> FakeWeCom:
-        self._server = await websockets.serve(self._serve, "127.0.0.1", 0)
+        self._server = await websockets.serve(self._serve, "127.0.0.1", 0, max_size=4 * 1024 * 1024)
         port = next(iter(self._server.sockets)).getsockname()[1]
         self.url = f"ws://127.0.0.1:{port}"
+        await self.files.start()
         return self
 
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        await self.files.stop()
 
     async def __aenter__(self) -> FakeWeCom:
         return await self.start()
@@ -172,24 +190,31 @@ class FakeWeCom:
                     if self.answer_pings:
                         await self._ack(ws, cmd, rid, OK, "ok")
                     continue
-                code, why = self._take(cmd, rid, frame.get("body") or {})
-                await self._ack(ws, cmd, rid, code, why)
+                code, why, *answer = self._take(cmd, rid, frame.get("body") or {})
+                await self._ack(ws, cmd, rid, code, why, answer[0] if answer else None)
         except websockets.ConnectionClosed:
             pass
         finally:
             self._live.discard(ws)
 
-    async def _ack(self, ws: ServerConnection, cmd: str, rid: str, code: int, why: str) -> None:
+    async def _ack(
+        self, ws: ServerConnection, cmd: str, rid: str, code: int, why: str, body: Any = None
+    ) -> None:
         if code != OK:
             self.refused.append((cmd, code, why))
+        ack: dict[str, Any] = {"headers": {"req_id": rid}, "errcode": code, "errmsg": why}
+        if body is not None and code == OK:
+            ack["body"] = body
         with contextlib.suppress(websockets.ConnectionClosed):
-            await ws.send(json.dumps({"headers": {"req_id": rid}, "errcode": code, "errmsg": why}))
+            await ws.send(json.dumps(ack))
 
     # --- what the bot sends --------------------------------------------------------------
 
-    def _take(self, cmd: str, rid: str, body: dict[str, Any]) -> tuple[int, str]:
+    def _take(self, cmd: str, rid: str, body: dict[str, Any]) -> tuple[Any, ...]:
         if cmd == "aibot_send_msg":
             return self._send(body)
+        if cmd.startswith("aibot_upload_media_"):
+            return self._upload(cmd, body)
         callback = self._callbacks.get(rid)
         if callback is None:
             return INVALID_PARAM, "unknown req_id"
@@ -246,6 +271,12 @@ class FakeWeCom:
             if len(content.encode()) > MARKDOWN_BYTES:
                 return INVALID_PARAM, "markdown.content exceed max length 20480"
             sent = Sent(chat, "markdown", content)
+        elif body.get("msgtype") == "file":
+            media_id = str((body.get("file") or {}).get("media_id", ""))
+            if media_id not in self.media:
+                return INVALID_MEDIA_ID, "invalid media_id"
+            name, data = self.media[media_id]
+            sent = Sent(chat, "file", name, data=data)
         elif body.get("msgtype") == "template_card":
             card = body.get("template_card") or {}
             code, why = _check_card(card)
@@ -260,6 +291,51 @@ class FakeWeCom:
         self._sends[chat] = [*recent, now]
         self.sent.append(sent)
         return OK, "ok"
+
+    def _upload(self, cmd: str, body: dict[str, Any]) -> tuple[Any, ...]:
+        if cmd == "aibot_upload_media_init":
+            size, chunks = body.get("total_size"), body.get("total_chunks")
+            if body.get("type") not in ("file", "image", "voice", "video") or not body.get("filename"):
+                return INVALID_PARAM, "invalid type or filename"
+            if not isinstance(size, int) or not 5 < size <= MAX_FILE_BYTES:
+                return INVALID_MEDIA_SIZE, "invalid file size"
+            if chunks != -(-size // CHUNK_BYTES) or chunks > MAX_CHUNKS:
+                return INVALID_PARAM, "invalid total_chunks"
+            if not re.fullmatch(r"[0-9a-f]{32}", str(body.get("md5", ""))):
+                return INVALID_PARAM, "invalid md5"
+            upload_id = f"up{next(self._ids)}{os.urandom(4).hex()}"
+            self._uploads[upload_id] = {**body, "chunks": {}}
+            return OK, "ok", {"upload_id": upload_id}
+        upload = self._uploads.get(str(body.get("upload_id", "")))
+        if upload is None:
+            return INVALID_PARAM, "invalid upload_id"
+        if cmd == "aibot_upload_media_chunk":
+            index = body.get("chunk_index")
+            if (
+                not isinstance(index, int)
+                or not 0 <= index < upload["total_chunks"]
+                or index in upload["chunks"]
+            ):
+                return INVALID_PARAM, "invalid chunk_index"
+            try:
+                piece = base64.b64decode(str(body.get("base64_data", "")), validate=True)
+            except ValueError:
+                return INVALID_PARAM, "invalid base64_data"
+            if not piece or len(piece) > CHUNK_BYTES:
+                return INVALID_PARAM, "invalid chunk size"
+            upload["chunks"][index] = piece
+            return OK, "ok"
+        if cmd != "aibot_upload_media_finish":
+            return INVALID_PARAM, "unknown command"
+        del self._uploads[str(body["upload_id"])]
+        if len(upload["chunks"]) != upload["total_chunks"]:
+            return INVALID_PARAM, "chunks missing"
+        data = b"".join(upload["chunks"][i] for i in range(upload["total_chunks"]))
+        if len(data) != upload["total_size"] or hashlib.md5(data).hexdigest() != upload["md5"]:
+            return INVALID_PARAM, "md5 or size mismatch"
+        media_id = f"media{next(self._ids)}{os.urandom(6).hex()}"
+        self.media[media_id] = (str(upload["filename"]), data)
+        return OK, "ok", {"media_id": media_id, "type": upload["type"]}
 
     def _update(self, callback: _Callback, body: dict[str, Any]) -> tuple[int, str]:
         if time.monotonic() - callback.at > self.reply_deadline or callback.answered:
@@ -325,6 +401,18 @@ class FakeWeCom:
         body[msgtype] = {"url": "https://example.invalid/x", "aeskey": "x"}
         return await self._push("aibot_msg_callback", body, user, "message")
 
+    async def send_file(
+        self, user: str, name: str, data: bytes, group: bool = False, chat: str = "wrgroup1"
+    ) -> dict[str, Any]:
+        """A file message: the file served encrypted under a key of its own, named in the body."""
+        key = os.urandom(32)
+        body = self._base(user, group, chat, "file")
+        body["file"] = {
+            "url": self.files.serve(name, media_encrypt(key, data)),
+            "aeskey": base64.b64encode(key).decode(),
+        }
+        return await self._push("aibot_msg_callback", body, chat if group else user, "message")
+
     async def press(
         self, user: str, key: str, task_id: str, group: bool = False, chat: str = "wrgroup1"
     ) -> dict[str, Any]:
@@ -386,6 +474,49 @@ def _check_card(card: dict[str, Any]) -> tuple[int, str]:
         if not b.get("text") or not b.get("key") or len(str(b["key"]).encode()) > MAX_KEY_BYTES:
             return INVALID_PARAM, "invalid button"
     return OK, "ok"
+
+
+class MediaServer:
+    """Where users' files are downloaded from: each at a URL of its own, encrypted."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[str, bytes]] = {}
+        self.downloads = 0
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.base_url = ""
+
+    async def start(self) -> None:
+        app = Starlette(routes=[Route("/media/{id}", self._get, methods=["GET"])])
+        self._server, self._task, self.base_url = await serve_app(app)
+
+    async def stop(self) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            await self._task
+
+    def serve(self, name: str, encrypted: bytes) -> str:
+        media = os.urandom(8).hex()
+        self._files[media] = (name, encrypted)
+        return f"{self.base_url}/media/{media}"
+
+    async def _get(self, request: Request) -> Response:
+        found = self._files.get(request.path_params["id"])
+        if found is None:
+            return JSONResponse({"errcode": 40007, "errmsg": "invalid media"}, status_code=404)
+        self.downloads += 1
+        name, data = found
+        disposition = f"attachment; filename*=UTF-8''{quote(name)}"
+        return Response(
+            data, media_type="application/octet-stream", headers={"Content-Disposition": disposition}
+        )
+
+
+def media_encrypt(key: bytes, data: bytes) -> bytes:
+    """WeCom's encryption of a file, written out here independently of bot/wecom/crypto.py."""
+    pad = 32 - len(data) % 32
+    enc = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    return enc.update(data + bytes([pad] * pad)) + enc.finalize()
 
 
 # --- HTTP callbacks --------------------------------------------------------------------------

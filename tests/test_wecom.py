@@ -23,11 +23,11 @@ from bot.core import texts as core_texts
 from bot.core.conversation import Core
 from bot.core.messages import Action, Kind, Reply, TextPart
 from bot.core.platform import RateLimit
-from bot.wecom import texts
+from bot.wecom import media, texts
 from bot.wecom.app import WeComBot
 from bot.wecom.callback import create_app
 from bot.wecom.crypto import CryptoError, MsgCrypt, signature
-from bot.wecom.longconn import AuthError, Replaced
+from bot.wecom.longconn import AuthError, RefusedError, Replaced
 from bot.wecom.render import BUTTONS_PER_CARD, MARKDOWN_BYTES, outgoing
 from retrieval.library import Library
 from tests.channel_wecom import Harness, wecom_settings
@@ -421,3 +421,55 @@ def test_command_says_what_is_missing(
             monkeypatch.delenv(k)
     result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "d"), "wecom", *args], env=env)
     assert result.exit_code != 0 and missing in result.output
+
+
+# --- files over the long connection ------------------------------------------------------------
+
+
+async def test_export_and_source_send_files_uploaded_in_chunks(shared_library: Library) -> None:
+    async with Harness(shared_library) as h:
+        await h.say("秀山县政务公开数据")
+        await h.press("导出")
+        [word] = [s for s in h.fake.sent if s.kind == "file"]
+        assert word.content == "问答_秀山县政务公开数据.docx" and word.data.startswith(b"PK")
+        await h.press("📄 来源")
+        originals = [s for s in h.fake.sent if s.kind == "file"][1:]
+        assert originals and originals[0].data  # the report's original, as stored
+        assert h.fake.refused == []
+
+
+async def test_a_file_of_several_chunks_arrives_whole_and_a_bad_upload_is_refused(
+    shared_library: Library,
+) -> None:
+    async with Harness(shared_library) as h:
+        assert h.bot is not None
+        data = os.urandom(media.CHUNK_BYTES * 2 + 10)  # three chunks
+        media_id = await media.upload(h.bot.connection.request, "big.bin", data)
+        assert h.fake.media[media_id] == ("big.bin", data)
+        with pytest.raises(media.MediaError):  # WeCom takes no media of 5 bytes or fewer
+            await media.upload(h.bot.connection.request, "tiny.txt", b"abc")
+        init = {"type": "file", "filename": "x.txt", "total_size": 10, "total_chunks": 1, "md5": "0" * 32}
+        ack = await h.bot.connection.request(media.UPLOAD_INIT, init)
+        upload_id = ack["body"]["upload_id"]
+        chunk = {
+            "upload_id": upload_id,
+            "chunk_index": 0,
+            "base64_data": base64.b64encode(b"0123456789").decode(),
+        }
+        await h.bot.connection.request(media.UPLOAD_CHUNK, chunk)
+        with pytest.raises(RefusedError):  # the md5 does not match what arrived
+            await h.bot.connection.request(media.UPLOAD_FINISH, {"upload_id": upload_id})
+
+
+async def test_an_admins_file_that_does_not_decrypt_gets_a_line(shared_library: Library) -> None:
+    async with Harness(shared_library, admins=frozenset({"u1"})) as h:
+        body = h.fake._base("u1", False, "u1", "file")
+        body["file"] = {"url": h.fake.files.serve("r.docx", b"0123456789abcdef" * 3), "aeskey": "a" * 43}
+        replies = await h._texts(h.fake._push("aibot_msg_callback", body, "u1", "message"))
+        assert replies == [core_texts.UPLOAD_NOT_FETCHED]
+
+
+async def test_anyone_elses_file_is_not_downloaded(shared_library: Library) -> None:
+    async with Harness(shared_library, admins=frozenset({"admin"})) as h:
+        [answer] = await h.send_file("report.txt", "汝城县法治政府建设".encode())
+        assert answer == texts.only_text("file") and h.fake.files.downloads == 0

@@ -152,6 +152,19 @@ def name_from_headers(headers: httpx.Headers) -> str:
     return plain.group(1).strip() if plain else ""
 
 
+def suffix_for(data: bytes) -> str:
+    """A suffix for a file a platform sent without a name, by its first bytes (the library
+    reads a file by its suffix, and checks the bytes again)."""
+    head = data[:1024].lstrip()
+    if head.startswith(b"%PDF"):
+        return ".pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return ".docx"
+    if head[:1] == b"<":
+        return ".html"
+    return ".txt"
+
+
 def file_message(base: Message, data: bytes, name: str) -> Message:
     """`base` (who, where, admin) carrying a file for the core."""
     return Message(
