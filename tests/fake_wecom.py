@@ -537,11 +537,18 @@ def wecom_encrypt(aes_key: str, message: bytes, receive_id: str, random: bytes =
 
 
 class FakeCallbackPlatform:
-    """WeCom's HTTP side: signs, encrypts and POSTs callbacks to the bot; serves response_urls."""
+    """WeCom's HTTP side: signs, encrypts and POSTs callbacks to the bot, and reads the bot's
+    encrypted passive replies as WeCom does (signature checked, decrypted with its own AES
+    code, refused unless a stream, a template card or both for a message, or an
+    update_template_card of a card it showed for a press); serves response_urls (each usable
+    once, for Markdown or a well-formed template card). `shown` is what users saw, in order."""
 
     def __init__(self, token: str, aes_key: str, receive_id: str = "") -> None:
         self.token, self.aes_key, self.receive_id = token, aes_key, receive_id
         self.answers: list[dict[str, Any]] = []  # bodies POSTed to response_urls
+        self.replies: list[dict[str, Any]] = []  # passive replies, decrypted
+        self.shown: list[Sent] = []
+        self.cards: dict[str, Sent] = {}  # task_id → the card as shown now
         self.refused: list[str] = []
         self.fail_next = 0  # answer this many response_url calls with a 502
         self._codes: dict[str, float] = {}
@@ -550,17 +557,32 @@ class FakeCallbackPlatform:
         self._task: asyncio.Task[None] | None = None
         self.base_url = ""
         self.client = httpx.AsyncClient()
+        self.files = MediaServer()
 
     async def __aenter__(self) -> FakeCallbackPlatform:
         app = Starlette(routes=[Route("/cgi-bin/aibot/response", self._response, methods=["POST"])])
         self._server, self._task, self.base_url = await serve_app(app)
+        await self.files.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None and self._task is not None
         self._server.should_exit = True
         await self._task
+        await self.files.stop()
         await self.client.aclose()
+
+    def _show_card(self, card: dict[str, Any], chat: str = "") -> str:
+        """Show a new card; "" when WeCom would refuse it, else why not."""
+        code, why = _check_card(card)
+        if code != OK:
+            return why
+        if card["task_id"] in self.cards:
+            return "task_id already used"
+        sent = Sent(chat, "card", card=card)
+        self.cards[card["task_id"]] = sent
+        self.shown.append(sent)
+        return ""
 
     async def _response(self, request: Request) -> JSONResponse:
         if self.fail_next:
@@ -570,17 +592,74 @@ class FakeCallbackPlatform:
         if code not in self._codes:
             self.refused.append("response_code used or unknown")
             return JSONResponse({"errcode": INVALID_PARAM, "errmsg": "invalid response_code"})
-        del self._codes[code]
         body = json.loads(await request.body())
-        content = str((body.get("markdown") or {}).get("content", ""))
-        if body.get("msgtype") != "markdown" or not content or len(content.encode()) > MARKDOWN_BYTES:
-            self.refused.append("bad markdown")
-            return JSONResponse({"errcode": INVALID_PARAM, "errmsg": "invalid markdown"})
+        why = ""
+        if body.get("msgtype") == "markdown":
+            content = str((body.get("markdown") or {}).get("content", ""))
+            if not content.strip() or len(content.encode()) > MARKDOWN_BYTES:
+                why = "bad markdown"
+            else:
+                self.shown.append(Sent("", "markdown", content))
+        elif body.get("msgtype") == "template_card":
+            why = self._show_card(body.get("template_card") or {})
+        else:
+            why = "unsupported msgtype"
+        if why:
+            self.refused.append(why)
+            return JSONResponse({"errcode": INVALID_PARAM, "errmsg": why})
+        del self._codes[code]
         self.answers.append(body)
         return JSONResponse({"errcode": 0, "errmsg": "ok"})
 
-    def message(self, user: str, text: str, group: bool = False, msgid: str | None = None) -> dict[str, Any]:
-        """A 智能机器人 text message as WeCom encrypts it, with a fresh response_url."""
+    def _passive(self, kind: str, response: httpx.Response) -> None:
+        """Read the bot's passive reply to a callback of `kind` ("message", "press") as WeCom
+        does; what it shows goes to `shown`, what WeCom would refuse to `refused`."""
+        if response.status_code != 200 or not response.content:
+            return
+        try:
+            sealed = response.json()
+            if (
+                sha1_signature(self.token, str(sealed["timestamp"]), str(sealed["nonce"]), sealed["encrypt"])
+                != sealed["msgsignature"]
+            ):
+                raise ValueError("bad msgsignature")
+            message, receive_id = wecom_decrypt(self.aes_key, sealed["encrypt"])
+            if receive_id != self.receive_id.encode():
+                raise ValueError("wrong receive id")
+            body = json.loads(message)
+        except (ValueError, KeyError, TypeError) as e:
+            self.refused.append(f"passive reply unreadable: {e}")
+            return
+        self.replies.append(body)
+        why = ""
+        if kind == "press":
+            card = body.get("template_card") or {}
+            old = self.cards.get(str(card.get("task_id", "")))
+            code, checked = _check_card(card)
+            if body.get("response_type") != "update_template_card" or old is None:
+                why = "no such card"
+            elif code != OK:
+                why = checked
+            else:
+                old.card = card
+                self.shown.append(Sent(old.chat, "card", card=card))
+        elif body.get("msgtype") in ("stream", "stream_with_template_card"):
+            stream = body.get("stream") or {}
+            content = str(stream.get("content", ""))
+            if not stream.get("id") or not content.strip() or len(content.encode()) > MARKDOWN_BYTES:
+                why = "bad stream"
+            else:
+                self.shown.append(Sent("", "stream", content, finished=bool(stream.get("finish"))))
+                if body["msgtype"] == "stream_with_template_card":
+                    why = self._show_card(body.get("template_card") or {})
+        elif body.get("msgtype") == "template_card":
+            why = self._show_card(body.get("template_card") or {})
+        else:
+            why = "unsupported passive reply"
+        if why:
+            self.refused.append(why)
+
+    def _body(self, user: str, msgtype: str, group: bool, msgid: str | None) -> dict[str, Any]:
         code = f"code{next(self._ids)}{os.urandom(4).hex()}"
         self._codes[code] = time.monotonic()
         body: dict[str, Any] = {
@@ -589,12 +668,42 @@ class FakeCallbackPlatform:
             "chattype": "group" if group else "single",
             "from": {"userid": user},
             "response_url": f"{self.base_url}/cgi-bin/aibot/response?response_code={code}",
-            "msgtype": "text",
-            "text": {"content": f"@{BOT_NAME} {text}" if group else text},
+            "msgtype": msgtype,
         }
         if group:
             body["chatid"] = "wrgroup1"
         return body
+
+    def message(self, user: str, text: str, group: bool = False, msgid: str | None = None) -> dict[str, Any]:
+        """A 智能机器人 text message as WeCom encrypts it, with a fresh response_url."""
+        body = self._body(user, "text", group, msgid)
+        body["text"] = {"content": f"@{BOT_NAME} {text}" if group else text}
+        return body
+
+    def file(self, user: str, name: str, data: bytes, group: bool = False) -> dict[str, Any]:
+        """A file message: the file served encrypted under the bot's EncodingAESKey."""
+        body = self._body(user, "file", group, None)
+        key = base64.b64decode(self.aes_key + "=")
+        body["file"] = {"url": self.files.serve(name, media_encrypt(key, data))}
+        return body
+
+    def press(self, user: str, key: str, task_id: str, group: bool = False) -> dict[str, Any]:
+        """A press of a card's button: a template_card_event with its key and task_id."""
+        body = self._body(user, "event", group, None)
+        body["event"] = {
+            "eventtype": "template_card_event",
+            "template_card_event": {"card_type": "button_interaction", "event_key": key, "task_id": task_id},
+        }
+        return body
+
+    def card_with(self, label_prefix: str) -> tuple[str, str]:
+        """(key, task_id) of the first button starting with `label_prefix` on the newest card
+        showing one."""
+        for sent in reversed(list(self.cards.values())):
+            for button in sent.buttons:
+                if str(button.get("text", "")).startswith(label_prefix):
+                    return str(button["key"]), str(sent.card["task_id"])
+        raise LookupError(f"no button starting with {label_prefix!r}")
 
     def signed(
         self,
@@ -616,14 +725,27 @@ class FakeCallbackPlatform:
         }, (encrypted)
 
     async def post(self, url: str, body: dict[str, Any], xml: bool = False, **signing: Any) -> httpx.Response:
-        """POST a message to the bot, as JSON (`{"encrypt": …}`) or XML (`<Encrypt>`)."""
+        """POST a message to the bot, as JSON (`{"encrypt": …}`) or XML (`<Encrypt>`), and read
+        its passive reply."""
         params, encrypted = self.signed(json.dumps(body, ensure_ascii=False), **signing)
         content = (
             f"<xml><ToUserName><![CDATA[{self.receive_id}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
             if xml
             else json.dumps({"encrypt": encrypted})
         )
-        return await self.client.post(url, params=params, content=content)
+        response = await self.client.post(url, params=params, content=content)
+        self._passive("press" if body.get("msgtype") == "event" else "message", response)
+        return response
+
+
+def wecom_decrypt(aes_key: str, ciphertext: str) -> tuple[bytes, bytes]:
+    """(message, receive id) of a passive reply, by this file's own AES code."""
+    key = base64.b64decode(aes_key + "=")
+    dec = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
+    plain = dec.update(base64.b64decode(ciphertext)) + dec.finalize()
+    plain = plain[: -plain[-1]]
+    (n,) = struct.unpack(">I", plain[16:20])
+    return plain[20 : 20 + n], plain[20 + n :]
 
 
 async def serve_app(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], str]:

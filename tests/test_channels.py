@@ -15,10 +15,16 @@ from bot.core import texts as core_texts
 from retrieval.library import Library
 from tests.channel_dingtalk import Harness as DingTalk
 from tests.channel_feishu import Harness as Feishu
+from tests.channel_wecom import CallbackHarness as WeComCallback
 from tests.channel_wecom import Harness as WeCom
 from tests.conftest import RUCHENG, Route, Site, docx_bytes, web_page
 
-CHANNELS: dict[str, Callable[[Library], Any]] = {"wecom": WeCom, "dingtalk": DingTalk, "feishu": Feishu}
+CHANNELS: dict[str, Callable[[Library], Any]] = {
+    "wecom": WeCom,
+    "wecom-callback": WeComCallback,
+    "dingtalk": DingTalk,
+    "feishu": Feishu,
+}
 
 
 @pytest.fixture(params=sorted(CHANNELS))

@@ -39,7 +39,7 @@ from bot.wecom.longconn import (
     RefusedError,
     req_id,
 )
-from bot.wecom.render import BUTTONS_PER_CARD, Out, card, outgoing
+from bot.wecom.render import BUTTONS_PER_CARD, Out, card, outgoing, with_feedback
 from retrieval.config import Settings
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ class WeComBot:
         """The pressed card with its feedback buttons turned; when that is more than a card
         holds (👎's four reasons), the card keeps only the feedback and the rest follow anew."""
         chat, buttons = self.cards[task_id]
-        new = _with_feedback(buttons, reply.feedback or ())
+        new = with_feedback(buttons, reply.feedback or ())
         moved: tuple[Action, ...] = ()
         if len(new) > BUTTONS_PER_CARD:
             moved = tuple(b for b in buttons if not is_feedback(b.id))
@@ -182,13 +182,6 @@ class WeComBot:
                     await asyncio.wait_for(self.connection.ready.wait(), RECONNECT_WAIT)
                 except TimeoutError:
                     return
-
-
-def _with_feedback(buttons: tuple[Action, ...], feedback: tuple[Action, ...]) -> tuple[Action, ...]:
-    """A card's buttons with its feedback buttons turned into `feedback`, where they were."""
-    at = next((i for i, b in enumerate(buttons) if is_feedback(b.id)), len(buttons))
-    kept = [b for b in buttons if not is_feedback(b.id)]
-    return (*kept[:at], *feedback, *kept[at:])
 
 
 @click.command("wecom")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.actions import is_feedback
 from bot.core.messages import Action, FilePart, Reply
 from bot.core.platform import split_bytes
 from bot.markdown import escape, render
@@ -66,3 +67,10 @@ def joined(outs: list[Out], limit: int = MARKDOWN_BYTES) -> str:
     text = "\n\n".join(o.markdown for o in outs if o.markdown)
     pieces = split_bytes(text, limit - len(texts.CUT.encode()) - 2)
     return pieces[0] if len(pieces) == 1 else pieces[0] + "\n\n" + texts.CUT
+
+
+def with_feedback(buttons: tuple[Action, ...], feedback: tuple[Action, ...]) -> tuple[Action, ...]:
+    """A card's buttons with its feedback buttons turned into `feedback`, where they were."""
+    at = next((i for i, b in enumerate(buttons) if is_feedback(b.id)), len(buttons))
+    kept = [b for b in buttons if not is_feedback(b.id)]
+    return (*kept[:at], *feedback, *kept[at:])
