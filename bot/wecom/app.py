@@ -78,12 +78,7 @@ class WeComBot:
             return
         rid = str((frame.get("headers") or {}).get("req_id", ""))
         if frame.get("cmd") == MSG_CALLBACK:
-            taken: Message | Reply = message
-            if inc.msgtype == "file" and intake.wanted(message.admin, message.private):
-                async with httpx.AsyncClient() as client:
-                    limit = intake.Limit.of(self.core.settings)
-                    taken = await media.take_file(client, message, inc.file_url, inc.file_aeskey, limit)
-            await self._answer_message(inc, taken, rid)
+            await self._answer_message(inc, message, rid)
         elif inc.event == "enter_chat":
             await self._request(
                 RESPOND_WELCOME, {"msgtype": "text", "text": {"content": texts.welcome()}}, rid
@@ -91,15 +86,20 @@ class WeComBot:
         else:
             await self._answer_press(inc, message, rid)
 
-    async def _answer_message(self, inc: handlers.Incoming, message: Message | Reply, rid: str) -> None:
-        """Acknowledge with a stream at once, answer off the loop (`message` already a Reply:
-        a file refused), complete the stream with the answer's first piece and send the rest."""
+    async def _answer_message(self, inc: handlers.Incoming, message: Message, rid: str) -> None:
+        """Acknowledge with a stream at once, fetch an admin's file, answer off the loop,
+        complete the stream with the answer's first piece and send the rest."""
         stream = {"id": req_id("stream"), "finish": False, "content": texts.THINKING}
         await self._request(RESPOND, {"msgtype": "stream", "stream": stream}, rid)
-        if isinstance(message, Reply):
-            reply: Reply | None = message
+        taken: Message | Reply = message
+        if inc.msgtype == "file" and intake.wanted(message.admin, message.private):
+            async with httpx.AsyncClient() as client:
+                limit = intake.Limit.of(self.core.settings)
+                taken = await media.take_file(client, message, inc.file_url, inc.file_aeskey, limit)
+        if isinstance(taken, Reply):  # a file refused
+            reply: Reply | None = taken
         else:
-            reply = await asyncio.to_thread(handlers.respond, self.core, inc, message)
+            reply = await asyncio.to_thread(handlers.respond, self.core, inc, taken)
         outs = outgoing(reply, files=True) if reply is not None else [Out(core_texts.RATE_LIMITED)]
         first = outs.pop(0) if outs and outs[0].markdown else Out(core_texts.ERROR)
         stream.update(finish=True, content=first.markdown)
