@@ -73,3 +73,11 @@ def test_a_file_name_is_made_safe(given: str, expected: str) -> None:
 )
 def test_the_name_a_download_gives(header: str, expected: str) -> None:
     assert intake.name_from_headers(httpx.Headers({"content-disposition": header})) == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "suffix"),
+    [(b"%PDF-1.7", ".pdf"), (b"PK\x03\x04", ".docx"), (b"  <html>", ".html"), ("法治".encode(), ".txt")],
+)
+def test_a_file_without_a_name_gets_a_suffix_by_its_bytes(head: bytes, suffix: str) -> None:
+    assert intake.suffix_for(head + bytes(10)) == suffix

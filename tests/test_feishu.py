@@ -461,9 +461,12 @@ def test_a_card_frame_that_is_not_json_gets_an_empty_answer() -> None:
 # --- files from admins ---------------------------------------------------------------------------
 
 
-async def test_an_admins_file_is_downloaded_previewed_and_added(library: Library) -> None:
+@pytest.mark.parametrize("harness", [Harness, HttpHarness], ids=["long-connection", "http"])
+async def test_an_admins_file_is_downloaded_previewed_and_added(
+    library: Library, harness: type[Harness]
+) -> None:
     before = len(library.reports())
-    async with Harness(library, admins=frozenset({"u1"})) as h:
+    async with harness(library, admins=frozenset({"u1"})) as h:
         name = "汝城县人民政府2023年法治政府建设年度报告.docx"
         [preview] = await h.send_file(name, docx_bytes(RUCHENG.split("\n")))
         assert "汝城县" in preview and any(

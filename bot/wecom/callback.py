@@ -113,7 +113,8 @@ class CallbackBot:
             return PlainTextResponse("bad request", status_code=400)
         inc = handlers.parse(body)
         message = handlers.message_for(inc, self.settings.wecom_bot_name, self.settings.wecom_admin_ids)
-        if message is None or not self.deliveries.first_time(inc.msgid):
+        # A stream refresh asks for more of a stream left open; this bot finishes its streams.
+        if message is None or inc.msgtype == "stream" or not self.deliveries.first_time(inc.msgid):
             return Response(status_code=200)
         if inc.response_url and not inc.response_url.startswith(
             self.settings.wecom_api_base_url.rstrip("/") + "/"
