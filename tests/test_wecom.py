@@ -539,6 +539,7 @@ async def test_an_admins_file_that_does_not_decrypt_gets_a_line(shared_library: 
         body["file"] = {"url": h.fake.files.serve("r.docx", b"0123456789abcdef" * 3), "aeskey": "a" * 43}
         replies = await h._texts(h.fake._push("aibot_msg_callback", body, "u1", "message"))
         assert replies == [core_texts.UPLOAD_NOT_FETCHED]
+        assert h.fake.sent[0].history[0][1] == core_texts.UPLOAD_WORKING  # said at once
 
 
 async def test_anyone_elses_file_is_not_downloaded(shared_library: Library) -> None:

@@ -89,10 +89,12 @@ class WeComBot:
     async def _answer_message(self, inc: handlers.Incoming, message: Message, rid: str) -> None:
         """Acknowledge with a stream at once, fetch an admin's file, answer off the loop,
         complete the stream with the answer's first piece and send the rest."""
-        stream = {"id": req_id("stream"), "finish": False, "content": texts.THINKING}
+        report = inc.msgtype == "file" and intake.wanted(message.admin, message.private)
+        working = core_texts.UPLOAD_WORKING if report else texts.THINKING
+        stream = {"id": req_id("stream"), "finish": False, "content": working}
         await self._request(RESPOND, {"msgtype": "stream", "stream": stream}, rid)
         taken: Message | Reply = message
-        if inc.msgtype == "file" and intake.wanted(message.admin, message.private):
+        if report:
             async with httpx.AsyncClient() as client:
                 limit = intake.Limit.of(self.core.settings)
                 taken = await media.take_file(client, message, inc.file_url, inc.file_aeskey, limit)

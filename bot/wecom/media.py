@@ -40,6 +40,8 @@ async def take_file(
 ) -> Message | Reply:
     """The core's Message carrying the file `url` names, decrypted; or the one-line Reply when
     it is too big or cannot be had (nothing is kept either way)."""
+    # The URL is trusted as far as the message naming it: only WeCom can send one (over the
+    # subscribed connection, or in a callback encrypted and signed under the bot's key).
     if not url.startswith(("https://", "http://")):
         return intake.failed()
     try:
