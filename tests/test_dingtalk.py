@@ -67,6 +67,15 @@ async def test_an_answer_comes_as_a_card_with_callback_buttons(shared_library: L
         assert not h.fake.refused and not h.fake.api_refused
 
 
+async def test_a_sender_without_a_staff_id_gets_dtmd_buttons_not_a_lost_card(shared_library: Library) -> None:
+    async with Harness(shared_library) as h:
+        message = h.fake.robot_message(QUESTION)
+        del message["senderStaffId"]  # e.g. someone from outside the organisation
+        await h.deliver(message)
+        [sent] = h.fake.sent
+        assert sent.payload["msgtype"] == "actionCard" and not h.fake.api_refused
+
+
 @pytest.mark.parametrize("http", [False, True], ids=["stream", "http"])
 async def test_without_cards_buttons_are_dtmd_links(shared_library: Library, http: bool) -> None:
     async with Harness(shared_library, http=http, cards=False) as h:

@@ -268,18 +268,19 @@ class DingTalk:
         sessionWebhook), text by sessionWebhook or else the OpenAPI, files through the OpenAPI.
         The first failure stops the rest (a reply out of order is worse than a short one)."""
         space, webhook = target.space, target.webhook
-        for piece in cards.pieces(reply, files=self.api is not None):
+        api = self.api if space.reachable else None
+        for piece in cards.pieces(reply, files=api is not None):
             try:
-                if piece.file is not None and self.api is not None:
+                if piece.file is not None and api is not None:
                     await self._wait(space)
                     try:
-                        await self.api.send_file(space, piece.file.name, piece.file.data)
+                        await api.send_file(space, piece.file.name, piece.file.data)
                     except TooBig:
                         await self._text(target, texts.FILE_TOO_BIG.format(name=piece.file.name))
-                elif piece.actions and self.card_template and self.api is not None:
+                elif piece.actions and self.card_template and api is not None:
                     await self._wait(space)
                     track = self.signer.track_id(space)
-                    await self.api.send_card(space, self.card_template, track, cards.card_params(piece))
+                    await api.send_card(space, self.card_template, track, cards.card_params(piece))
                 elif webhook is not None:
                     await self.send(
                         webhook,

@@ -69,6 +69,11 @@ class Space:
     private: bool
     user: str
 
+    @property
+    def reachable(self) -> bool:
+        """Whether the OpenAPI can send here (a private chat needs the user's staff id)."""
+        return bool(self.user if self.private else self.conversation)
+
 
 class OpenApi:
     """The app's OpenAPI calls, over one HTTP client."""
@@ -166,7 +171,7 @@ class OpenApi:
             await self.send_message(space, "sampleImageMsg", {"photoURL": media})
             return
         if suffix not in FILE_SUFFIXES:
-            name, data, suffix = _zipped(name, data), _zip(name, data), "zip"
+            name, data, suffix = f"{PurePosixPath(name).stem or 'file'}.zip", _zip(name, data), "zip"
         media = await self.upload(name, data, "file")
         await self.send_message(space, "sampleFile", {"mediaId": media, "fileName": name, "fileType": suffix})
 
@@ -179,14 +184,14 @@ class OpenApi:
             params = {"access_token": await self.token(), "type": kind}
             files = {"media": (name, data, _MIME.get(suffix, "application/octet-stream"))}
             response = await self._http().post(self.oapi_base + UPLOAD_PATH, params=params, files=files)
-            data_ = _json(response)
-            code = data_.get("errcode", 0)
+            answer = _json(response)
+            code = answer.get("errcode", 0)
             if code in (40014, 42001) and attempt == 1:  # DingTalk: token invalid / expired
                 self._token = None
                 continue
-            media = data_.get("media_id")
+            media = answer.get("media_id")
             if response.status_code != 200 or code != 0 or not isinstance(media, str):
-                raise ApiError(f"{UPLOAD_PATH}: {response.status_code} {code} {data_.get('errmsg', '')}")
+                raise ApiError(f"{UPLOAD_PATH}: {response.status_code} {code} {answer.get('errmsg', '')}")
             return media
         raise AssertionError("unreachable")
 
@@ -216,10 +221,6 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _zipped(name: str, data: bytes) -> str:
-    return f"{PurePosixPath(name).stem or 'file'}.zip"
 
 
 def _zip(name: str, data: bytes) -> bytes:
