@@ -136,6 +136,8 @@ class FakeDingTalk:
         self._downloads: dict[str, bytes] = {}  # a download URL's token -> bytes
         self._groups: set[str] = set()  # conversations the robot is in
         self.downloads = 0
+        self.api_failures = 0  # the next this many OpenAPI calls answer 503
+        self.subscribed: set[str] = set()
 
     # --- lifetime ------------------------------------------------------------------------------
 
@@ -220,6 +222,9 @@ class FakeDingTalk:
             return 404, {"code": "NotFound", "message": url.path}
         token = {k.lower(): v for k, v in headers.items()}.get("x-acs-dingtalk-access-token", "")
         with self.lock:
+            if self.api_failures > 0:
+                self.api_failures -= 1
+                return 503, {"code": "ServiceUnavailable", "message": "try again"}
             if self._tokens.get(token, 0) < time.time():
                 return self._api_refuse(url.path, 401, "InvalidAuthentication", "no valid access token")
             if not isinstance(body, dict):
@@ -400,6 +405,8 @@ class FakeDingTalk:
 
     async def callback(self, data: JSONDict) -> str:
         """Send a card callback frame with `data`; its frame's id."""
+        # DingTalk pushes only the topics a connection subscribed to.
+        assert CARD_TOPIC in self.subscribed, "the robot did not subscribe to card callbacks"
         frame_id = f"card-{next(self._ids)}"
         await self._send_frame(
             {
@@ -423,6 +430,7 @@ class FakeDingTalk:
             ):
                 return 401, {"code": "InvalidAuthentication", "message": "wrong client id or secret"}
             topics = body.get("subscriptions") or []
+            self.subscribed = {t.get("topic") for t in topics if isinstance(t, dict)}
             if {"type": "CALLBACK", "topic": CHATBOT_TOPIC} not in topics:
                 return 400, {"code": "InvalidParameter", "message": "no robot message subscription"}
             ticket = secrets.token_urlsafe(16)

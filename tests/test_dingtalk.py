@@ -215,6 +215,18 @@ async def test_a_stale_access_token_is_fetched_anew(shared_library: Library) -> 
         assert ("/v1.0/robot/oToMessages/batchSend", "InvalidAuthentication") in h.fake.api_refused
 
 
+async def test_openapi_server_errors_are_retried(shared_library: Library) -> None:
+    async with Harness(shared_library) as h:
+        h.fake.api_failures = 2
+        [answer] = await h.say(QUESTION)
+        assert CITED in answer and h.fake.sent[-1].payload["msgtype"] == "card"
+        h.fake.api_failures = 5  # DingTalk down: the reply is given up, the robot carries on
+        assert await h.press("全文") == []
+        h.fake.api_failures = 0
+        [passage] = await h.press("全文")
+        assert "18778" in passage
+
+
 async def test_the_fake_refuses_cards_that_do_not_fit_the_template(shared_library: Library) -> None:
     async with FakeDingTalk() as fake:
         fake.robot_message("x", group=True)  # the robot is in the group

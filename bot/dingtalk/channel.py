@@ -94,7 +94,11 @@ class DingTalk:
         self.rate = rate or RateLimit(per_chat, per_bot)
         self.retry_delay = retry_delay
         self.clock = clock
-        self.api = OpenApi(client_id, secret, self._client, api_base, oapi_base) if client_id else None
+        self.api = (
+            OpenApi(client_id, secret, self._client, api_base, oapi_base, clock, retry_delay)
+            if client_id
+            else None
+        )
         self.card_template = card_template if self.api is not None else ""
         self._http: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()

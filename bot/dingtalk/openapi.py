@@ -34,6 +34,7 @@ PRIVATE_MESSAGE_PATH = "/v1.0/robot/oToMessages/batchSend"
 DOWNLOAD_PATH = "/v1.0/robot/messageFiles/download"
 UPLOAD_PATH = "/media/upload"
 TOKEN_MARGIN = 300.0  # seconds before DingTalk's expiry that a token is fetched anew
+TRIES = 3
 # What DingTalk's media upload takes as type=file (anything else is sent zipped) and at most.
 FILE_SUFFIXES = frozenset({"doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip", "pdf", "rar"})
 IMAGE_SUFFIXES = frozenset({"jpg", "jpeg", "png", "gif", "bmp"})
@@ -86,8 +87,10 @@ class OpenApi:
         api_base: str = "https://api.dingtalk.com",
         oapi_base: str = "https://oapi.dingtalk.com",
         clock: Callable[[], float] = time.time,
+        retry_delay: float = 1.0,
     ) -> None:
         self.client_id, self._secret = client_id, secret
+        self.retry_delay = retry_delay
         self._http = http
         self.api_base, self.oapi_base = api_base.rstrip("/"), oapi_base.rstrip("/")
         self.clock = clock
@@ -111,20 +114,31 @@ class OpenApi:
             return token
 
     async def call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST an OpenAPI call with the token; once more with a new token after a 401."""
-        for attempt in (1, 2):
+        """POST an OpenAPI call with the token: once more with a new token after a 401, and
+        again after a 5xx or a network failure (TRIES in all); any other refusal is final."""
+        renewed = False
+        for attempt in range(1, TRIES + 1):
+            last = attempt == TRIES
             headers = {"x-acs-dingtalk-access-token": await self.token()}
-            response = await self._http().post(self.api_base + path, json=body, headers=headers)
-            if response.status_code == 401 and attempt == 1:
-                self._token = None
+            try:
+                response = await self._http().post(self.api_base + path, json=body, headers=headers)
+            except httpx.TransportError:
+                if last:
+                    raise
+                await asyncio.sleep(self.retry_delay * attempt)
+                continue
+            if response.status_code == 401 and not renewed:
+                self._token, renewed = None, True
+                continue
+            if response.status_code >= 500 and not last:
+                await asyncio.sleep(self.retry_delay * attempt)
                 continue
             data = _json(response)
             if response.status_code != 200:
-                raise ApiError(
-                    f"{path}: {response.status_code} {data.get('code', '')} {data.get('message', '')}"
-                )
+                code, message = data.get("code", ""), data.get("message", "")
+                raise ApiError(f"{path}: {response.status_code} {code} {message}")
             return data
-        raise AssertionError("unreachable")
+        raise ApiError(f"{path}: no answer after {TRIES} tries")
 
     # --- sending -----------------------------------------------------------------------------------
 
