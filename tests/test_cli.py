@@ -680,3 +680,21 @@ def test_log_of_an_empty_log_says_so(tmp_path: Path, shared_library: Library) ->
     result = run(settings.data_dir, "log", "--limit", "5")
     assert result.exit_code == 0 and result.stdout.strip() == "no refused or 👎 questions in the last 90 days"
     assert run(settings.data_dir, "log", "--limit", "0").exit_code == 2
+
+
+# --- the README's account of the command line ------------------------------------------------
+
+
+def test_the_readme_lists_every_command_once() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    table = [line for line in readme.splitlines() if line.startswith("| `reportbot ")]
+    listed = [line.split("`reportbot ", 1)[1].split()[0].rstrip("`") for line in table]
+    assert sorted(listed) == sorted(cli.commands), listed
+
+
+def test_data_dir_help_names_the_real_default(data_dir: Path) -> None:
+    result = CliRunner().invoke(cli, ["--help"], terminal_width=200)
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert ".reportbot/ in a source checkout" in text and "~/.local/share/reportbot" in text
+    assert "bundled data/" not in text
