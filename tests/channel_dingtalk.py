@@ -67,11 +67,15 @@ class Harness:
         app_options: dict[str, Any] | None = None,
         cards: bool | None = None,
         files: bool = True,
+        max_upload_mb: float | None = None,
         **channel_options: Any,
     ) -> None:
         self.library, self.http = library, http
         self.cards = (not http) if cards is None else cards
         self.files = files
+        self.settings = library.settings
+        if max_upload_mb is not None:
+            self.settings = library.settings.model_copy(update={"max_upload_mb": max_upload_mb})
         self.app_options = app_options or {}
         self.channel_options = channel_options
         self.fake = FakeDingTalk()
@@ -90,7 +94,8 @@ class Harness:
         if self.cards:
             options["card_template"] = CARD_TEMPLATE
         options.update(self.channel_options)
-        self.channel = DingTalk(Core(self.library), self.fake.client_secret, retry_delay=0.01, **options)
+        core = Core(self.library, settings=self.settings)
+        self.channel = DingTalk(core, self.fake.client_secret, retry_delay=0.01, **options)
         if self.http:
             sock = socket.socket()
             sock.bind(("127.0.0.1", 0))
@@ -145,6 +150,16 @@ class Harness:
         self._last = (user, group)
         start = len(self.fake.sent)
         await self.deliver(self.fake.robot_message(text, user=user, group=group, mentioned=mentioned))
+        return [shown(s.payload) for s in self.fake.sent_since(start)]
+
+    async def send_file(self, name: str, data: bytes, user: str = "u1", group: bool = False) -> list[str]:
+        """A user sends a file (kept by the fake for the robot to download); the texts sent back."""
+        self._last = (user, group)
+        start = len(self.fake.sent)
+        code = self.fake.add_file(data)
+        await self.deliver(
+            self.fake.robot_message(code, user=user, group=group, msgtype="file", file_name=name)
+        )
         return [shown(s.payload) for s in self.fake.sent_since(start)]
 
     async def press(self, action_label_prefix: str, user: str | None = None) -> list[str]:

@@ -435,7 +435,7 @@ async def test_an_admins_file_in_a_group_is_not_taken(shared_library: Library) -
         (b"PK\x03\x04 broken zip", "报告.docx", "无法读取这个文件"),
         (b"\x00\xff" * 100, "../../etc/passwd", "无法读取这个文件"),
         (b"x" * (11 * 1024 * 1024), "大报告.pdf", "文件太大"),
-        (None, "报告.pdf", "没能从钉钉取到这个文件"),
+        (None, "报告.pdf", core_texts.UPLOAD_NOT_FETCHED),
     ],
     ids=["fake-pdf", "broken-docx", "traversal-name", "too-big", "unknown-code"],
 )

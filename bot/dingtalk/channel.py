@@ -20,7 +20,6 @@ minute per chat, and a failed sessionWebhook send is retried a few times.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -31,12 +30,13 @@ import httpx
 from dingtalk_stream import ChatbotMessage
 from dingtalk_stream.card_callback import CardCallbackMessage
 
+from bot.core import intake
 from bot.core import texts as core_texts
 from bot.core.conversation import Core
 from bot.core.messages import Message, Reply, TextPart
 from bot.core.platform import Deduper, RateLimit, user_key
 from bot.dingtalk import cards, texts
-from bot.dingtalk.openapi import ApiError, OpenApi, Space, TooBig
+from bot.dingtalk.openapi import ApiError, MediaTooBig, OpenApi, Space
 from bot.dingtalk.outbound import Hosts, InternalAddress
 from bot.dingtalk.presses import Signer
 
@@ -230,23 +230,22 @@ class DingTalk:
         kind = str(incoming.message_type)
         what = texts.MESSAGE_KINDS.get(kind, core_texts.OTHER_MESSAGE)
         base = Message(user, chat_id, other=what, private=private, addressed=addressed, admin=admin)
-        if kind != "file" or not (admin and private and self.api is not None):
+        if kind != "file" or not intake.wanted(admin, private) or self.api is None:
             return await asyncio.to_thread(self.core.handle, base)
         content = incoming.extensions.get("content")
         code = content.get("downloadCode") if isinstance(content, dict) else None
         name = content.get("fileName") if isinstance(content, dict) else None
         if not isinstance(code, str) or not code:
-            return Reply([TextPart(texts.FILE_FAILED)])
-        limit = self.core.admin.max_bytes
+            return intake.failed()
+        limit = intake.Limit.of(self.core.settings)
         try:
-            data = await self.api.download(code, limit)
-        except TooBig as e:
-            size, mb = e.size / 1024 / 1024, self.core.settings.max_upload_mb
-            return Reply([TextPart(core_texts.UPLOAD_TOO_BIG.format(size=size, limit=mb))])
-        except FAILURES as e:
+            data = await self.api.download(code, limit.bytes)
+        except intake.TooBig as e:
+            return intake.too_big(e.size, limit)
+        except (intake.DownloadFailed, *FAILURES) as e:
             log.warning("an admin's file could not be downloaded: %s", type(e).__name__)
-            return Reply([TextPart(texts.FILE_FAILED)])
-        message = dataclasses.replace(base, file=data, file_name=str(name or "upload")[:200])
+            return intake.failed()
+        message = intake.file_message(base, data, str(name or "") or "upload" + intake.suffix_for(data))
         return await asyncio.to_thread(self.core.handle, message)
 
     async def command(
@@ -279,7 +278,7 @@ class DingTalk:
                     await self._wait(space)
                     try:
                         await api.send_file(space, piece.file.name, piece.file.data)
-                    except TooBig:
+                    except MediaTooBig:
                         await self._text(target, texts.FILE_TOO_BIG.format(name=piece.file.name))
                 elif piece.actions and self.card_template and api is not None:
                     await self._wait(space)

@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from bot.core import intake
+
 log = logging.getLogger(__name__)
 
 TOKEN_PATH = "/v1.0/oauth2/accessToken"
@@ -52,12 +54,11 @@ class ApiError(RuntimeError):
     """The OpenAPI refused a call for good (the path, DingTalk's code and message)."""
 
 
-class TooBig(ApiError):
-    """A file over a limit: one to send over DingTalk's, or one sent to us over ours (its size
-    so far, in bytes)."""
+class MediaTooBig(ApiError):
+    """A file to send over DingTalk's limit for media (its size, in bytes)."""
 
     def __init__(self, size: int) -> None:
-        super().__init__(f"{size} bytes is over the limit")
+        super().__init__(f"{size} bytes is over DingTalk's media limit")
         self.size = size
 
 
@@ -178,7 +179,7 @@ class OpenApi:
 
     async def send_file(self, space: Space, name: str, data: bytes) -> None:
         """Upload a file and send it: a picture as a picture; a type DingTalk does not take as a
-        file (a page, plain text) inside a .zip of the same name. Raises TooBig over 20 MB."""
+        file (a page, plain text) inside a .zip of the same name. Raises MediaTooBig over 20 MB."""
         suffix = PurePosixPath(name).suffix.lower().lstrip(".")
         if suffix in IMAGE_SUFFIXES:
             media = await self.upload(name, data, "image")
@@ -192,7 +193,7 @@ class OpenApi:
     async def upload(self, name: str, data: bytes, kind: str) -> str:
         """Upload media (`kind`: file or image); its media_id."""
         if len(data) > MAX_MEDIA_BYTES:
-            raise TooBig(len(data))
+            raise MediaTooBig(len(data))
         suffix = PurePosixPath(name).suffix.lower().lstrip(".")
         for attempt in (1, 2):
             params = {"access_token": await self.token(), "type": kind}
@@ -212,21 +213,20 @@ class OpenApi:
     # --- receiving -----------------------------------------------------------------------------
 
     async def download(self, download_code: str, limit: int) -> bytes:
-        """The bytes of a file sent to the robot, streamed and counted: TooBig as soon as more
-        than `limit` arrive."""
-        found = await self.call(DOWNLOAD_PATH, {"downloadCode": download_code, "robotCode": self.client_id})
+        """The bytes of a file sent to the robot, streamed and counted (the core's intake:
+        intake.TooBig as soon as more than `limit` arrive, intake.DownloadFailed when DingTalk
+        does not hand it over)."""
+        try:
+            found = await self.call(
+                DOWNLOAD_PATH, {"downloadCode": download_code, "robotCode": self.client_id}
+            )
+        except (ApiError, httpx.HTTPError) as e:
+            raise intake.DownloadFailed(type(e).__name__) from None
         url = found.get("downloadUrl")
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            raise ApiError(f"{DOWNLOAD_PATH}: no downloadUrl")
-        received = bytearray()
-        async with self._http().stream("GET", url) as response:
-            if response.status_code != 200:
-                raise ApiError(f"file download: {response.status_code}")
-            async for chunk in response.aiter_bytes():
-                received += chunk
-                if len(received) > limit:
-                    raise TooBig(len(received))
-        return bytes(received)
+            raise intake.DownloadFailed("no downloadUrl")
+        data, _headers = await intake.download(self._http(), url, limit)
+        return data
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
