@@ -184,6 +184,13 @@ async def test_a_card_callback_without_an_action_gets_a_short_line(
         assert [shown(s.payload) for s in h.fake.sent_since(start)] == [core_texts.BUTTON_STALE]
 
 
+async def test_a_private_card_pressed_by_someone_else_does_nothing(shared_library: Library) -> None:
+    async with Harness(shared_library) as h:
+        await h.say(QUESTION, user="alice")
+        assert await h.press("全文", user="mallory") == []  # nothing, to nobody
+        assert "18778" in (await h.press("全文", user="alice"))[0]
+
+
 async def test_a_callback_delivered_twice_is_answered_once(shared_library: Library) -> None:
     async with Harness(shared_library) as h:
         await h.say(QUESTION)

@@ -178,6 +178,9 @@ class DingTalk:
             return
         action = _action_of(press.content)
         staff = str(press.user_id or "")
+        if space.private and staff != space.user:  # a private chat's card is its user's alone
+            log.warning("a press on a private card by another user was ignored")
+            return
         if action is None or not staff:
             reply: Reply | None = Reply(notice=core_texts.BUTTON_STALE, alert=True)
         else:
