@@ -31,5 +31,9 @@ ASK_COMMAND = "/ask"
 PRESS_OPEN = "⟦"
 PRESS_CLOSE = "⟧"
 
-# A reply that was only files (钉钉's sessionWebhook cannot send files).
+# A reply that was only files, where the robot has no AppKey to send files with.
 NO_FILES = "钉钉里暂时不能发送文件，请在网页版中查看。"
+# An admin's file that could not be fetched from DingTalk.
+FILE_FAILED = "没能从钉钉取到这个文件，请稍后再发一次。"
+# A file over DingTalk's 20 MB for a robot's file message.
+FILE_TOO_BIG = "文件《{name}》超过钉钉 20 MB 的上限，未能发送，请在网页版中下载。"
