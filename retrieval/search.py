@@ -35,6 +35,7 @@ from retrieval.understand import (
     is_intent_term,
     section_kind,
 )
+from retrieval.xapian_index import XapianBuilder, XapianEngine
 
 INDEX_FORMAT = 3  # 3: section kinds judged by the next heading when the top names two parts
 CANDIDATES = 100  # passages re-ranked after BM25
@@ -140,6 +141,7 @@ class Index:
         # Typed arrays, not lists: a million rows must not cost a Python object each.
         pids, rids, kinds, figs = array("q"), array("i"), array("B"), array("B")
         builder = Bm25sBuilder()
+        xapian = XapianBuilder() if engine == "xapian" else None
         corpus: list[list[str]] = []
         for pid, rid, kind, text, tokens in rows:
             pids.append(pid)
@@ -148,11 +150,15 @@ class Index:
             figs.append(has_figures(text))
             if engine == "rank-bm25":
                 corpus.append(tokens)
+            elif xapian is not None:
+                xapian.add(tokens, rid)
             else:
                 builder.add(tokens)
         eng: Engine
         if engine == "rank-bm25":
             eng = RankBm25Engine(corpus, variant=variant, k1=k1, b=b)
+        elif xapian is not None:
+            eng = xapian.build(k1=k1, b=b)  # Lucene's BM25 whatever the variant (see xapian_index)
         else:
             stats = None
             if base is not None and isinstance(base.engine, Bm25sEngine):
@@ -384,6 +390,10 @@ class Searcher:
         within the question's reports, and their scores (float64), by row. Of passages tied
         at the cut, the earliest are taken."""
         terms, synonyms = self._bm25_terms(q)
+        engine = self.index.engine
+        if isinstance(engine, XapianEngine) and self.delta is None and not len(self._dead):
+            # Xapian finds the best itself, skipping what cannot reach them, across shards.
+            return engine.top(terms, CANDIDATES, synonyms, SYNONYM_WEIGHT, q.report_ids)
         rows = self._rows_of(q)
         if rows is not None and len(rows) * NARROW_RATIO < self._rows:
             sub = self._scores_at(terms, rows)
