@@ -18,11 +18,13 @@ come out in another order.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -58,22 +60,26 @@ def passage_document(tokens: Sequence[str], report_id: int, row: int) -> xapian.
 
 class XapianBuilder:
     """Writes passages one at a time into `shards` Xapian databases under `path` (shard i in
-    `path`/`i`), or into one in-memory database when `path` is None."""
+    `path`/`i`), or into one in-memory database when `path` is None. With `only`, just that
+    shard is written (each machine, or process, building its own from the same rows)."""
 
-    def __init__(self, path: Path | None = None, shards: int = 1) -> None:
+    def __init__(self, path: Path | None = None, shards: int = 1, only: int | None = None) -> None:
         if shards < 1:
             raise ValueError("shards must be at least 1")
         if path is None and shards != 1:
             raise ValueError("an in-memory index is one shard")
+        if only is not None and not 0 <= only < shards:
+            raise ValueError(f"no shard {only} of {shards}")
         self.path = path
-        self._dbs: list[xapian.WritableDatabase] = []
+        self._shards = shards
+        self._dbs: dict[int, xapian.WritableDatabase] = {}
         if path is None:
-            self._dbs.append(xapian.WritableDatabase("", xapian.DB_BACKEND_INMEMORY))
+            self._dbs[0] = xapian.WritableDatabase("", xapian.DB_BACKEND_INMEMORY)
         else:
-            shutil.rmtree(path, ignore_errors=True)
-            path.mkdir(parents=True)
-            for i in range(shards):
-                self._dbs.append(xapian.WritableDatabase(str(path / str(i)), xapian.DB_CREATE_OR_OVERWRITE))
+            path.mkdir(parents=True, exist_ok=True)
+            for i in range(shards) if only is None else (only,):
+                shutil.rmtree(path / str(i), ignore_errors=True)
+                self._dbs[i] = xapian.WritableDatabase(str(path / str(i)), xapian.DB_CREATE_OR_OVERWRITE)
         self._rows = 0
 
     def __len__(self) -> int:
@@ -81,23 +87,25 @@ class XapianBuilder:
 
     def add(self, tokens: Sequence[str], report_id: int) -> None:
         """Add the next passage (its row is the number added before it)."""
-        row, n = self._rows, len(self._dbs)
+        row = self._rows
         # Document r // n + 1 of shard r % n: documents added in order get exactly that id.
-        self._dbs[row % n].add_document(passage_document(tokens, report_id, row))
+        db = self._dbs.get(row % self._shards)
+        if db is not None:
+            db.add_document(passage_document(tokens, report_id, row))
         self._rows += 1
         if self.path is not None and self._rows % COMMIT_EVERY == 0:
-            for db in self._dbs:
+            for db in self._dbs.values():
                 db.commit()
 
     def build(self, k1: float = 1.2, b: float = 0.75) -> XapianEngine:
         """Commit every shard and return the engine over them."""
-        for db in self._dbs:
+        for db in self._dbs.values():
             db.commit()
         if self.path is None:
             return XapianEngine(self._dbs[0], k1=k1, b=b)
-        for db in self._dbs:
+        for db in self._dbs.values():
             db.close()
-        return XapianEngine.open(shard_paths(self.path), k1=k1, b=b)
+        return XapianEngine.open([self.path / str(i) for i in sorted(self._dbs)], k1=k1, b=b)
 
 
 def shard_paths(path: Path) -> list[Path]:
@@ -106,14 +114,40 @@ def shard_paths(path: Path) -> list[Path]:
 
 
 class XapianEngine:
-    """Lucene BM25 over one Xapian database or several opened as one (see the module doc)."""
+    """Lucene BM25 over one Xapian database or several opened as one (see the module doc).
 
-    def __init__(self, db: xapian.Database, k1: float = 1.2, b: float = 0.75) -> None:
-        self.db = db
+    Safe to share between threads (the bot answers on several): a Xapian database handle is
+    not, so each thread opens its own through `opener` (for remote shards, its own
+    connections); without an opener (an in-memory index) one handle is used under a lock."""
+
+    def __init__(
+        self,
+        db: xapian.Database,
+        k1: float = 1.2,
+        b: float = 0.75,
+        opener: Callable[[], xapian.Database] | None = None,
+    ) -> None:
+        self._shared = db
+        self._opener = opener
+        self._local = threading.local()
+        self._local.db = db
+        self._lock: contextlib.AbstractContextManager[object] = (
+            threading.Lock() if opener is None else contextlib.nullcontext()
+        )
         self._k1 = k1
         self._b = b
         self._n = db.get_doccount()
         self._df: dict[str, int] = {}  # the database is a fixed snapshot: its statistics too
+
+    @property
+    def db(self) -> xapian.Database:
+        """This thread's handle on the database."""
+        if self._opener is None:
+            return self._shared
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._call(self._opener)
+        return db
 
     @classmethod
     def build(
@@ -130,10 +164,14 @@ class XapianEngine:
         """The shards at `paths` (in the order they were written), read-only, as one index."""
         if not paths:
             raise ValueError("no shards to open")
-        db = xapian.Database(str(paths[0]))
-        for p in paths[1:]:
-            db.add_database(xapian.Database(str(p)))
-        return cls(db, k1=k1, b=b)
+
+        def opener() -> xapian.Database:
+            db = xapian.Database()
+            for p in paths:
+                db.add_database(xapian.Database(str(p)))
+            return db
+
+        return cls(opener(), k1=k1, b=b, opener=opener)
 
     @classmethod
     def remote(
@@ -144,13 +182,14 @@ class XapianEngine:
         if not addresses:
             raise ValueError("no shards to open")
         timeout_ms = int(timeout_s * 1000)
-        try:
+
+        def opener() -> xapian.Database:
             db = xapian.Database()
             for host, port in addresses:
                 db.add_database(xapian.remote_open(host, port, timeout_ms, timeout_ms))
-        except xapian.NetworkError as e:
-            raise ShardUnavailable(str(e)) from e
-        return cls(db, k1=k1, b=b)
+            return db
+
+        return cls(cls._call(opener), k1=k1, b=b, opener=opener)
 
     @staticmethod
     def wait_for(addresses: Sequence[tuple[str, int]], within_s: float = 10.0) -> None:
@@ -179,7 +218,9 @@ class XapianEngine:
         if df is None:
             if len(self._df) > 200_000:
                 self._df.clear()
-            df = self._df[token] = self._call(self.db.get_termfreq, token)
+            db = self.db
+            with self._lock:
+                df = self._df[token] = self._call(db.get_termfreq, token)
         return df
 
     def query(
@@ -234,10 +275,12 @@ class XapianEngine:
     def _matches(self, q: xapian.Query, k: int) -> tuple[np.ndarray, np.ndarray]:
         if q.empty() or k <= 0 or not self._n:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        enquire = xapian.Enquire(self.db)
-        enquire.set_weighting_scheme(xapian.BM25Weight(self._k1, 0, 1, self._b, 0))
-        enquire.set_query(q)
-        mset = self._call(enquire.get_mset, 0, k)
+        db = self.db
+        with self._lock:
+            enquire = xapian.Enquire(db)
+            enquire.set_weighting_scheme(xapian.BM25Weight(self._k1, 0, 1, self._b, 0))
+            enquire.set_query(q)
+            mset = self._call(enquire.get_mset, 0, k)
         rows = np.fromiter((m.docid - 1 for m in mset), dtype=np.int64, count=mset.size())
         weights = np.fromiter((m.weight for m in mset), dtype=np.float64, count=mset.size())
         order = np.argsort(rows)

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -197,3 +198,28 @@ def test_library_on_xapian_answers_as_on_bm25s(tmp_path: Path, dev_library: Libr
         assert same >= 0.95 * len(questions)
     finally:
         lib.store.close()
+
+
+def test_threads_answer_alike_over_the_shards(
+    servers: list[tuple[str, int]], local: XapianEngine, queries: list[list[str]]
+) -> None:
+    """The bot answers on several threads: each gets its own connections, none breaks."""
+    remote = XapianEngine.remote(servers)
+    want = [local.top(q, K)[0].tolist() for q in queries]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda q: remote.top(q, K)[0].tolist(), queries * 3))
+    assert got == want * 3
+
+
+def test_each_shard_built_on_its_own_is_the_same(
+    tmp_path: Path, corpus: tuple[list[list[str]], list[int]], local: XapianEngine, queries: list[list[str]]
+) -> None:
+    """Each machine may build its own shard from the same rows."""
+    for s in (0, 1):
+        builder = XapianBuilder(tmp_path / "apart", shards=2, only=s)
+        for tokens, rid in zip(*corpus, strict=True):
+            builder.add(tokens, rid)
+        assert len(builder.build()) == (len(local) + 1 - s) // 2
+    both = XapianEngine.open(shard_paths(tmp_path / "apart"))
+    for q in queries[:20]:
+        np.testing.assert_allclose(both.scores(q), local.scores(q), rtol=1e-9)
