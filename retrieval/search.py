@@ -280,7 +280,8 @@ class Searcher:
         refusal = self._refuse(q)
         if refusal:
             known = tuple(self.understander.places.known_places())
-            return Answer(q, refusal=refusal, known_places=known)
+            years = q.place_years if refusal == Refusal.MISSING_YEAR else ()
+            return Answer(q, refusal=refusal, known_places=known, other_years=years)
         weights = self._term_weights(q)
         ranked, partial = self._rank(q, weights) if q.terms else (self._overview(q), False)
         if not ranked:
@@ -358,8 +359,12 @@ class Searcher:
             return Refusal.EMPTY
         if len(q.text) > MAX_QUESTION_CHARS:
             return Refusal.TOO_LONG
+        if q.choices and not q.places:
+            return Refusal.WHICH_PLACE
         if q.unknown_places and not q.places:
             return Refusal.UNKNOWN_PLACE
+        if q.absent_years and not q.report_ids:
+            return Refusal.MISSING_YEAR
         if not q.terms and not q.places:
             return Refusal.EMPTY
         return None
