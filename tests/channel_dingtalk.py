@@ -19,9 +19,11 @@ from bot.core.conversation import Core
 from bot.core.platform import Backoff
 from bot.dingtalk.cards import text_of
 from bot.dingtalk.channel import DingTalk
+from bot.dingtalk.outbound import Hosts
 from bot.dingtalk.presses import content_of
 from bot.dingtalk.stream import StreamClient, stream_client
 from bot.dingtalk.webhook import create_app
+from retrieval.config import Settings
 from retrieval.library import Library
 from tests.fake_dingtalk import FakeDingTalk, Sent
 
@@ -29,11 +31,29 @@ TIMEOUT = 10.0
 PATH = "dingtalk"
 
 
+def fake_hosts(fake: FakeDingTalk) -> Hosts:
+    """Where the robot may post in tests: the fake, named as a relay in the settings would be
+    (its origin, and its loopback address allowed); the defaults stay DingTalk's own hosts."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        dingtalk_reply_origins=fake.base_url,  # type: ignore[arg-type]
+        dingtalk_private_allow="127.0.0.1",  # type: ignore[arg-type]
+    )
+    return Hosts(settings.dingtalk_reply_origins, settings.dingtalk_private_allow)
+
+
 class Harness:
     """A DingTalk robot over `library`, talking to a fake DingTalk."""
 
-    def __init__(self, library: Library, http: bool = False, **channel_options: Any) -> None:
+    def __init__(
+        self,
+        library: Library,
+        http: bool = False,
+        app_options: dict[str, Any] | None = None,
+        **channel_options: Any,
+    ) -> None:
         self.library, self.http = library, http
+        self.app_options = app_options or {}
         self.channel_options = channel_options
         self.fake = FakeDingTalk()
         self.client: StreamClient | None = None
@@ -44,14 +64,13 @@ class Harness:
 
     async def __aenter__(self) -> Harness:
         await self.fake.__aenter__()
-        self.channel = DingTalk(
-            Core(self.library), self.fake.client_secret, retry_delay=0.01, **self.channel_options
-        )
+        options = {"hosts": fake_hosts(self.fake), **self.channel_options}
+        self.channel = DingTalk(Core(self.library), self.fake.client_secret, retry_delay=0.01, **options)
         if self.http:
             sock = socket.socket()
             sock.bind(("127.0.0.1", 0))
             self.url = f"http://127.0.0.1:{sock.getsockname()[1]}/{PATH}"
-            app = create_app(self.channel, self.fake.client_secret, PATH)
+            app = create_app(self.channel, self.fake.client_secret, PATH, **self.app_options)
             self._server = uvicorn.Server(
                 uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
             )

@@ -354,6 +354,41 @@ class FakeDingTalk:
             return list(self.sent[start:])
 
 
+class Internal:
+    """An internal service on 127.0.0.1 that a forged robot message names as its sessionWebhook:
+    it records every request that reaches it (there should be none)."""
+
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                recorder.hits.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._http.daemon_threads = True
+
+    def __enter__(self) -> Internal:
+        threading.Thread(target=self._http.serve_forever, args=(0.02,), daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self._http.server_address[1]}"
+
+
 def _malformed(payload: Any) -> str:
     """Why DingTalk would refuse this message's shape ("" when it would not)."""
     if not isinstance(payload, dict) or payload.get("msgtype") not in MSG_TYPES:

@@ -22,13 +22,14 @@ from bot.core.messages import Action, Kind, Message, Reply, TextPart
 from bot.core.platform import RateLimit
 from bot.dingtalk import cards
 from bot.dingtalk.channel import DingTalk, SendError
+from bot.dingtalk.outbound import DINGTALK_ORIGINS, Hosts, InternalAddress
 from bot.dingtalk.presses import Signer, content_of
 from bot.dingtalk.webhook import sign, verify
 from retrieval import texts as common
 from retrieval.config import Settings
 from retrieval.library import Library
-from tests.channel_dingtalk import Harness
-from tests.fake_dingtalk import MAX_TEXT_BYTES, FakeDingTalk
+from tests.channel_dingtalk import Harness, fake_hosts
+from tests.fake_dingtalk import MAX_TEXT_BYTES, FakeDingTalk, Internal
 
 QUESTION = "秀山县政务公开数据"
 CITED = "秀山土家族苗族自治县人民政府办公室"
@@ -253,7 +254,7 @@ async def _session(fake: FakeDingTalk, group: bool = True) -> str:
 
 async def test_split_replies_are_all_accepted_and_oversize_is_refused(shared_library: Library) -> None:
     async with FakeDingTalk() as fake:
-        channel = DingTalk(Core(shared_library), fake.client_secret, retry_delay=0.01)
+        channel = DingTalk(Core(shared_library), fake.client_secret, retry_delay=0.01, hosts=fake_hosts(fake))
         webhook = await _session(fake)
         reply = Reply([TextPart("政务公开数据。" * 4000)])
         for payload in cards.payloads(reply, "c", channel.signer):
@@ -267,7 +268,7 @@ async def test_split_replies_are_all_accepted_and_oversize_is_refused(shared_lib
 async def test_sends_keep_under_the_chat_rate(shared_library: Library) -> None:
     async with FakeDingTalk() as fake:
         rate = RateLimit(per_chat=2, per_bot=100, window=0.2)
-        channel = DingTalk(Core(shared_library), fake.client_secret, rate=rate)
+        channel = DingTalk(Core(shared_library), fake.client_secret, rate=rate, hosts=fake_hosts(fake))
         webhook = await _session(fake)
         start = time.monotonic()
         for i in range(5):
@@ -280,7 +281,9 @@ async def test_sends_keep_under_the_chat_rate(shared_library: Library) -> None:
 async def test_the_fake_refuses_a_twenty_first_message_a_minute(shared_library: Library) -> None:
     async with FakeDingTalk() as fake:
         rate = RateLimit(per_chat=100, per_bot=100)
-        channel = DingTalk(Core(shared_library), fake.client_secret, rate=rate, retry_delay=0.01)
+        channel = DingTalk(
+            Core(shared_library), fake.client_secret, rate=rate, retry_delay=0.01, hosts=fake_hosts(fake)
+        )
         webhook = await _session(fake)
         for i in range(20):
             await channel.send(webhook, "c", cards.markdown(f"第{i}条"))
@@ -291,7 +294,7 @@ async def test_the_fake_refuses_a_twenty_first_message_a_minute(shared_library: 
 
 async def test_server_errors_are_retried_and_unknown_sessions_refused(shared_library: Library) -> None:
     async with FakeDingTalk() as fake:
-        channel = DingTalk(Core(shared_library), fake.client_secret, retry_delay=0.01)
+        channel = DingTalk(Core(shared_library), fake.client_secret, retry_delay=0.01, hosts=fake_hosts(fake))
         fake.webhook_failures = 2
         await channel.send(await _session(fake), "c", cards.markdown("你好"))
         assert len(fake.sent) == 1
@@ -317,8 +320,10 @@ def test_sign_matches_dingtalks_rule() -> None:
     assert sign(timestamp, secret) == expected
     now = 1_700_000_000_000
     assert verify(timestamp, expected, secret, now)
-    assert verify(timestamp, expected, secret, now + 3_600_000)  # an hour off is still fine
-    assert not verify(timestamp, expected, secret, now + 3_600_001)
+    assert verify(timestamp, expected, secret, now + 300_000)  # five minutes off is still fine
+    assert not verify(timestamp, expected, secret, now + 300_001)
+    assert not verify(timestamp, expected, secret, now + 3_600_000)  # DingTalk's hour is too long
+    assert verify(timestamp, expected, secret, now + 3_600_000, max_skew_seconds=3600)
     assert not verify(timestamp, expected, "other secret", now)
     assert not verify(None, expected, secret, now)
     assert not verify("17e12", expected, secret, now)
@@ -329,10 +334,11 @@ def test_sign_matches_dingtalks_rule() -> None:
     [
         (None, "AAAA"),  # forged sign
         (str(int((time.time() - 3700) * 1000)), None),  # stale: signed over an hour ago
+        (str(int((time.time() - 310) * 1000)), None),  # within DingTalk's hour, past our 5 minutes
         (str(int((time.time() + 3700) * 1000)), None),  # from the future
         ("", ""),
     ],
-    ids=["forged", "stale", "future", "missing"],
+    ids=["forged", "stale", "minutes-old", "future", "missing"],
 )
 async def test_http_mode_refuses_bad_signatures(
     shared_library: Library, timestamp: str | None, signature: str | None
@@ -351,6 +357,113 @@ async def test_http_mode_refuses_what_is_not_a_message(shared_library: Library) 
         response = await h.fake.post(h.url, {"msgtype": "text", "text": {"content": "x" * 300_000}})
         assert response.status_code == 413
         assert not h.fake.sent
+
+
+# --- replays and foreign sessionWebhooks --------------------------------------------------------
+
+
+async def test_a_replayed_timestamp_and_sign_are_refused_with_any_body(shared_library: Library) -> None:
+    async with Harness(shared_library, http=True) as h:
+        timestamp = str(int(time.time() * 1000))
+        signature = sign(timestamp, h.fake.client_secret)
+        first = await h.fake.post(h.url, h.fake.robot_message(QUESTION), timestamp, signature)
+        await h.channel.idle()
+        assert first.status_code == 200 and len(h.fake.sent) == 1
+        # The same headers under a new body (a new message, a new webhook): a replay.
+        again = await h.fake.post(h.url, h.fake.robot_message("临城县行政复议"), timestamp, signature)
+        await h.channel.idle()
+        assert again.status_code == 403 and len(h.fake.sent) == 1
+        [answer] = await h.say(QUESTION)  # a freshly signed delivery is still answered
+        assert CITED in answer
+
+
+async def test_replays_are_remembered_only_for_the_window(shared_library: Library) -> None:
+    now = [1_700_000_000.0]
+    async with Harness(shared_library, http=True, app_options={"clock": lambda: now[0]}) as h:
+        timestamp = str(int(now[0] * 1000))
+        signature = sign(timestamp, h.fake.client_secret)
+        assert (await h.fake.post(h.url, h.fake.robot_message("x"), timestamp, signature)).status_code == 200
+        now[0] += 299
+        assert (await h.fake.post(h.url, h.fake.robot_message("y"), timestamp, signature)).status_code == 403
+        now[0] += 2  # the pair is out of the window now: refused as stale, whatever is remembered
+        assert (await h.fake.post(h.url, h.fake.robot_message("z"), timestamp, signature)).status_code == 403
+        await h.channel.idle()
+
+
+def _forged(message: dict[str, object], webhook: str) -> dict[str, object]:
+    return {**message, "sessionWebhook": webhook}
+
+
+@MODES
+async def test_a_sessionwebhook_on_this_machine_gets_nothing(shared_library: Library, http: bool) -> None:
+    with Internal() as internal:
+        async with Harness(shared_library, http=http) as h:
+            forged = _forged(
+                h.fake.robot_message(QUESTION), internal.origin + "/robot/sendBySession?session=x"
+            )
+            assert await h.deliver(forged) == 200  # acknowledged, so that DingTalk stops trying
+            assert internal.hits == [] and not h.fake.sent
+            [answer] = await h.say(QUESTION)  # a real message still gets its answer
+            assert CITED in answer
+    assert internal.hits == []
+
+
+class Tripwire(httpx.AsyncBaseTransport):
+    """Stands in for the network where a test must send nothing off this machine: records
+    every request instead of sending it."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(str(request.url))
+        return httpx.Response(200, json={"errcode": 0})
+
+
+@pytest.mark.parametrize(
+    "webhook",
+    [
+        "http://10.0.0.7/robot/sendBySession?session=x",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://oapi.dingtalk.com.evil.example/robot/sendBySession",
+        "https://oapi.dingtalk.com@10.0.0.7/robot/sendBySession",
+        "http://oapi.dingtalk.com/robot/sendBySession",
+        "https://oapi.dingtalk.com:8443/robot/sendBySession",
+        "file:///etc/passwd",
+        "",
+    ],
+    ids=["private", "metadata", "lookalike", "userinfo", "plain-http", "other-port", "file", "empty"],
+)
+async def test_a_forged_sessionwebhook_off_dingtalk_gets_nothing(
+    shared_library: Library, webhook: str
+) -> None:
+    async with Harness(shared_library, http=True, hosts=Hosts()) as h:  # DingTalk's own hosts only
+        tripwire = Tripwire()
+        h.channel._http = httpx.AsyncClient(transport=tripwire)
+        assert await h.deliver(_forged(h.fake.robot_message(QUESTION), webhook)) == 200
+        assert tripwire.requests == []
+
+
+def test_dingtalks_own_hosts_are_the_default() -> None:
+    assert Settings(_env_file=None).dingtalk_reply_origins == DINGTALK_ORIGINS  # type: ignore[call-arg]
+    assert Hosts().permits("https://oapi.dingtalk.com/robot/sendBySession?session=abc")
+    assert Hosts().permits("https://OAPI.dingtalk.com:443/robot/sendBySession?session=abc")
+    with pytest.raises(ValueError, match="origins"):
+        Settings(_env_file=None, dingtalk_reply_origins="http://10.0.0.7")  # type: ignore[call-arg,arg-type]
+
+
+async def test_a_relay_on_a_private_address_needs_it_allowed(shared_library: Library) -> None:
+    with Internal() as relay:
+        webhook = relay.origin + "/robot/sendBySession?session=x"
+        named = DingTalk(Core(shared_library), "s", retry_delay=0.01, hosts=Hosts((relay.origin,)))
+        with pytest.raises(InternalAddress):  # the origin is named, its loopback address is not allowed
+            await named.send(webhook, "c", cards.markdown("你好"))
+        await named.close()
+        assert relay.hits == []
+        allowed = DingTalk(Core(shared_library), "s", hosts=Hosts((relay.origin,), ("127.0.0.0/8",)))
+        await allowed.send(webhook, "c", cards.markdown("你好"))
+        await allowed.close()
+        assert relay.hits == ["/robot/sendBySession?session=x"]
 
 
 # --- settings and the command ----------------------------------------------------------------------

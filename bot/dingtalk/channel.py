@@ -26,6 +26,7 @@ from bot.core.conversation import Core
 from bot.core.messages import Message, Reply, TextPart
 from bot.core.platform import Deduper, RateLimit, user_key
 from bot.dingtalk import cards, texts
+from bot.dingtalk.outbound import Hosts, InternalAddress
 from bot.dingtalk.presses import Signer
 from retrieval import texts as common
 
@@ -57,8 +58,10 @@ class DingTalk:
         retry_delay: float = 1.0,
         clock: Callable[[], float] = time.time,
         admins: frozenset[str] = frozenset(),
+        hosts: Hosts | None = None,
     ) -> None:
         self.core = core
+        self.hosts = hosts or Hosts()  # where answers may go (sessionWebhooks are not trusted)
         self.admins = admins  # staff ids who may add reports by link (the core's admin flow)
         self.signer = Signer(secret)
         self.deduper = Deduper()
@@ -97,11 +100,13 @@ class DingTalk:
         if not incoming.session_webhook or not incoming.conversation_id:
             log.warning("a robot message without a sessionWebhook or conversation was ignored")
             return
+        if not self.hosts.permits(str(incoming.session_webhook)):
+            log.warning("a message whose sessionWebhook is not DingTalk's (or the relay's) was ignored")
+            return
         if not self.deduper.first_time(str(incoming.message_id or "")):
             log.info("a message delivered again was not answered again")
             return
-        expires = incoming.session_webhook_expired_time
-        if expires and expires / 1000 < self.clock():
+        if _expired(incoming.session_webhook_expired_time, self.clock()):
             log.warning("a message whose sessionWebhook has expired was not answered")
             return
         try:
@@ -115,7 +120,7 @@ class DingTalk:
         for payload in cards.payloads(reply, chat, self.signer):
             try:
                 await self.send(incoming.session_webhook, chat, payload)
-            except (SendError, httpx.HTTPError) as e:
+            except (SendError, httpx.HTTPError, InternalAddress) as e:
                 log.warning("a reply was not sent: %s", e)
                 return
 
@@ -167,7 +172,10 @@ class DingTalk:
 
     async def send(self, webhook: str, chat: str, payload: cards.Payload) -> None:
         """Post one message to a sessionWebhook: within the rate, retried when DingTalk is busy
-        or the network fails, refused for good on any other errcode."""
+        or the network fails, refused for good on any other errcode; a URL not under the allowed
+        origins, or whose address is internal, is never posted to (SendError, InternalAddress)."""
+        if not self.hosts.permits(webhook):
+            raise SendError("the sessionWebhook is not under an allowed origin")
         while (delay := self.rate.wait(chat)) > 0:
             await asyncio.sleep(delay)
         http = self._client()
@@ -195,8 +203,18 @@ class DingTalk:
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=SEND_TIMEOUT, follow_redirects=False)
+            self._http = self.hosts.client(SEND_TIMEOUT)
         return self._http
+
+
+def _expired(expires_ms: object, now: float) -> bool:
+    """Whether a sessionWebhookExpiredTime (ms) is past; one that is not a number counts as past."""
+    if expires_ms is None or expires_ms == "":
+        return False  # not every delivery carries one; the webhook itself refuses a dead session
+    try:
+        return float(str(expires_ms)) / 1000 < now
+    except ValueError:
+        return True
 
 
 def _text(incoming: ChatbotMessage) -> str | None:
