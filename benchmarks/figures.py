@@ -51,13 +51,14 @@ import re
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from opencc import OpenCC
 
 from retrieval.figures import figures_in
-from retrieval.models import ParsedReport
+from retrieval.models import Figure, ParsedReport
 from retrieval.parse import parse_document
 from retrieval.read import read_document
 
@@ -124,8 +125,14 @@ def _parsed(name: str, dirs: list[Path]) -> ParsedReport | None:
     return parse_document(read_document(name, data), name, data)
 
 
-def score(gold: list[dict], dirs: list[Path], nonfigures: list[dict], verbose: bool) -> Score:
-    """Match every figure extracted from the gold's files against the gold (see the module)."""
+def score(
+    gold: list[dict],
+    dirs: list[Path],
+    nonfigures: list[dict],
+    verbose: bool = False,
+    extract: Callable[[str], list[Figure]] = figures_in,
+) -> Score:
+    """Match every figure `extract` finds in the gold's files against the gold (see the module)."""
     s = Score(gold=len(gold), nonfigures=len(nonfigures))
     by_file: dict[str, list[dict]] = {}
     for g in gold:
@@ -146,7 +153,7 @@ def score(gold: list[dict], dirs: list[Path], nonfigures: list[dict], verbose: b
             spans = {id(g): _spans(passage.text, g["sentence"]) for g in marks}
             placed |= {i for i, sp in spans.items() if sp}
             non_spans = [(n, _spans(passage.text, n["sentence"])) for n in non_by_file.get(name, [])]
-            for f in figures_in(passage.text):
+            for f in extract(passage.text):
                 s.extracted += 1
                 year = getattr(f, "year", None) or parsed.year
                 key = normalised(f.value, f.unit)
