@@ -52,7 +52,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from opencc import OpenCC
@@ -108,6 +108,13 @@ class Score:
     value_right: int = 0  # value and unit right, in the right sentence
     right: int = 0  # measure, value and year right
     unparsed: int = 0  # gold figures whose sentence no passage holds
+    # Per kind of gold figure (another year than its report's, a part of a total): [marked, right]
+    kinds: dict[str, list[int]] = field(default_factory=dict)
+
+    def count(self, kind: str, right: bool) -> None:
+        marked, hits = self.kinds.get(kind, [0, 0])
+        self.kinds[kind] = [marked + 1, hits + right]
+
     nonfigures: int = 0
     nonfigure_hits: int = 0
 
@@ -147,6 +154,9 @@ def score(
             print(f"missing: {name}", file=sys.stderr)
             continue
         marks = by_file.get(name, [])
+        # The report's year is the year most of its figures are of; the others are of another.
+        report_year = Counter(g.get("year") for g in marks).most_common(1)[0][0] if marks else None
+        right_ids: set[int] = set()
         open_marks = list(marks)
         placed = set()
         for passage in parsed.passages:
@@ -189,10 +199,16 @@ def score(
                 measure_ok = measures_agree(best["measure"], f.measure)
                 if year_ok and measure_ok:
                     s.right += 1
+                    right_ids.add(id(best))
                 else:
                     why = [] if year_ok else [f"year {year} for {best.get('year')}"]
                     why += [] if measure_ok else [f"measure {f.measure!r} for {best['measure']!r}"]
                     notes.append(f"half        {name}: {f.written}: {', '.join(why)}")
+        for g in marks:
+            if g.get("year") not in (None, report_year):
+                s.count("of another year than the report's", id(g) in right_ids)
+            if g.get("part_of"):
+                s.count("parts of a total (其中, sub-lists)", id(g) in right_ids)
         for g in open_marks:
             lost = id(g) not in placed
             s.unparsed += lost
@@ -311,6 +327,8 @@ def report(
     print(f"gold: {s.gold} figures in {files} reports ({parts} parts of a total)")
     print(s.line("value and unit", s.value_right))
     print(s.line("measure, value and year", s.right))
+    for kind, (marked, hits) in s.kinds.items():
+        print(f"  {kind}: {hits} of {marked} right ({hits / max(marked, 1):.0%})")
     print(f"gold figures whose sentence no passage holds (lost in parsing): {s.unparsed}")
     if nonfigures:
         print(f"non-figures taken as figures: {s.nonfigure_hits} of {s.nonfigures} marked")
