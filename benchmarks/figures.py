@@ -231,7 +231,8 @@ def _lead_figure(answer: object) -> tuple[str, int | None, str, float | None] | 
     table = getattr(answer, "table", None)
     if table is not None and table.rows:
         row = table.rows[0]
-        return row.place, row.report.year, row.figure.written, row.figure.value
+        year = getattr(row.figure, "year", None) or row.report.year  # the figure's own year, once it has one
+        return row.place, year, row.figure.written, row.figure.value
     figure = getattr(answer, "figure", None)  # a lead's own figure, once answers carry it
     if figure is not None:
         place = getattr(figure, "place", "") or ""
