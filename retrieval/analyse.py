@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from retrieval.bodies import full_name
 from retrieval.places import Gazetteer, could_be_town
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -86,10 +87,15 @@ def clean_title(text: str) -> str:
 
 
 def expand(name: str) -> str:
-    """An office's name with the short forms staff write spelt out (市场监管局 → 市场监督管理局)."""
+    """An office's name with the short forms staff write spelt out (市场监管局 → 市场监督管理局,
+    潍坊市发改委 → 潍坊市发展和改革委员会: the body-name table, retrieval.bodies)."""
     for short, full in _ABBREVIATIONS:
         if name.endswith(short) and not name.endswith(full):
             return name[: -len(short)] + full
+    for n in range(min(len(name), 8), 1, -1):
+        full_ = full_name(name[-n:])
+        if full_ and not name.endswith(full_):
+            return name[:-n] + full_
     return name
 
 

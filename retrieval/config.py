@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     dingtalk_client_id: str = ""
     dingtalk_client_secret: SecretStr | None = None
     dingtalk_api_base_url: str = "https://api.dingtalk.com"
+    # The older OpenAPI host, where files are uploaded (/media/upload) to be sent.
+    dingtalk_oapi_base_url: str = "https://oapi.dingtalk.com"
+    # An interactive card template (卡片平台) with the variables title, markdown and buttons
+    # (README): set, a reply's buttons come as a card whose presses call back (Stream mode).
+    dingtalk_card_template_id: str = ""
     dingtalk_admin_ids: Annotated[frozenset[str], NoDecode] = frozenset()
     dingtalk_http_listen: str = "0.0.0.0"
     dingtalk_http_port: int = Field(8444, ge=1, le=65535)

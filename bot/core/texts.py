@@ -70,6 +70,7 @@ EXPORT_FILE_NAME = "问答_{question}.docx"
 EXPORT_SHEET_NAME = "排名_{question}.xlsx"
 CHART_FILE_NAME = "排名图_{measure}.png"
 YEAR_BUTTON = "{year}年"
+PLACE_BUTTON = "{place}"
 NO_MORE = "没有更多结果了。"
 PAGE = "第 {page} 页"
 PASSAGE_GONE = "这段内容已不在库中（报告可能已被删除或更新）。"
@@ -176,6 +177,9 @@ LOG_REFUSALS = {
     Refusal.UNKNOWN_PLACE: "未答：未收录该地区",
     Refusal.NO_MATCH: "未答：没有相关内容",
     Refusal.NO_REPORTS: "未答：尚无报告",
+    Refusal.MISSING_YEAR: "未答：未收录该年份",
+    Refusal.WHICH_PLACE: "未答：地名待确认",
+    Refusal.OUT_OF_SCOPE: "未答：不属于查询报告的请求",
 }
 
 

@@ -53,21 +53,31 @@ def dingtalk(ctx: click.Context, http_mode: bool) -> None:
         library.close()
 
 
-def channel_for(settings: Settings, library: Library, secret: str) -> DingTalk:
-    """The robot as the settings describe it."""
+def channel_for(settings: Settings, library: Library, secret: str, stream: bool) -> DingTalk:
+    """The robot as the settings describe it: cards only in Stream mode, where their callbacks
+    arrive; files wherever the AppKey is set."""
     from bot.core.conversation import Core
     from bot.dingtalk.channel import DingTalk
     from bot.dingtalk.outbound import Hosts
 
     hosts = Hosts(settings.dingtalk_reply_origins, settings.dingtalk_private_allow)
-    return DingTalk(Core(library), secret, admins=settings.dingtalk_admin_ids, hosts=hosts)
+    return DingTalk(
+        Core(library),
+        secret,
+        admins=settings.dingtalk_admin_ids,
+        hosts=hosts,
+        client_id=settings.dingtalk_client_id,
+        api_base=settings.dingtalk_api_base_url,
+        oapi_base=settings.dingtalk_oapi_base_url,
+        card_template=settings.dingtalk_card_template_id if stream else "",
+    )
 
 
 async def run_stream(settings: Settings, library: Library, secret: str) -> None:
     """Stay connected to DingTalk's stream and answer until cancelled."""
     from bot.dingtalk.stream import stream_client
 
-    channel = channel_for(settings, library, secret)
+    channel = channel_for(settings, library, secret, stream=True)
     client = stream_client(settings.dingtalk_client_id, secret, settings.dingtalk_api_base_url, channel)
     try:
         await client.start()
@@ -82,7 +92,7 @@ def run_http(settings: Settings, library: Library, secret: str) -> None:
     from bot.dingtalk.webhook import create_app
 
     app = create_app(
-        channel_for(settings, library, secret),
+        channel_for(settings, library, secret, stream=False),
         secret,
         settings.dingtalk_http_path,
         max_skew_seconds=settings.dingtalk_max_skew_seconds,
