@@ -614,7 +614,8 @@ class Library:
         with self._write_lock:
             if retokenize:
                 self._retokenize(progress)
-            self.store.rebuild_figures()
+            if not self.store.figures_current():
+                self.store.rebuild_figures()  # stored at ingest: re-read only for a new extractor
             self._rebuild(progress)
         return len(self.searcher.index)
 

@@ -163,15 +163,24 @@ def figure_asked(
     figure question leads with. None when none states it."""
     measure = "".join(terms)
     wants_rate = measure.endswith("率")
-    by_report: dict[int, StoredFigure] = {}
-    for stored in figures(report_ids, measure):
-        f = stored.figure
-        if stored.report_id in by_report or not measure_matches(measure, f.measure):
-            continue
-        if wants_rate != (f.unit == "%") or (units and not any(u in f.unit for u in units)):
-            continue
-        by_report[stored.report_id] = stored
-    return next((by_report[r] for r in report_ids if r in by_report), None)
+    # The reports in growing runs, stopping at the first run stating one: an issuer such as
+    # 政府办 names thousands of reports, and the first few usually answer.
+    start, size = 0, 8
+    while start < len(report_ids):
+        part = report_ids[start : start + size]
+        by_report: dict[int, StoredFigure] = {}
+        for stored in figures(part, measure):
+            f = stored.figure
+            if stored.report_id in by_report or not measure_matches(measure, f.measure):
+                continue
+            if wants_rate != (f.unit == "%") or (units and not any(u in f.unit for u in units)):
+                continue
+            by_report[stored.report_id] = stored
+        found = next((by_report[r] for r in part if r in by_report), None)
+        if found is not None:
+            return found
+        start, size = start + size, size * 8
+    return None
 
 
 def clause(text: str, f: Figure) -> str:

@@ -284,11 +284,17 @@ def topic_of(answer: Answer) -> str:
 
 
 def other_years(answer: Answer) -> str:
-    """The other years a place has reports for, when the answer is from its newest."""
+    """The other years a place has reports for, after saying which year's report the answer
+    quotes: "the newest" only when it is."""
     if not answer.other_years:
         return ""
-    place = answer.hits[0].report.place if answer.hits else ""
-    return f"以上摘自最新的报告；{place}还有{_years(answer.other_years)}的报告。"
+    report = answer.hits[0].report if answer.hits else None
+    place, years = (report.place if report else ""), _years(answer.other_years)
+    if report is None or not report.year:
+        return f"{place}还有{years}的报告。"
+    if all(y < report.year for y in answer.other_years):
+        return f"以上摘自最新的报告；{place}还有{years}的报告。"
+    return f"以上摘自{report.year}年的报告；{place}还有{years}的报告。"
 
 
 # --- files and links that cannot be read ------------------------------------------------------

@@ -238,6 +238,10 @@ class PlaceIndex:
         already at hand."""
         idx = cls()
         names = _gazetteer_names(gazetteer) if names is None else names
+        # An issuer reports year after year: its kind and its places' aliases are worked out
+        # once (at tens of thousands of reports this was most of a library's start).
+        kinds: dict[tuple[str, tuple[str, ...]], str] = {}
+        aliases: dict[str, list[str]] = {}
         for r in reports:
             idx.issuers[r.id] = r.issuer
             places = list(r.places)
@@ -258,9 +262,15 @@ class PlaceIndex:
                 idx.plan_reports.setdefault(plan_year, set()).add(r.id)
             for place in places:
                 idx.place_reports.setdefault(place, set()).add(r.id)
-                for alias in _aliases(place, gazetteer):
-                    idx.alias_to_place.setdefault(fold(alias), place)
-            kind = issuer_kind(issuer, places, gazetteer, names)
+                folded = aliases.get(place)
+                if folded is None:
+                    folded = aliases[place] = [fold(a) for a in _aliases(place, gazetteer)]
+                for alias in folded:
+                    idx.alias_to_place.setdefault(alias, place)
+            key = (issuer, tuple(places))
+            kind = kinds.get(key)
+            if kind is None:
+                kind = kinds[key] = issuer_kind(issuer, places, gazetteer, names)
             if kind:
                 idx.kind_reports.setdefault(kind, set()).add(r.id)
         return idx

@@ -167,6 +167,21 @@ def test_reindex_with_and_without_retokenize_keeps_answers(copied: Library, base
     assert snapshot(copied) == baseline
 
 
+def test_reindex_reads_figures_again_only_for_another_extractor(copied: Library) -> None:
+    db = copied.store.db
+    count = lambda: int(db.execute("SELECT count(*) FROM figures").fetchone()[0])  # noqa: E731
+    stored = count()
+    assert stored > 0
+    with db.conn:
+        db.execute("DELETE FROM figures WHERE rowid IN (SELECT rowid FROM figures LIMIT 3)")
+    copied.reindex()
+    assert count() == stored - 3  # stored at ingest, not read again
+    with db.conn:  # as a database from before the extractor's last change
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'figures_format'")
+    copied.reindex()
+    assert count() == stored and copied.store.figures_current()
+
+
 def test_tokens_from_another_tokenizer_are_rewritten_on_start(
     tmp_path: Path, shared_library: Library, baseline: list[tuple]
 ) -> None:

@@ -115,6 +115,7 @@ FEEDBACK_REASONS = {
 NOT_ADMIN = "抱歉，只有管理员可以使用这个功能。"
 UPLOAD_TOO_BIG = "文件太大（{size:.1f} MB），上限为 {limit:g} MB。"
 UPLOAD_REFUSED = "无法读取这个文件：{reason}"
+UPLOAD_NOT_FETCHED = "没能从平台取到这个文件，请稍后重新发送。"
 UPLOAD_PAGES = "正在读取文件…… 第 {done}/{total} 页"
 UPLOAD_WORKING = "正在读取文件……"
 LINK_WORKING = "正在下载链接……"
