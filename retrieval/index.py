@@ -22,7 +22,7 @@ from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
 
 Variant = Literal["lucene", "robertson", "atire", "bm25l", "bm25+"]
 DELTA = 0.5  # BM25L's and BM25+'s δ: bm25s's default, given to rank-bm25 too
-EngineName = Literal["bm25s", "rank-bm25"]
+EngineName = Literal["bm25s", "rank-bm25", "xapian"]  # xapian: retrieval.xapian_index
 
 
 class IndexMissing(Exception):

@@ -32,12 +32,15 @@ from retrieval.understand import (
     MAX_QUESTION_CHARS,
     Understander,
     has_figures,
+    is_common_noun,
     is_intent_term,
     section_kind,
 )
+from retrieval.xapian_index import XapianBuilder, XapianEngine
 
 INDEX_FORMAT = 3  # 3: section kinds judged by the next heading when the top names two parts
 CANDIDATES = 100  # passages re-ranked after BM25
+MANY_REPORTS = 200  # a question narrowed to more reports finds their rows in one pass
 # A question narrowed to fewer than 1/NARROW_RATIO of the rows scores just those rows (by
 # binary search in each term's postings) rather than every row.
 NARROW_RATIO = 16
@@ -140,6 +143,7 @@ class Index:
         # Typed arrays, not lists: a million rows must not cost a Python object each.
         pids, rids, kinds, figs = array("q"), array("i"), array("B"), array("B")
         builder = Bm25sBuilder()
+        xapian = XapianBuilder() if engine == "xapian" else None
         corpus: list[list[str]] = []
         for pid, rid, kind, text, tokens in rows:
             pids.append(pid)
@@ -148,11 +152,15 @@ class Index:
             figs.append(has_figures(text))
             if engine == "rank-bm25":
                 corpus.append(tokens)
+            elif xapian is not None:
+                xapian.add(tokens, rid)
             else:
                 builder.add(tokens)
         eng: Engine
         if engine == "rank-bm25":
             eng = RankBm25Engine(corpus, variant=variant, k1=k1, b=b)
+        elif xapian is not None:
+            eng = xapian.build(k1=k1, b=b)  # Lucene's BM25 whatever the variant (see xapian_index)
         else:
             stats = None
             if base is not None and isinstance(base.engine, Bm25sEngine):
@@ -260,6 +268,7 @@ class Searcher:
         bounds = np.searchsorted(self.report_ids[order], list(reports), side="left")
         ends = np.searchsorted(self.report_ids[order], list(reports), side="right")
         self._rows_of_report = {rid: order[a:b] for rid, a, b in zip(reports, bounds, ends, strict=True)}
+        self._max_report_id = max(int(self.report_ids.max()) if self._rows else 0, max(reports, default=0))
 
     @property
     def size(self) -> int:
@@ -272,7 +281,8 @@ class Searcher:
         refusal = self._refuse(q)
         if refusal:
             known = tuple(self.understander.places.known_places())
-            return Answer(q, refusal=refusal, known_places=known)
+            years = q.place_years if refusal == Refusal.MISSING_YEAR else ()
+            return Answer(q, refusal=refusal, known_places=known, other_years=years)
         weights = self._term_weights(q)
         ranked, partial = self._rank(q, weights) if q.terms else (self._overview(q), False)
         if not ranked:
@@ -350,8 +360,12 @@ class Searcher:
             return Refusal.EMPTY
         if len(q.text) > MAX_QUESTION_CHARS:
             return Refusal.TOO_LONG
+        if q.choices and not q.places:
+            return Refusal.WHICH_PLACE
         if q.unknown_places and not q.places:
             return Refusal.UNKNOWN_PLACE
+        if q.absent_years and not q.report_ids:
+            return Refusal.MISSING_YEAR
         if not q.terms and not q.places:
             return Refusal.EMPTY
         return None
@@ -376,6 +390,12 @@ class Searcher:
     def _rows_of(self, q: Query) -> np.ndarray | None:
         if q.report_ids is None:
             return None
+        if len(q.report_ids) > MANY_REPORTS:
+            # Thousands of reports (an issuer, a province): one pass over every row's report is
+            # quicker than sorting their rows together, and yields them in order.
+            wanted = np.zeros(self._max_report_id + 1, dtype=bool)
+            wanted[[r for r in q.report_ids if r in self._rows_of_report]] = True
+            return np.flatnonzero(wanted[self.report_ids])
         parts = [self._rows_of_report[r] for r in q.report_ids if r in self._rows_of_report]
         return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
@@ -384,6 +404,10 @@ class Searcher:
         within the question's reports, and their scores (float64), by row. Of passages tied
         at the cut, the earliest are taken."""
         terms, synonyms = self._bm25_terms(q)
+        engine = self.index.engine
+        if isinstance(engine, XapianEngine) and self.delta is None and not len(self._dead):
+            # Xapian finds the best itself, skipping what cannot reach them, across shards.
+            return engine.top(terms, CANDIDATES, synonyms, SYNONYM_WEIGHT, q.report_ids)
         rows = self._rows_of(q)
         if rows is not None and len(rows) * NARROW_RATIO < self._rows:
             sub = self._scores_at(terms, rows)
@@ -482,7 +506,7 @@ class Searcher:
         # The first hit must hold MIN_COVERAGE of the question: the best-scoring passage that
         # does goes first; when none does, the question is refused.
         lead = next((i for i, r in enumerate(ranked) if r[1] >= MIN_COVERAGE), None)
-        partial = lead is None and q.report_ids is not None
+        partial = lead is None and q.report_ids is not None and self._may_answer_in_part(q)
         if partial:
             # Asked about a place or year with reports: the closest passages, said to be so,
             # rather than a refusal, when they hold a fair part of the question.
@@ -496,6 +520,24 @@ class Searcher:
             for i, (s, c, p) in enumerate(ranked)
             if i == 0 or (c >= further and kept_by[p.id] >= HIT_MIN_RELATIVE * best)
         ], partial
+
+    def _may_answer_in_part(self, q: Query) -> bool:
+        """Whether a question no passage holds half of may get its closest passages: it names
+        a place or an issuer (a year alone narrows to nearly every report: 2023年最火的电视剧),
+        and no thing it asks about (a common noun: 门票, 电视剧) is one the collection never
+        names, nor has a word the reports use in its stead (请律师 → 法律顾问). Everyday verbs
+        the reports do not use (调解了, 催办) do not stop it: the reports say them otherwise."""
+        if q.years and not q.places and len(q.report_ids or ()) >= len(self.reports) / 2:
+            return False
+        others = dict(q.alternatives)
+        return not any(
+            is_common_noun(t) and not others.get(t) and not self._doc_freq(t) and not self._inside_used(t)
+            for t in q.terms
+        )
+
+    def _inside_used(self, term: str) -> bool:
+        """Whether a term the collection never uses holds a word it does (开会研究: 研究)."""
+        return any(self._doc_freq(t) for t in self.tokenizer.tokens(term) if t != term and len(t) > 1)
 
     def _with_part_asked(
         self, q: Query, term_weights: dict[str, float], rows: np.ndarray, bm25: np.ndarray
@@ -512,12 +554,24 @@ class Searcher:
         if bonus and narrowed is not None:
             extra = narrowed[self.kinds[narrowed] == q.kind]
             extra = np.setdiff1d(extra, np.union1d(rows, self._dead), assume_unique=False)
+            if len(extra) > CANDIDATES:
+                extra = self._openings(extra)
             order = np.argsort(np.concatenate((rows, extra)), kind="stable")
             rows = np.concatenate((rows, extra))[order]
             bm25 = np.concatenate((bm25, np.zeros(len(extra))))[order]
         in_kind = self.kinds[rows] == q.kind
         bm25[in_kind] = (bm25[in_kind] + bonus) * SECTION_BOOST
         return rows, bm25
+
+    def _openings(self, rows: np.ndarray) -> np.ndarray:
+        """Of many rows (ascending) in the part asked about, CANDIDATES: each report's first
+        in that part, then each one's second, and so on (re-ranking every passage of that part
+        of a few thousand reports, as 政府办 names, took seconds)."""
+        reports = self.report_ids[rows]
+        starts = np.flatnonzero(np.r_[True, reports[1:] != reports[:-1]])
+        # A report's passages have consecutive ids, so its rows form one run: its nth is at n.
+        place = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+        return np.sort(rows[np.lexsort((rows, place))[:CANDIDATES]])
 
     def _coverage(
         self,
@@ -540,7 +594,8 @@ class Searcher:
             whole = max((f for s, f in surfaces[t] if s and s in text), default=0.0)
             return max(whole, sum(f for s, f in pieces[t].items() if s in text))
 
-        held = {t: max(share(t, heads), share(t, body)) for t in weights}
+        in_body = {t: share(t, body) for t in weights}
+        held = {t: max(share(t, heads), in_body[t]) for t in weights}
         held = {t: f for t, f in held.items() if f}
         # The words asking for the part the passage is in, and its headings' words, are in
         # effect in every sentence of it.
@@ -554,9 +609,12 @@ class Searcher:
         # snippets.sentence_scores' measure, on the folded text.
         top = max((weights[t] for t in counted), default=1.0)
         near = 0.0
+        # A sentence holds only what the text does: only those terms are looked for in each.
+        looked = [(weights[t], t, everywhere.get(t, 0.0)) for t in counted if in_body.get(t)]
+        fixed = sum(weights[t] * everywhere.get(t, 0.0) for t in counted if not in_body.get(t))
         for a, b in sentences(p.text):
             part = body[a:b]
-            score = sum(weights[t] * max(everywhere.get(t, 0.0), share(t, part)) for t in counted)
+            score = fixed + sum(w * max(e, share(t, part)) for w, t, e in looked)
             if q.wants_figures and score > 0 and has_figures(part):
                 # A figure counted as asked (多少条 → 4217条) holds the question; another, half.
                 score += top if not q.units or has_figures(part, q.units) else top / 2

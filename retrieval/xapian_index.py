@@ -1,0 +1,294 @@
+"""BM25 on Xapian, the engine behind retrieval.index's interface that shards across machines.
+
+Each passage is one Xapian document holding exactly the tokens our ingest stored (BM25 over
+jieba tokens, as bm25s indexes them), with its report as a boolean term ``R<id>`` and its row
+as ``Q<row>``. Xapian document ids are rows + 1. Shards are written with rows dealt out in
+turn (row r to shard r mod n, at its document r // n + 1). Opened together, Xapian interleaves
+shard documents the same way, so row = docid − 1 over one database or many, local
+(``XapianEngine.open``) or served by ``xapian-tcpsrv`` (``XapianEngine.remote``).
+
+Scores are Lucene's BM25, as bm25s computes it. Xapian's BM25Weight has the same tf and length
+normalisation (k2 = 0, min_normlen = 0) but another idf, log((N − n + ½)/(n + ½)), raised to
+log(½·x + 1) below x = 2, and it multiplies by (k1 + 1). Each query term is therefore scaled
+by lucene_idf / (xapian_idf · (k1 + 1)) with OP_SCALE_WEIGHT. N and n are the statistics of
+all shards together, as Xapian gathers them. Xapian computes in doubles where bm25s uses
+float32, so scores agree to about 1e-6 relative, and passages whose float32 scores tie may
+come out in another order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import xapian
+
+from retrieval.index import lucene_idf
+
+REPORT_PREFIX = "R"  # tokens are folded to lower case, so no token starts with these
+ROW_PREFIX = "Q"  # Xapian's usual prefix for a unique id
+COMMIT_EVERY = 200_000  # documents between commits while building (bounds the writer's memory)
+
+
+class ShardUnavailable(Exception):
+    """A shard server could not be reached or stopped answering."""
+
+
+def xapian_idf(df: int, n: int) -> float:
+    """Xapian 1.4's BM25Weight idf (bm25weight.cc, without a relevance set)."""
+    tw = (n - df + 0.5) / (df + 0.5)
+    return math.log(tw if tw >= 2 else tw * 0.5 + 1)
+
+
+def passage_document(tokens: Sequence[str], report_id: int, row: int) -> xapian.Document:
+    """The Xapian document of one passage: each token with its frequency (the document's
+    length is their sum, as bm25s counts it) and the boolean terms of its report and row."""
+    doc = xapian.Document()
+    for t, tf in Counter(tokens).items():
+        doc.add_term(t, tf)
+    doc.add_boolean_term(f"{REPORT_PREFIX}{report_id}")
+    doc.add_boolean_term(f"{ROW_PREFIX}{row}")
+    return doc
+
+
+class XapianBuilder:
+    """Writes passages one at a time into `shards` Xapian databases under `path` (shard i in
+    `path`/`i`), or into one in-memory database when `path` is None. With `only`, just that
+    shard is written (each machine, or process, building its own from the same rows)."""
+
+    def __init__(self, path: Path | None = None, shards: int = 1, only: int | None = None) -> None:
+        if shards < 1:
+            raise ValueError("shards must be at least 1")
+        if path is None and shards != 1:
+            raise ValueError("an in-memory index is one shard")
+        if only is not None and not 0 <= only < shards:
+            raise ValueError(f"no shard {only} of {shards}")
+        self.path = path
+        self._shards = shards
+        self._dbs: dict[int, xapian.WritableDatabase] = {}
+        if path is None:
+            self._dbs[0] = xapian.WritableDatabase("", xapian.DB_BACKEND_INMEMORY)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            for i in range(shards) if only is None else (only,):
+                shutil.rmtree(path / str(i), ignore_errors=True)
+                self._dbs[i] = xapian.WritableDatabase(str(path / str(i)), xapian.DB_CREATE_OR_OVERWRITE)
+        self._rows = 0
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def add(self, tokens: Sequence[str], report_id: int) -> None:
+        """Add the next passage (its row is the number added before it)."""
+        row = self._rows
+        # Document r // n + 1 of shard r % n: documents added in order get exactly that id.
+        db = self._dbs.get(row % self._shards)
+        if db is not None:
+            db.add_document(passage_document(tokens, report_id, row))
+        self._rows += 1
+        if self.path is not None and self._rows % COMMIT_EVERY == 0:
+            for db in self._dbs.values():
+                db.commit()
+
+    def build(self, k1: float = 1.2, b: float = 0.75) -> XapianEngine:
+        """Commit every shard and return the engine over them."""
+        for db in self._dbs.values():
+            db.commit()
+        if self.path is None:
+            return XapianEngine(self._dbs[0], k1=k1, b=b)
+        for db in self._dbs.values():
+            db.close()
+        return XapianEngine.open([self.path / str(i) for i in sorted(self._dbs)], k1=k1, b=b)
+
+
+def shard_paths(path: Path) -> list[Path]:
+    """The shards XapianBuilder wrote under `path`, in order."""
+    return sorted((p for p in path.iterdir() if p.name.isdigit()), key=lambda p: int(p.name))
+
+
+class XapianEngine:
+    """Lucene BM25 over one Xapian database or several opened as one (see the module doc).
+
+    Safe to share between threads (the bot answers on several): a Xapian database handle is
+    not, so each thread opens its own through `opener` (for remote shards, its own
+    connections); without an opener (an in-memory index) one handle is used under a lock."""
+
+    def __init__(
+        self,
+        db: xapian.Database,
+        k1: float = 1.2,
+        b: float = 0.75,
+        opener: Callable[[], xapian.Database] | None = None,
+    ) -> None:
+        self._shared = db
+        self._opener = opener
+        self._local = threading.local()
+        self._local.db = db
+        self._lock: contextlib.AbstractContextManager[object] = (
+            threading.Lock() if opener is None else contextlib.nullcontext()
+        )
+        self._k1 = k1
+        self._b = b
+        self._n = db.get_doccount()
+        self._df: dict[str, int] = {}  # the database is a fixed snapshot: its statistics too
+
+    @property
+    def db(self) -> xapian.Database:
+        """This thread's handle on the database."""
+        if self._opener is None:
+            return self._shared
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._call(self._opener)
+        return db
+
+    @classmethod
+    def build(
+        cls, corpus: Iterable[Sequence[str]], k1: float = 1.2, b: float = 0.75, path: Path | None = None
+    ) -> XapianEngine:
+        """An engine over `corpus` (each document in its own report)."""
+        builder = XapianBuilder(path)
+        for i, doc in enumerate(corpus):
+            builder.add(doc, i)
+        return builder.build(k1=k1, b=b)
+
+    @classmethod
+    def open(cls, paths: Sequence[Path], k1: float = 1.2, b: float = 0.75) -> XapianEngine:
+        """The shards at `paths` (in the order they were written), read-only, as one index."""
+        if not paths:
+            raise ValueError("no shards to open")
+
+        def opener() -> xapian.Database:
+            db = xapian.Database()
+            for p in paths:
+                db.add_database(xapian.Database(str(p)))
+            return db
+
+        return cls(opener(), k1=k1, b=b, opener=opener)
+
+    @classmethod
+    def remote(
+        cls, addresses: Sequence[tuple[str, int]], k1: float = 1.2, b: float = 0.75, timeout_s: float = 10.0
+    ) -> XapianEngine:
+        """The shards served by xapian-tcpsrv at `addresses` (host, port), in the order they
+        were written, as one index. Raises ShardUnavailable when one cannot be reached."""
+        if not addresses:
+            raise ValueError("no shards to open")
+        timeout_ms = int(timeout_s * 1000)
+
+        def opener() -> xapian.Database:
+            db = xapian.Database()
+            for host, port in addresses:
+                db.add_database(xapian.remote_open(host, port, timeout_ms, timeout_ms))
+            return db
+
+        return cls(cls._call(opener), k1=k1, b=b, opener=opener)
+
+    @staticmethod
+    def wait_for(addresses: Sequence[tuple[str, int]], within_s: float = 10.0) -> None:
+        """Return once every shard server at `addresses` answers; ShardUnavailable after
+        `within_s` seconds otherwise (for an operator's script, and tests)."""
+        deadline = time.monotonic() + within_s
+        for host, port in addresses:
+            while True:
+                try:
+                    xapian.remote_open(host, port, 1000, 1000).get_doccount()
+                    break
+                except xapian.NetworkError as e:
+                    if time.monotonic() > deadline:
+                        raise ShardUnavailable(f"{host}:{port}: {e}") from e
+                    time.sleep(0.05)
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def k1(self) -> float:
+        return self._k1
+
+    def doc_freq(self, token: str) -> int:
+        df = self._df.get(token)
+        if df is None:
+            if len(self._df) > 200_000:
+                self._df.clear()
+            db = self.db
+            with self._lock:
+                df = self._df[token] = self._call(db.get_termfreq, token)
+        return df
+
+    def query(
+        self, terms: Sequence[str], extra: Sequence[str] = (), extra_weight: float = 1.0
+    ) -> xapian.Query:
+        """The Xapian query whose weights are Lucene BM25 scores of `terms` plus
+        `extra_weight` times those of `extra` (a term given twice counts twice)."""
+        parts = []
+        for tokens, weight in ((terms, 1.0), (extra, extra_weight)):
+            for t, count in Counter(tokens).items():
+                df = self.doc_freq(t)
+                if not df:
+                    continue
+                scale = weight * count * lucene_idf(df, self._n) / (xapian_idf(df, self._n) * (self._k1 + 1))
+                parts.append(xapian.Query(xapian.Query.OP_SCALE_WEIGHT, xapian.Query(t), scale))
+        return xapian.Query(xapian.Query.OP_OR, parts)
+
+    def top(
+        self,
+        terms: Sequence[str],
+        k: int,
+        extra: Sequence[str] = (),
+        extra_weight: float = 1.0,
+        reports: Iterable[int] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows (ascending) of the `k` best-scoring documents holding a term, within
+        `reports` when given, and their scores (float64); of documents tied at the cut, the
+        earliest. Xapian skips what cannot reach the top k rather than scoring everything."""
+        q = self.query(terms, extra, extra_weight)
+        if reports is not None:
+            q = xapian.Query(
+                xapian.Query.OP_FILTER,
+                q,
+                xapian.Query(xapian.Query.OP_OR, [xapian.Query(f"{REPORT_PREFIX}{r}") for r in reports]),
+            )
+        return self._matches(q, k)
+
+    def scores(self, query: list[str]) -> np.ndarray:
+        out = np.zeros(max(self._n, 1), dtype=np.float32)  # one row for nothing, as bm25s
+        rows, s = self._matches(self.query(query), self._n)
+        out[rows] = s
+        return out
+
+    def scores_at(self, query: list[str], docs: np.ndarray) -> np.ndarray:
+        if not len(docs):
+            return np.zeros(0, dtype=np.float32)
+        wanted = xapian.Query(xapian.Query.OP_OR, [xapian.Query(f"{ROW_PREFIX}{int(r)}") for r in docs])
+        rows, s = self._matches(xapian.Query(xapian.Query.OP_FILTER, self.query(query), wanted), len(docs))
+        by_row = dict(zip(rows.tolist(), s.tolist(), strict=True))
+        return np.array([by_row.get(int(r), 0.0) for r in docs], dtype=np.float32)
+
+    def _matches(self, q: xapian.Query, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if q.empty() or k <= 0 or not self._n:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        db = self.db
+        with self._lock:
+            enquire = xapian.Enquire(db)
+            enquire.set_weighting_scheme(xapian.BM25Weight(self._k1, 0, 1, self._b, 0))
+            enquire.set_query(q)
+            mset = self._call(enquire.get_mset, 0, k)
+        rows = np.fromiter((m.docid - 1 for m in mset), dtype=np.int64, count=mset.size())
+        weights = np.fromiter((m.weight for m in mset), dtype=np.float64, count=mset.size())
+        order = np.argsort(rows)
+        return rows[order], weights[order]
+
+    @staticmethod
+    def _call(fn, *args):  # type: ignore[no-untyped-def]
+        try:
+            return fn(*args)
+        except xapian.NetworkError as e:
+            raise ShardUnavailable(str(e)) from e
