@@ -133,8 +133,9 @@ def who(report: Report) -> str:
     if is_government(report):
         return place or report.issuer
     issuer = report.issuer
-    if not place or not issuer or issuer.startswith(place) or place in issuer:
-        return issuer or place
+    short = re.sub(r"(?:[\u4e00-\u9fff]{0,6}族)?自治[县州旗]$|[省市县区镇乡旗]$|街道$", "", place)
+    if not place or not issuer or place in issuer or (len(short) >= 2 and short in issuer):
+        return issuer or place  # 秀山县司法局 of 秀山土家族苗族自治县
     bare = re.sub(r"^[县市区]", "", issuer)  # 县综合行政执法局 of 松阳县
     return place + bare
 
