@@ -9,6 +9,7 @@ as sqlite-utils' CLI turns its errors into click.ClickException.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sys
 from collections import Counter
@@ -19,7 +20,7 @@ import click
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from bot.core import texts
+from bot import cli_texts as texts
 from bot.core.shapes import answer_json
 from bot.dingtalk.command import dingtalk
 from bot.feishu.app import command as feishu_command
@@ -30,11 +31,11 @@ from bot.wecom.app import wecom
 from retrieval import texts as library_texts
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
-from retrieval.evaluate import check_metadata, evaluate, read_questions
+from retrieval.evaluate import check_metadata, evaluate, read_meta, read_questions
 from retrieval.export import answer_docx
 from retrieval.fetch import is_link
 from retrieval.library import Ingested, OnDuplicate, Outcome
-from retrieval.models import LogEntry, OutlineEntry, Passage, Report, StoredFigure
+from retrieval.models import Answer, LogEntry, OutlineEntry, Passage, Report, StoredFigure
 
 
 def build_settings(**overrides: Any) -> Settings:
@@ -52,7 +53,10 @@ def build_settings(**overrides: Any) -> Settings:
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the database and index live (default: REPORTBOT_DATA_DIR or the bundled data/).",
+    help=(
+        "Where the database, index and kept originals live (default: REPORTBOT_DATA_DIR, else "
+        ".reportbot/ in a source checkout, else $XDG_DATA_HOME/reportbot or ~/.local/share/reportbot)."
+    ),
 )
 @click.version_option(package_name="reportbot")
 @click.pass_context
@@ -83,15 +87,32 @@ def ask(ctx: click.Context, question: str | None, as_json: bool, k: int, docx_pa
         if question is None and not q.strip():
             continue
         answer = library.ask(q, k=k)
+        shown = _at_most(answer, k)
         if docx_path is not None:
             try:
                 docx_path.write_bytes(answer_docx(answer))
             except OSError as e:
                 raise click.ClickException(f"cannot write {docx_path}: {e.strerror or e}") from None
         if as_json:
-            click.echo(json.dumps(answer_json(answer), ensure_ascii=False))
-        else:
-            click.echo(answer_text(answer, color=sys.stdout.isatty()))
+            click.echo(json.dumps(answer_json(shown), ensure_ascii=False))
+            continue
+        if question is None:  # many answers in a row: say which question each one answers
+            click.echo(texts.QUESTION.format(question=q))
+        click.echo(answer_text(shown, color=sys.stdout.isatty()))
+        if len(shown.hits) < len(answer.hits):
+            click.echo(
+                texts.MORE_EXCERPTS.format(n=len(answer.hits) - len(shown.hits), total=len(answer.hits))
+            )
+        if question is None:
+            click.echo()
+
+
+def _at_most(answer: Answer, k: int) -> Answer:
+    """A ranking's answer with only its first k excerpts (its table whole): the library quotes
+    every ranked place, and -k says how many excerpts to print."""
+    if answer.table is None or len(answer.hits) <= k or answer.groups:
+        return answer
+    return dataclasses.replace(answer, hits=answer.hits[:k])
 
 
 @cli.command()
@@ -210,7 +231,7 @@ def show(ctx: click.Context, report_id: int) -> None:
 def report_text(r: Report, outline: tuple[OutlineEntry, ...]) -> str:
     """`show`'s page: the metadata, one field a line ("-" when missing), then the outline,
     each section indented by its level with its passage count and first words."""
-    inferred = " (inferred: 推断)"
+    inferred = texts.INFERRED
     year = "-" if r.year is None else f"{r.year}" + (inferred if r.year_inferred else "")
     issuer = r.issuer + (inferred if r.issuer and r.issuer_inferred else "")
     places = " › ".join(r.places) + (inferred if r.places and r.places_inferred else "")
@@ -253,15 +274,24 @@ def figures_text(figures: list[StoredFigure], passages: list[Passage]) -> str:
 
 @cli.command()
 @click.argument("report_id", metavar="ID", type=int)
+@click.option("--yes", "-y", is_flag=True, help="Delete without asking (a terminal is asked first).")
 @click.pass_context
-def delete(ctx: click.Context, report_id: int) -> None:
-    """Delete a stored report, its passages and its kept original file."""
+def delete(ctx: click.Context, report_id: int, yes: bool) -> None:
+    """Delete a stored report, its passages and its kept original file; on a terminal, after
+    asking."""
     library = open_library(ctx)
     try:
+        report = library.report(report_id)
+        # A script or a pipe has no one to ask: it said what to delete.
+        if not yes and sys.stdin.isatty():
+            named = {"id": report.id, "issuer": report.issuer, "title": report.title}
+            if not click.confirm(texts.DELETE_CONFIRM.format(**named), default=False):
+                click.echo(texts.DELETE_KEPT)
+                return
         report = library.delete(report_id)
     except ReportbotError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"deleted: #{report.id} {report.issuer}《{report.title}》")
+    click.echo(texts.DELETED.format(id=report.id, issuer=report.issuer, title=report.title))
 
 
 @cli.command()
@@ -339,9 +369,11 @@ def eval_(ctx: click.Context, file: Path, verbose: bool, meta: Path | None) -> N
     """Score answers against FILE (JSONL of {"q", "expect": [substrings]}; [] = must refuse)."""
     library = open_library(ctx)
     if meta is not None:
-        checked = check_metadata(
-            json.loads(meta.read_text("utf-8")), library.reports(), library.report_passages
-        )
+        try:
+            wanted = read_meta(meta)
+        except ValueError as e:
+            raise click.ClickException(str(e)) from None
+        checked = check_metadata(wanted, library.reports(), library.report_passages)
         if verbose:
             for miss in checked.misses:
                 click.echo(f"meta miss: {miss}")

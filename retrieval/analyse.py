@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from retrieval.bodies import full_name
 from retrieval.places import Gazetteer, could_be_town
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -86,10 +87,15 @@ def clean_title(text: str) -> str:
 
 
 def expand(name: str) -> str:
-    """An office's name with the short forms staff write spelt out (市场监管局 → 市场监督管理局)."""
+    """An office's name with the short forms staff write spelt out (市场监管局 → 市场监督管理局,
+    潍坊市发改委 → 潍坊市发展和改革委员会: the body-name table, retrieval.bodies)."""
     for short, full in _ABBREVIATIONS:
         if name.endswith(short) and not name.endswith(full):
             return name[: -len(short)] + full
+    for n in range(min(len(name), 8), 1, -1):
+        full_ = full_name(name[-n:])
+        if full_ and not name.endswith(full_):
+            return name[:-n] + full_
     return name
 
 
@@ -196,6 +202,32 @@ def _place_prefix(text: str, gazetteer: Gazetteer) -> tuple[str, str]:
 
 # Characters that, right after a short place name, make it part of another word.
 _NOT_AFTER_SHORT = set("镇乡街村路局厅处所队站园社委")
+
+
+MIN_NAMED = 2  # a place the body names this often, and more often than any other of its level
+
+
+def most_named(text: str, level: str, gazetteer: Gazetteer) -> str:
+    """The place of `level` (市, 县 …) that `text` names most often, by its full or short
+    name (绍兴 → 绍兴市), when it names it at least MIN_NAMED times and more than any other;
+    "" otherwise."""
+    names = gazetteer.short_names()
+    counts: Counter[str] = Counter()
+    i = 0
+    while i < len(text):
+        for n in range(min(6, len(text) - i), 1, -1):
+            head = text[i : i + n]
+            full = head if head in gazetteer.by_name else names.get(head)
+            if full and full.endswith(level) and len(gazetteer.by_name.get(full, ())) == 1:
+                counts[full] += 1
+                i += n
+                break
+        else:
+            i += 1
+    top = counts.most_common(2)
+    if not top or top[0][1] < MIN_NAMED or (len(top) > 1 and top[1][1] == top[0][1]):
+        return ""
+    return top[0][0]
 
 
 def government_of(place: str) -> str:

@@ -3,65 +3,65 @@ stand, and the table as a spreadsheet for the 汇总表 staff compile."""
 
 from __future__ import annotations
 
+import importlib.resources
 import io
-from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from retrieval.models import Table
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 MIN_BARS = 3  # fewer values read better as a line of text than as a chart
 MAX_BARS = 20
-# CJK fonts matplotlib may find on a server or a desktop, best first; without one, place
-# names draw as empty boxes (the values and the bars are still right).
-_CJK_FONTS = (
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "Noto Sans SC",
-    "SimHei",
-    "Microsoft YaHei",
-    "PingFang SC",
-)
+
+
+def font_file() -> Path:
+    """The CJK font every chart's text is drawn in: WenQuanYi Micro Hei, shipped inside the
+    paperang-p2-fonts-cjk wheel. Named by its file, never looked up in matplotlib's font cache,
+    so that place names never draw as empty boxes: not where the cache predates the font, nor
+    on a server with no CJK font installed."""
+    return Path(str(importlib.resources.files("paperang_p2_fonts_cjk") / "fonts" / "wqy-microhei.ttc"))
 
 
 def worth_a_chart(table: Table) -> bool:
     return len(table.rows) >= MIN_BARS
 
 
-@cache
-def _font_family() -> list[str]:
-    from matplotlib import font_manager
-
-    have = {f.name for f in font_manager.fontManager.ttflist}
-    return [name for name in _CJK_FONTS if name in have] + ["sans-serif"]
-
-
-def bar_chart(table: Table) -> bytes:
+def chart_figure(table: Table) -> Figure:
     """The table's values as horizontal bars, largest at the top, each place with its year and
-    value written beside its bar; a PNG about a phone's width."""
+    value written beside its bar, every text in font_file(); about a phone's width."""
     import matplotlib
 
     matplotlib.use("Agg")  # no screen on a server
     from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
 
+    font = FontProperties(fname=font_file())
+    small = FontProperties(fname=font_file(), size=8)
     rows = list(table.rows[:MAX_BARS])
     labels = [f"{r.place} {r.report.year}" if r.report.year else r.place for r in rows]
     values = [r.figure.value for r in rows]
     fig = Figure(figsize=(4.8, 0.45 * len(rows) + 1.0), dpi=150)
     ax = fig.subplots()
-    with matplotlib.rc_context({"font.family": _font_family(), "axes.unicode_minus": False}):
-        bars = ax.barh(range(len(rows)), values, color="#3370ff")
-        ax.set_yticks(range(len(rows)), labels=labels, fontfamily=_font_family())
-        ax.invert_yaxis()
-        ax.bar_label(
-            bars, labels=[r.figure.written for r in rows], padding=3, fontsize=8, fontfamily=_font_family()
-        )
-        ax.set_title(table.measure, fontfamily=_font_family())
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.margins(x=0.18)
-        fig.tight_layout()
-        out = io.BytesIO()
-        fig.savefig(out, format="png")
+    bars = ax.barh(range(len(rows)), values, color="#3370ff")
+    ax.set_yticks(range(len(rows)), labels=labels, fontproperties=font)
+    ax.invert_yaxis()
+    ax.bar_label(bars, labels=[r.figure.written for r in rows], padding=3, fontproperties=small)
+    ax.set_title(table.measure, fontproperties=font)
+    for tick in ax.get_xticklabels():  # the value axis: digits, in the same font as the rest
+        tick.set_fontproperties(small)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.margins(x=0.18)
+    fig.tight_layout()
+    return fig
+
+
+def bar_chart(table: Table) -> bytes:
+    """chart_figure(table) as a PNG."""
+    out = io.BytesIO()
+    chart_figure(table).savefig(out, format="png")
     return out.getvalue()
 
 

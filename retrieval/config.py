@@ -61,10 +61,27 @@ class Settings(BaseSettings):
     dingtalk_client_id: str = ""
     dingtalk_client_secret: SecretStr | None = None
     dingtalk_api_base_url: str = "https://api.dingtalk.com"
+    # The older OpenAPI host, where files are uploaded (/media/upload) to be sent.
+    dingtalk_oapi_base_url: str = "https://oapi.dingtalk.com"
+    # An interactive card template (卡片平台) with the variables title, markdown and buttons
+    # (README): set, a reply's buttons come as a card whose presses call back (Stream mode).
+    dingtalk_card_template_id: str = ""
     dingtalk_admin_ids: Annotated[frozenset[str], NoDecode] = frozenset()
     dingtalk_http_listen: str = "0.0.0.0"
     dingtalk_http_port: int = Field(8444, ge=1, le=65535)
     dingtalk_http_path: str = "dingtalk"
+    # Where answers may be posted: a message's sessionWebhook must be under one of these origins
+    # (DingTalk's own hosts; name a relay's https origin instead where one sits between), and
+    # its address must be public unless REPORTBOT_DINGTALK_PRIVATE_ALLOW names it (host names,
+    # addresses or CIDR networks, as for REPORTBOT_FETCH_ALLOW).
+    dingtalk_reply_origins: Annotated[tuple[str, ...], NoDecode] = (
+        "https://oapi.dingtalk.com",
+        "https://api.dingtalk.com",
+    )
+    dingtalk_private_allow: Annotated[tuple[str, ...], NoDecode] = ()
+    # The HTTP mode refuses a delivery signed longer ago (or ahead) than this, and a timestamp
+    # and sign seen before: DingTalk signs only the timestamp, not the body.
+    dingtalk_max_skew_seconds: float = Field(300, gt=0, le=3600)
     # WeCom (企业微信) 智能机器人: the long connection needs the bot id and secret; the HTTP
     # callback mode (`reportbot wecom --callback`) the token and EncodingAESKey set beside the
     # callback URL, and the receive id its messages are encrypted for ("" for a 智能机器人,
@@ -112,7 +129,7 @@ class Settings(BaseSettings):
     # Logged questions and their feedback are deleted after this many days.
     query_retention_days: float = Field(90, gt=0)
 
-    @field_validator("fetch_allow", mode="before")
+    @field_validator("fetch_allow", "dingtalk_reply_origins", "dingtalk_private_allow", mode="before")
     @classmethod
     def _parse_fetch_allow(cls, v: object) -> object:
         if isinstance(v, str):
@@ -145,6 +162,19 @@ class Settings(BaseSettings):
     def _check_aes_key(cls, v: SecretStr | None) -> SecretStr | None:
         if v is not None and not _AES_KEY.match(v.get_secret_value()):
             raise ValueError("an EncodingAESKey is 43 letters and digits, as WeCom's admin page gives it")
+        return v
+
+    @field_validator("dingtalk_reply_origins")
+    @classmethod
+    def _check_reply_origins(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        """Origins only (https://host[:port], http:// on this machine only), at least one."""
+        v = tuple(o.rstrip("/") for o in v)
+        bad = [o for o in v if not _ORIGIN.match(o)]
+        if bad or not v:
+            raise ValueError(
+                "must be origins such as https://oapi.dingtalk.com (http:// only for 127.0.0.1), "
+                f"not {bad[0] if bad else 'nothing'!r}"
+            )
         return v
 
     @field_validator("feishu_domain")

@@ -105,6 +105,30 @@ def _squash(text: str) -> str:
     return "".join(text.split())
 
 
+def read_meta(path: Path) -> dict[str, dict]:
+    """A meta.json of the shape check_metadata reads ({file name: {"issuer", "year", "title",
+    "places", "sentences": [{"text", "section"}]}}, each field optional); raises ValueError
+    saying in one line where it is not."""
+    try:
+        meta = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise ValueError(f"{path}: not a JSON file ({e})") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: not an object of file names (a {type(meta).__name__})")
+    for name, want in meta.items():
+        sentences = want.get("sentences", []) if isinstance(want, dict) else None
+        fine = isinstance(sentences, list) and all(
+            isinstance(s, dict) and isinstance(s.get("text"), str) and isinstance(s.get("section"), list)
+            for s in sentences
+        )
+        if not fine:
+            raise ValueError(
+                f"{path}: {name!r} is not an object of issuer, year, title, places and "
+                "sentences ([{'text', 'section'}])"
+            )
+    return meta
+
+
 def check_metadata(
     meta: dict[str, dict], reports: list[Report], passages: Callable[[int], list[Passage]]
 ) -> MetaResult:

@@ -41,16 +41,18 @@ from retrieval.models import (
     Passage,
     Query,
     Refusal,
+    ReplyKind,
     Report,
     StoredFigure,
 )
-from retrieval.parse import text_hash
+from retrieval.parse import FRONT_MATTER, text_hash
 from retrieval.places import Gazetteer, default_gazetteer
 from retrieval.read import SUPPORTED_SUFFIXES
 from retrieval.search import Index, Searcher, index_text
+from retrieval.snippets import make_snippet
 from retrieval.store import LoggedQuery, Originals, Store
 from retrieval.tokenize import Tokenizer
-from retrieval.understand import MAX_QUESTION_CHARS, Understander, normalise
+from retrieval.understand import MAX_QUESTION_CHARS, Understander, normalise, out_of_scope
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -66,6 +68,22 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_FILTER_WORDS = 20  # a filter of more words than this is a paste, not a search
 _WORD_SEPARATORS = re.compile(r"[\s,，、;；]+")
 _YEAR_WORD = re.compile(r"((?:19|20)\d\d)(?:年度?)?")
+# What a question about the report asks (its words) → the labels of the front's facts saying it.
+_FRONT_LABELS = (
+    (r"时间|日期|时候|何时|哪天|几月", ("发布时间", "发布日期", "成文", "发文日期", "落款日期")),
+    (r"文号|字号", ("文号", "字号", "〔")),
+    (r"索引号", ("索引号",)),
+    (r"发布机构|发文机关|来源|谁发", ("发布机构", "发文机关", "来源")),
+    (r"报送|主送|报给|写给|送给|递交|向谁|给谁", ("：", "常委会", "委员会", "政府")),
+    (r"会议|会上|副标题", ("会议", "——")),
+)
+# A question about a report itself, which its front answers (see Library._front_matter_first).
+_ABOUT_THE_REPORT = re.compile(
+    r"(?:什么时候|何时|哪天|哪一天|几月|日期|时间)[^，。？?]{0,6}(?:发布|印发|公布|报送|上报|发的|出的|写的|签发|落款)"
+    r"|(?:发布|印发|公布|落款|成文|发文)(?:的)?(?:时间|日期)|文号|发文字号|字号|索引号|发布机构|发文机关"
+    r"|报送|主送|报给|写给|送给|递交给|向谁|给谁|副标题"
+    r"|(?:什么|哪个|哪次|哪一次)(?:会议|会上)|会议上(?:的|作|做)"
+)
 
 
 def clean_text(text: str) -> str:
@@ -151,9 +169,11 @@ class Library:
         self.refresh()
         searcher = self.searcher
         question = without_greeting(question)
+        if out_of_scope(question):
+            return Answer(Query(text=normalise(question), terms=()), refusal=Refusal.OUT_OF_SCOPE)
         replied = self.collection.answer(question, list(searcher.reports.values()))
         if replied is not None:
-            return replied
+            return _missing_year(replied)
         answer = searcher.ask(question, k=k, offset=offset)
         ranked = self._ranked(answer, searcher.reports)
         if ranked is not None:
@@ -161,6 +181,9 @@ class Library:
         compared = self.comparer.answer(question, searcher.ask, searcher.reports, k, offset, answer.query)
         if compared is not None:
             return self._figures_by_side(compared)
+        fronted = self._front_matter_first(answer, question, searcher.reports) if offset == 0 else None
+        if fronted is not None:
+            return fronted
         # The figure leads the first page only: later pages go on from the ordinary ranking.
         return self._figure_first(answer, searcher.reports) if offset == 0 else answer
 
@@ -190,6 +213,38 @@ class Library:
         first = answer.hits[0].rank
         renumbered = tuple(dataclasses.replace(h, rank=first + i) for i, h in enumerate(hits))
         return dataclasses.replace(answer, hits=renumbered, lead=lead)
+
+    def _front_matter_first(self, answer: Answer, question: str, reports: dict[int, Report]) -> Answer | None:
+        """A question about a report itself (when it was published, its 文号, to whom it was
+        sent, at which meeting it was delivered), of the reports of a place: the passage of
+        what its front says (parse.FRONT_MATTER) goes first, with its citation. None for other
+        questions, and when the report's front says nothing."""
+        q = answer.query
+        if not (q.report_ids and q.places) or not _ABOUT_THE_REPORT.search(normalise(question)):
+            return None
+        order = [*q.first, *(h.report.id for h in answer.hits), *sorted(q.report_ids, reverse=True)]
+        # The place's own report before those of places inside it (重庆市's, not 秀山县's).
+        own = [i for i in order if i in reports and reports[i].place in q.places]
+        for rid in dict.fromkeys([*own, *order]):
+            report = reports.get(rid)
+            front = next((p for p in self.store.report_passages(rid) if p.section == (FRONT_MATTER,)), None)
+            if report is None or front is None:
+                continue
+            asked = normalise(question)
+            weights = {
+                label: 1.0 for words, labels in _FRONT_LABELS if re.search(words, asked) for label in labels
+            }
+            hit = Hit(
+                1,
+                answer.hits[0].score if answer.hits else 1.0,
+                front,
+                report,
+                make_snippet(front.text, weights),
+            )
+            rest = [h for h in answer.hits if h.passage.id != front.id][: max(len(answer.hits) - 1, 0)]
+            hits = (hit, *(dataclasses.replace(h, rank=i + 2) for i, h in enumerate(rest)))
+            return dataclasses.replace(answer, hits=hits, refusal=None, partial=False)
+        return None
 
     def _figures_by_side(self, answer: Answer) -> Answer:
         """A comparison of something counted leads with each side's figure (2022年 26件 · 2023年
@@ -264,8 +319,22 @@ class Library:
 
     @staticmethod
     def question_for_year(question: str, year: int) -> str:
-        """`question` asked about one year (the bot's button per other year of a place)."""
+        """`question` asked about one year (the bot's button per other year of a place): the
+        year it names replaced, else the year put first."""
+        named = _YEAR_WORD.search(question)
+        if named:
+            return question[: named.start()] + f"{year}年" + question[named.end() :]
         return f"{year}年{question}"
+
+    def question_for_place(self, question: str, choice: int) -> str | None:
+        """`question` with the name written one character off two places or more replaced by
+        the `choice`th of them (the bot's buttons under 是指…还是…？); None when it names no
+        such place now."""
+        q = self.understander.understand(clean_text(question))
+        if not q.choices or not 0 <= choice < len(q.choices[0][1]):
+            return None
+        written, places = q.choices[0]
+        return question.replace(written, places[choice], 1)
 
     def follow_up(self, previous: str, message: str) -> str | None:
         """`message` as a follow-up of the question `previous` (`那蓝山县呢？` → that question
@@ -760,6 +829,26 @@ class Library:
 
     def _refresh_places(self, reports: list[Report]) -> None:
         self.understander.set_reports(reports)
+
+
+def _missing_year(answer: Answer) -> Answer:
+    """A question about a place's report of a year it has none of (南昌县2020年法治政府建设情况)
+    refused as a missing year, with the years it has (each a button), like any question of
+    that place and year; other replies as they are."""
+    r = answer.reply
+    if (
+        r is None
+        or r.kind != ReplyKind.PLACE
+        or r.year is None
+        or r.reports
+        or r.unknown_places
+        or not r.places
+    ):
+        return answer
+    q = dataclasses.replace(
+        answer.query, places=r.places, absent_years=(r.year,), place_years=tuple(sorted(r.years))
+    )
+    return Answer(q, refusal=Refusal.MISSING_YEAR, other_years=q.place_years)
 
 
 def outline_entries(

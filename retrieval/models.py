@@ -176,6 +176,9 @@ class Refusal(StrEnum):
     UNKNOWN_PLACE = "unknown_place"  # names a place no indexed report covers
     NO_MATCH = "no_match"  # nothing in the reports answers it
     NO_REPORTS = "no_reports"  # the corpus is empty
+    MISSING_YEAR = "missing_year"  # the place asked about has reports, but none of the year asked
+    WHICH_PLACE = "which_place"  # a name one character off two places or more: the user picks
+    OUT_OF_SCOPE = "out_of_scope"  # a request the bot does not serve (drafting, translating, opinions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +200,14 @@ class Query:
     # Reports of `report_ids` whose answers go first: the newest year of a place when the
     # question names none, the report whose plans are for the year asked.
     first: tuple[int, ...] = ()
+    # Names written one character off a place of the collection, and the place taken
+    # (海源县 → 海原县): the answer says what it looked for.
+    corrected: tuple[tuple[str, str], ...] = ()
+    # A name one character off several places (as written, the places): the user picks.
+    choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Years named that the places asked about have no report of, and the years they have.
+    absent_years: tuple[int, ...] = ()
+    place_years: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from retrieval.analyse import (
     FileName,
     clean_title,
+    expand,
     implied_issuer,
+    most_named,
     named_in,
     opening_year,
     read_file_name,
@@ -36,6 +38,7 @@ from retrieval.analyse import (
 )
 from retrieval.models import Document, Line, ParsedPassage, ParsedReport
 from retrieval.places import Gazetteer, default_gazetteer, town_after, town_at_start
+from retrieval.tokenize import drop_pinyin, simplified
 from retrieval.understand import has_figures
 
 _CN = "[一二三四五六七八九十百零〇]+"
@@ -305,6 +308,61 @@ def _is_trailer(line: str, issuer: str) -> bool:
 
 # --- the front: title, issuer line, addressee, a web page's 发布时间 ---------------------
 
+FRONT_MATTER = "报告信息"  # the section of the passage holding what the front says of the report
+# A subtitle saying where the report was delivered (——在县人大常委会第十二次会议上).
+_SUBTITLE = re.compile(
+    r"^[—－-]{1,2}\s*\S{4,60}$|^[（(]?(?:\d{4}年\d{1,2}月\d{1,2}日)?\s*在[^，。]{4,60}$|^[^，。]{4,40}会议上[）)]?$"
+)
+
+
+# A field of a page's lines about the document (发布时间：…, 索引号: …, 发布机构: …), as written:
+# what the page says of the report, unlike its menus.
+_INFO_FIELD = re.compile(
+    r"(索\s*引\s*号|发布机构|发文机关|发文字号|文\s*号|成文时间|成文日期|发文日期|发布日期|发布时间|信息来源|来源"
+    r"|(?:(?<=^)|(?<=\s))(?:时间|日期))(?:\s*[:：]\s*|\s+(?=[\w〔]))"
+    r"([^\s:：|｜]{2,40}?)(?=\s|$|[|｜]|索引号|发布机构|发文|成文|公开|组配|主题|公文|生成|有效|浏览|点击|字号|作者)"
+)
+
+
+_GLUED_ADDRESSEE = re.compile(r"^([^，,。：:\d]{3,30})[：:]\s*(?=\d{4}年|[\u4e00-\u9fff])")
+
+
+def info_field(lines: list[Line], name: str) -> str:
+    """The value of a field of a page's table about the document (发布机构 …), or ""."""
+    for line in lines:
+        for field, value in _INFO_FIELD.findall(line.text):
+            if field == name:
+                return value
+    return ""
+
+
+def _front_matter(front: list[Line], title: str, published: str, addressee: str, dated: str) -> str:
+    """What the lines above the body say of the report besides its title, as one passage's
+    text, each as written: the page's fields about it (发布时间, 索引号, 发布机构 …), its
+    document number, its subtitle (the meeting it was delivered at) and to whom it is
+    addressed; then a 发布时间 only the page's markup gave and the date it was signed,
+    labelled. Site menus and breadcrumbs are left out. "" when the front says none of these
+    but the date."""
+    facts: list[str] = []
+    for line in front:
+        text = line.text
+        fields = [m.group(0).strip() for m in _INFO_FIELD.finditer(text) if m.group(2)]
+        facts += fields
+        if text in title or _is_chrome(text) or fields:
+            continue
+        if m := _DOC_NUMBER.search(text):
+            facts.append(text if len(text) <= 30 else m.group(0))
+        elif _SUBTITLE.match(text) or text == addressee or _is_addressee(text):
+            facts.append(text)
+    last = front[-1].text if front else ""
+    if last not in title and last not in facts and is_org(last) and len(last) <= 20 and not _is_chrome(last):
+        facts.append(last)  # 县人大常委会 on its own line above the body: the addressee, unpunctuated
+    if published and not any(published in f or f.startswith(("发布时间", "发布日期")) for f in facts):
+        facts.insert(0, f"发布时间：{published}")
+    if dated and facts:  # a date alone is the signature's, which every report has
+        facts.append(f"落款日期：{dated}")
+    return "\n".join(dict.fromkeys(facts))
+
 
 @dataclass(frozen=True, slots=True)
 class _Front:
@@ -534,11 +592,14 @@ def _title_org(title: str) -> str:
     return m.group(1) if m and is_org(m.group(1)) else ""
 
 
+_LEADING_YEAR_WORDS = re.compile(rf"^\s*(?:{_YEAR_NUM})\s*年度?(?:以来)?\s*")
+
+
 def _opening_org(opening: str, gazetteer: Gazetteer) -> str:
     """An office named with its place at the start of a clause of the opening sentence
     (2024年，潢川县人民政府办公室坚持…); never words that merely end like one (县委和县政府)."""
-    for clause in re.split("[，、；。：]", opening[:100]):
-        m = _ORG.match(clause)
+    for clause in re.split("[，,、；;。：:]", opening[:100]):
+        m = _ORG.match(_LEADING_YEAR_WORDS.sub("", clause))
         if not m:
             continue
         name = m.group(0)
@@ -607,6 +668,12 @@ def _who(
         return _Who(_full_government(issuer), places)
     if guess is None:
         guess = implied_issuer(title, opening, ref, file_name, gazetteer)
+    if not guess and not issuer and ref is not None and ref.level in "省市县区旗":
+        # 市市场监管局 in a report none of whose title, file name or opening names its city:
+        # the city of that level its body names most (绍兴 …) is the one it speaks of.
+        place = most_named(" ".join(body), ref.level, gazetteer)
+        if place:
+            guess = place + (expand(ref.office) if ref.office else "人民政府")
     if guess and guess == issuer:
         return _Who(issuer, places)  # a national body: no place to find
     if guess and (not issuer or guess.endswith(issuer) or not gazetteer.mentions(issuer)):
@@ -636,6 +703,9 @@ def _who(
         if _needs_place(issuer, gazetteer) and (around := gazetteer.find_in(context)):
             issuer = _complete(issuer, around)
         places = places or gazetteer.find_in(issuer + " " + title, context)
+        if not places and (named := named_in(issuer, gazetteer)).places:
+            # 内蒙古阿拉善高新…管理委员会: places written short at the start of the name.
+            places = gazetteer.find_in("".join(named.places))
         return _Who(issuer, places, True, False)
     if not places and addressee:
         return _Who(issuer, gazetteer.find_in(addressee), False, True)
@@ -814,12 +884,14 @@ def parse_document(
     same file is a no-op.
     """
     gazetteer = gazetteer or default_gazetteer()
-    lines = _unrun([Line(t, x.level, x.table) for x in document.lines if (t := x.text.strip())])
+    # Pinyin readings printed after characters (領(lǐng)導(dǎo)) are no part of the report's text.
+    lines = _unrun([Line(t, x.level, x.table) for x in document.lines if (t := drop_pinyin(x.text).strip())])
     front = _front(lines)
     end = _end(lines, front.body_start)
     body = lines[front.body_start : end.body_end]
     published = document.published or front.published
-    origin = document.origin or front.origin
+    # A 政府信息公开 page's 发布机构 is who published it, as a 来源 is.
+    origin = document.origin or front.origin or info_field(lines[: front.body_start], "发布机构")
 
     headings = _headings(body)
     # The opening paragraph (2023年，柳林乡在竹山县委…) names the year and often the place.
@@ -828,16 +900,19 @@ def parse_document(
     title = clean_title(title)
     addressee = next((x.text for x in lines[: front.body_start] if _is_addressee(x.text)), "")
     file_name = read_file_name(source)
+    # A page in traditional characters (臨高縣人民政府) names its places as the gazetteer
+    # does once simplified; its issuer is stored so, as questions name it.
+    s = simplified
     who = _who(
-        title,
-        front.issuer_line,
-        end.signature,
-        opening,
-        origin,
+        s(title),
+        s(front.issuer_line),
+        tuple(s(x) for x in end.signature),
+        s(opening),
+        s(origin),
         gazetteer,
         file_name,
-        [x.text for x in body[:12]],
-        addressee,
+        [s(x.text) for x in body[:12]],
+        s(addressee),
     )
     issuer, places = who.issuer, who.places
     if not title:
@@ -864,6 +939,13 @@ def parse_document(
             continue
         passages.append(ParsedPassage(tuple(x.text for x in stack), line.text))
     passages += [ParsedPassage((), lines[i].text) for i in end.kept]
+    glued = _GLUED_ADDRESSEE.match(opening)
+    if glued and not addressee and all(is_org(x) for x in re.split("[、，,]", glued.group(1))):
+        addressee = glued.group(0).strip()  # 市人大常委会: 2024年，我市… (one line)
+    front_lines = lines[: front.body_start] + ([Line(addressee)] if glued and addressee else [])
+    facts = _front_matter(front_lines, title, published, addressee, end.signed_on or front.dated)
+    if facts:
+        passages.append(ParsedPassage((FRONT_MATTER,), facts))
 
     signed_on = end.signed_on or front.dated
     year, inferred, plan_year = _years(

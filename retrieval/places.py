@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -41,12 +41,16 @@ _SUFFIXES = (
 )
 # Characters that, before 镇/乡, make a common word rather than a town (乡镇, 城镇, 全镇, 我镇 …).
 _TOWN_BAD_START = set("全本我该各每城乡村集小市县区省州个一多两这那此其等和与及在对于从向为")
-_TOWN_AT_START = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:镇|乡|街道)")
+# A 民族乡 is named with its nationality (桐木漯瑶族乡): a longer name.
+_TOWN_AT_START = re.compile(
+    r"[\u4e00-\u9fff]{2,4}?[\u4e00-\u9fff]{1,3}族乡|[\u4e00-\u9fff]{2,4}?(?:镇|乡|街道)"
+)
 # A two-character county (洋县, 沙县, 和县) is also a pair of ordinary characters (县委和县政府):
 # it counts only where a name may begin (start, after punctuation or another place name) and
 # when an office of it follows, or nothing does.
 _ORG_AFTER = re.compile(r"人民|政府|委|人大|政协|[\u4e00-\u9fff]{0,10}?(?:局|办|中心|委员会|办公室|院|所)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_LONGEST_SHORT_FORM = 8  # characters of the longest autonomous short form looked for (阿克塞哈萨克 …)
 # A row of data/towns.csv: a town's 9-digit code, or a county's 6-digit one, and its name.
 _TOWN_ROW = re.compile(r"^(\d{6}|\d{9}),(.+)$", re.M)
 # An issuer naming its own county-level place: 柘原县人民政府, 柘原县司法局, 新城区人民政府.
@@ -103,6 +107,7 @@ class Gazetteer:
     _aliases: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     _longest: int = field(default=0, repr=False, compare=False)
     _short: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _autonomous: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     # The ~39,000 towns are read on first use (~50 ms), not at start-up: most questions and
     # most reports never need them.
     towns_file: Path | None = field(default=None, repr=False, compare=False)
@@ -222,10 +227,48 @@ class Gazetteer:
         if name.endswith("旗") and len(short) > 3 and not set(short) & set("左右前中后"):
             out.add(short[:2] + "旗")  # 西乌珠穆沁旗 is 西乌旗 as people say it
         if short != name:
-            for suffix in ("县", "市", "区", "镇", "乡"):
-                if name.endswith(suffix) or (name.endswith("自治" + suffix)):
+            # 州 and 旗 too: 昌吉州 is 昌吉回族自治州, 红河州 红河哈尼族彝族自治州 as people write them.
+            for suffix in ("县", "市", "区", "镇", "乡", "州", "旗"):
+                if name.endswith(suffix):
                     out.add(short + suffix)
         return {a for a in out if len(a) >= 2}
+
+    def autonomous_short_forms(self) -> dict[str, str]:
+        """Short forms of autonomous prefectures, counties and banners with their suffix, each
+        naming one place (昌吉州 → 昌吉回族自治州, 金平县 → 金平苗族瑶族傣族自治县), that are
+        no full name themselves. Built once."""
+        if not self._autonomous:
+            self._autonomous = {
+                a: full
+                for a, full in self.short_names().items()
+                if "自治" in full
+                and a != full
+                and len(a) >= 3
+                and a[-1] in "州县旗"
+                and a not in self.by_name
+            }
+        return self._autonomous
+
+    def expand_short_forms(self, text: str) -> str:
+        """`text` with autonomous short forms written out in full (昌吉州人民政府 →
+        昌吉回族自治州人民政府), so that a report naming its place so is read as that place and
+        never as a shorter name inside it (吉州区). A form already inside its full name stays."""
+        forms = self.autonomous_short_forms()
+        if not forms:
+            return text
+        out: list[str] = []
+        i = 0
+        while i < len(text):
+            for n in range(min(_LONGEST_SHORT_FORM, len(text) - i), 2, -1):
+                full = forms.get(text[i : i + n])
+                if full:
+                    out.append(full)
+                    i += n
+                    break
+            else:
+                out.append(text[i])
+                i += 1
+        return "".join(out)
 
     def mentions(self, text: str) -> list[tuple[int, str]]:
         """Place names in `text` with their positions, longest name first at each position
@@ -271,6 +314,7 @@ class Gazetteer:
         opening sentence) decides; failing that the one named first, then the first in the
         table.
         """
+        text, context = self.expand_short_forms(text), self.expand_short_forms(context)
         found = self.mentions(text)
         if not found:
             return ()
@@ -317,7 +361,9 @@ class Gazetteer:
             if pos == len(issuer) - len(rest) and min(p.level for p in self.by_name[name]) < 3:
                 rest = issuer[pos + len(name) :]
         m = _COUNTY_ISSUER.match(rest)
-        return m.group(1) if m else None
+        if m is None or m.group(1).startswith("自治"):
+            return None  # 自治区人民政府: a level's word, no county's name
+        return m.group(1)
 
     def all_names(self) -> Iterable[str]:
         """Every full place name of three characters or more (shorter ones are common words)."""
@@ -357,3 +403,68 @@ def town_after(text: str) -> str | None:
 def default_gazetteer() -> Gazetteer:
     """The bundled gazetteer, read once per process."""
     return Gazetteer.load()
+
+
+# Characters that end an administrative name: a near name must keep its suffix as written
+# (海原乡 is no typo of 海原县).
+_SUFFIX_CHARS = frozenset("省市县区旗盟州镇乡道木")
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """A name in a text one character off names of the collection's places: where it is,
+    as written, and the places it may be (one: taken as that place; more: the user picks)."""
+
+    start: int
+    end: int
+    written: str
+    places: tuple[str, ...]
+
+
+class NearNames:
+    """Names one character off the names of a collection's places (海源县 for 海原县, 粟子乡
+    for 栗子乡, 日喀泽 for 日喀则): only names the collection holds are matched, so a typo is
+    never taken for a place it has no report of.
+
+    Each name of three characters or more is indexed under every way of blanking one of its
+    characters but an administrative suffix; a text's substrings are looked up the same way."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        """`names`: each way of writing a place → the place (PlaceIndex.alias_to_place)."""
+        self._keys: dict[str, set[str]] = {}
+        self._names = names
+        lengths: set[int] = set()
+        for name, place in names.items():
+            if len(name) < 3 or not all(_CJK.match(c) for c in name):
+                continue
+            lengths.add(len(name))
+            for key in _blanked(name):
+                self._keys.setdefault(key, set()).add(place)
+        self._lengths = sorted(lengths, reverse=True)
+
+    def find(self, text: str, taken: Sequence[bool], exclude: Callable[[str], bool]) -> list[Near]:
+        """Names one character off a collection name in `text`, outside `taken`, the longest
+        first; none that `exclude` rejects (a real place of its own, an ordinary word)."""
+        out: list[Near] = []
+        used = list(taken)
+        for n in self._lengths:
+            for i in range(len(text) - n + 1):
+                if any(used[i : i + n]):
+                    continue
+                written = text[i : i + n]
+                if written in self._names or not all(_CJK.match(c) for c in written):
+                    continue
+                places: set[str] = set()
+                for key in _blanked(written):
+                    places |= self._keys.get(key, set())
+                if not places or exclude(written):
+                    continue
+                out.append(Near(i, i + n, written, tuple(sorted(places))))
+                used[i : i + n] = [True] * n
+        return sorted(out, key=lambda x: x.start)
+
+
+def _blanked(name: str) -> list[str]:
+    """`name` with each character blanked in turn, a final administrative suffix kept."""
+    last = len(name) - 1 if name[-1] in _SUFFIX_CHARS else len(name)
+    return [name[:j] + "\0" + name[j + 1 :] for j in range(last)]

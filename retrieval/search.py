@@ -32,6 +32,7 @@ from retrieval.understand import (
     MAX_QUESTION_CHARS,
     Understander,
     has_figures,
+    is_common_noun,
     is_intent_term,
     section_kind,
 )
@@ -280,7 +281,8 @@ class Searcher:
         refusal = self._refuse(q)
         if refusal:
             known = tuple(self.understander.places.known_places())
-            return Answer(q, refusal=refusal, known_places=known)
+            years = q.place_years if refusal == Refusal.MISSING_YEAR else ()
+            return Answer(q, refusal=refusal, known_places=known, other_years=years)
         weights = self._term_weights(q)
         ranked, partial = self._rank(q, weights) if q.terms else (self._overview(q), False)
         if not ranked:
@@ -358,8 +360,12 @@ class Searcher:
             return Refusal.EMPTY
         if len(q.text) > MAX_QUESTION_CHARS:
             return Refusal.TOO_LONG
+        if q.choices and not q.places:
+            return Refusal.WHICH_PLACE
         if q.unknown_places and not q.places:
             return Refusal.UNKNOWN_PLACE
+        if q.absent_years and not q.report_ids:
+            return Refusal.MISSING_YEAR
         if not q.terms and not q.places:
             return Refusal.EMPTY
         return None
@@ -500,7 +506,7 @@ class Searcher:
         # The first hit must hold MIN_COVERAGE of the question: the best-scoring passage that
         # does goes first; when none does, the question is refused.
         lead = next((i for i, r in enumerate(ranked) if r[1] >= MIN_COVERAGE), None)
-        partial = lead is None and q.report_ids is not None
+        partial = lead is None and q.report_ids is not None and self._may_answer_in_part(q)
         if partial:
             # Asked about a place or year with reports: the closest passages, said to be so,
             # rather than a refusal, when they hold a fair part of the question.
@@ -514,6 +520,24 @@ class Searcher:
             for i, (s, c, p) in enumerate(ranked)
             if i == 0 or (c >= further and kept_by[p.id] >= HIT_MIN_RELATIVE * best)
         ], partial
+
+    def _may_answer_in_part(self, q: Query) -> bool:
+        """Whether a question no passage holds half of may get its closest passages: it names
+        a place or an issuer (a year alone narrows to nearly every report: 2023年最火的电视剧),
+        and no thing it asks about (a common noun: 门票, 电视剧) is one the collection never
+        names, nor has a word the reports use in its stead (请律师 → 法律顾问). Everyday verbs
+        the reports do not use (调解了, 催办) do not stop it: the reports say them otherwise."""
+        if q.years and not q.places and len(q.report_ids or ()) >= len(self.reports) / 2:
+            return False
+        others = dict(q.alternatives)
+        return not any(
+            is_common_noun(t) and not others.get(t) and not self._doc_freq(t) and not self._inside_used(t)
+            for t in q.terms
+        )
+
+    def _inside_used(self, term: str) -> bool:
+        """Whether a term the collection never uses holds a word it does (开会研究: 研究)."""
+        return any(self._doc_freq(t) for t in self.tokenizer.tokens(term) if t != term and len(t) > 1)
 
     def _with_part_asked(
         self, q: Query, term_weights: dict[str, float], rows: np.ndarray, bm25: np.ndarray

@@ -23,6 +23,13 @@ def refusal(answer: Answer) -> str:
             return "问题太长了，请精简到500字以内再问。"
         case Refusal.NO_REPORTS:
             return "目前还没有收录任何报告，请管理员先添加报告。"
+        case Refusal.MISSING_YEAR:
+            return missing_year(answer)
+        case Refusal.WHICH_PLACE:
+            written, places = answer.query.choices[0]
+            return f"“{written}”是指{'还是'.join(places)}？请选择："
+        case Refusal.OUT_OF_SCOPE:
+            return OUT_OF_SCOPE.format(example=EXAMPLES[0])
         case Refusal.UNKNOWN_PLACE:
             named = "、".join(answer.query.unknown_places)
             return f"暂未收录{named}的报告。目前收录的地区有：{places_list(answer.known_places)}。"
@@ -34,12 +41,31 @@ def refusal(answer: Answer) -> str:
 
 
 PARTIAL = "没有找到完全对应的内容，以下是最接近的段落："
+OUT_OF_SCOPE = (
+    "我只查找已收录的法治政府建设年度报告，引用原文并注明出处；"
+    "代写、翻译、整体总结或评价不在我能做的范围内。可以这样问：{example}"
+)
+
+
+def missing_year(answer: Answer) -> str:
+    """`暂未收录中村乡2024年的报告；有：2022年、2023年、2025年`: the place's reports are of
+    other years (each offered as a button)."""
+    q = answer.query
+    place = "、".join(q.places)
+    asked = "、".join(f"{y}年" for y in q.absent_years)
+    have = f"；有：{_years(answer.other_years)}" if answer.other_years else ""
+    return f"暂未收录{place}{asked}的报告{have}"
+
+
+def corrected(answer: Answer) -> str:
+    """`按“海原县”查找：` for a place written one character off (海源县)."""
+    return "".join(f"按“{place}”查找：" for _, place in answer.query.corrected)
 
 
 def lead(answer: Answer) -> str:
     """An answer's first line: its own lead (a figure, a ranking), else, for the closest
     passages only, PARTIAL; "" when the first excerpt is the answer."""
-    return answer.lead or (PARTIAL if answer.partial else "")
+    return corrected(answer) + (answer.lead or (PARTIAL if answer.partial else ""))
 
 
 TABLE_LEADERS = 3  # places named in a ranking's lead line
@@ -258,11 +284,17 @@ def topic_of(answer: Answer) -> str:
 
 
 def other_years(answer: Answer) -> str:
-    """The other years a place has reports for, when the answer is from its newest."""
+    """The other years a place has reports for, after saying which year's report the answer
+    quotes: "the newest" only when it is."""
     if not answer.other_years:
         return ""
-    place = answer.hits[0].report.place if answer.hits else ""
-    return f"以上摘自最新的报告；{place}还有{_years(answer.other_years)}的报告。"
+    report = answer.hits[0].report if answer.hits else None
+    place, years = (report.place if report else ""), _years(answer.other_years)
+    if report is None or not report.year:
+        return f"{place}还有{years}的报告。"
+    if all(y < report.year for y in answer.other_years):
+        return f"以上摘自最新的报告；{place}还有{years}的报告。"
+    return f"以上摘自{report.year}年的报告；{place}还有{years}的报告。"
 
 
 # --- files and links that cannot be read ------------------------------------------------------

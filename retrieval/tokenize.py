@@ -27,7 +27,23 @@ _DICT_FREQ = 2000  # high enough that jieba keeps a dictionary term whole
 _LONGEST_SUB_WORD = 16
 # Bump when `Tokenizer.tokens` changes what it emits: stored tokens are then rewritten.
 # 3: traditional characters folded to simplified (OpenCC); no place words taught at run time.
-TOKENS_VERSION = 3
+# 4: pinyin annotations in brackets dropped (加強(qiáng)黨 → 加强党).
+TOKENS_VERSION = 4
+# A reading in pinyin after a character (加強(qiáng), 領(lǐng)導(dǎo)), as some pages in traditional
+# characters print: letters and at least one tone mark, in brackets.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN = re.compile(
+    rf"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]\s*(?=[a-zü\s{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,6}}"
+    rf"(?:\s+[a-zü{_TONED}]{{1,6}}){{0,3}}\s*[)）]"
+)
+
+
+def drop_pinyin(text: str) -> str:
+    """`text` without pinyin readings in brackets after its characters (加強(qiáng)黨的領(lǐng)導(dǎo) →
+    加強黨的領導): they are no words of the report, and split its words apart."""
+    return _PINYIN.sub("", text) if "(" in text or "（" in text else text
+
+
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -77,6 +93,12 @@ def fold(text: str) -> str:
     characters simplified, lower case, and the same length, so that offsets found in the folded
     text hold in the original (秀山縣政務公開 → 秀山县政务公开)."""
     return text.translate(_FOLD)
+
+
+def simplified(text: str) -> str:
+    """`text` with its traditional characters simplified and nothing else changed (unlike
+    `fold`, punctuation and letters stay as written): 臨高縣人民政府 → 临高县人民政府."""
+    return "".join(fold(c) if _CJK.match(c) else c for c in text)
 
 
 @functools.cache
@@ -140,7 +162,7 @@ class Tokenizer:
         """Index tokens of `text`, in order; long words followed by the words inside them."""
         out: list[str] = []
         freq = self._jieba.FREQ
-        for w in self.words(text):
+        for w in self.words(drop_pinyin(text)):
             if len(w) > 2:
                 # Sub-words first, as jieba's cut_for_search does, but only whole dictionary words
                 # (none is longer than _LONGEST_SUB_WORD: a long run of letters costs no more).

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import jieba
 
+from retrieval.bodies import bodies
 from retrieval.models import Query, Report, SectionKind
-from retrieval.places import PACKAGE_DATA, Gazetteer, could_be_town, default_gazetteer
+from retrieval.places import PACKAGE_DATA, Gazetteer, NearNames, could_be_town, default_gazetteer
 from retrieval.tokenize import Tokenizer, fold
 
 MAX_QUESTION_CHARS = 500
@@ -131,6 +132,52 @@ def units_asked(text: str) -> str:
     return out
 
 
+# Requests that are no question about the reports: drafting, translating, summing up a whole
+# report or year, and asking the bot's opinion. The bot quotes reports; it writes nothing.
+_NOT_OUR_JOB = re.compile(
+    r"(?:帮我|帮忙|替我|给我|请你|麻烦你?|能否|能不能|可以|可否)\s*(?:帮我|给我)?\s*"
+    r"(?:写|起草|撰写|草拟|拟写|拟定|拟一|代写|编写|生成|出一份|做一份|润色|改写|续写|翻译|总结|概括|归纳|汇总)"
+    r"|^(?:请)?(?:写|起草|撰写|草拟|代写|编写|生成)\s*(?:一|个|篇|份|首|段)"
+    r"|写(?:一|个|篇|份)?(?:首|篇)(?:诗|词|歌|文章|作文|散文|小说)"
+    r"|翻译|译成|译为|英文版|英译|translate|in english"
+    r"|(?:用|以|写成|换成|改成)(?:英文|英语|外语|日语|日文|韩语|俄语|法语)"
+    r"|(?:总结|概括|归纳|汇总|梳理)(?:一下)?[^，。？?]{0,12}(?:所有|全部|全年|整年|每份|各份|这些|整份|全文|整个)"
+    r"|你(?:觉得|认为|怎么看|如何看|如何评价|怎么评价|的看法|的观点|的意见|的评价)"
+    r"|评价一下|打个?分|好不好[?？]*$",
+    re.IGNORECASE,
+)
+
+
+# A long pasted question's clauses that only frame it (who asks, why, politeness, what to do if
+# nothing is found): no content to search for.
+_FILLER_CLAUSE = re.compile(
+    r"谢谢|多谢|感谢|麻烦|请教|您好|你好|打扰|我是|我们|我在|我需要|我要|领导让我|想参考|想了解一下$|"
+    r"引用原文|原文给我|原文摘给我|提供原文|找一下原文|告诉我|如果[^，,。？?]{0,8}(?:没有|有的话|有相关|方便|能)|"
+    r"就算了|就最好|准备一个材料|整理[^，,。？?]{0,8}材料|对比分析|调研报告|^如果有$"
+)
+_CLAUSE = re.compile(r"[^，,。？?！!；;]+")
+LONG_QUESTION_CHARS = 30  # a question this long may be a pasted paragraph with framing clauses
+
+
+def content_of(text: str) -> str:
+    """A long question with its framing clauses blanked (offsets hold): `请教一下,宁远县仁和镇
+    2024年…有没有推行三项制度?…我在写调研报告需要引用原文,…谢谢` keeps only what it asks
+    about. A short question, or one all framing, is returned as it is."""
+    if len(text) < LONG_QUESTION_CHARS:
+        return text
+    out = text
+    for m in _CLAUSE.finditer(text):
+        if _FILLER_CLAUSE.search(m.group(0)):
+            out = out[: m.start()] + " " * (m.end() - m.start()) + out[m.end() :]
+    return out if _WORDLIKE.search(out) else text
+
+
+def out_of_scope(text: str) -> bool:
+    """Whether a message asks for something besides finding what reports say: drafting
+    (帮我写一份…计划), translating, summing up a whole year or report, or an opinion (你觉得…)."""
+    return bool(_NOT_OUR_JOB.search(normalise(text)))
+
+
 _MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 
 
@@ -155,6 +202,17 @@ _ISSUER_TOWN = re.compile(
 _ISSUER_COUNTY = re.compile(
     r"(?P<county>[\u4e00-\u9fff]{1,3}?[县市区旗])(?=人民政府|政府|委员会|人大|政协|[\u4e00-\u9fff]{1,10}?[局办厅委])"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    """The places a text names (see Understander._resolve)."""
+
+    known: list[str]
+    unknown: list[str]
+    rest: str
+    corrected: tuple[tuple[str, str], ...] = ()  # (as written, the place taken) one character off
+    choices: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (as written, the places it may be)
 
 
 @dataclass
@@ -263,11 +321,14 @@ def issuer_kind(
 
 
 class IssuerKinds:
-    """The kinds of issuer a question may name (data/issuer_kinds.txt groups their forms)."""
+    """The kinds of issuer a question may name: data/issuer_kinds.txt groups their forms, and
+    each body of the body-name table (retrieval.bodies: 发改委 发展改革委 发展和改革委员会 …) is a
+    group too, its stem (民政) a form that counts only right after a place (江苏民政)."""
 
     def __init__(self, path: Path = PACKAGE_DATA / "issuer_kinds.txt") -> None:
         self.groups: list[tuple[str, ...]] = []
         self.with_place: set[str] = set()  # forms that narrow only together with a place
+        self.after_place: set[str] = set()  # forms that narrow only written right after one
         for line in path.read_text("utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
@@ -276,6 +337,10 @@ class IssuerKinds:
             self.groups.append(group)
             if words[0] == "@":
                 self.with_place.update(group)
+        for body in bodies():
+            self.groups.append((*body.forms, body.stem))
+            self.after_place.add(body.stem)
+            self.with_place.add(body.stem)
 
     def forms(self, kind: str) -> set[str]:
         """Every way a question may name `kind`: itself and the forms of each group one of
@@ -337,6 +402,24 @@ def _word_tags() -> dict[str, str]:
     return out
 
 
+@functools.cache
+def _common_nouns() -> frozenset[str]:
+    """The common nouns (tag n) of two to four characters of jieba's dictionary: the things a
+    question may ask about (门票, 电视剧, 房价). Read once, when first needed (~0.3 s)."""
+    path = Path(jieba.__file__).with_name("dict.txt")
+    with path.open(encoding="utf-8") as f:
+        return frozenset(
+            parts[0]
+            for line in f
+            if len(parts := line.split()) >= 3 and parts[2] == "n" and 2 <= len(parts[0]) <= 4
+        )
+
+
+def is_common_noun(word: str) -> bool:
+    """Whether `word` names a thing in jieba's dictionary (门票 yes; 调解, 催办 are verbs)."""
+    return word in _common_nouns()
+
+
 class Understander:
     """Turns question text into a Query against the currently indexed reports."""
 
@@ -351,6 +434,7 @@ class Understander:
         self._kind_forms: dict[str, set[str]] = {}
         self._longest = max(map(len, self._other_places))
         self._longest_town = 0  # of the gazetteer's towns, when first needed
+        self._near = NearNames({})
 
     def set_reports(self, reports: Iterable[Report]) -> None:
         """Refresh the places, years and issuers of indexed reports (after an ingest or delete)."""
@@ -361,13 +445,15 @@ class Understander:
                 forms.setdefault(form, set()).add(kind)
         self._kind_forms = forms
         self._longest = max(map(len, [*self._other_places, *self.places.alias_to_place]))
+        self._near = NearNames(self.places.alias_to_place)
 
     def understand(self, question: str) -> Query:
         """What `question` asks, against the indexed reports: the places, years and issuers
         that narrow it, the reports to answer from first, and its search terms."""
         text = normalise(question)
         folded = _digit_years(fold(text))
-        known, unknown, rest = self._places(folded)
+        resolved = self._resolve(folded)
+        known, unknown, rest = resolved.known, resolved.unknown, content_of(resolved.rest)
         rest += self._head_of(folded, known)
         years = [int(y) for y in _YEAR.findall(folded)]
         kind = question_kind(folded)
@@ -390,6 +476,13 @@ class Understander:
             # some other place's report to stand in for it.
             report_ids, first = None, set()
         ids = None if report_ids is None else tuple(sorted(report_ids))
+        absent: tuple[int, ...] = ()
+        place_years: tuple[int, ...] = ()
+        if known and years and not used_years:
+            # 中村乡2024年…: the place has reports, none of that year; the answer says which it has.
+            absent = tuple(dict.fromkeys(years))
+            theirs = set().union(*(self.places.place_reports.get(p, set()) for p in known))
+            place_years = tuple(sorted({self.places.years[i] for i in theirs if i in self.places.years}))
         return Query(
             text=text,
             terms=tuple(dict.fromkeys(terms)),
@@ -402,6 +495,10 @@ class Understander:
             report_ids=ids,
             alternatives=tuple(alternatives.items()),
             first=tuple(sorted(first)) if ids is not None and set(first) != set(ids) else (),
+            corrected=resolved.corrected,
+            choices=resolved.choices,
+            absent_years=absent,
+            place_years=place_years,
         )
 
     def _head_of(self, text: str, known: list[str]) -> str:
@@ -472,40 +569,76 @@ class Understander:
         return terms, alternatives
 
     def _places(self, text: str) -> tuple[list[str], list[str], str]:
-        """Known places named in (folded) `text`, unknown places named, and the text without
-        them (each replaced by spaces, so offsets hold).
+        """Known places named in (folded) `text` (one character off included, see
+        _resolve), unknown places named, and the text without them (each replaced by spaces,
+        so offsets hold)."""
+        r = self._resolve(text)
+        return r.known, r.unknown, r.rest
 
-        At each position the longest name wins, a place of an indexed report before any other
-        (湖南省政府办 → 湖南省; 上海市浦东新区 → 上海市, 浦东新区). A town (…镇, …乡, …街道)
-        that no report covers is unknown too: one of the gazetteer's where the words around
-        read as its name (see _table_towns), or any other when what comes before its suffix
-        reads as a name (see _unknown_towns); never one named after an ordinary word (中心镇)
-        nor one whose suffix begins a word (发展乡村, 太平镇街)."""
-        known: list[str] = []
-        unknown: list[str] = []
-        taken = [False] * len(text)
+    def _resolve(self, text: str) -> _Resolved:
+        """The places named in (folded) `text`: known ones (of indexed reports), unknown ones,
+        names one character off known ones, and the text without them.
+
+        Every name found anywhere competes and a longer one always wins over a shorter one it
+        overlaps (昌吉州 over 吉州区, 湖南省政府办 → 湖南省), a place of an indexed report over
+        any other of the same length (上海市浦东新区 → 上海市, 浦东新区). A town (…镇, …乡,
+        …街道) that no report covers is unknown too: one of the gazetteer's where the words
+        around read as its name (see _table_towns), or any other when what comes before its
+        suffix reads as a name (see _unknown_towns); never one named after an ordinary word
+        (中心镇) nor one whose suffix begins a word (发展乡村, 太平镇街). What is left is looked
+        for one character off the collection's own names (海源县 → 海原县; see
+        places.NearNames) before towns, so a typo of a town it holds is no unknown town."""
         aliases = self.places.alias_to_place
-        i = 0
-        while i < len(text):
+        found: list[tuple[int, int, str, bool]] = []  # start, end, place, known
+        for i in range(len(text)):
             for n in range(min(self._longest, len(text) - i), 1, -1):
                 name = text[i : i + n]
                 if name in aliases:
-                    known.append(aliases[name])
+                    found.append((i, i + n, aliases[name], True))
                 elif name in self._other_places:
-                    unknown.append(self._other_places[name])
+                    found.append((i, i + n, self._other_places[name], False))
                 else:
                     continue
-                taken[i : i + n] = [True] * n
-                i += n - 1
                 break
-            i += 1
+        found.sort(key=lambda f: (-(f[1] - f[0]), not f[3], f[0]))
+        taken = [False] * len(text)
+        chosen: list[tuple[int, int, str, bool]] = []
+        for start, end, place, is_known in found:
+            if not any(taken[start:end]):
+                taken[start:end] = [True] * (end - start)
+                chosen.append((start, end, place, is_known))
+        chosen.sort()
+        known = [p for _, _, p, k in chosen if k]
+        unknown = [p for _, _, p, k in chosen if not k]
+        corrected: list[tuple[str, str]] = []
+        choices: list[tuple[str, tuple[str, ...]]] = []
+        for near in self._near.find(text, taken, self._not_a_typo):
+            taken[near.start : near.end] = [True] * (near.end - near.start)
+            if len(near.places) == 1:
+                known.append(near.places[0])
+                corrected.append((near.written, near.places[0]))
+            else:
+                choices.append((near.written, near.places))
         for start, end in [*self._table_towns(text, taken), *self._unknown_towns(text, taken)]:
             glued = text[end - 1 : end + 1] in _TOWN_GLUED
             if not any(taken[start:end]) and not glued and not self._ordinary_town(text[start:end]):
                 unknown.append(text[start:end])
                 taken[start:end] = [True] * (end - start)
         rest = "".join(" " if t else c for c, t in zip(text, taken, strict=True))
-        return list(dict.fromkeys(known)), list(dict.fromkeys(unknown)), rest
+        return _Resolved(
+            list(dict.fromkeys(known)), list(dict.fromkeys(unknown)), rest, tuple(corrected), tuple(choices)
+        )
+
+    def _not_a_typo(self, written: str) -> bool:
+        """Whether a name one character off a collection's place is something else: a place or
+        town of the gazetteer's own, or a word of the dictionary (a typo is neither)."""
+        return (
+            written in self._other_places
+            or written in self.gazetteer.town_names()
+            or written in self.gazetteer.short_names()
+            or self.tokenizer.frequency(written) > 0
+            or any(w in written for w in ("哪", "什么", "多少", "怎么"))
+        )
 
     def _table_towns(self, text: str, taken: list[bool]) -> list[tuple[int, int]]:
         """Spans of the gazetteer's towns (贤庠镇, 依西肯乡, 锣鼓塔街道 …) in `text` outside
@@ -656,10 +789,9 @@ class Understander:
                 plans = True
             elif same:
                 chosen |= same
-            elif before:
-                chosen |= before
-                plans = True
             else:
+                # Not asking for plans: an older report's plans for that year say nothing of
+                # what was done in it (中村乡2024年…搞了些什么, 南昌县2020年法治政府建设情况).
                 continue
             used.append(y)
         if used:
@@ -686,10 +818,13 @@ class Understander:
         places named (if any); the words that narrowed are taken out of the text. Unchanged
         when no report of the place is of that kind."""
         found: list[tuple[int, int, set[str]]] = []
+        after_place = self.issuer_kinds.after_place
         for form, kinds in self._kind_forms.items():
             if form not in rest or (ids is None and form in self.issuer_kinds.with_place):
                 continue
             for m in re.finditer(re.escape(form), rest):
+                if form in after_place and not (m.start() > 0 and rest[m.start() - 1] == " "):
+                    continue  # 民政 names a body only after its place (江苏民政), not in 民政工作
                 found.append((m.start(), m.end(), kinds))
         # A form inside a longer one found (政府 in 政府办) is not a form of its own.
         found = [f for f in found if not any(o[0] <= f[0] and f[1] <= o[1] and o != f for o in found)]

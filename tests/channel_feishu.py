@@ -51,8 +51,12 @@ class Harness:
         fake: FakeFeishu | None = None,
         give_up_after: float = 600.0,
         admins: frozenset[str] = frozenset(),
+        max_upload_mb: float | None = None,
     ) -> None:
         self.library = library
+        self.settings = library.settings
+        if max_upload_mb is not None:
+            self.settings = library.settings.model_copy(update={"max_upload_mb": max_upload_mb})
         self.admins = frozenset(f"ou_{a}" for a in admins)  # the fake's users' open_ids
         self.give_up_after = give_up_after
         self.fake = fake or FakeFeishu()
@@ -75,7 +79,7 @@ class Harness:
         _import_sdk()
         self.fake.start()
         api = Api(self.fake.app_id, self.fake.app_secret, self.fake.base_url, timeout=5, retry_seconds=5)
-        self.bot = FeishuBot(Core(self.library), api, self.admins)
+        self.bot = FeishuBot(Core(self.library, settings=self.settings), api, self.admins)
         self.bot.start()
         if self.mode == "ws":
             self.connection = LongConnection(
@@ -128,6 +132,11 @@ class Harness:
     def _say(self, text: str, user: str, group: bool, mentioned: bool) -> list[str]:
         self.user = user
         return self.exchange(self.fake.message_event(text, user, group, mentioned))
+
+    async def send_file(self, name: str, data: bytes, user: str = "u1", group: bool = False) -> list[str]:
+        """A user sends a file (kept by the fake for the bot to download); the texts sent back."""
+        self.user = user
+        return await asyncio.to_thread(self.exchange, self.fake.file_event(name, data, user, group))
 
     def exchange(self, payload: JSONDict) -> list[str]:
         """Deliver an event, wait until the bot is done, and return the texts it sent."""

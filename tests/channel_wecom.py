@@ -1,5 +1,6 @@
-"""The WeCom channel for the suite over every channel: the real bot (its long connection, on
-`websockets`) against FakeWeCom on 127.0.0.1."""
+"""The WeCom channel for the suite over every channel: the real bot over its long connection
+(on `websockets`) against FakeWeCom on 127.0.0.1 (`Harness`), and its HTTP callback server
+called by FakeCallbackPlatform (`CallbackHarness`)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from typing import Any
 from bot.core.conversation import Core
 from bot.core.platform import Backoff
 from bot.wecom.app import WeComBot
+from bot.wecom.callback import create_app
 from retrieval.config import Settings
 from retrieval.library import Library
-from tests.fake_wecom import FakeWeCom
+from tests.fake_wecom import FakeCallbackPlatform, FakeWeCom, serve_app
 
 WAIT = 5.0  # seconds a delivery may take to reach the bot, or the bot to subscribe
+TOKEN = "tok3n"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
 def wecom_settings(library: Library, url: str, **overrides: Any) -> Settings:
@@ -51,7 +55,7 @@ class Harness:
         if not self.fake.url:
             await self.fake.start()
         settings = wecom_settings(self.library, self.fake.url, **self._settings)
-        self.bot = WeComBot(Core(self.library), settings)
+        self.bot = WeComBot(Core(self.library, settings=settings), settings)
         self.bot.connection.backoff = Backoff(first=0.05, cap=0.2)
         self._run = asyncio.create_task(self.bot.run())
         await asyncio.wait_for(self.bot.connection.ready.wait(), WAIT)
@@ -89,7 +93,68 @@ class Harness:
         self._last = (user, group)
         return await self._texts(self.fake.say(user, text, group=group, mentioned=mentioned))
 
+    async def send_file(self, name: str, data: bytes, user: str = "u1", group: bool = False) -> list[str]:
+        """A user sends a file (served encrypted by the fake); the texts the chat got."""
+        self._last = (user, group)
+        return await self._texts(self.fake.send_file(user, name, data, group=group))
+
     async def press(self, action_label_prefix: str) -> list[str]:
         user, group = self._last
         key, task_id = self.fake.card_with(action_label_prefix)
         return await self._texts(self.fake.press(user, key, task_id, group=group))
+
+
+class CallbackHarness:
+    """`async with CallbackHarness(library) as h: await h.say("问题")` → what the chat showed:
+    the passive reply's stream and card, then what came to the response_url."""
+
+    def __init__(self, library: Library, admins: frozenset[str] = frozenset(), **settings: Any) -> None:
+        self.library = library
+        self._settings = {"wecom_admin_ids": admins, **settings}
+        self._last: tuple[str, bool] = ("u1", False)
+        self.platform = FakeCallbackPlatform(TOKEN, AES_KEY)
+
+    async def __aenter__(self) -> CallbackHarness:
+        await self.platform.__aenter__()
+        settings = wecom_settings(
+            self.library,
+            "ws://unused",
+            wecom_token=TOKEN,
+            wecom_encoding_aes_key=AES_KEY,
+            wecom_api_base_url=self.platform.base_url,
+            **self._settings,
+        )
+        self.app = create_app(Core(self.library, settings=settings), settings)
+        self.server, self.task, base = await serve_app(self.app)
+        self.url = f"{base}/wecom"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        await self.task
+        await self.app.state.bot.close()
+        await self.platform.__aexit__()
+
+    async def deliver(self, body: dict[str, Any]) -> list[str]:
+        start = len(self.platform.shown)
+        response = await self.platform.post(self.url, body)
+        assert response.status_code == 200, response.status_code
+        await self.app.state.bot.idle()
+        return [s.text for s in self.platform.shown[start:]]
+
+    async def say(
+        self, text: str, user: str = "u1", group: bool = False, mentioned: bool = True
+    ) -> list[str]:
+        self._last = (user, group)
+        if group and not mentioned:  # WeCom calls back only for a group message that @s the bot
+            return []
+        return await self.deliver(self.platform.message(user, text, group=group))
+
+    async def send_file(self, name: str, data: bytes, user: str = "u1", group: bool = False) -> list[str]:
+        self._last = (user, group)
+        return await self.deliver(self.platform.file(user, name, data, group=group))
+
+    async def press(self, action_label_prefix: str) -> list[str]:
+        user, group = self._last
+        key, task_id = self.platform.card_with(action_label_prefix)
+        return await self.deliver(self.platform.press(user, key, task_id, group=group))

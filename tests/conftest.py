@@ -158,6 +158,16 @@ def made_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
 
 
 @pytest.fixture(scope="session")
+def longtail_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    """The bundled reports and those of tests/data/longtail (autonomous areas, a typo's
+    neighbours, a town with three years, bodies, a traditional page, front matter)."""
+    lib = Library(make_settings(tmp_path_factory.mktemp("longtail") / "data"))
+    lib.ingest([TESTS_DATA / "longtail"])
+    yield lib
+    lib.store.close()
+
+
+@pytest.fixture(scope="session")
 def dev_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
     """The bundled reports and the twelve of tests/data/corpus-dev, as ingested."""
     lib = Library(make_settings(tmp_path_factory.mktemp("dev") / "data"))

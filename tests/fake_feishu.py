@@ -16,6 +16,8 @@ refuses what the platform refuses:
   own cards; 5 messages a second to one chat (230020 beyond); a `uuid` seen before sends
   nothing new.
 - POST /open-apis/im/v1/files: a multipart upload, not empty and at most 30 MB.
+- GET /open-apis/im/v1/messages/:message_id/resources/:file_key?type=file: a file a user
+  sent (`file_event`), only with the message it came in (234003 otherwise) and type=file.
 - POST /callback/ws/endpoint: for the right AppID/AppSecret, a ws:// URL with a one-time
   ticket, and the ClientConfig (reconnect interval, ping interval).
 - The WebSocket: the long connection's protobuf frames (pbbp2.Frame, encoded here by hand
@@ -24,10 +26,11 @@ refuses what the platform refuses:
   back.
 
 Events are made as the platform makes them (im.message.receive_v1, card.action.trigger) and
-delivered over the long connection (`push`) or by HTTP (`post_event`: encrypted with the
-Encrypt Key and signed). `fail(path, status, times)` makes calls fail, `drop()` closes the
-long connections. State is behind one lock; the server runs in its own thread and loop, so
-the helpers may be called from any thread.
+delivered over the long connection (`push`: a press in a frame of type `card`, as real Feishu
+sends them, unless `card_frames` is off; a press unanswered within 3 s is error 200340) or by
+HTTP (`post_event`: encrypted with the Encrypt Key and signed). `fail(path, status, times)`
+makes calls fail, `drop()` closes the long connections. State is behind one lock; the server
+runs in its own thread and loop, so the helpers may be called from any thread.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import uvicorn
@@ -64,6 +68,8 @@ BOT_OPEN_ID = "ou_bot0000000000000000000000000000"
 CARD_LIMIT = 30 * 1024
 TEXT_LIMIT = 150 * 1024
 FILE_LIMIT = 30 * 1024 * 1024
+PRESS_DEADLINE = 3.0  # seconds Feishu waits for a card callback's answer
+PRESS_TIMED_OUT = 200340  # what the user then sees
 PER_CHAT_PER_SECOND = 5
 MSG_TYPES = {
     "text",
@@ -260,6 +266,8 @@ class FakeFeishu:
         self.sent: dict[str, Sent] = {}
         self.user_messages: dict[str, JSONDict] = {}
         self.uploads: dict[str, Upload] = {}
+        self.user_files: dict[str, tuple[str, str, bytes]] = {}  # file_key: (message_id, name, data)
+        self.card_frames = True  # presses over the long connection in frames of type `card`
         self.uuids: dict[str, str] = {}
         self.calls: list[tuple[str, str, int]] = []  # (method, path, status)
         self.refusals: list[tuple[str, int]] = []  # (path, code)
@@ -410,6 +418,16 @@ class FakeFeishu:
             },
         }
 
+    def file_event(self, name: str, data: bytes, user: str = "u1", group: bool = False) -> JSONDict:
+        """An im.message.receive_v1 of a file a user sent (kept for the resource download)."""
+        key = f"file_v3_{uuid.uuid4().hex}"
+        event = self.message_event(
+            "", user, group, message_type="file", content={"file_key": key, "file_name": name}
+        )
+        with self._lock:
+            self.user_files[key] = (event["event"]["message"]["message_id"], name, data)
+        return event
+
     def press_event(self, sent: Sent, value: JSONDict, user: str = "u1") -> JSONDict:
         """A card.action.trigger for a press of a button (with `value`) on a sent card."""
         return {
@@ -435,7 +453,13 @@ class FakeFeishu:
 
     def push(self, payload: JSONDict, parts: int = 1, timeout: float = 5.0) -> JSONDict | None:
         """Deliver an event over the long connection (split into `parts` frames); the answer
-        the client sends back (its data, decoded), None when it has none."""
+        the client sends back (its data, decoded), None when it has none. A press goes in a
+        frame of type `card` (when `card_frames`), and unanswered after 3 s is PlatformError
+        200340, as the user sees it."""
+        press = (payload.get("header") or {}).get("event_type") == "card.action.trigger"
+        frame_type = "card" if press and self.card_frames else "event"
+        if press:
+            timeout = PRESS_DEADLINE
         with self._lock:
             if not self.connections:
                 raise RuntimeError("no long connection to push on")
@@ -450,7 +474,7 @@ class FakeFeishu:
                 method=DATA,
                 service=conn.service,
                 headers={
-                    "type": "event",
+                    "type": frame_type,
                     "message_id": frame_id,
                     "trace_id": uuid.uuid4().hex,
                     "sum": str(parts),
@@ -461,7 +485,15 @@ class FakeFeishu:
             asyncio.run_coroutine_threadsafe(conn.ws.send_bytes(encode_frame(frame)), conn.loop).result(
                 timeout
             )
-        answer = waiting.result(timeout)
+        try:
+            answer = waiting.result(timeout)
+        except concurrent.futures.TimeoutError:
+            conn.waiting.pop(frame_id, None)
+            if press:
+                with self._lock:
+                    self.refusals.append(("card", PRESS_TIMED_OUT))
+                raise PlatformError(0, PRESS_TIMED_OUT, "出错了，请稍后重试") from None
+            raise
         if answer.get("code") != 200:
             raise PlatformError(answer.get("code", 0), 0, "the client failed on the event")
         data = answer.get("data")
@@ -502,6 +534,8 @@ class FakeFeishu:
                 status, answer = await asyncio.to_thread(self._serve, handler, request, body)
                 with self._lock:
                     self.calls.append((request.method, request.url.path, status))
+                if isinstance(answer, Response):
+                    return answer
                 if isinstance(answer, bytes):
                     return Response(answer, status_code=status, media_type="text/html")
                 return JSONResponse(answer, status_code=status)
@@ -516,12 +550,13 @@ class FakeFeishu:
                 route("/open-apis/im/v1/messages/{message_id}/reply", self._reply, ["POST"]),
                 route("/open-apis/im/v1/messages/{message_id}", self._patch, ["PATCH"]),
                 route("/open-apis/im/v1/files", self._upload, ["POST"]),
+                route("/open-apis/im/v1/messages/{message_id}/resources/{file_key}", self._resource, ["GET"]),
                 route("/callback/ws/endpoint", self._endpoint, ["POST"]),
                 WebSocketRoute("/ws", self._websocket),
             ]
         )
 
-    def _serve(self, handler: Any, request: Request, body: bytes) -> tuple[int, JSONDict | bytes]:
+    def _serve(self, handler: Any, request: Request, body: bytes) -> tuple[int, JSONDict | bytes | Response]:
         with self._lock:
             for rule in self._failures:
                 if rule[0] in request.url.path and rule[2] > 0:
@@ -656,6 +691,20 @@ class FakeFeishu:
         with self._lock:
             self.uploads[key] = Upload(key, fields["file_name"], fields["file_type"], upload.content)
         return {"code": 0, "msg": "success", "data": {"file_key": key}}
+
+    def _resource(self, request: Request, body: bytes) -> Response:
+        self._authorise(request)
+        if request.query_params.get("type") not in ("file", "image"):
+            raise PlatformError(400, 234001, "Invalid request param.")
+        with self._lock:
+            found = self.user_files.get(request.path_params["file_key"])
+        if found is None or found[0] != request.path_params["message_id"]:
+            raise PlatformError(400, 234003, "File not in msg.")
+        _, name, data = found
+        disposition = f"attachment; filename*=UTF-8''{quote(name)}"
+        return Response(
+            data, media_type="application/octet-stream", headers={"Content-Disposition": disposition}
+        )
 
     # --- the long connection ---------------------------------------------------------------------
 

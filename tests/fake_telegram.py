@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import io
 import itertools
 import json
 import mimetypes
@@ -609,6 +610,7 @@ class BotMessage:
     message_thread_id: int | None = None  # the forum topic it was sent in
     caption: str | None = None
     document: JSONDict | None = None
+    photo: list[JSONDict] | None = None  # the sizes Telegram made of a photo sent
     edit_date: int | None = None
     deleted: bool = False
     history: list[JSONDict] = field(default_factory=list)
@@ -931,6 +933,7 @@ class FakeTelegram:
                 "deleteMessage": self._delete_message,
                 "sendChatAction": self._send_chat_action,
                 "sendDocument": self._send_document,
+                "sendPhoto": self._send_photo,
                 "getFile": self._get_file,
                 "answerCallbackQuery": self._answer_callback_query,
                 "answerInlineQuery": self._answer_inline_query,
@@ -1792,6 +1795,66 @@ class FakeTelegram:
         self._messages.setdefault(chat["id"], {})[message.message_id] = message
         return self._api_message(message)
 
+    def _send_photo(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:
+        """sendPhoto as Telegram takes it: an uploaded JPEG/PNG/WebP of at most 10 MB, width and
+        height adding up to 10000 at most, neither side over 20 times the other; a caption of
+        1024 characters at most. The message holds the photo's sizes, not the file."""
+        chat = self._chat_param(params)
+        ref = params.get("photo")
+        upload = files.get("photo")
+        if upload is None and isinstance(ref, str) and ref.startswith("attach://"):
+            upload = files.get(ref.removeprefix("attach://"))
+        if upload is None or not upload.content:
+            raise _bad_request("there is no photo in the request")
+        if len(upload.content) > 10 * 1024 * 1024:
+            raise TelegramAPIError(413, "Request Entity Too Large")
+        try:
+            from PIL import Image
+
+            with Image.open(io.BytesIO(upload.content)) as image:
+                kind, (width, height) = image.format, image.size
+        except Exception:
+            raise _bad_request("IMAGE_PROCESS_FAILED") from None
+        if kind not in ("JPEG", "PNG", "WEBP"):
+            raise _bad_request("IMAGE_PROCESS_FAILED")
+        if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+            raise _bad_request("PHOTO_INVALID_DIMENSIONS")
+        raw_caption = params.get("caption")
+        caption: FormattedText | None = None
+        if raw_caption not in (None, ""):
+            caption = self._formatted(raw_caption, params.get("parse_mode"), params.get("caption_entities"))
+            if utf16_len(caption.text) > MAX_CAPTION_LENGTH:
+                raise _bad_request("message caption is too long")
+        n = next(self._ids)
+        file_id = f"AgACAgFakePhoto{n}"
+        self.add_file(file_id, upload.content, file_name=None, mime_type=None)
+        scale = min(1.0, 1280 / max(width, height))  # Telegram keeps sizes up to 1280 px
+        sizes = [
+            {
+                "file_id": file_id,
+                "file_unique_id": f"AQADfakePhoto{n}",
+                "width": round(width * scale),
+                "height": round(height * scale),
+                "file_size": len(upload.content),
+            }
+        ]
+        message = BotMessage(
+            message_id=self._new_message_id(chat["id"]),
+            chat=copy.deepcopy(chat),
+            date=int(time.time()),
+            from_user=copy.deepcopy(self.bot_user),
+            message_thread_id=self._thread_param(chat, params),
+            html=None if raw_caption is None else str(raw_caption),
+            parse_mode=params.get("parse_mode"),
+            caption=caption.text if caption and caption.text else None,
+            entities=caption.entities if caption else [],
+            reply_markup=_checked_markup(params.get("reply_markup")),
+            reply_to_message_id=self._reply_target(chat["id"], params),
+            photo=sizes,
+        )
+        self._messages.setdefault(chat["id"], {})[message.message_id] = message
+        return self._api_message(message)
+
     def _document_param(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:
         ref = params.get("document")
         upload = files.get("document")
@@ -1827,7 +1890,7 @@ class FakeTelegram:
             _checked_markup(params.get("reply_markup"), inline_only=True)
             return True
         message = self._message_to_edit(params)
-        if message.document is not None:
+        if message.document is not None or message.photo is not None:
             raise _bad_request("there is no text in the message to edit")
         formatted = self._formatted(raw, params.get("parse_mode"), params.get("entities"))
         _check_length(formatted, MAX_MESSAGE_LENGTH, "message text is empty", "message is too long")
@@ -2087,8 +2150,11 @@ class FakeTelegram:
         if message.message_thread_id is not None:
             result["message_thread_id"] = message.message_thread_id
             result["is_topic_message"] = True
-        if message.document is not None:
-            result["document"] = copy.deepcopy(message.document)
+        if message.document is not None or message.photo is not None:
+            if message.document is not None:
+                result["document"] = copy.deepcopy(message.document)
+            else:
+                result["photo"] = copy.deepcopy(message.photo)
             if message.caption:
                 result["caption"] = message.caption
                 if message.entities:

@@ -10,6 +10,12 @@ update of a card it never sent, more messages to a chat in a minute than allowed
 it pushes a group message only when it @-mentions the bot. It can drop every connection,
 kick the bot (`disconnected_event`), and stop answering pings.
 
+Files: users' files are served encrypted (AES-256-CBC, IV the key's first 16 bytes, PKCS#7 to
+32 bytes) from a URL in their message, with the key beside it (`send_file`); the bot's go up in
+chunks (aibot_upload_media_init / _chunk / _finish, refused as WeCom refuses: 5 bytes or fewer,
+over 20 MB, chunks over 512 KB or more than 100, a chunk missing or twice, an md5 that does not
+match) for a media_id that a `file` message must name.
+
 `FakeCallbackPlatform` is the HTTP side: it signs and encrypts callbacks (its own AES code,
 not the bot's) and POSTs them to the bot's callback URL, and serves response_urls (each
 usable once, checked for size) that it records the bot's answers from.
@@ -29,6 +35,7 @@ import struct
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import uvicorn
@@ -36,11 +43,14 @@ import websockets
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from websockets.asyncio.server import Server, ServerConnection
 
 MARKDOWN_BYTES = 20480
+CHUNK_BYTES = 512 * 1024
+MAX_CHUNKS = 100
+MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_BUTTONS = 6
 MAX_KEY_BYTES = 1024
 TASK_ID = re.compile(r"^[A-Za-z0-9_\-@]{1,128}$")
@@ -52,6 +62,8 @@ INVALID_PARAM = 40058
 FREQ_LIMIT = 45009
 EXPIRED = 40099
 NOT_SUBSCRIBED = 40080
+INVALID_MEDIA_ID = 40007
+INVALID_MEDIA_SIZE = 40006
 
 
 @dataclass
@@ -60,8 +72,9 @@ class Sent:
     Markdown message, a template card (updated in place by a press's update), a welcome."""
 
     chat: str
-    kind: str  # "stream", "markdown", "card", "welcome"
-    content: str = ""
+    kind: str  # "stream", "markdown", "card", "welcome", "file"
+    content: str = ""  # a file's name, for a file
+    data: bytes = b""  # a file's bytes
     card: dict[str, Any] = field(default_factory=dict)
     finished: bool = True
     at: float = field(default_factory=time.monotonic)
@@ -120,18 +133,23 @@ class FakeWeCom:
         self._chats: set[str] = set()
         self._sends: dict[str, list[float]] = {}
         self._ids = itertools.count(1)
+        self._uploads: dict[str, dict[str, Any]] = {}
+        self.media: dict[str, tuple[str, bytes]] = {}  # media_id → (name, bytes) uploaded
+        self.files = MediaServer()
         self.url = ""
 
     async def start(self) -> FakeWeCom:
-        self._server = await websockets.serve(self._serve, "127.0.0.1", 0)
+        self._server = await websockets.serve(self._serve, "127.0.0.1", 0, max_size=4 * 1024 * 1024)
         port = next(iter(self._server.sockets)).getsockname()[1]
         self.url = f"ws://127.0.0.1:{port}"
+        await self.files.start()
         return self
 
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        await self.files.stop()
 
     async def __aenter__(self) -> FakeWeCom:
         return await self.start()
@@ -172,24 +190,31 @@ class FakeWeCom:
                     if self.answer_pings:
                         await self._ack(ws, cmd, rid, OK, "ok")
                     continue
-                code, why = self._take(cmd, rid, frame.get("body") or {})
-                await self._ack(ws, cmd, rid, code, why)
+                code, why, *answer = self._take(cmd, rid, frame.get("body") or {})
+                await self._ack(ws, cmd, rid, code, why, answer[0] if answer else None)
         except websockets.ConnectionClosed:
             pass
         finally:
             self._live.discard(ws)
 
-    async def _ack(self, ws: ServerConnection, cmd: str, rid: str, code: int, why: str) -> None:
+    async def _ack(
+        self, ws: ServerConnection, cmd: str, rid: str, code: int, why: str, body: Any = None
+    ) -> None:
         if code != OK:
             self.refused.append((cmd, code, why))
+        ack: dict[str, Any] = {"headers": {"req_id": rid}, "errcode": code, "errmsg": why}
+        if body is not None and code == OK:
+            ack["body"] = body
         with contextlib.suppress(websockets.ConnectionClosed):
-            await ws.send(json.dumps({"headers": {"req_id": rid}, "errcode": code, "errmsg": why}))
+            await ws.send(json.dumps(ack))
 
     # --- what the bot sends --------------------------------------------------------------
 
-    def _take(self, cmd: str, rid: str, body: dict[str, Any]) -> tuple[int, str]:
+    def _take(self, cmd: str, rid: str, body: dict[str, Any]) -> tuple[Any, ...]:
         if cmd == "aibot_send_msg":
             return self._send(body)
+        if cmd.startswith("aibot_upload_media_"):
+            return self._upload(cmd, body)
         callback = self._callbacks.get(rid)
         if callback is None:
             return INVALID_PARAM, "unknown req_id"
@@ -246,6 +271,12 @@ class FakeWeCom:
             if len(content.encode()) > MARKDOWN_BYTES:
                 return INVALID_PARAM, "markdown.content exceed max length 20480"
             sent = Sent(chat, "markdown", content)
+        elif body.get("msgtype") == "file":
+            media_id = str((body.get("file") or {}).get("media_id", ""))
+            if media_id not in self.media:
+                return INVALID_MEDIA_ID, "invalid media_id"
+            name, data = self.media[media_id]
+            sent = Sent(chat, "file", name, data=data)
         elif body.get("msgtype") == "template_card":
             card = body.get("template_card") or {}
             code, why = _check_card(card)
@@ -260,6 +291,51 @@ class FakeWeCom:
         self._sends[chat] = [*recent, now]
         self.sent.append(sent)
         return OK, "ok"
+
+    def _upload(self, cmd: str, body: dict[str, Any]) -> tuple[Any, ...]:
+        if cmd == "aibot_upload_media_init":
+            size, chunks = body.get("total_size"), body.get("total_chunks")
+            if body.get("type") not in ("file", "image", "voice", "video") or not body.get("filename"):
+                return INVALID_PARAM, "invalid type or filename"
+            if not isinstance(size, int) or not 5 < size <= MAX_FILE_BYTES:
+                return INVALID_MEDIA_SIZE, "invalid file size"
+            if chunks != -(-size // CHUNK_BYTES) or chunks > MAX_CHUNKS:
+                return INVALID_PARAM, "invalid total_chunks"
+            if not re.fullmatch(r"[0-9a-f]{32}", str(body.get("md5", ""))):
+                return INVALID_PARAM, "invalid md5"
+            upload_id = f"up{next(self._ids)}{os.urandom(4).hex()}"
+            self._uploads[upload_id] = {**body, "chunks": {}}
+            return OK, "ok", {"upload_id": upload_id}
+        upload = self._uploads.get(str(body.get("upload_id", "")))
+        if upload is None:
+            return INVALID_PARAM, "invalid upload_id"
+        if cmd == "aibot_upload_media_chunk":
+            index = body.get("chunk_index")
+            if (
+                not isinstance(index, int)
+                or not 0 <= index < upload["total_chunks"]
+                or index in upload["chunks"]
+            ):
+                return INVALID_PARAM, "invalid chunk_index"
+            try:
+                piece = base64.b64decode(str(body.get("base64_data", "")), validate=True)
+            except ValueError:
+                return INVALID_PARAM, "invalid base64_data"
+            if not piece or len(piece) > CHUNK_BYTES:
+                return INVALID_PARAM, "invalid chunk size"
+            upload["chunks"][index] = piece
+            return OK, "ok"
+        if cmd != "aibot_upload_media_finish":
+            return INVALID_PARAM, "unknown command"
+        del self._uploads[str(body["upload_id"])]
+        if len(upload["chunks"]) != upload["total_chunks"]:
+            return INVALID_PARAM, "chunks missing"
+        data = b"".join(upload["chunks"][i] for i in range(upload["total_chunks"]))
+        if len(data) != upload["total_size"] or hashlib.md5(data).hexdigest() != upload["md5"]:
+            return INVALID_PARAM, "md5 or size mismatch"
+        media_id = f"media{next(self._ids)}{os.urandom(6).hex()}"
+        self.media[media_id] = (str(upload["filename"]), data)
+        return OK, "ok", {"media_id": media_id, "type": upload["type"]}
 
     def _update(self, callback: _Callback, body: dict[str, Any]) -> tuple[int, str]:
         if time.monotonic() - callback.at > self.reply_deadline or callback.answered:
@@ -325,6 +401,18 @@ class FakeWeCom:
         body[msgtype] = {"url": "https://example.invalid/x", "aeskey": "x"}
         return await self._push("aibot_msg_callback", body, user, "message")
 
+    async def send_file(
+        self, user: str, name: str, data: bytes, group: bool = False, chat: str = "wrgroup1"
+    ) -> dict[str, Any]:
+        """A file message: the file served encrypted under a key of its own, named in the body."""
+        key = os.urandom(32)
+        body = self._base(user, group, chat, "file")
+        body["file"] = {
+            "url": self.files.serve(name, media_encrypt(key, data)),
+            "aeskey": base64.b64encode(key).decode(),
+        }
+        return await self._push("aibot_msg_callback", body, chat if group else user, "message")
+
     async def press(
         self, user: str, key: str, task_id: str, group: bool = False, chat: str = "wrgroup1"
     ) -> dict[str, Any]:
@@ -388,6 +476,49 @@ def _check_card(card: dict[str, Any]) -> tuple[int, str]:
     return OK, "ok"
 
 
+class MediaServer:
+    """Where users' files are downloaded from: each at a URL of its own, encrypted."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[str, bytes]] = {}
+        self.downloads = 0
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.base_url = ""
+
+    async def start(self) -> None:
+        app = Starlette(routes=[Route("/media/{id}", self._get, methods=["GET"])])
+        self._server, self._task, self.base_url = await serve_app(app)
+
+    async def stop(self) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            await self._task
+
+    def serve(self, name: str, encrypted: bytes) -> str:
+        media = os.urandom(8).hex()
+        self._files[media] = (name, encrypted)
+        return f"{self.base_url}/media/{media}"
+
+    async def _get(self, request: Request) -> Response:
+        found = self._files.get(request.path_params["id"])
+        if found is None:
+            return JSONResponse({"errcode": 40007, "errmsg": "invalid media"}, status_code=404)
+        self.downloads += 1
+        name, data = found
+        disposition = f"attachment; filename*=UTF-8''{quote(name)}"
+        return Response(
+            data, media_type="application/octet-stream", headers={"Content-Disposition": disposition}
+        )
+
+
+def media_encrypt(key: bytes, data: bytes) -> bytes:
+    """WeCom's encryption of a file, written out here independently of bot/wecom/crypto.py."""
+    pad = 32 - len(data) % 32
+    enc = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    return enc.update(data + bytes([pad] * pad)) + enc.finalize()
+
+
 # --- HTTP callbacks --------------------------------------------------------------------------
 
 
@@ -406,11 +537,18 @@ def wecom_encrypt(aes_key: str, message: bytes, receive_id: str, random: bytes =
 
 
 class FakeCallbackPlatform:
-    """WeCom's HTTP side: signs, encrypts and POSTs callbacks to the bot; serves response_urls."""
+    """WeCom's HTTP side: signs, encrypts and POSTs callbacks to the bot, and reads the bot's
+    encrypted passive replies as WeCom does (signature checked, decrypted with its own AES
+    code, refused unless a stream, a template card or both for a message, or an
+    update_template_card of a card it showed for a press); serves response_urls (each usable
+    once, for Markdown or a well-formed template card). `shown` is what users saw, in order."""
 
     def __init__(self, token: str, aes_key: str, receive_id: str = "") -> None:
         self.token, self.aes_key, self.receive_id = token, aes_key, receive_id
         self.answers: list[dict[str, Any]] = []  # bodies POSTed to response_urls
+        self.replies: list[dict[str, Any]] = []  # passive replies, decrypted
+        self.shown: list[Sent] = []
+        self.cards: dict[str, Sent] = {}  # task_id → the card as shown now
         self.refused: list[str] = []
         self.fail_next = 0  # answer this many response_url calls with a 502
         self._codes: dict[str, float] = {}
@@ -419,17 +557,32 @@ class FakeCallbackPlatform:
         self._task: asyncio.Task[None] | None = None
         self.base_url = ""
         self.client = httpx.AsyncClient()
+        self.files = MediaServer()
 
     async def __aenter__(self) -> FakeCallbackPlatform:
         app = Starlette(routes=[Route("/cgi-bin/aibot/response", self._response, methods=["POST"])])
         self._server, self._task, self.base_url = await serve_app(app)
+        await self.files.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None and self._task is not None
         self._server.should_exit = True
         await self._task
+        await self.files.stop()
         await self.client.aclose()
+
+    def _show_card(self, card: dict[str, Any], chat: str = "") -> str:
+        """Show a new card; "" when WeCom would refuse it, else why not."""
+        code, why = _check_card(card)
+        if code != OK:
+            return why
+        if card["task_id"] in self.cards:
+            return "task_id already used"
+        sent = Sent(chat, "card", card=card)
+        self.cards[card["task_id"]] = sent
+        self.shown.append(sent)
+        return ""
 
     async def _response(self, request: Request) -> JSONResponse:
         if self.fail_next:
@@ -439,17 +592,74 @@ class FakeCallbackPlatform:
         if code not in self._codes:
             self.refused.append("response_code used or unknown")
             return JSONResponse({"errcode": INVALID_PARAM, "errmsg": "invalid response_code"})
-        del self._codes[code]
         body = json.loads(await request.body())
-        content = str((body.get("markdown") or {}).get("content", ""))
-        if body.get("msgtype") != "markdown" or not content or len(content.encode()) > MARKDOWN_BYTES:
-            self.refused.append("bad markdown")
-            return JSONResponse({"errcode": INVALID_PARAM, "errmsg": "invalid markdown"})
+        why = ""
+        if body.get("msgtype") == "markdown":
+            content = str((body.get("markdown") or {}).get("content", ""))
+            if not content.strip() or len(content.encode()) > MARKDOWN_BYTES:
+                why = "bad markdown"
+            else:
+                self.shown.append(Sent("", "markdown", content))
+        elif body.get("msgtype") == "template_card":
+            why = self._show_card(body.get("template_card") or {})
+        else:
+            why = "unsupported msgtype"
+        if why:
+            self.refused.append(why)
+            return JSONResponse({"errcode": INVALID_PARAM, "errmsg": why})
+        del self._codes[code]
         self.answers.append(body)
         return JSONResponse({"errcode": 0, "errmsg": "ok"})
 
-    def message(self, user: str, text: str, group: bool = False, msgid: str | None = None) -> dict[str, Any]:
-        """A 智能机器人 text message as WeCom encrypts it, with a fresh response_url."""
+    def _passive(self, kind: str, response: httpx.Response) -> None:
+        """Read the bot's passive reply to a callback of `kind` ("message", "press") as WeCom
+        does; what it shows goes to `shown`, what WeCom would refuse to `refused`."""
+        if response.status_code != 200 or not response.content:
+            return
+        try:
+            sealed = response.json()
+            if (
+                sha1_signature(self.token, str(sealed["timestamp"]), str(sealed["nonce"]), sealed["encrypt"])
+                != sealed["msgsignature"]
+            ):
+                raise ValueError("bad msgsignature")
+            message, receive_id = wecom_decrypt(self.aes_key, sealed["encrypt"])
+            if receive_id != self.receive_id.encode():
+                raise ValueError("wrong receive id")
+            body = json.loads(message)
+        except (ValueError, KeyError, TypeError) as e:
+            self.refused.append(f"passive reply unreadable: {e}")
+            return
+        self.replies.append(body)
+        why = ""
+        if kind == "press":
+            card = body.get("template_card") or {}
+            old = self.cards.get(str(card.get("task_id", "")))
+            code, checked = _check_card(card)
+            if body.get("response_type") != "update_template_card" or old is None:
+                why = "no such card"
+            elif code != OK:
+                why = checked
+            else:
+                old.card = card
+                self.shown.append(Sent(old.chat, "card", card=card))
+        elif body.get("msgtype") in ("stream", "stream_with_template_card"):
+            stream = body.get("stream") or {}
+            content = str(stream.get("content", ""))
+            if not stream.get("id") or not content.strip() or len(content.encode()) > MARKDOWN_BYTES:
+                why = "bad stream"
+            else:
+                self.shown.append(Sent("", "stream", content, finished=bool(stream.get("finish"))))
+                if body["msgtype"] == "stream_with_template_card":
+                    why = self._show_card(body.get("template_card") or {})
+        elif body.get("msgtype") == "template_card":
+            why = self._show_card(body.get("template_card") or {})
+        else:
+            why = "unsupported passive reply"
+        if why:
+            self.refused.append(why)
+
+    def _body(self, user: str, msgtype: str, group: bool, msgid: str | None) -> dict[str, Any]:
         code = f"code{next(self._ids)}{os.urandom(4).hex()}"
         self._codes[code] = time.monotonic()
         body: dict[str, Any] = {
@@ -458,12 +668,42 @@ class FakeCallbackPlatform:
             "chattype": "group" if group else "single",
             "from": {"userid": user},
             "response_url": f"{self.base_url}/cgi-bin/aibot/response?response_code={code}",
-            "msgtype": "text",
-            "text": {"content": f"@{BOT_NAME} {text}" if group else text},
+            "msgtype": msgtype,
         }
         if group:
             body["chatid"] = "wrgroup1"
         return body
+
+    def message(self, user: str, text: str, group: bool = False, msgid: str | None = None) -> dict[str, Any]:
+        """A 智能机器人 text message as WeCom encrypts it, with a fresh response_url."""
+        body = self._body(user, "text", group, msgid)
+        body["text"] = {"content": f"@{BOT_NAME} {text}" if group else text}
+        return body
+
+    def file(self, user: str, name: str, data: bytes, group: bool = False) -> dict[str, Any]:
+        """A file message: the file served encrypted under the bot's EncodingAESKey."""
+        body = self._body(user, "file", group, None)
+        key = base64.b64decode(self.aes_key + "=")
+        body["file"] = {"url": self.files.serve(name, media_encrypt(key, data))}
+        return body
+
+    def press(self, user: str, key: str, task_id: str, group: bool = False) -> dict[str, Any]:
+        """A press of a card's button: a template_card_event with its key and task_id."""
+        body = self._body(user, "event", group, None)
+        body["event"] = {
+            "eventtype": "template_card_event",
+            "template_card_event": {"card_type": "button_interaction", "event_key": key, "task_id": task_id},
+        }
+        return body
+
+    def card_with(self, label_prefix: str) -> tuple[str, str]:
+        """(key, task_id) of the first button starting with `label_prefix` on the newest card
+        showing one."""
+        for sent in reversed(list(self.cards.values())):
+            for button in sent.buttons:
+                if str(button.get("text", "")).startswith(label_prefix):
+                    return str(button["key"]), str(sent.card["task_id"])
+        raise LookupError(f"no button starting with {label_prefix!r}")
 
     def signed(
         self,
@@ -485,14 +725,27 @@ class FakeCallbackPlatform:
         }, (encrypted)
 
     async def post(self, url: str, body: dict[str, Any], xml: bool = False, **signing: Any) -> httpx.Response:
-        """POST a message to the bot, as JSON (`{"encrypt": …}`) or XML (`<Encrypt>`)."""
+        """POST a message to the bot, as JSON (`{"encrypt": …}`) or XML (`<Encrypt>`), and read
+        its passive reply."""
         params, encrypted = self.signed(json.dumps(body, ensure_ascii=False), **signing)
         content = (
             f"<xml><ToUserName><![CDATA[{self.receive_id}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
             if xml
             else json.dumps({"encrypt": encrypted})
         )
-        return await self.client.post(url, params=params, content=content)
+        response = await self.client.post(url, params=params, content=content)
+        self._passive("press" if body.get("msgtype") == "event" else "message", response)
+        return response
+
+
+def wecom_decrypt(aes_key: str, ciphertext: str) -> tuple[bytes, bytes]:
+    """(message, receive id) of a passive reply, by this file's own AES code."""
+    key = base64.b64decode(aes_key + "=")
+    dec = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
+    plain = dec.update(base64.b64decode(ciphertext)) + dec.finalize()
+    plain = plain[: -plain[-1]]
+    (n,) = struct.unpack(">I", plain[16:20])
+    return plain[20 : 20 + n], plain[20 + n :]
 
 
 async def serve_app(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], str]:

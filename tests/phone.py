@@ -35,8 +35,9 @@ blockquote[expandable] {{ max-height: 63px; overflow: hidden; position: relative
 a {{ color: #168acd; text-decoration: none; }}
 .kb {{ display: flex; flex-direction: column; gap: 4px; margin-top: 4px; max-width: {bubble}px; }}
 .row {{ display: flex; gap: 4px; }}
-.row span {{ flex: 1; background: #8fa9bdcc; color: #fff; border-radius: 8px; height: 36px; line-height: 36px;
-  text-align: center; font-size: 14px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }}
+.row span {{ flex: 1 1 0; min-width: 0; background: #8fa9bdcc; color: #fff; border-radius: 8px; height: 36px;
+  line-height: 36px; padding: 0 6px; text-align: center; font-size: 14px; overflow: hidden;
+  white-space: nowrap; text-overflow: ellipsis; }}
 </style></head><body>{messages}</body></html>"""
 
 
@@ -81,6 +82,13 @@ def phone() -> Iterator[Any]:
             yield browser.new_page(viewport={"width": PHONE_WIDTH, "height": PHONE_HEIGHT})
         finally:
             browser.close()
+
+
+def cut_buttons(page: Any) -> list[str]:
+    """The labels of the buttons shown that the phone cuts (an ellipsis at the end)."""
+    return page.eval_on_selector_all(
+        ".row span", "els => els.filter(e => e.scrollWidth > e.clientWidth).map(e => e.textContent)"
+    )
 
 
 def show(page: Any, messages: Sequence[tuple[str, Any]], picture: Path | None = None) -> Shown:

@@ -137,6 +137,38 @@ def test_ask_reads_questions_from_stdin_one_json_object_per_line(data_dir: Path)
     assert any("立案率" in h["text"] for h in objects[3]["hits"])
 
 
+def test_ask_from_stdin_prints_each_question_above_its_answer(data_dir: Path) -> None:
+    result = run(data_dir, "ask", input="秀山县政务公开数据\n\n今天天气怎么样\n")
+    assert result.exit_code == 0, result.output
+    blocks = result.stdout.strip().split("\n\n")
+    assert [b.splitlines()[0] for b in blocks] == ["Q: 秀山县政务公开数据", "Q: 今天天气怎么样"]
+    assert blocks[0].splitlines()[1].startswith("[1] “") and "18778" in blocks[0]
+    assert "没有找到" in blocks[1]
+    # A question given as an argument is the one on the command line: not repeated.
+    assert not run(data_dir, "ask", "秀山县政务公开数据").stdout.startswith("Q: ")
+
+
+@pytest.fixture(scope="module")
+def ranked_dir(tmp_path_factory: pytest.TempPathFactory, ranked_library: Library) -> Path:
+    return copy_data(ranked_library, tmp_path_factory.mktemp("ranked-cli") / "data").data_dir
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_a_ranking_prints_at_most_k_excerpts_and_its_whole_table(ranked_dir: Path, k: int) -> None:
+    full = json.loads(run(ranked_dir, "ask", "--json", "-k", "10", "哪个县行政复议案件最多").stdout)
+    assert len(full["hits"]) >= 3  # the ranking quotes every place it ranks
+    result = run(ranked_dir, "ask", "-k", str(k), "哪个县行政复议案件最多")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("行政复议案件最多：蓝山县")
+    assert [line[:3] for line in lines if line.startswith("[")] == [f"[{i}]" for i in range(1, k + 1)]
+    left = len(full["hits"]) - k
+    assert lines[-1] == f"({left} more excerpts: -k {len(full['hits'])} to print them)"
+    shown = json.loads(run(ranked_dir, "ask", "--json", "-k", str(k), "哪个县行政复议案件最多").stdout)
+    assert len(shown["hits"]) == k
+    assert shown["table"]["rows"] == full["table"]["rows"]
+
+
 def test_ask_json_has_empty_groups_for_an_ordinary_question(data_dir: Path) -> None:
     out = json.loads(run(data_dir, "ask", "--json", "秀山县政务公开数据").stdout)
     assert out["groups"] == [] and out["missing"] == [] and out["other_years"] == []
@@ -322,9 +354,9 @@ def test_show_prints_metadata_and_outline(tmp_path: Path, shared_library: Librar
     assert {k: v.strip() for k, v in fields.items()} == {
         "issuer": "汝城县人民政府办公室",
         "title": "汝城县人民政府办公室2023年法治政府建设工作报告",
-        "year": "2023 (inferred: 推断)",
+        "year": "2023 (inferred)",
         "plan year": "2024",
-        "places": "湖南省 › 郴州市 › 汝城县 (inferred: 推断)",
+        "places": "湖南省 › 郴州市 › 汝城县 (inferred)",
         "url": "https://example.gov.cn/a.html",
         "published": "-",
         "origin": "-",
@@ -409,6 +441,36 @@ def test_eval_malformed_file_is_a_one_line_error(
     message = result.stderr.strip().splitlines()
     assert len(message) == 1
     assert f"bad.jsonl:{line}" in message[0]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '[{"file": "a.txt", "issuer": "某县人民政府"}]',  # a list of entries
+        '{"a.txt": "某县人民政府"}',  # a name → issuer map
+        '{"a.txt": {"sentences": ["全年组织会前学法11次"]}}',  # sentences without sections
+        '{"q": "秀山县政务公开数据", "expect": ["18778"]}\n{"q": "x", "expect": []}\n',  # a question set
+        "",
+    ],
+)
+def test_eval_meta_of_another_shape_is_a_one_line_error(data_dir: Path, tmp_path: Path, content: str) -> None:
+    meta = tmp_path / "meta.json"
+    meta.write_text(content, "utf-8")
+    result = run(data_dir, "eval", str(TESTS_DATA / "questions.jsonl"), "--meta", str(meta))
+    assert result.exit_code == 1
+    no_traceback(result)
+    message = result.stderr.strip().splitlines()
+    assert len(message) == 1 and message[0].startswith(f"Error: {meta}: "), message
+
+
+def test_eval_meta_checks_the_dev_corpus(dev_library: Library, tmp_path: Path) -> None:
+    data = copy_data(dev_library, tmp_path / "dev").data_dir
+    dev = TESTS_DATA / "corpus-dev"
+    result = run(data, "eval", str(dev / "questions.jsonl"), "--meta", str(dev / "meta.json"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("metadata fields right: ")
+    right, total = map(int, result.stdout.split()[3].split("/"))
+    assert total > 50 and right > total * 0.9
 
 
 # --- settings ----------------------------------------------------------------------------------
@@ -496,6 +558,67 @@ def test_delete_removes_the_report_and_its_original(tmp_path: Path, shared_libra
     assert again.exit_code == 1 and f"no report with id {report_id}" in again.output
 
 
+def _on_a_terminal(args: list[str], answer: str) -> str:
+    """What `reportbot ARGS` prints on a real terminal (a pty) when `answer` is typed at its
+    prompt; its exit status must be 0."""
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    main, secondary = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTBOT_")}
+    code = "import sys; from bot.cli import main; sys.argv[0] = 'reportbot'; main()"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdin=secondary, stdout=secondary, stderr=secondary, env=env
+    )
+    os.close(secondary)
+    out = b""
+    answered = False
+    try:
+        for _ in range(600):  # at most 60 s
+            ready, _, _ = select.select([main], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(main, 4096)
+                except OSError:  # the process is gone and its terminal closed
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            if not answered and b"[y/N]" in out:
+                os.write(main, answer.encode() + b"\n")
+                answered = True
+            if process.poll() is not None and not ready:
+                break
+    finally:
+        process.kill()
+        process.wait()
+        os.close(main)
+    assert process.returncode == 0, out
+    return out.decode("utf-8", "replace")
+
+
+def test_delete_on_a_terminal_asks_first(tmp_path: Path, shared_library: Library) -> None:
+    data = copy_data(shared_library, tmp_path / "data").data_dir
+    first = shared_library.reports()[0]
+    kept = _on_a_terminal(["--data-dir", str(data), "delete", str(first.id)], "n")
+    assert f"Delete #{first.id} {first.issuer}《{first.title}》" in kept and "[y/N]" in kept
+    assert "nothing deleted" in kept
+    assert f"#{first.id}\t" in run(data, "reports").stdout
+    gone = _on_a_terminal(["--data-dir", str(data), "delete", str(first.id)], "y")
+    assert f"deleted: #{first.id} " in gone
+    assert f"#{first.id}\t" not in run(data, "reports").stdout
+
+
+def test_delete_yes_deletes_without_asking(tmp_path: Path, shared_library: Library) -> None:
+    data = copy_data(shared_library, tmp_path / "data").data_dir
+    first = shared_library.reports()[0]
+    out = _on_a_terminal(["--data-dir", str(data), "delete", "--yes", str(first.id)], "n")
+    assert "[y/N]" not in out and f"deleted: #{first.id} " in out
+    assert f"#{first.id}\t" not in run(data, "reports").stdout
+
+
 # --- log -----------------------------------------------------------------------------------------
 
 
@@ -524,8 +647,8 @@ def test_log_lists_refused_and_disliked_questions_with_what_they_got(logged: Pat
     result = run(logged, "log")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].endswith("  未答：没有相关内容  今天天气怎么样")
-    assert lines[1].endswith("  👎×1（过时）  秀山县一窗综办进驻率")
+    assert lines[0].endswith("  refused: no_match  今天天气怎么样")
+    assert lines[1].endswith("  👎×1 (outdated)  秀山县一窗综办进驻率")
     assert lines[2].startswith("    → #") and "秀山土家族苗族自治县人民政府办公室《" in lines[2]
     assert lines[3].startswith("      “") and "进驻率" in lines[3]
     assert len(lines) == 4  # no 👍, nothing beyond the retention
@@ -555,5 +678,23 @@ def test_log_of_an_empty_log_says_so(tmp_path: Path, shared_library: Library) ->
     lib.store.db.execute("DELETE FROM queries")
     lib.close()
     result = run(settings.data_dir, "log", "--limit", "5")
-    assert result.exit_code == 0 and result.stdout.strip() == "最近 90 天没有未答或 👎 的问题。"
+    assert result.exit_code == 0 and result.stdout.strip() == "no refused or 👎 questions in the last 90 days"
     assert run(settings.data_dir, "log", "--limit", "0").exit_code == 2
+
+
+# --- the README's account of the command line ------------------------------------------------
+
+
+def test_the_readme_lists_every_command_once() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    table = [line for line in readme.splitlines() if line.startswith("| `reportbot ")]
+    listed = [line.split("`reportbot ", 1)[1].split()[0].rstrip("`") for line in table]
+    assert sorted(listed) == sorted(cli.commands), listed
+
+
+def test_data_dir_help_names_the_real_default(data_dir: Path) -> None:
+    result = CliRunner().invoke(cli, ["--help"], terminal_width=200)
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert ".reportbot/ in a source checkout" in text and "~/.local/share/reportbot" in text
+    assert "bundled data/" not in text

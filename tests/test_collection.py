@@ -9,7 +9,7 @@ from retrieval import texts
 from retrieval.collection import newest_first, small_talk, without_greeting
 from retrieval.config import Settings
 from retrieval.library import Library
-from retrieval.models import ReplyKind
+from retrieval.models import Refusal, ReplyKind
 
 
 @pytest.mark.parametrize(
@@ -119,8 +119,9 @@ def test_a_place_with_two_years_lists_both_newest_first(years_library: Library) 
     one = years_library.ask("汝城县2022年有报告吗")
     assert one.reply is not None and [r.year for r in one.reply.reports] == [2022]
     none = years_library.ask("汝城县2020年有报告吗")
-    assert none.reply is not None and not none.reply.reports
-    assert "暂未收录汝城县2020年的报告" in texts.reply(none) and "2023年、2022年" in texts.reply(none)
+    # a year it has none of: refused as any question of that place and year is, its years listed
+    assert none.refusal is Refusal.MISSING_YEAR and none.other_years == (2022, 2023)
+    assert texts.refusal(none) == "暂未收录汝城县2020年的报告；有：2022年、2023年"
 
 
 def test_several_places_asked_about_at_once(shared_library: Library) -> None:

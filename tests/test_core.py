@@ -21,6 +21,7 @@ from bot.core.messages import (
     ReportPart,
     TextPart,
 )
+from bot.core.shapes import answer_json
 from retrieval.library import Library
 from tests.conftest import add_county_reports, copy_data, make_settings
 
@@ -184,3 +185,66 @@ def test_feedback_actions_say_what_was_given() -> None:
     assert [b.label for b in actions.reasons(9)] == ["不相关", "不完整", "过时", "其他"]
     for b in [*actions.marked_feedback(9, "👎", "不完整"), *actions.reasons(123456789012)]:
         assert len(f"{b.id}|{'x' * 11}".encode()) <= 64  # signed, within Telegram's limit
+
+
+# --- choices under a refusal (issue 20) ---------------------------------------------------------
+
+
+@pytest.fixture
+def longtail_core(longtail_library: Library, tmp_path: Path) -> Iterator[Core]:
+    """A core over a copy of the long-tail library (its questions are logged)."""
+    lib = Library(copy_data(longtail_library, tmp_path / "data"))
+    yield Core(lib)
+    lib.store.close()
+
+
+def test_a_missing_year_offers_the_years_the_place_has(longtail_core: Core) -> None:
+    part = ask(longtail_core, "中村乡2024年搞了些什么")
+    assert part.notes == ("暂未收录中村乡2024年的报告；有：2022年、2023年、2025年",)
+    years = [a for row in part.actions for a in row]
+    assert [a.label for a in years] == ["2022年", "2023年", "2025年"]
+    assert all(a.kind is Kind.YEAR for a in years)
+    # pressing one asks the question of that year instead of the missing one
+    reply = press(longtail_core, years[2].id)
+    answer = reply.parts[0]
+    assert isinstance(answer, AnswerPart) and answer.excerpts
+    assert answer.excerpts[0].hit.report.year == 2025
+    assert answer.asked == "中村乡2025年搞了些什么"
+
+
+def test_a_name_off_two_places_offers_both(longtail_core: Core) -> None:
+    part = ask(longtail_core, "兴善县政务公开")
+    picks = [a for row in part.actions for a in row]
+    assert [a.label for a in picks] == ["兴仁县", "兴山县"] and all(a.kind is Kind.PLACE for a in picks)
+    answer = press(longtail_core, picks[1].id).parts[0]
+    assert isinstance(answer, AnswerPart) and answer.excerpts[0].hit.report.place == "兴山县"
+    assert answer.asked == "兴山县政务公开"
+
+
+def test_a_typo_says_what_was_looked_for(longtail_core: Core) -> None:
+    part = ask(longtail_core, "海源县行政复议多少件")
+    assert part.lead.startswith("按“海原县”查找：") and part.excerpts[0].hit.report.place == "海原县"
+
+
+def test_a_request_outside_the_job_says_what_the_bot_does(longtail_core: Core) -> None:
+    part = ask(longtail_core, "帮我写一份2026年法治政府建设工作计划")
+    assert not part.excerpts and not part.actions
+    assert part.notes[0].startswith("我只查找已收录的法治政府建设年度报告")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("帮我写一份2026年法治政府建设工作计划", "out_of_scope"),
+        ("中村乡2024年搞了些什么", "missing_year"),
+        ("兴善县政务公开", "which_place"),
+    ],
+)
+def test_each_refusal_has_its_kind_in_the_json(longtail_library: Library, question: str, kind: str) -> None:
+    out = answer_json(longtail_library.ask(question))
+    assert out["answered"] is False and out["refusal"] == kind and out["message"]
+
+
+def test_a_corrected_place_is_in_the_json(longtail_library: Library) -> None:
+    out = answer_json(longtail_library.ask("海源县行政复议多少件"))
+    assert out["corrected"] == [{"written": "海源县", "place": "海原县"}]

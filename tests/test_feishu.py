@@ -28,6 +28,7 @@ from retrieval import texts
 from retrieval.config import Settings
 from retrieval.library import Library
 from tests.channel_feishu import Harness, HttpHarness
+from tests.conftest import RUCHENG, docx_bytes
 from tests.fake_feishu import decode_frame, encode_frame, encrypt_for_test
 
 QUESTION = "政务公开"  # answered from several reports: more than a page
@@ -406,3 +407,97 @@ def test_the_command_says_what_is_missing(
         monkeypatch.delenv(name)
     result = CliRunner().invoke(cli, args, env=env)
     assert result.exit_code != 0 and message in result.output
+
+
+# --- card presses in either kind of frame ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("card_frames", [True, False], ids=["card-frame", "event-frame"])
+async def test_a_press_is_answered_in_time_whichever_frame_brings_it(ws: Harness, card_frames: bool) -> None:
+    ws.fake.card_frames = card_frames
+    await ws.say(QUESTION)
+    toast, page = await ws.press("更多")
+    assert toast == core_texts.PAGE.format(page=2) and page.startswith("4.")
+    assert ws.fake.messages()[-1].updates == 1  # the callback's card replaced the pressed one
+    assert not [r for r in ws.fake.refusals if r[1] == 200340]
+
+
+async def test_the_older_card_callback_in_a_card_frame_is_a_press(ws: Harness) -> None:
+    await ws.say(QUESTION)
+    sent, value = ws.button("更多")
+    legacy = {  # the card callback before schema 2.0: the fields at the top
+        "open_id": "ou_u1",
+        "user_id": "u1",
+        "open_message_id": sent.message_id,
+        "open_chat_id": sent.chat_id,
+        "tenant_key": "fake_tenant",
+        "token": "c-legacy-token",
+        "action": {"value": value, "tag": "button"},
+    }
+    answer = ws.fake.push({"header": {"event_type": "card.action.trigger"}, **legacy})
+    assert answer is not None and answer["toast"]["content"] == core_texts.PAGE.format(page=2)
+    assert ws.bot.drain(5)
+
+
+async def test_a_press_in_several_card_frames(ws: Harness) -> None:
+    await ws.say(QUESTION)
+    sent, value = ws.button("👍")
+    answer = ws.fake.push(ws.fake.press_event(sent, value), parts=2)
+    assert answer is not None and answer["toast"]["content"] == core_texts.FEEDBACK_THANKS
+
+
+def test_a_card_frame_that_is_not_json_gets_an_empty_answer() -> None:
+    from bot.feishu.longconn import LongConnection
+
+    class Bot:
+        def on_event(self, payload: dict[str, object]) -> None:
+            raise AssertionError("not a press")
+
+    connection = LongConnection(Bot(), "cli_x", "secret", "http://127.0.0.1:1")  # type: ignore[arg-type]
+    assert connection.on_card(b"\xff not json") == {}
+    assert connection.on_card(b"[1, 2]") == {}
+
+
+# --- files from admins ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("harness", [Harness, HttpHarness], ids=["long-connection", "http"])
+async def test_an_admins_file_is_downloaded_previewed_and_added(
+    library: Library, harness: type[Harness]
+) -> None:
+    before = len(library.reports())
+    async with harness(library, admins=frozenset({"u1"})) as h:
+        name = "汝城县人民政府2023年法治政府建设年度报告.docx"
+        [preview] = await h.send_file(name, docx_bytes(RUCHENG.split("\n")))
+        assert "汝城县" in preview and any(
+            label == core_texts.UPLOAD_CONFIRM for label, _ in h.button("✅")[0].buttons
+        )
+        assert len(library.reports()) == before  # nothing kept before the admin confirms
+        pressed = await h.press(core_texts.UPLOAD_CONFIRM)
+        assert any(t.startswith("已添加") for t in pressed), pressed
+    assert len(library.reports()) == before + 1
+
+
+async def test_anyone_elses_file_is_not_downloaded(ws: Harness) -> None:
+    [answer] = await ws.send_file("report.docx", docx_bytes(RUCHENG.split("\n")))
+    assert answer == core_texts.ONLY_TEXT.format(what=core_texts.FILE, example=texts.EXAMPLES[0])
+    assert not [c for c in ws.fake.calls if "/resources/" in c[1]]
+
+
+async def test_a_file_over_the_limit_is_refused_and_nothing_kept(library: Library) -> None:
+    before = len(library.reports())
+    async with Harness(library, admins=frozenset({"u1"}), max_upload_mb=0.5) as h:
+        [answer] = await h.send_file("big.txt", "法治政府建设".encode() * 100_000)
+        assert answer == core_texts.UPLOAD_TOO_BIG.format(size=1.716, limit=0.5)
+    assert len(library.reports()) == before
+
+
+async def test_a_file_the_platform_will_not_hand_over_gets_a_line(shared_library: Library) -> None:
+    async with Harness(shared_library, admins=frozenset({"u1"})) as h:
+        event = h.fake.file_event("report.docx", b"x")
+        event["event"]["message"]["content"] = json.dumps(
+            {"file_key": "file_v3_forged", "file_name": "r.docx"}
+        )
+        [answer] = h.exchange(event)
+        assert answer == core_texts.UPLOAD_NOT_FETCHED
+        assert 234003 in [code for _, code in h.fake.refusals]

@@ -24,6 +24,7 @@ from retrieval.config import Settings
 from retrieval.errors import UnknownReport, Unreadable, UnreadableFile
 from retrieval.library import Library, OnDuplicate, Outcome
 from retrieval.models import FeedbackReason, Refusal, Report
+from retrieval.parse import FRONT_MATTER
 from retrieval.search import Index
 from tests.conftest import (
     BUNDLED_REPORTS,
@@ -821,3 +822,30 @@ def test_a_link_inside_the_network_is_refused_unless_the_settings_allow_it(
     (added,), errors = allowed.ingest([url])
     assert errors == [] and added.outcome == Outcome.ADDED and added.report.url == url
     allowed.store.close()
+
+
+# --- questions about a report itself, answered from its front (issue 20) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("清河县的报告什么时候发布的", "落款日期：2024-02-20"),
+        ("清河县报告的文号是多少", "清政发〔2024〕3号"),
+        ("清河县的报告是在什么会议上作的", "第十六次会议上"),
+        ("清河县报告报送给谁", "县人大常委会："),
+        ("桂林市的报告发布时间", "发布时间"),
+    ],
+)
+def test_questions_about_the_report_itself_are_answered_from_its_front(
+    longtail_library: Library, question: str, said: str
+) -> None:
+    answer = longtail_library.ask(question)
+    first = answer.hits[0]
+    assert first.passage.section == (FRONT_MATTER,) and said in first.passage.text
+    assert first.report.place in question
+
+
+def test_an_ordinary_question_of_the_place_is_not_answered_from_its_front(longtail_library: Library) -> None:
+    hit = longtail_library.ask("清河县公共法律服务工作室").hits[0]
+    assert hit.passage.section != (FRONT_MATTER,) and "326个" in hit.passage.text

@@ -13,10 +13,21 @@ from functools import cache
 import pytest
 
 from retrieval.evaluate import check_metadata
-from retrieval.models import Document, Line, ParsedReport, Passage, Report
-from retrieval.parse import cn_number, date_of, parse_document, parse_lines, years_in
+from retrieval.models import Document, Line, ParsedPassage, ParsedReport, Passage, Report
+from retrieval.parse import FRONT_MATTER, cn_number, date_of, parse_document, parse_lines, years_in
 from retrieval.read import read_document, read_path
 from tests.conftest import BUNDLED_REPORTS, TESTS_DATA
+
+
+def body_of(r: ParsedReport) -> list[ParsedPassage]:
+    """A report's passages but the one of what its front says (FRONT_MATTER)."""
+    return [p for p in r.passages if p.section != (FRONT_MATTER,)]
+
+
+def front_of(r: ParsedReport) -> str:
+    """The text of the passage of what a report's front says, or ""."""
+    return next((p.text for p in r.passages if p.section == (FRONT_MATTER,)), "")
+
 
 CORPUS_DEV = TESTS_DATA / "corpus-dev"
 
@@ -452,9 +463,11 @@ def test_issuer_title_and_addressee_lines_are_metadata_not_passages() -> None:
     assert r.issuer == "秀山土家族苗族自治县人民政府办公室"
     # the issuer's line and the line under it are one title, wrapped
     assert r.title == "秀山土家族苗族自治县人民政府办公室关于2024年法治政府建设情况的报告"
-    assert [p.text for p in r.passages] == [lines[3], "工作内容。"]
+    assert [p.text for p in body_of(r)] == [lines[3], "工作内容。"]
     assert r.passages[0].section == ()
-    assert not any("县委依法治县办" in p.text for p in r.passages)
+    assert not any("县委依法治县办" in p.text for p in body_of(r))
+    # The addressee is what the front says of the report: a passage of its own, as written.
+    assert front_of(r) == "县委依法治县办："
 
 
 def test_issuer_written_before_the_title_on_one_line_is_the_issuer_and_stays_in_the_title() -> None:
@@ -557,7 +570,7 @@ def test_front_matter_gives_title_and_issuer_and_is_never_a_passage(
     opening = "2023年，我们坚持以习近平法治思想为指导，扎实推进法治政府建设。"
     r = parse([*front, opening, "一、主要举措", "内容。"])
     assert (r.title, r.issuer) == (title, issuer)
-    assert [p.text for p in r.passages] == [opening, "内容。"]
+    assert [p.text for p in body_of(r)] == [opening, "内容。"]
 
 
 def test_a_web_pages_article_line_gives_published_and_origin() -> None:
@@ -720,7 +733,7 @@ def test_an_addressee_of_several_offices_is_metadata() -> None:
             "内容。",
         ]
     )
-    assert [p.text for p in r.passages] == ["2023年，我局扎实工作，成效明显。", "内容。"]
+    assert [p.text for p in body_of(r)] == ["2023年，我局扎实工作，成效明显。", "内容。"]
 
 
 @pytest.mark.parametrize(
@@ -1078,7 +1091,7 @@ def test_bundled_report_metadata(name: str) -> None:
     assert r.source == name
     assert r.sha256 == hashlib.sha256((BUNDLED_REPORTS / name).read_bytes()).hexdigest()
     # counted by hand: body lines minus the headings standing alone on their line
-    assert len(r.passages) == passage_count
+    assert len(body_of(r)) == passage_count
     # the title as written on its line(s), the issuer's name included where it is written
     assert r.title == title
     assert (r.year_inferred, r.plan_year) == (False, year + 1)
@@ -1088,7 +1101,7 @@ def test_bundled_report_metadata(name: str) -> None:
 def test_bundled_passages_are_whole_body_lines_and_never_bare_headings(name: str) -> None:
     lines, r = bundled(name)
     headings = {path[-1] for path in r.outline}
-    for p in r.passages:
+    for p in body_of(r):
         assert p.text in lines
         assert p.text not in headings
         assert p.text != r.title and p.text != r.issuer
@@ -1098,7 +1111,7 @@ def test_bundled_xiushan_title_addressee_and_inline_headings() -> None:
     _, r = bundled("秀山县政府办_2024.txt")
     assert r.passages[0].section == ()
     assert r.passages[0].text.startswith("2024年以来，县政府办公室")
-    assert not any("县委依法治县办" in p.text for p in r.passages)
+    assert not any("县委依法治县办" in p.text for p in body_of(r))
     open_ = [p for p in r.passages if p.text.startswith("（二）持续深化政务公开。")]
     assert len(open_) == 1
     assert open_[0].section == ("一、2024年工作开展情况", "（二）持续深化政务公开")
@@ -1224,8 +1237,12 @@ def test_corpus_dev_web_pages_furniture_is_never_a_passage(name: str, published:
         "发布时间",
         "打印",
     )
-    assert [p.text for p in passages if any(f in p.text for f in furniture)] == []
-    assert passages[0].text.startswith(str(r.year))
+    body = [p for p in passages if p.section != (FRONT_MATTER,)]
+    assert [p.text for p in body if any(f in p.text for f in furniture)] == []
+    assert body[0].text.startswith(str(r.year))
+    # The page's 发布时间 is kept, as a passage of its own, not its menus or links.
+    assert front_of(r).startswith(f"发布时间：{published}")
+    assert not any(f in front_of(r) for f in furniture if f != "发布时间")
 
 
 # --- reports as they are copied from government websites (issue 13) ---------------------------
@@ -1252,7 +1269,7 @@ def test_a_cluttered_untitled_page_gets_its_issuer_from_the_file_name() -> None:
     assert (r.issuer, r.year, r.places) == ("静海区人民政府", 2023, ("天津市", "静海区"))
     assert r.issuer_inferred and not r.year_inferred
     assert r.origin == "区司法局" and r.published == "2024-03-28"
-    texts = [p.text for p in r.passages]
+    texts = [p.text for p in body_of(r)]
     assert texts == [
         "2023年,区政府坚持以习近平法治思想为指导,全面推进依法行政。",
         "全年办理行政复议案件46件,纠错率9%。",
@@ -1304,7 +1321,7 @@ def test_we_city_with_a_document_number_and_the_provinces_address() -> None:
     ]
     r = parse(lines, source="保定市_2024.txt")
     assert (r.issuer, r.year, r.places) == ("保定市人民政府", 2024, ("河北省", "保定市"))
-    assert all("保政呈" not in p.text and "河北省人民政府" not in p.text for p in r.passages)
+    assert all("保政呈" not in p.text and "河北省人民政府" not in p.text for p in body_of(r))
 
 
 def test_a_department_named_only_by_the_file_and_self_reference() -> None:
@@ -1407,3 +1424,105 @@ def test_a_town_named_only_by_its_file(
     r = parse([opening, "一、主要举措", "全年调解矛盾纠纷85起。"], source=source)
     assert (r.issuer, r.places) == (issuer, places)
     assert r.issuer_inferred
+
+
+# --- the long tail (issue 20) -------------------------------------------------------------------
+
+
+def test_the_issuer_its_first_sentence_names_beats_the_region_it_mentions() -> None:
+    # No title: the opening names 桂林市人民政府, and later 自治区人民政府 (a region's word)
+    lines = [
+        "2016年,桂林市人民政府认真贯彻落实中共中央、国务院《法治政府建设实施纲要》和自治区党委、"
+        "自治区人民政府印发的实施方案,扎实开展法治政府建设工作。现将我市2016年度法治政府建设情况报告如下:",
+        "一、2016年工作完成情况",
+        "市本级审批事项从法定平均办理时间20.86天提速至6.44天。",
+    ]
+    r = parse(lines, source="桂林市2016年度法治政府建设情况报告.txt")
+    assert (r.issuer, r.places, r.year) == ("桂林市人民政府", ("广西壮族自治区", "桂林市"), 2016)
+
+
+@pytest.mark.parametrize(
+    ("name", "issuer", "places"),
+    [
+        ("昌吉州_2023.txt", "昌吉州人民政府", ("新疆维吾尔自治区", "昌吉回族自治州")),
+        (
+            "金平县司法局_2023.txt",
+            "金平县司法局",
+            ("云南省", "红河哈尼族彝族自治州", "金平苗族瑶族傣族自治县"),
+        ),
+        ("guilin-2023.html", "桂林市人民政府", ("广西壮族自治区", "桂林市")),
+        ("lingao-traditional-2023.html", "临高县人民政府", ("海南省", "临高县")),
+    ],
+)
+def test_long_tail_reports_get_their_issuer_and_places(
+    name: str, issuer: str, places: tuple[str, ...]
+) -> None:
+    path = TESTS_DATA / "longtail" / name
+    data = path.read_bytes()
+    r = parse_document(read_document(name, data), name, data)
+    assert (r.issuer, r.places) == (issuer, places)
+
+
+def test_a_front_is_kept_as_a_passage_of_its_own_as_written() -> None:
+    name = "清河县_2024.txt"
+    data = (TESTS_DATA / "longtail" / name).read_bytes()
+    r = parse_document(read_document(name, data), name, data)
+    assert front_of(r).split("\n") == [
+        "清政发〔2024〕3号",
+        "——在县第十八届人大常委会第十六次会议上",
+        "县人大常委会：",
+        "落款日期：2024-02-20",
+    ]
+    # the body is not repeated in it, nor is the red head
+    assert all(p.text != "清河县人民政府文件" for p in r.passages)
+    assert body_of(r)[0].text.startswith("2023年，清河县人民政府")
+
+
+def test_a_pages_fields_about_the_document_are_its_front_not_chrome() -> None:
+    lines = [
+        "您当前的位置:首页 > 政府信息公开 > 法定主动公开内容",
+        "索引号: 152900000000031/2023-01296 发布机构: 内蒙古阿拉善高新技术产业开发区管理委员会",
+        "发文字号: 成文时间: 2023-02-27",
+        "关于2022年法治政府建设情况的报告",
+        "根据考核工作实施方案要求,现将高新区2022年法治政府建设工作开展情况报告如下。",
+        "一、工作开展情况",
+        "与2家律所签订长期法律顾问合同。",
+    ]
+    r = parse(lines, source="关于2022年法治政府建设情况的报告.txt")
+    assert r.issuer == "内蒙古阿拉善高新技术产业开发区管理委员会"
+    assert r.places == ("内蒙古自治区", "阿拉善盟")
+    front = front_of(r)
+    assert "索引号: 152900000000031/2023-01296" in front and "成文时间: 2023-02-27" in front
+    assert "当前的位置" not in front and "首页" not in front
+
+
+def test_pinyin_readings_are_dropped_from_a_traditional_page() -> None:
+    name = "lingao-traditional-2023.html"
+    data = (TESTS_DATA / "longtail" / name).read_bytes()
+    r = parse_document(read_document(name, data), name, data)
+    texts = [p.text for p in r.passages]
+    assert texts[0] == "2023年，臨高縣人民政府堅持加強黨的領導，推進依法行政，現將有關情況報告如下。"
+    assert not any("(" in t and "ǎ" in t for t in texts)
+    assert any("縣政府常務會議專題研究法治政府建設工作6次" in t for t in texts)
+
+
+def test_an_office_no_title_names_takes_the_city_its_body_names_most() -> None:
+    lines = [
+        "2023年,市市场监管局在市委市政府的坚强领导下,深入学习贯彻习近平法治思想,取得了新成效。",
+        "--成功创建国家食品安全示范城市。",
+        "--“绍兴创新监管服务模式”获评最佳实践案例。",
+        "一、主要做法",
+        "全局执法人员持证比例98%以上,绍兴电梯安全管理规定于2024年1月1日正式施行。",
+    ]
+    r = parse(lines, source="sxscjgj_2023_fzzfjs.txt")
+    assert (r.issuer, r.places) == ("绍兴市市场监督管理局", ("浙江省", "绍兴市"))
+    assert r.issuer_inferred
+
+
+def test_a_city_named_once_is_no_evidence() -> None:
+    lines = [
+        "2023年,市市场监管局深入学习贯彻习近平法治思想,取得了新成效。",
+        "一、主要做法",
+        "学习借鉴绍兴经验,全局执法人员持证比例98%以上。",
+    ]
+    assert parse(lines, source="scjgj_2023.txt").issuer == ""

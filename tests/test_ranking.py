@@ -135,7 +135,7 @@ def test_a_ranking_on_a_phone_leads_with_its_answer_and_fits_the_screen(ranked_l
         text.html.split("\n")[0] == "<b>行政复议案件最多：蓝山县（2023年）41件 · 汝城县（2023年）37件 · "
         "桃源县（2023年）12件 等 4 个</b>"
     )
-    assert any(isinstance(o, render.Document) and o.name.endswith(".png") for o in outs[1:])
+    assert any(isinstance(o, render.Photo) and o.name.endswith(".png") for o in outs[1:])
     with phone.phone() as page:
         shown = phone.show(page, [(text.html, text.keyboard)])
     assert shown.total <= phone.CHAT_AREA, shown.heights

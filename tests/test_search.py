@@ -559,3 +559,27 @@ def test_many_plans_passages_leave_each_reports_first(
     assert len(firsts) >= 4
     monkeypatch.setattr(search, "CANDIDATES", len(firsts))
     assert searcher._openings(plans).tolist() == firsts
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "龙胜梯田门票多少钱",  # 梯田 is in 龙胜's report, 门票 in none: about something else
+        "松阳县有什么美食",
+        "2023年最火的电视剧",  # a year alone narrows to nearly every report
+        "2022年股市行情怎么样",
+    ],
+)
+def test_closest_passages_are_no_answer_to_a_question_about_something_else(
+    dev_library: Library, question: str
+) -> None:
+    answer = dev_library.ask(question)
+    assert not answer.answered and answer.refusal == Refusal.NO_MATCH
+
+
+def test_everyday_verbs_the_reports_do_not_use_still_get_the_closest_passages(
+    shared_library: Library,
+) -> None:
+    # 调解 is no word of 瓦屋镇's report (化解 is): the closest passages, said to be so
+    answer = shared_library.ask("瓦屋镇调解了多少纠纷")
+    assert answer.answered and "排查化解矛盾纠纷92起" in answer.hits[0].passage.text

@@ -4,6 +4,7 @@ against the fake Bot API server, over a real library."""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -770,3 +771,26 @@ async def test_a_year_button_in_a_forum_topic_answers_in_it(
     assert "29件" in second.text
     assert second.message_thread_id == 9
     assert second.reply_to_message_id == asked["message"]["message_id"]
+
+
+async def test_a_rankings_chart_comes_as_a_photo_after_its_answer(
+    ranked_library: Library, telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    from tests.conftest import copy_data
+
+    library = Library(copy_data(ranked_library, tmp_path / "ranked"))
+    try:
+        async with running_bot(bot_settings(library, telegram), library):
+            telegram.send_private_text(USER_ID, "哪个县行政复议案件最多")
+            answer, chart = await telegram.wait_for_messages(USER_ID, 2)
+    finally:
+        library.close()
+    assert answer.text.startswith("行政复议案件最多：蓝山县")
+    assert chart.photo is not None and chart.document is None  # shown in the chat, not a file
+    (call,) = telegram.calls_to("sendPhoto", ok=True)
+    (upload,) = call.files.values()
+    with Image.open(io.BytesIO(upload.content)) as image:
+        assert image.format == "PNG" and image.width >= 600
+    assert not telegram.calls_to("sendDocument")

@@ -384,3 +384,127 @@ def test_other_years_get_a_sentence_and_a_button_each(shared_library: Library) -
     assert [b.text for b in years] == ["2023年", "2022年"]
     assert [b.callback_data for b in years] == [f"yr:{10**12}:2023", f"yr:{10**12}:2022"]
     assert all(len(str(b.callback_data).encode()) <= 64 for b in years)
+
+
+# --- report buttons on a phone ----------------------------------------------------------------
+
+XIUSHAN = dataclasses.replace(
+    REPORT,
+    id=21,
+    issuer="秀山土家族苗族自治县人民政府办公室",
+    title="关于2024年法治政府建设情况的报告",
+    places=("重庆市", "秀山土家族苗族自治县"),
+)
+LONGSHENG = dataclasses.replace(
+    REPORT,
+    id=23,
+    issuer="龙胜各族自治县人民政府",
+    title="二〇二二年度法治政府建设情况报告",
+    year=2022,
+    places=("广西壮族自治区", "桂林市", "龙胜各族自治县"),
+)
+
+
+def _source_labels(reports: list[Report]) -> list[str]:
+    from retrieval.models import Query
+
+    hits = tuple(_hit(i, r, f"第{i}段。") for i, r in enumerate(reports, 1))
+    _, markup = answer_message(Answer(Query("问题", ("问题",)), hits), 5)
+    assert markup is not None
+    return [b.text for row in markup.inline_keyboard for b in row if str(b.callback_data).startswith("src:")]
+
+
+@pytest.mark.parametrize(
+    "reports",
+    [
+        [XIUSHAN, dataclasses.replace(XIUSHAN, id=22, year=2023, title="关于2023年法治政府建设情况的报告")],
+        [XIUSHAN, dataclasses.replace(XIUSHAN, id=22, year=2023), LONGSHENG],
+        [
+            LONGSHENG,
+            dataclasses.replace(LONGSHENG, id=24, year=2021),
+            dataclasses.replace(LONGSHENG, id=25, year=2020),
+        ],
+    ],
+)
+def test_report_buttons_say_their_year_and_fit_their_button_distinct(reports: list[Report]) -> None:
+    labels = _source_labels(reports)
+    assert len(labels) == len(reports) and len(set(labels)) == len(labels), labels
+    for label, r in zip(labels, reports, strict=True):
+        assert label.endswith(f" {r.year}") and "…" not in label, labels
+    assert any("秀山县" in x or "龙胜县" in x for x in labels)  # the place as people shorten it
+    room = render.button_room(len(labels))
+    assert all(render.label_px(x) <= room for x in labels), labels
+
+
+def test_report_buttons_of_the_same_place_and_year_stay_apart() -> None:
+    """Two reports whose shortened buttons would read alike keep their labels whole, a button a row."""
+    from bot.core.messages import Action, Kind
+
+    long_a, long_b = "📄 秀山土家族苗族自治县司法局甲 2024", "📄 秀山土家族苗族自治县司法局乙 2024"
+    row = (Action(long_a, "src:1", Kind.SOURCE, 1), Action(long_b, "src:2", Kind.SOURCE, 2))
+    markup = render.keyboard((row,))
+    assert markup is not None
+    assert [[b.text for b in r] for r in markup.inline_keyboard] == [[long_a], [long_b]]
+
+
+def test_report_buttons_are_not_cut_on_a_phone() -> None:
+    require_chromium()  # in CI a browser test fails, not skips, when Chromium is missing
+    from retrieval.models import Query
+
+    reports = [XIUSHAN, dataclasses.replace(XIUSHAN, id=22, year=2023), LONGSHENG]
+    hits = tuple(_hit(i, r, f"第{i}段。") for i, r in enumerate(reports, 1))
+    text, markup = answer_message(Answer(Query("问题", ("问题",)), hits), 5)
+    with phone.phone() as page:
+        phone.show(page, [(text, markup)])
+        assert phone.cut_buttons(page) == []
+        # What the phone did to the core's own labels: cut to the same text, the year gone.
+        raw = render.InlineKeyboardMarkup(
+            [[render.InlineKeyboardButton(f"📄 {r.place} {r.year}", callback_data="x") for r in reports]]
+        )
+        phone.show(page, [(text, raw)])
+        assert phone.cut_buttons(page)
+
+
+@pytest.mark.parametrize(
+    "question", ["哪个县行政复议案件最多", "哪些地方出庭应诉率超过90%", "哪个县办理行政复议案件最多"]
+)
+def test_a_ranking_fits_a_phones_chat_area(dev_library: Library, question: str) -> None:
+    """A ranking of the development reports as a 390 px phone shows it, keyboard included:
+    within the 674 px between Telegram's top bar and its input bar."""
+    from bot.core.conversation import Core
+    from bot.core.messages import Message
+
+    require_chromium()  # in CI a browser test fails, not skips, when Chromium is missing
+    reply = Core(dev_library).handle(Message(9, 9, question))
+    assert reply is not None
+    first = render.messages(reply)[0]
+    assert isinstance(first, render.Text)
+    part = reply.parts[0]
+    assert part.answer.table is not None and len(part.excerpts) >= 3  # type: ignore[union-attr]
+    with phone.phone() as page:
+        shown = phone.show(page, [(first.html, first.keyboard)])
+        assert phone.cut_buttons(page) == []
+    assert shown.total <= phone.CHAT_AREA, shown.heights
+    shown_text = visible(first.html)
+    for e in part.excerpts:  # type: ignore[union-attr]
+        assert library_texts.report_name(e.hit.report) in shown_text  # every excerpt still cited
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted", "said"),
+    [
+        ("汝城县行政复议纠错多少件", 2023, "以上摘自最新的报告；汝城县还有2022年的报告。"),
+        # The 2022 report alone holds 持证上岗: its excerpt answers, and is not the newest.
+        ("汝城县执法人员持证上岗", 2022, "以上摘自2022年的报告；汝城县还有2023年的报告。"),
+    ],
+)
+def test_the_newest_report_is_named_only_under_an_excerpt_of_it(
+    made_library: Library, question: str, quoted: int, said: str
+) -> None:
+    answer = made_library.ask(question, k=1)
+    assert answer.hits[0].report.year == quoted
+    html, _ = answer_message(answer, 1)
+    shown = visible(html)
+    assert said in shown
+    if quoted != 2023:
+        assert "最新" not in shown

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.places import PACKAGE_DATA
-from retrieval.tokenize import Tokenizer, fold, read_word_list
+from retrieval.tokenize import Tokenizer, drop_pinyin, fold, read_word_list
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +142,24 @@ def test_the_signature_covers_the_bundled_data(tmp_path: Path, tok: Tokenizer) -
     with places.open("a", encoding="utf-8") as f:
         f.write("999999,测试新县\n")
     assert Tokenizer(places=places).signature() != tok.signature()
+
+
+@pytest.mark.parametrize(
+    ("text", "without"),
+    [
+        ("加強(qiáng)黨的領(lǐng)導(dǎo)", "加強黨的領導"),
+        ("推進（tuī jìn）依法行政", "推進依法行政"),
+        # letters without a tone mark, or not after a character, are no reading
+        ("开发了APP(app)和小程序", "开发了APP(app)和小程序"),
+        ("(一)加强领导", "(一)加强领导"),
+    ],
+)
+def test_pinyin_readings_are_dropped(text: str, without: str) -> None:
+    assert drop_pinyin(text) == without
+
+
+def test_a_traditional_page_with_pinyin_tokenizes_as_the_simplified_question(tok: Tokenizer) -> None:
+    page = tok.tokens("加強(qiáng)黨的領(lǐng)導(dǎo)，規範(fàn)行政執(zhí)法")
+    question = tok.tokens("加强党的领导，规范行政执法")
+    assert page == question
+    assert not any(c in "".join(page) for c in "qiángǎ")

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from retrieval import texts
 from retrieval.library import Library
 from retrieval.models import Query, Refusal, SectionKind
 from retrieval.parse import parse_document
@@ -153,9 +154,9 @@ def test_year_without_a_report_does_not_narrow(shared_library: Library) -> None:
     ("question", "issuer", "year"),
     [
         ("瓦屋镇2024年的打算", "瓦屋镇", 2024),
-        ("瓦屋镇2024年普法", "瓦屋镇", 2024),
+        ("瓦屋镇2024年普法计划", "瓦屋镇", 2024),
         ("安化县2025年安排", "安化县", 2025),
-        ("蓝山县2023年工作", "蓝山县", 2023),
+        ("蓝山县2023年工作计划", "蓝山县", 2023),
     ],
 )
 def test_year_after_a_reports_year_asks_for_its_plans(
@@ -165,6 +166,16 @@ def test_year_after_a_reports_year_asks_for_its_plans(
     assert q.report_ids == ids_issued_by(shared_library, issuer)
     assert q.years == (year,)
     assert q.kind == SectionKind.PLANS
+
+
+@pytest.mark.parametrize(("question", "year"), [("瓦屋镇2024年普法", 2024), ("蓝山县2023年工作", 2023)])
+def test_year_after_a_reports_year_not_asking_for_plans_is_a_missing_year(
+    shared_library: Library, question: str, year: int
+) -> None:
+    # a report's plans for the next year say nothing of what was done in it
+    q = understand(shared_library, question)
+    assert q.report_ids == () and q.absent_years == (year,)
+    assert shared_library.ask(question).refusal == Refusal.MISSING_YEAR
 
 
 def test_year_of_the_report_itself_is_not_plans(shared_library: Library) -> None:
@@ -725,7 +736,12 @@ def test_has_figures_in_units() -> None:
 def test_a_place_and_a_year_it_has_no_report_for_narrow_to_nothing(made_library: Library) -> None:
     q = understand(made_library, "汝城县2019年行政复议案件多少件")
     assert q.report_ids == ()
-    assert made_library.ask("汝城县2019年行政复议案件多少件").refusal == Refusal.NO_MATCH
+    answer = made_library.ask("汝城县2019年行政复议案件多少件")
+    assert answer.refusal == Refusal.MISSING_YEAR
+    # The years the place has, each a button, and said in the refusal.
+    years = sorted({r.year for r in made_library.reports() if "汝城县" in r.places and r.year})
+    assert answer.other_years == tuple(years)
+    assert texts.refusal(answer).startswith("暂未收录汝城县2019年的报告；有：")
 
 
 @pytest.mark.parametrize(
@@ -768,3 +784,142 @@ def test_days_asked_for_are_counted_in_working_days() -> None:
     assert units_asked("企业开办要几天") == "天日"
     assert has_figures("企业开办时间压缩至0.5个工作日", "天日")
     assert not has_figures("全年受理38件", "天日")
+
+
+# --- the long tail (issue 20): tests/data/longtail --------------------------------------------
+
+
+def issued(lib: Library, answer_or_query: Query, *fragments: str) -> bool:
+    """Whether a query is narrowed to exactly the reports whose issuer has one of `fragments`."""
+    return answer_or_query.report_ids == ids_issued_by(lib, *fragments)
+
+
+@pytest.mark.parametrize(
+    ("question", "place"),
+    [
+        ("昌吉州案卷评查了多少卷", "昌吉回族自治州"),
+        ("昌吉回族自治州矛盾纠纷化解", "昌吉回族自治州"),
+        ("金平县双语普法", "金平苗族瑶族傣族自治县"),
+        ("红河州人民调解", "红河哈尼族彝族自治州"),
+    ],
+)
+def test_an_autonomous_short_form_is_its_full_division(
+    longtail_library: Library, question: str, place: str
+) -> None:
+    q = understand(longtail_library, question)
+    assert place in q.places and not q.unknown_places
+    # never a shorter name inside it (昌吉州 holds 吉州, 吉州区's short name)
+    assert "吉州区" not in q.places + q.unknown_places
+
+
+def test_a_longer_name_beats_a_shorter_one_inside_it_wherever_it_starts(longtail_library: Library) -> None:
+    # 吉州 (吉州区) starts inside 昌吉州, which is longer: only 昌吉州 is read
+    q = understand(longtail_library, "新疆昌吉州政务服务")
+    assert q.places == ("新疆维吾尔自治区", "昌吉回族自治州") or "昌吉回族自治州" in q.places
+    assert not q.unknown_places
+
+
+@pytest.mark.parametrize(
+    ("question", "written", "place"),
+    [("海源县行政复议多少件", "海源县", "海原县"), ("海源县重大行政决策", "海源县", "海原县")],
+)
+def test_a_name_one_character_off_a_collection_place_is_that_place(
+    longtail_library: Library, question: str, written: str, place: str
+) -> None:
+    q = understand(longtail_library, question)
+    assert q.places == (place,) and q.corrected == ((written, place),)
+    answer = longtail_library.ask(question)
+    assert answer.answered and answer.hits[0].report.place == place
+    assert texts.lead(answer).startswith(f"按“{place}”查找：")
+
+
+def test_a_name_one_character_off_two_places_asks_which(longtail_library: Library) -> None:
+    answer = longtail_library.ask("兴善县政务公开")
+    assert answer.refusal == Refusal.WHICH_PLACE
+    assert answer.query.choices == (("兴善县", ("兴仁县", "兴山县")),)
+    assert texts.refusal(answer) == "“兴善县”是指兴仁县还是兴山县？请选择："
+    # each choice asks the question of that place
+    assert longtail_library.question_for_place("兴善县政务公开", 1) == "兴山县政务公开"
+    assert longtail_library.ask("兴山县政务公开").hits[0].report.place == "兴山县"
+
+
+@pytest.mark.parametrize("question", ["平山县行政复议", "郎溪县政务公开", "栗子乡矛盾纠纷"])
+def test_a_real_place_without_a_report_is_no_typo_of_one(longtail_library: Library, question: str) -> None:
+    # 平山县 is one character off no place here, but a county of its own; 郎溪县 and 栗子乡 likewise
+    answer = longtail_library.ask(question)
+    assert answer.refusal == Refusal.UNKNOWN_PLACE and not answer.query.corrected
+
+
+def test_a_year_the_place_has_no_report_of_lists_the_years_it_has(longtail_library: Library) -> None:
+    answer = longtail_library.ask("中村乡2024年搞了些什么")
+    assert answer.refusal == Refusal.MISSING_YEAR
+    assert answer.other_years == (2022, 2023, 2025)
+    assert texts.refusal(answer) == "暂未收录中村乡2024年的报告；有：2022年、2023年、2025年"
+    # a year it has answers from that year's report
+    hit = longtail_library.ask("中村乡2023年法律明白人").hits[0]
+    assert hit.report.year == 2023 and "33名" in hit.passage.text
+
+
+def test_the_year_button_asks_for_that_year_instead(longtail_library: Library) -> None:
+    assert longtail_library.question_for_year("中村乡2024年搞了些什么", 2025) == "中村乡2025年搞了些什么"
+    assert longtail_library.question_for_year("中村乡法律明白人", 2022) == "2022年中村乡法律明白人"
+
+
+@pytest.mark.parametrize(
+    ("question", "issuer"),
+    [
+        ("发改委公平竞争审查", "发展和改革委员会"),
+        ("宁国市发改委价格监管", "发展和改革委员会"),
+        ("宁国发展改革委公平竞争", "发展和改革委员会"),
+        ("金平县司法局人民调解", "司法局"),
+    ],
+)
+def test_a_body_named_by_its_short_form_narrows_to_its_reports(
+    longtail_library: Library, question: str, issuer: str
+) -> None:
+    assert issued(longtail_library, understand(longtail_library, question), issuer)
+
+
+def test_a_province_and_a_body_stem_is_that_provinces_department(longtail_library: Library) -> None:
+    # 江苏民政 is 江苏省民政厅, not 晶桥镇 (in 江苏, its province inferred, its 民政工作 said too)
+    q = understand(longtail_library, "江苏民政社会救助")
+    assert issued(longtail_library, q, "江苏省民政厅")
+    assert longtail_library.ask("江苏民政社会救助").hits[0].report.issuer == "江苏省民政厅"
+    # the stem alone, not after a place, is a word of the question, narrowing nothing
+    assert "民政" in understand(longtail_library, "哪些地方做好民政工作").terms
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "帮我写一份2026年法治政府建设工作计划",
+        "请帮忙起草一份述法报告",
+        "写一首关于法治的诗",
+        "把海原县的报告翻译成英文",
+        "用英文介绍一下江苏省民政厅的工作",
+        "帮我总结一下中村乡这三年的工作",
+        "总结一下2023年所有报告",
+        "你觉得海原县法治政府建设做得好不好",
+    ],
+)
+def test_requests_outside_the_bots_job_are_refused_as_such(longtail_library: Library, question: str) -> None:
+    answer = longtail_library.ask(question)
+    assert answer.refusal == Refusal.OUT_OF_SCOPE and not answer.hits
+    assert texts.refusal(answer).startswith("我只查找已收录的法治政府建设年度报告")
+    assert texts.EXAMPLES[0] in texts.refusal(answer)
+
+
+@pytest.mark.parametrize("question", ["海原县起草了哪些规范性文件", "中村乡法律明白人怎么培训", "总结经验"])
+def test_questions_using_such_words_are_still_questions(longtail_library: Library, question: str) -> None:
+    assert longtail_library.ask(question).refusal != Refusal.OUT_OF_SCOPE
+
+
+def test_a_long_pasted_question_is_searched_for_its_content(longtail_library: Library) -> None:
+    question = (
+        "您好，我是县司法局的，最近在整理材料，想请问一下海原县2023年重大行政决策是怎么做的，"
+        "履行了哪些程序？如果方便的话麻烦帮我找一下原文，如果没有提到也请告诉我，谢谢"
+    )
+    q = understand(longtail_library, question)
+    assert not {"司法局", "材料", "原文", "谢谢", "方便"} & set(q.terms)
+    answer = longtail_library.ask(question)
+    assert answer.answered and "重大行政决策9项" in answer.hits[0].passage.text

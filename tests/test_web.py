@@ -158,7 +158,7 @@ def test_feedback_is_taken_once(server: str) -> None:
     (answer,) = chat(server, user="feedback-01", text="秀山县政务公开数据")["parts"]
     thumbs_up = press_of(answer, "feedback")
     first = chat(server, user="feedback-01", press=thumbs_up)
-    assert [a["label"] for a in first["feedback"]] == ["已反馈 👍"] and first["notice"]
+    assert [a["label"] for a in first["feedback"]] == ["已反馈 有帮助"] and first["notice"]
     again = chat(server, user="feedback-01", press=thumbs_up)
     assert again["alert"] and again["feedback"] is None and "已经" in again["notice"]
 
@@ -203,7 +203,10 @@ def test_bad_json_and_oversize_bodies_are_refused_before_the_core(server: str) -
 def test_start_shows_the_collection_and_questions_it_answers(server: str, shared_library: Library) -> None:
     start = httpx.get(f"{server}/api/start").json()
     assert start["count"] == len(shared_library.reports())
-    assert "蓝山县" in start["places"] and "蓝山县" in start["welcome"]
+    assert "蓝山县" in start["places"]
+    groups = {g["province"]: g["places"] for g in start["provinces"]}
+    assert groups["湖南省"] == ["安化县", "蓝山县"] and groups["重庆市"] == ["秀山土家族苗族自治县"]
+    assert sorted(p for ps in groups.values() for p in ps) == sorted(start["places"])
     assert start["examples"] and all(chat(server, text=q)["parts"][0]["answered"] for q in start["examples"])
 
 
@@ -222,3 +225,54 @@ def test_on_loopback_only_this_machine_s_names_are_served(shared_library: Librar
     with serve(create_app(shared_library, ["127.0.0.1", "localhost"])) as url:
         assert httpx.get(url + "/").status_code == 200
         assert httpx.get(url + "/", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_places_are_grouped_by_province_with_the_province_itself_and_the_unknown_apart(
+    dev_library: Library,
+) -> None:
+    from bot.web.app import provinces
+
+    groups = provinces(dev_library.reports())
+    names = [g["province"] for g in groups]
+    assert names[-1] == "其他" and {"柘原县"} <= set(groups[-1]["places"])  # no known province
+    by = {g["province"]: g["places"] for g in groups}
+    assert by["甘肃省"] == ["本级"]  # 甘肃省司法厅's report: the province's own
+    assert sorted(by["湖北省"]) == sorted(["唐家墩街道", "柳林乡"])
+    assert len(names) == len(set(names))
+    counts = [len(g["places"]) for g in groups[:-1]]
+    assert counts == sorted(counts, reverse=True)  # the provinces with most places first
+
+
+def test_the_favicon_is_served(server: str) -> None:
+    r = httpx.get(server + "/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert r.content.startswith(b"<svg") and b"</svg>" in r.content
+
+
+def test_buttons_have_words_not_only_emoji(server: str) -> None:
+    (answer,) = chat(server, user="labels-001", text="秀山县政务公开数据")["parts"]
+    labels = [a["label"] for row in answer["actions"] for a in row]
+    labels += [e["source"]["label"] for e in answer["excerpts"]]
+    assert "有帮助" in labels and "没帮助" in labels and "来源" in labels
+    emoji = [x for x in labels if any(ord(c) >= 0x1F000 for c in x)]
+    assert emoji == []
+
+
+@pytest.fixture(scope="module")
+def ranked_server(ranked_library: Library) -> Iterator[str]:
+    with serve(create_app(ranked_library)) as url:
+        yield url
+
+
+def test_a_ranking_carries_its_table_and_no_picture(ranked_server: str, ranked_library: Library) -> None:
+    reply = chat(ranked_server, user="ranking-01", text="哪个县行政复议案件最多")
+    assert [p["type"] for p in reply["parts"]] == ["answer"]  # the page draws the table itself
+    table = reply["parts"][0]["table"]
+    assert table["measure"] == "行政复议案件"
+    rows = [(r["rank"], r["place"], r["year"], r["written"], r["share"]) for r in table["rows"]]
+    want = ranked_library.ask("哪个县行政复议案件最多").table
+    assert want is not None
+    assert [r[1:4] for r in rows] == [(w.place, w.report.year, w.figure.written) for w in want.rows]
+    top = max(w.figure.value for w in want.rows)
+    assert [r[4] for r in rows] == [round(w.figure.value / top, 4) for w in want.rows]
+    assert rows[0][4] == 1.0 and [r[0] for r in rows] == list(range(1, len(rows) + 1))

@@ -199,11 +199,11 @@ def test_export_and_source_download_their_files(page: Any) -> None:
 
 def test_thumbs_up_once_then_marked(page: Any) -> None:
     answer = ask(page, "秀山县政务公开数据")
-    answer.get_by_role("button", name="👍").click()
-    marked = answer.get_by_role("button", name="已反馈 👍")
+    answer.get_by_role("button", name="有帮助", exact=True).click()
+    marked = answer.get_by_role("button", name="已反馈 有帮助")
     marked.wait_for(timeout=TIMEOUT)
-    assert answer.get_by_role("button", name="👍", exact=True).count() == 0
-    assert answer.get_by_role("button", name="👎", exact=True).count() == 0
+    assert answer.get_by_role("button", name="有帮助", exact=True).count() == 0
+    assert answer.get_by_role("button", name="没帮助", exact=True).count() == 0
     marked.click()
     page.wait_for_selector("#toast.shown.alert", timeout=TIMEOUT)
     assert "已经" in page.locator("#toast").inner_text()
@@ -255,9 +255,9 @@ def test_more_replaces_the_answer_with_its_next_page(phone: Any) -> None:
 
 def test_thumbs_down_asks_why_and_keeps_the_reason(phone: Any) -> None:
     answer = ask(phone, "秀山县政务公开数据")
-    answer.get_by_role("button", name="👎").click()
+    answer.get_by_role("button", name="没帮助", exact=True).click()
     answer.get_by_role("button", name="不完整").click()
-    answer.get_by_role("button", name="已反馈 👎（不完整）").wait_for(timeout=TIMEOUT)
+    answer.get_by_role("button", name="已反馈 没帮助（不完整）").wait_for(timeout=TIMEOUT)
     assert answer.locator('button[data-kind="feedback"]').count() == 1
 
 
@@ -286,21 +286,83 @@ def ranked_server(ranked_library: Library) -> Iterator[str]:
         yield url
 
 
-def test_a_ranking_on_a_phone_leads_with_its_answer_and_shows_its_chart(
-    browser: Any, ranked_server: str
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_a_ranking_scrolls_to_its_lead_and_shows_its_table_with_bars(
+    browser: Any, ranked_server: str, ranked_library: Library, viewport: dict[str, int]
 ) -> None:
-    page = open_page(browser, ranked_server, PHONE)
+    page = open_page(browser, ranked_server, viewport)
     try:
+        for question in ["哪些地方出庭应诉率超过90%", "汝城县行政复议案件多少件"]:  # a conversation above it
+            ask(page, question)
         ask(page, "哪个县行政复议案件最多")
         answer = page.locator("#log .answer").last
-        first_line = answer.inner_text().strip().split("\n")[0]
-        assert first_line.startswith("行政复议案件最多：蓝山县（2023年）41件")
-        chart = page.locator("img.chart").last
-        chart.wait_for(timeout=TIMEOUT)
-        assert page.evaluate("img => img.complete && img.naturalWidth > 0", chart.element_handle())
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= PHONE["width"]  # nothing wider than the phone, chart included
-        box = chart.bounding_box()
-        assert box is not None and box["width"] <= PHONE["width"] and box["height"] < PHONE["height"]
+        lead = answer.locator(".lead")
+        assert lead.inner_text().startswith("行政复议案件最多：蓝山县（2023年）41件")
+        # The lead is on the screen, below the header and above the bar: read first.
+        shown = in_view(page, "#log .answer .lead")
+        assert shown["logTop"] - 1 <= shown["top"] and shown["bottom"] <= shown["barTop"] + 1, shown
+        # The ranked table, inline under the lead: a row per place, a bar in proportion.
+        want = ranked_library.ask("哪个县行政复议案件最多").table
+        assert want is not None
+        rows = page.evaluate(
+            """() => Array.from([...document.querySelectorAll('#log .answer')].pop()
+                .querySelectorAll('table.ranking tbody tr'))
+            .map(tr => ({where: tr.querySelector('.where').textContent,
+                         value: tr.querySelector('.val').textContent,
+                         bar: tr.querySelector('.fill').getBoundingClientRect().width,
+                         track: tr.querySelector('.track').getBoundingClientRect().width}))"""
+        )
+        assert [(r["where"], r["value"]) for r in rows] == [
+            (f"{w.place} {w.report.year}", w.figure.written) for w in want.rows
+        ]
+        top = max(w.figure.value for w in want.rows)
+        for r, w in zip(rows, want.rows, strict=True):
+            assert abs(r["bar"] - max(2, r["track"] * w.figure.value / top)) <= 1.5, rows
+        assert page.locator("#log img").count() == 0  # no picture of it: the browser draws it
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+        # The table precedes the excerpts, right under the lead.
+        order = page.evaluate(
+            """() => Array.from([...document.querySelectorAll('#log .answer')].pop().children)
+            .map(e => e.className || e.tagName.toLowerCase())"""
+        )
+        assert order[:2] == ["lead", "ranking"], order
     finally:
         page.context.close()
+
+
+def test_the_empty_page_groups_its_places_by_province(browser: Any, server: str) -> None:
+    page = open_page(browser, server, PHONE)
+    try:
+        lines = page.locator(".welcome .province").all_inner_texts()
+        assert sorted(lines) == sorted(
+            ["湖南省：安化县、蓝山县", "河南省：潢川县、瓦屋镇", "重庆市：秀山土家族苗族自治县"]
+        )
+    finally:
+        page.context.close()
+
+
+def test_no_request_of_the_page_fails_and_its_icon_is_served(browser: Any, server: str) -> None:
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    try:
+        page.goto(server + "/")
+        page.wait_for_selector(".welcome .example", timeout=TIMEOUT)
+        # What a browser asks for by itself (headless Chromium does not fetch icons).
+        icon = page.evaluate("() => document.querySelector('link[rel=icon]').href")
+        assert icon == server + "/favicon.ico"
+        for url in (icon, server + "/favicon.ico"):
+            r = page.request.get(url)
+            assert r.status == 200 and r.headers["content-type"].startswith("image/")
+        assert failed == []
+    finally:
+        context.close()
+
+
+def test_buttons_read_as_words_without_an_emoji_font(phone: Any) -> None:
+    answer = ask(phone, "秀山县政务公开数据")
+    labels = answer.locator("button").all_inner_texts()
+    assert {"有帮助", "没帮助", "导出", "复制"} <= set(labels), labels
+    assert any(x.startswith("来源") for x in labels), labels
+    assert [x for x in labels if any(ord(c) >= 0x1F000 for c in x)] == []

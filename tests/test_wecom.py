@@ -23,11 +23,11 @@ from bot.core import texts as core_texts
 from bot.core.conversation import Core
 from bot.core.messages import Action, Kind, Reply, TextPart
 from bot.core.platform import RateLimit
-from bot.wecom import texts
+from bot.wecom import callback, media, texts
 from bot.wecom.app import WeComBot
 from bot.wecom.callback import create_app
 from bot.wecom.crypto import CryptoError, MsgCrypt, signature
-from bot.wecom.longconn import AuthError, Replaced
+from bot.wecom.longconn import AuthError, RefusedError, Replaced
 from bot.wecom.render import BUTTONS_PER_CARD, MARKDOWN_BYTES, outgoing
 from retrieval.library import Library
 from tests.channel_wecom import Harness, wecom_settings
@@ -39,6 +39,7 @@ from tests.fake_wecom import (
     sha1_signature,
     wecom_encrypt,
 )
+from tests.fake_wecom import _check_card as check_card
 
 # WeCom's published WXBizMsgCrypt sample (its C#, Java, PHP and Python samples use these).
 SAMPLE_TOKEN = "QDG6eK"
@@ -339,21 +340,91 @@ async def test_callback_url_verification(shared_library: Library) -> None:
 
 
 @pytest.mark.parametrize("xml", [False, True])
-async def test_callback_message_is_answered_via_response_url(shared_library: Library, xml: bool) -> None:
+async def test_callback_message_is_answered_in_its_reply_with_buttons(
+    shared_library: Library, xml: bool
+) -> None:
     async with Callbacks(shared_library) as cb:
-        started = time.monotonic()
         response = await cb.platform.post(cb.url, cb.platform.message("u1", "秀山县政务公开数据"), xml=xml)
+        assert response.status_code == 200
+        [reply] = cb.platform.replies  # encrypted and signed, read back by the fake
+        assert reply["msgtype"] == "stream_with_template_card" and reply["stream"]["finish"] is True
+        stream, buttons = cb.platform.shown
+        assert "**政务公开**" in stream.content and "18778条" in stream.content
+        assert "[全文 1]" in buttons.text and "[👍]" in buttons.text and "[导出]" in buttons.text
+        assert cb.platform.refused == []
+
+
+async def test_callback_more_buttons_than_a_card_holds_follow_to_the_response_url(
+    shared_library: Library,
+) -> None:
+    async with Callbacks(shared_library) as cb:
+        await cb.post(cb.platform.message("u1", "政务公开"))
+        [_, first, second] = cb.platform.shown
+        assert len(first.buttons) == BUTTONS_PER_CARD and "[更多结果 ›]" in second.text
+        assert [a["msgtype"] for a in cb.platform.answers] == ["template_card"]
+        assert cb.platform.refused == []
+
+
+async def test_callback_presses_turn_their_card_and_bring_text(shared_library: Library) -> None:
+    async with Callbacks(shared_library) as cb:
+        await cb.post(cb.platform.message("u1", "秀山县政务公开数据"))
+        key, task_id = cb.platform.card_with("👍")
+        await cb.post(cb.platform.press("u1", key, task_id))
+        card = cb.platform.cards[task_id]
+        assert "[已反馈 👍]" in card.text and core_texts.FEEDBACK_THANKS in card.text
+        key, task_id = cb.platform.card_with("全文 1")
+        before = len(cb.platform.shown)
+        await cb.post(cb.platform.press("u1", key, task_id))
+        [full] = cb.platform.shown[before:]
+        assert full.kind == "markdown" and "政府网站公开政府信息18778条" in full.content
+        assert cb.platform.refused == []
+
+
+async def test_callback_paging_turns_the_pressed_card_to_the_next_page(shared_library: Library) -> None:
+    async with Callbacks(shared_library) as cb:
+        await cb.post(cb.platform.message("u1", "政务公开"))
+        key, task_id = cb.platform.card_with("更多")
+        await cb.post(cb.platform.press("u1", key, task_id))
+        turned, page = cb.platform.shown[-2:]
+        assert (
+            turned.card["task_id"] == task_id and "[全文 4]" in turned.text and "[更多结果 ›]" in turned.text
+        )
+        assert page.kind == "markdown" and page.content.startswith("4.")
+        assert cb.platform.refused == []
+
+
+async def test_callback_answer_not_ready_in_time_goes_to_the_response_url(
+    shared_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(callback, "ANSWER_WAIT", 0.0)
+    async with Callbacks(shared_library) as cb:
+        response = await cb.post(cb.platform.message("u1", "秀山县政务公开数据"))
         assert response.status_code == 200 and response.content == b""
-        assert time.monotonic() - started < 1.0  # answered before the search is done
-        await cb.app.state.bot.idle()
         [answer] = cb.platform.answers
         assert "**政务公开**" in answer["markdown"]["content"]
 
 
-async def test_callback_group_message(shared_library: Library) -> None:
-    async with Callbacks(shared_library) as cb:
-        await cb.post(cb.platform.message("u1", "秀山县政务公开数据", group=True))
-        assert "秀山" in cb.platform.answers[0]["markdown"]["content"]
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"button_list": []},
+        {"button_list": [{"text": f"b{i}", "key": f"k{i}"} for i in range(7)]},
+        {"main_title": {}},
+        {"task_id": "has space"},
+        {"card_type": "text_notice"},
+        {"button_list": [{"text": "b", "key": "k" * 1025}]},
+    ],
+    ids=["no-buttons", "seven-buttons", "no-title", "bad-task-id", "wrong-type", "long-key"],
+)
+def test_the_fake_refuses_malformed_template_cards(change: dict[str, Any]) -> None:
+    card = {
+        "card_type": "button_interaction",
+        "main_title": {"title": "可选操作"},
+        "button_list": [{"text": "全文 1", "key": "full:1"}],
+        "task_id": "rb_0123",
+    }
+    assert check_card(card)[0] == 0
+    assert check_card({**card, **change})[0] != 0
 
 
 @pytest.mark.parametrize("case", ["forged", "stale", "receive id", "not json"])
@@ -389,16 +460,17 @@ async def test_callback_replays_and_redeliveries(shared_library: Library) -> Non
         replay = await cb.platform.client.post(cb.url, params=params, content=content)
         assert first.status_code == 200 and replay.status_code == 403
         again = await cb.post(body)  # WeCom's redelivery: same msgid, new nonce
-        assert again.status_code == 200
+        assert again.status_code == 200 and again.content == b""
         await cb.app.state.bot.idle()
-        assert len(cb.platform.answers) == 1
+        assert first.content and len(cb.platform.shown) == 0  # the raw client here reads no reply
+        assert len(cb.platform.replies) == 0 and cb.platform.answers == []
 
 
 async def test_callback_answer_survives_a_failing_response_url(shared_library: Library) -> None:
     async with Callbacks(shared_library) as cb:
         cb.platform.fail_next = 1
         cb.app.state.bot.retry_delay = 0.01
-        await cb.post(cb.platform.message("u1", "秀山县政务公开数据"))
+        await cb.post(cb.platform.message("u1", "政务公开"))  # a second card, to the response_url
         assert len(cb.platform.answers) == 1
 
 
@@ -421,3 +493,56 @@ def test_command_says_what_is_missing(
             monkeypatch.delenv(k)
     result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "d"), "wecom", *args], env=env)
     assert result.exit_code != 0 and missing in result.output
+
+
+# --- files over the long connection ------------------------------------------------------------
+
+
+async def test_export_and_source_send_files_uploaded_in_chunks(shared_library: Library) -> None:
+    async with Harness(shared_library) as h:
+        await h.say("秀山县政务公开数据")
+        await h.press("导出")
+        [word] = [s for s in h.fake.sent if s.kind == "file"]
+        assert word.content == "问答_秀山县政务公开数据.docx" and word.data.startswith(b"PK")
+        await h.press("📄 来源")
+        originals = [s for s in h.fake.sent if s.kind == "file"][1:]
+        assert originals and originals[0].data  # the report's original, as stored
+        assert h.fake.refused == []
+
+
+async def test_a_file_of_several_chunks_arrives_whole_and_a_bad_upload_is_refused(
+    shared_library: Library,
+) -> None:
+    async with Harness(shared_library) as h:
+        assert h.bot is not None
+        data = os.urandom(media.CHUNK_BYTES * 2 + 10)  # three chunks
+        media_id = await media.upload(h.bot.connection.request, "big.bin", data)
+        assert h.fake.media[media_id] == ("big.bin", data)
+        with pytest.raises(media.MediaError):  # WeCom takes no media of 5 bytes or fewer
+            await media.upload(h.bot.connection.request, "tiny.txt", b"abc")
+        init = {"type": "file", "filename": "x.txt", "total_size": 10, "total_chunks": 1, "md5": "0" * 32}
+        ack = await h.bot.connection.request(media.UPLOAD_INIT, init)
+        upload_id = ack["body"]["upload_id"]
+        chunk = {
+            "upload_id": upload_id,
+            "chunk_index": 0,
+            "base64_data": base64.b64encode(b"0123456789").decode(),
+        }
+        await h.bot.connection.request(media.UPLOAD_CHUNK, chunk)
+        with pytest.raises(RefusedError):  # the md5 does not match what arrived
+            await h.bot.connection.request(media.UPLOAD_FINISH, {"upload_id": upload_id})
+
+
+async def test_an_admins_file_that_does_not_decrypt_gets_a_line(shared_library: Library) -> None:
+    async with Harness(shared_library, admins=frozenset({"u1"})) as h:
+        body = h.fake._base("u1", False, "u1", "file")
+        body["file"] = {"url": h.fake.files.serve("r.docx", b"0123456789abcdef" * 3), "aeskey": "a" * 43}
+        replies = await h._texts(h.fake._push("aibot_msg_callback", body, "u1", "message"))
+        assert replies == [core_texts.UPLOAD_NOT_FETCHED]
+        assert h.fake.sent[0].history[0][1] == core_texts.UPLOAD_WORKING  # said at once
+
+
+async def test_anyone_elses_file_is_not_downloaded(shared_library: Library) -> None:
+    async with Harness(shared_library, admins=frozenset({"admin"})) as h:
+        [answer] = await h.send_file("report.txt", "汝城县法治政府建设".encode())
+        assert answer == texts.only_text("file") and h.fake.files.downloads == 0

@@ -27,7 +27,8 @@ def require_chromium() -> str:
         pytest.skip("REPORTBOT_SKIP_BROWSER=1")
     if CHROMIUM is None:
         pytest.fail(
-            "no Chromium at /usr/bin/chromium: `apt-get install chromium`, or set "
+            "no Chromium at /usr/bin/chromium: the README's test command installs it (`apt-get install "
+            "chromium fonts-wqy-zenhei`), or set "
             "REPORTBOT_SKIP_BROWSER=1 to skip the browser tests on this machine"
         )
     return CHROMIUM

@@ -1,5 +1,5 @@
 """The actions under a reply, and their ids: `full:<passage>`, `src:<report>`, `exp:<question>`,
-`more:<question>:<offset>`, `yr:<question>:<year>`, `fb:<question>:<1|-1|0>`,
+`more:<question>:<offset>`, `yr:<question>:<year>`, `pl:<question>:<choice>`, `fb:<question>:<1|-1|0>`,
 `fbr:<question>:<reason>`, `rep:<offset>[:w:<words>|:k:<key>]`, `delp:…`, `del:<report>:ask`.
 
 Channels carry ids without reading them. An id is at most MAX_ID_BYTES, so that every channel
@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.core import texts
 from bot.core.messages import Action, Excerpt, Kind, Rows
 from retrieval import texts as library_texts
-from retrieval.models import Answer, Report
+from retrieval.models import Answer, Refusal, Report
 
 MAX_ID_BYTES = 64 - 12
 ROW = 4  # actions in one row at most: more and a phone cuts their labels
@@ -136,7 +136,7 @@ def answer_actions(
             rows.append((*feedback(query_id), Action(texts.EXPORT, f"exp:{query_id}", Kind.EXPORT)))
         return tuple(rows)
     if not excerpts:
-        return ()
+        return _refusal_actions(answer, query_id)
     sources = list({e.hit.report.id: e.source for e in excerpts if e.source}.values())
     rows = [tuple(fulls), tuple(sources)]
     if query_id is not None:
@@ -152,6 +152,27 @@ def answer_actions(
         ]
         rows.extend(_rows(years, ROW))
     return tuple(rows)
+
+
+def _refusal_actions(answer: Answer, query_id: int | None) -> Rows:
+    """A refusal's choices: the years the place has (暂未收录…2024年的报告；有：…), or the
+    places a name one character off may be; none for other refusals."""
+    if query_id is None:
+        return ()
+    if answer.refusal == Refusal.MISSING_YEAR:
+        years = [
+            Action(texts.YEAR_BUTTON.format(year=y), f"yr:{query_id}:{y}", Kind.YEAR)
+            for y in answer.other_years
+        ]
+        return tuple(_rows(years, ROW))
+    if answer.refusal == Refusal.WHICH_PLACE and answer.query.choices:
+        places = answer.query.choices[0][1]
+        picks = [
+            Action(texts.PLACE_BUTTON.format(place=p), f"pl:{query_id}:{i}", Kind.PLACE)
+            for i, p in enumerate(places)
+        ]
+        return tuple(_rows(picks, 2))
+    return ()
 
 
 # --- report lists --------------------------------------------------------------------------

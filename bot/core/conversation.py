@@ -202,6 +202,8 @@ class Core:
                 return self._more(int(fields[0]), int(fields[1]))
             if prefix == "yr" and len(fields) == 2:
                 return self._year(int(fields[0]), int(fields[1]), message)
+            if prefix == "pl" and len(fields) == 2:
+                return self._place(int(fields[0]), int(fields[1]), message)
             if prefix == "full" and len(fields) == 1:
                 return self._full(int(fields[0]))
             if prefix == "src" and len(fields) == 1:
@@ -241,6 +243,16 @@ class Core:
         if logged is None:
             return Reply(notice=texts.QUESTION_GONE, alert=True)
         asked = self.library.question_for_year(logged.text, year)
+        return Reply([self._answer(asked, message.user_id, message.chat_id)])
+
+    def _place(self, query_id: int, choice: int, message: Message) -> Reply:
+        """One of the places a name one character off may be: the question asked of it."""
+        logged = self.library.logged_query(query_id)
+        if logged is None:
+            return Reply(notice=texts.QUESTION_GONE, alert=True)
+        asked = self.library.question_for_place(logged.text, choice)
+        if asked is None:
+            return Reply(notice=texts.BUTTON_STALE, alert=True)
         return Reply([self._answer(asked, message.user_id, message.chat_id)])
 
     def _full(self, passage_id: int) -> Reply:

@@ -20,6 +20,7 @@ class Kind(Enum):
     MORE = "more"  # the next page, in place
     PREVIOUS = "previous"  # the page before, in place
     YEAR = "year"  # the question asked for another year
+    PLACE = "place"  # the question asked of one of the places a name may be
     FEEDBACK = "feedback"  # 👍 / 👎, the reasons after a 👎, and 已反馈
     PAGE = "page"  # another page of a report list, in place
     PICK = "pick"  # a report picked from a list, to delete

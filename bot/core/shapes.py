@@ -30,6 +30,9 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "partial": answer.partial,
         "lead": answer.lead,
     }
+    if answer.query.corrected:
+        out["corrected"] = [{"written": w, "place": p} for w, p in answer.query.corrected]
+        out["message"] = texts.corrected(answer)
     if answer.table is not None:
         out["table"] = {
             "measure": answer.table.measure,

@@ -70,6 +70,7 @@ EXPORT_FILE_NAME = "问答_{question}.docx"
 EXPORT_SHEET_NAME = "排名_{question}.xlsx"
 CHART_FILE_NAME = "排名图_{measure}.png"
 YEAR_BUTTON = "{year}年"
+PLACE_BUTTON = "{place}"
 NO_MORE = "没有更多结果了。"
 PAGE = "第 {page} 页"
 PASSAGE_GONE = "这段内容已不在库中（报告可能已被删除或更新）。"
@@ -114,6 +115,7 @@ FEEDBACK_REASONS = {
 NOT_ADMIN = "抱歉，只有管理员可以使用这个功能。"
 UPLOAD_TOO_BIG = "文件太大（{size:.1f} MB），上限为 {limit:g} MB。"
 UPLOAD_REFUSED = "无法读取这个文件：{reason}"
+UPLOAD_NOT_FETCHED = "没能从平台取到这个文件，请稍后重新发送。"
 UPLOAD_PAGES = "正在读取文件…… 第 {done}/{total} 页"
 UPLOAD_WORKING = "正在读取文件……"
 LINK_WORKING = "正在下载链接……"
@@ -175,6 +177,9 @@ LOG_REFUSALS = {
     Refusal.UNKNOWN_PLACE: "未答：未收录该地区",
     Refusal.NO_MATCH: "未答：没有相关内容",
     Refusal.NO_REPORTS: "未答：尚无报告",
+    Refusal.MISSING_YEAR: "未答：未收录该年份",
+    Refusal.WHICH_PLACE: "未答：地名待确认",
+    Refusal.OUT_OF_SCOPE: "未答：不属于查询报告的请求",
 }
 
 

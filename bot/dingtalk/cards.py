@@ -1,17 +1,21 @@
-"""The core's replies as sessionWebhook messages: a block with no actions is a Markdown message,
-one with actions an ActionCard whose buttons send their press back (bot/dingtalk/presses.py).
+"""The core's replies as DingTalk messages: first as pieces (a Markdown text with its actions, or
+a file), then each piece in the form it is sent in: through a sessionWebhook, Markdown or an
+ActionCard whose buttons are dtmd links (bot/dingtalk/presses.py); through the OpenAPI, the
+variables of an interactive card whose buttons call back (bot/dingtalk/openapi.py).
 
-A sessionWebhook cannot edit a message already sent, so a press that would edit (a page turned,
-a feedback row marked) sends a new one; it cannot send files either, so a reply's files are left
-out (the outline of 来源 still comes) and 导出 is not offered.
+Neither way edits a message already sent, so a press that would edit (a page turned, a feedback
+row marked) sends a new one. Files go only through the OpenAPI; without it (no AppKey) a
+reply's files are left out (the outline of 来源 still comes) and 导出 is not offered.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from bot.core import actions
-from bot.core.messages import Action, FilePart, Kind, Reply, Rows
+from bot.core.messages import Action, FilePart, Kind, Reply
 from bot.core.platform import split_bytes
 from bot.dingtalk import texts
 from bot.dingtalk.presses import Signer
@@ -21,27 +25,68 @@ from bot.markdown import Block, escape, render
 # is kept back for the title and the JSON around it.
 MAX_TEXT_BYTES = 19_000
 VERTICAL_FROM = 3  # buttons side by side up to this many, else one under another
-LEFT_OUT = (Kind.EXPORT,)  # actions that would bring a file, which a sessionWebhook cannot send
+NEEDS_FILES = (Kind.EXPORT,)  # actions that bring only a file: offered where files can be sent
 
 Payload = dict[str, Any]
 
 
-def payloads(reply: Reply, chat: str, signer: Signer) -> list[Payload]:
-    """The messages that show `reply` in `chat`, in order."""
-    blocks = [b for b in render(reply) if b.file is None]
+@dataclass(frozen=True)
+class Piece:
+    """One message of a reply: Markdown text (within DingTalk's limit) with the actions under
+    it, or a file to send."""
+
+    text: str
+    actions: tuple[Action, ...] = ()
+    file: FilePart | None = None
+
+
+def pieces(reply: Reply, files: bool) -> list[Piece]:
+    """The messages that show `reply`, in order; with `files` False (no OpenAPI to send them)
+    its files are left out, 导出 is not offered, and a reply of files only says so."""
+    blocks = [b for b in render(reply) if files or b.file is None]
     if reply.feedback is not None and reply.notice and not reply.parts:
         # The thanks, with 👎's reasons as buttons under it; 已反馈 needs no button of its own.
         wanted = tuple(a for a in reply.feedback if not a.id.endswith(":0"))
         blocks = [Block(escape(reply.notice), (wanted,) if wanted else ())]
     if not blocks and any(isinstance(p, FilePart) for p in reply.parts):
         blocks.append(Block(escape(texts.NO_FILES)))
-    out: list[Payload] = []
+    if files and reply.notice and reply.parts and all(b.file is not None for b in blocks):
+        blocks.insert(0, Block(escape(reply.notice)))  # 正在导出…: what the files are
+    out: list[Piece] = []
     for block in blocks:
-        pieces = split_bytes(_line_breaks(block.text), MAX_TEXT_BYTES)
-        buttons = _buttons(block.actions, chat, signer)
-        out.extend(markdown(p) for p in pieces[:-1])
-        out.append(action_card(pieces[-1], buttons) if buttons else markdown(pieces[-1]))
+        if block.file is not None:
+            out.append(Piece(block.text, file=block.file))
+            continue
+        texts_ = split_bytes(_line_breaks(block.text), MAX_TEXT_BYTES)
+        offered = tuple(a for row in block.actions for a in row if _offered(a, files))
+        out.extend(Piece(t) for t in texts_[:-1])
+        out.append(Piece(texts_[-1], offered))
     return out
+
+
+def payloads(reply: Reply, chat: str, signer: Signer) -> list[Payload]:
+    """The sessionWebhook messages that show `reply` in `chat` (no files), in order."""
+    return [webhook_payload(p, chat, signer) for p in pieces(reply, files=False)]
+
+
+def webhook_payload(piece: Piece, chat: str, signer: Signer) -> Payload:
+    """A piece as a sessionWebhook message: an ActionCard whose buttons are dtmd links, or Markdown."""
+    if not piece.actions:
+        return markdown(piece.text)
+    buttons = [{"title": a.label, "actionURL": signer.link(a.label, a.id, chat)} for a in piece.actions]
+    return action_card(piece.text, buttons)
+
+
+def card_params(piece: Piece) -> dict[str, str]:
+    """A piece as the card template's variables (DingTalk takes strings only): `title`,
+    `markdown`, and `buttons`, a JSON list of {"text", "action"} that the template loops over,
+    each button sending its `action` back as the callback's parameter."""
+    buttons = [{"text": a.label, "action": a.id} for a in piece.actions]
+    return {
+        "title": texts.TITLE,
+        "markdown": piece.text,
+        "buttons": json.dumps(buttons, ensure_ascii=False),
+    }
 
 
 def markdown(text: str) -> Payload:
@@ -67,17 +112,10 @@ def text_of(payload: Payload) -> str:
     return str(body.get("text") or body.get("content") or "")
 
 
-def _buttons(rows: Rows, chat: str, signer: Signer) -> list[dict[str, str]]:
-    return [
-        {"title": a.label, "actionURL": signer.link(a.label, a.id, chat)}
-        for row in rows
-        for a in row
-        if _offered(a)
-    ]
-
-
-def _offered(action: Action) -> bool:
-    return action.kind not in LEFT_OUT and len(action.id.encode()) <= actions.MAX_ID_BYTES
+def _offered(action: Action, files: bool) -> bool:
+    if action.kind in NEEDS_FILES and not files:
+        return False
+    return len(action.id.encode()) <= actions.MAX_ID_BYTES
 
 
 def _line_breaks(text: str) -> str:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.telegram import logs
 from retrieval.config import Settings
 from retrieval.library import Library
+
+if TYPE_CHECKING:
+    from bot.dingtalk.channel import DingTalk
 
 
 @click.command()
@@ -49,13 +53,31 @@ def dingtalk(ctx: click.Context, http_mode: bool) -> None:
         library.close()
 
 
-async def run_stream(settings: Settings, library: Library, secret: str) -> None:
-    """Stay connected to DingTalk's stream and answer until cancelled."""
+def channel_for(settings: Settings, library: Library, secret: str, stream: bool) -> DingTalk:
+    """The robot as the settings describe it: cards only in Stream mode, where their callbacks
+    arrive; files wherever the AppKey is set."""
     from bot.core.conversation import Core
     from bot.dingtalk.channel import DingTalk
+    from bot.dingtalk.outbound import Hosts
+
+    hosts = Hosts(settings.dingtalk_reply_origins, settings.dingtalk_private_allow)
+    return DingTalk(
+        Core(library),
+        secret,
+        admins=settings.dingtalk_admin_ids,
+        hosts=hosts,
+        client_id=settings.dingtalk_client_id,
+        api_base=settings.dingtalk_api_base_url,
+        oapi_base=settings.dingtalk_oapi_base_url,
+        card_template=settings.dingtalk_card_template_id if stream else "",
+    )
+
+
+async def run_stream(settings: Settings, library: Library, secret: str) -> None:
+    """Stay connected to DingTalk's stream and answer until cancelled."""
     from bot.dingtalk.stream import stream_client
 
-    channel = DingTalk(Core(library), secret, admins=settings.dingtalk_admin_ids)
+    channel = channel_for(settings, library, secret, stream=True)
     client = stream_client(settings.dingtalk_client_id, secret, settings.dingtalk_api_base_url, channel)
     try:
         await client.start()
@@ -67,14 +89,13 @@ def run_http(settings: Settings, library: Library, secret: str) -> None:
     """Serve the outgoing robot's endpoint until stopped."""
     import uvicorn
 
-    from bot.core.conversation import Core
-    from bot.dingtalk.channel import DingTalk
     from bot.dingtalk.webhook import create_app
 
     app = create_app(
-        DingTalk(Core(library), secret, admins=settings.dingtalk_admin_ids),
+        channel_for(settings, library, secret, stream=False),
         secret,
         settings.dingtalk_http_path,
+        max_skew_seconds=settings.dingtalk_max_skew_seconds,
     )
     uvicorn.run(
         app,

@@ -1,13 +1,19 @@
-"""Buttons on DingTalk: a press comes back as a message the user sends.
+"""Buttons on DingTalk, two ways.
 
-A sessionWebhook can send ActionCards, whose buttons only open a URL; DingTalk's interactive
-cards (whose presses come back as callbacks) need the OpenAPI, a card template and Stream mode,
-and the outgoing-robot HTTP mode could not receive their callbacks at all. So every button
-opens `dtmd://dingtalkclient/sendMessage?content=…`, which makes the client send `content`
-into the chat as the user's own message: the button's label, then the action's id and a MAC
-of (chat, id) under a key derived from the app secret, e.g. `👍 ⟦fb:12:1|Xy3…⟧`. That message
-comes back like any other; `parse` finds the press in it and checks the MAC, so an id typed
-by hand, counted up or copied to another chat is refused (an alert), never acted on.
+Interactive cards (Stream mode with a card template, bot/dingtalk/openapi.py): a press comes
+back as a card callback naming the card's outTrackId. That id is made here: a nonce, the chat
+(its conversation id, private or group, and the asker's staff id) and a MAC of them under a key
+derived from the app secret, so the chat a press belongs to is read from the id itself (it
+survives a restart) and an id made up or altered is refused.
+
+dtmd links (the fallback: the HTTP mode, or no card template): a sessionWebhook can send
+ActionCards, whose buttons only open a URL, so every button opens
+`dtmd://dingtalkclient/sendMessage?content=…`, which makes the client send `content` into the
+chat as the user's own message: the button's label, then the action's id and a MAC of (chat,
+id), e.g. `👍 ⟦fb:12:1|Xy3…⟧`. That message comes back like any other; `parse` finds the press
+in it and checks the MAC, so an id typed by hand, counted up or copied to another chat is
+refused (an alert), never acted on. DingTalk passes a robot only the group messages that @ it,
+so in a group such a press never arrives: there, cards are the way.
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ import base64
 import hashlib
 import hmac
 import re
+import secrets
 import urllib.parse
 from dataclasses import dataclass
 
 from bot.dingtalk import texts
+from bot.dingtalk.openapi import Space
 
 SEND_MESSAGE = "dtmd://dingtalkclient/sendMessage?content="
 MAC_CHARS = 11  # 64 bits in base64: unguessable
@@ -68,6 +76,39 @@ class Signer:
         if not hmac.compare_digest(mac.encode(), self.mac(chat, action_id).encode()):
             return Press(None)
         return Press(action_id)
+
+    def track_id(self, space: Space) -> str:
+        """A new card's outTrackId: unique, naming `space`, signed."""
+        fields = [
+            secrets.token_urlsafe(9),
+            "p" if space.private else "g",
+            _b64(space.conversation),
+            _b64(space.user),
+        ]
+        body = ".".join(fields)
+        return f"{body}.{self.mac('card', body)}"
+
+    def space_of(self, track_id: str) -> Space | None:
+        """The chat a card's outTrackId names; None when it is not one of ours."""
+        body, _, mac = track_id.rpartition(".")
+        fields = body.split(".")
+        if len(fields) != 4 or fields[1] not in ("p", "g"):
+            return None
+        if not hmac.compare_digest(mac.encode(), self.mac("card", body).encode()):
+            return None
+        try:
+            conversation, user = _unb64(fields[2]), _unb64(fields[3])
+        except ValueError:
+            return None
+        return Space(conversation, fields[1] == "p", user)
+
+
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _unb64(text: str) -> str:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
 
 
 def content_of(link: str) -> str | None:

@@ -12,8 +12,9 @@ request body) and `start` (opening off the loop, reconnecting with `Backoff`). E
 is the SDK's: frame parsing, routing by topic, the acks (a SYSTEM ping is answered with its
 own data, a `disconnect` closes the socket and the loop reconnects), `ChatbotMessage`.
 
-`Chatbot` is the SDK's chatbot callback handler (topic `/v1.0/im/bot/messages/get`): it hands
-the message to the channel and returns at once, so the ack goes back within DingTalk's deadline
+`Chatbot` is the SDK's chatbot callback handler (topic `/v1.0/im/bot/messages/get`) and
+`CardPresses` its handler for card callbacks (`/v1.0/card/instances/callback`): each hands the
+delivery to the channel and returns at once, so the ack goes back within DingTalk's deadline
 and the answer follows.
 """
 
@@ -27,7 +28,14 @@ from urllib.parse import quote_plus
 
 import requests
 import websockets
-from dingtalk_stream import AckMessage, CallbackMessage, ChatbotHandler, ChatbotMessage, Credential
+from dingtalk_stream import (
+    AckMessage,
+    CallbackHandler,
+    CallbackMessage,
+    ChatbotHandler,
+    ChatbotMessage,
+    Credential,
+)
 from dingtalk_stream import DingTalkStreamClient as _SdkClient
 from dingtalk_stream.version import VERSION_STRING
 
@@ -52,6 +60,21 @@ class Chatbot(ChatbotHandler):
     async def process(self, callback: CallbackMessage) -> tuple[int, str]:  # type: ignore[override]
         self.channel.spawn(callback.data)
         return AckMessage.STATUS_OK, "OK"
+
+
+class CardPresses(CallbackHandler):
+    """The SDK's handler for interactive cards' callbacks (topic `/v1.0/card/instances/callback`):
+    acknowledge at once (the card stays as it is), answer the press in the background."""
+
+    def __init__(self, channel: DingTalk) -> None:
+        super().__init__()
+        self.channel = channel
+        self.logger = log
+
+    async def process(self, callback: CallbackMessage) -> tuple[int, dict[str, str]]:  # type: ignore[override]
+        data = callback.data if isinstance(callback.data, dict) else {}
+        self.channel.spawn_press(data, str(callback.headers.message_id or ""))
+        return AckMessage.STATUS_OK, {}
 
 
 class StreamClient(_SdkClient):
@@ -147,9 +170,11 @@ class StreamClient(_SdkClient):
 def stream_client(
     client_id: str, secret: str, api_base_url: str, channel: DingTalk, **kwargs: Any
 ) -> StreamClient:
-    """A stream client with the chatbot handler registered for robot messages."""
+    """A stream client with the chatbot handler registered for robot messages, and the card
+    handler for card presses."""
     client = StreamClient(client_id, secret, api_base_url, **kwargs)
     client.register_callback_handler(ChatbotMessage.TOPIC, Chatbot(channel))
+    client.register_callback_handler(CallbackHandler.TOPIC_CARD_CALLBACK, CardPresses(channel))
     return client
 
 

@@ -16,7 +16,11 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
+import httpx
+
+from bot.core import intake
 from bot.core.platform import Backoff
 
 log = logging.getLogger(__name__)
@@ -51,7 +55,9 @@ class Api:
         import lark_oapi as lark
 
         self.app_id = app_id
+        self.domain = domain.rstrip("/")
         self.retry_seconds = retry_seconds
+        self.http = httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0))
         self.client = (
             lark.Client.builder()
             .app_id(app_id)
@@ -139,6 +145,27 @@ class Api:
             return self.client.im.v1.file.create(CreateFileRequest.builder().request_body(body).build())
 
         return str(self._call(call).data.file_key)
+
+    def download(self, message_id: str, file_key: str, limit: int) -> bytes:
+        """A file a user sent (GET /open-apis/im/v1/messages/:message_id/resources/:file_key),
+        streamed and counted: intake.TooBig past `limit` bytes, FeishuError when refused."""
+        from lark_oapi.core.token import TokenManager
+
+        path = f"/open-apis/im/v1/messages/{quote(message_id)}/resources/{quote(file_key)}"
+        url = f"{self.domain}{path}?type=file"
+        for renewed in (False, True):
+            try:
+                token = TokenManager.get_self_tenant_token(self.client.config)
+            except Exception as e:  # the SDK's own: no token for these credentials
+                raise FeishuError(getattr(e, "code", None), type(e).__name__) from e
+            try:
+                data, _ = intake.download_sync(self.http, url, limit, {"Authorization": f"Bearer {token}"})
+                return data
+            except intake.DownloadFailed as e:
+                if renewed:
+                    raise FeishuError(None, str(e)) from None
+                self._forget_token()  # a token the platform stopped taking: once more, anew
+        raise AssertionError("unreachable")
 
     # --- retries -------------------------------------------------------------------------------
 

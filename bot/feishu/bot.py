@@ -17,6 +17,7 @@ under the platform's rates (5 a second to one chat, 50 a second in all).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -28,6 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core import intake
 from bot.core import texts as core_texts
 from bot.core.conversation import Core
 from bot.core.messages import Message, Reply, TextPart
@@ -62,6 +64,8 @@ class Incoming:
     kind: str  # message_type: text, post, image, …
     text: str
     mentioned: bool
+    file_key: str = ""  # a file message's
+    file_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ def parse_message(header: dict[str, Any], event: dict[str, Any], bot_open_id: st
     mentions = message.get("mentions") or []
     mentioned = any((m.get("id") or {}).get("open_id") == bot_open_id for m in mentions if bot_open_id)
     kind = message.get("message_type") or ""
+    file_key, file_name = message_file(kind, message.get("content") or "")
     return Incoming(
         event_id=str(header.get("event_id") or ""),
         message_id=str(message["message_id"]),
@@ -94,7 +99,22 @@ def parse_message(header: dict[str, Any], event: dict[str, Any], bot_open_id: st
         kind=kind,
         text=message_text(kind, message.get("content") or ""),
         mentioned=mentioned,
+        file_key=file_key,
+        file_name=file_name,
     )
+
+
+def message_file(kind: str, content: str) -> tuple[str, str]:
+    """A file message's (file_key, file_name); ("", "") for any other message."""
+    if kind != "file":
+        return "", ""
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return "", ""
+    if not isinstance(body, dict):
+        return "", ""
+    return str(body.get("file_key") or ""), str(body.get("file_name") or "")
 
 
 def message_text(kind: str, content: str) -> str:
@@ -303,6 +323,8 @@ class FeishuBot:
             self._deliver(reply, incoming.chat_id, incoming.message_id, incoming.message_id)
 
     def _reply_to(self, incoming: Incoming) -> Reply | None:
+        if incoming.kind == "file" and incoming.file_key:
+            return self._file(incoming)
         if incoming.kind not in ("text", "post"):
             what = feishu_texts.MESSAGE_KINDS.get(incoming.kind, core_texts.OTHER_MESSAGE)
             return Reply([TextPart(core_texts.ONLY_TEXT.format(what=what, example=texts.EXAMPLES[0]))])
@@ -311,6 +333,22 @@ class FeishuBot:
         if command is not None:
             return command(incoming, rest.strip())
         return self.core.handle(self._message(incoming, incoming.text))
+
+    def _file(self, incoming: Incoming) -> Reply | None:
+        """A file: an admin's, in a private chat, fetched (at most the upload limit) for the
+        core to read and preview; anyone else's answered without fetching it."""
+        base = self._message(incoming, "")
+        if not intake.wanted(base.admin, base.private):
+            return self.core.handle(dataclasses.replace(base, other=core_texts.FILE))
+        limit = intake.Limit.of(self.core.settings)
+        try:
+            data = self.api.download(incoming.message_id, incoming.file_key, limit.bytes)
+        except intake.TooBig as e:
+            return intake.too_big(e.size, limit)
+        except FeishuError as e:
+            log.warning("feishu file download failed: %s", e.code)
+            return intake.failed()
+        return self.core.handle(intake.file_message(base, data, incoming.file_name))
 
     def _message(self, incoming: Incoming, text: str) -> Message:
         return Message(
@@ -343,7 +381,12 @@ class FeishuBot:
     def _answer_press(self, press: Press, answer: _Answer) -> None:
         """Answer a press: the toast and the pressed card's update (handed to the waiting
         handler, or made through the API when it is too late), then any new messages."""
-        message = Message(user_key(CHANNEL, press.user), user_key(CHANNEL, press.chat_id), press=press.action)
+        message = Message(
+            user_key(CHANNEL, press.user),
+            user_key(CHANNEL, press.chat_id),
+            press=press.action,
+            admin=press.user in self.admins,
+        )
         try:
             reply = self.core.handle(message) or Reply()
         except Exception:

@@ -13,6 +13,12 @@ answer configures it (after a random first delay of up to ReconnectNonce seconds
 SDK gives up (start() raises, its reconnect count runs out, or it stays down for
 `give_up_after` seconds), this thread starts a new client after a delay from
 bot.core.platform.Backoff (doubling, jittered, capped).
+
+Card presses: the platform delivers them in frames of type `card` as well as `event`
+(larksuite/oapi-sdk-python#126), and lark-oapi 1.7.5 drops `card` frames unanswered (the user
+then sees error 200340 after 3 s). The client here answers them as it answers events: the
+payload (a v2 card.action.trigger, or the older card callback without a schema) goes to the
+bot's press handler, and its toast and card go back in the response frame.
 """
 
 from __future__ import annotations
@@ -94,7 +100,8 @@ class LongConnection:
             .register_p2_card_action_trigger(self._on_press)
             .build()
         )
-        client = lark.ws.Client(
+        client = _client_class()(
+            self.on_card,
             self.app_id,
             self._secret,
             event_handler=handler,
@@ -160,6 +167,83 @@ class LongConnection:
         from lark_oapi.event.callback.model.p2_card_action_trigger import P2CardActionTriggerResponse
 
         return P2CardActionTriggerResponse(self.bot.on_event(_as_dict(data)) or {})
+
+    def on_card(self, payload: bytes) -> dict[str, Any]:
+        """A `card` frame's payload: the press it is, answered as a card.action.trigger is."""
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            log.warning("feishu sent a card frame that is not a JSON object")
+            return {}
+        if body.get("schema") is None and "action" in body:
+            body = card_event(body)
+        return self.bot.on_event(body) or {}
+
+
+def card_event(body: dict[str, Any]) -> dict[str, Any]:
+    """The older card callback (open_id, open_message_id, open_chat_id, token, action at the
+    top) as the v2 card.action.trigger event the bot reads."""
+    token = str(body.get("token") or "")
+    return {
+        "schema": "2.0",
+        "header": {"event_id": f"card:{token}" if token else "", "event_type": "card.action.trigger"},
+        "event": {
+            "operator": {"open_id": body.get("open_id") or "", "user_id": body.get("user_id") or ""},
+            "token": token,
+            "action": body.get("action") or {},
+            "context": {
+                "open_message_id": body.get("open_message_id") or "",
+                "open_chat_id": body.get("open_chat_id") or "",
+            },
+        },
+    }
+
+
+def _client_class() -> Any:
+    """lark-oapi's ws.Client, answering `card` frames (which it drops) through `on_card`."""
+    import base64
+    import http
+
+    import lark_oapi as lark
+    from lark_oapi.ws import client as ws_client
+    from lark_oapi.ws.const import HEADER_BIZ_RT, HEADER_MESSAGE_ID, HEADER_SEQ, HEADER_SUM, HEADER_TYPE
+    from lark_oapi.ws.enum import MessageType
+    from lark_oapi.ws.model import Response
+
+    class Client(lark.ws.Client):  # type: ignore[misc,name-defined]
+        def __init__(self, on_card: Any, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._on_card = on_card
+
+        async def _handle_data_frame(self, frame: Any) -> None:
+            headers = frame.headers
+            if ws_client._get_by_key(headers, HEADER_TYPE) != MessageType.CARD.value:
+                await super()._handle_data_frame(frame)
+                return
+            payload = frame.payload
+            total = int(ws_client._get_by_key(headers, HEADER_SUM))
+            if total > 1:  # a payload in several frames: answered once the last has come
+                msg_id = ws_client._get_by_key(headers, HEADER_MESSAGE_ID)
+                seq = int(ws_client._get_by_key(headers, HEADER_SEQ))
+                payload = self._combine(msg_id, total, seq, payload)
+                if payload is None:
+                    return
+            started = time.monotonic()
+            response = Response(code=http.HTTPStatus.OK)
+            try:
+                result = self._on_card(payload)
+                response.data = base64.b64encode(json.dumps(result, ensure_ascii=False).encode())
+            except Exception as e:
+                log.error("feishu card frame failed: %s", type(e).__name__)
+                response = Response(code=http.HTTPStatus.INTERNAL_SERVER_ERROR)
+            took = headers.add()
+            took.key, took.value = HEADER_BIZ_RT, str(int((time.monotonic() - started) * 1000))
+            frame.payload = lark.JSON.marshal(response).encode()
+            await self._write_message(frame.SerializeToString())
+
+    return Client
 
 
 def _as_dict(data: Any) -> dict[str, Any]:

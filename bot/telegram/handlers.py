@@ -181,6 +181,8 @@ async def _send(about: Message | None, outs: list[render.Out], status: Message |
             await about.reply_document(
                 out.data, filename=out.name, caption=out.caption, parse_mode="HTML", do_quote=_quote(about)
             )
+        elif isinstance(out, render.Photo):
+            await about.reply_photo(out.data, filename=out.name, do_quote=_quote(about))
         else:
             await about.reply_html(out.html, reply_markup=out.keyboard, do_quote=_quote(about))
 
@@ -233,6 +235,8 @@ async def _send_about(query: CallbackQuery, context: Context, outs: list[render.
             await context.bot.send_document(
                 user, out.data, filename=out.name, caption=out.caption, parse_mode="HTML"
             )
+        elif isinstance(out, render.Photo):
+            await context.bot.send_photo(user, out.data, filename=out.name)
         else:
             await context.bot.send_message(user, out.html, parse_mode="HTML", reply_markup=out.keyboard)
 

@@ -20,8 +20,10 @@ from telegram import (
 
 from bot.core import texts
 from bot.core.messages import (
+    Action,
     AnswerPart,
     FilePart,
+    Kind,
     ListPart,
     Part,
     PassagePart,
@@ -34,6 +36,7 @@ from bot.core.messages import (
 )
 from retrieval import texts as library_texts
 from retrieval.models import Answer, Hit, Passage, Report, Snippet
+from retrieval.places import default_gazetteer
 
 MAX_MESSAGE = 4096
 # A further excerpt longer than this folds into an expandable quote (three lines, about 50
@@ -123,7 +126,16 @@ class Document:
     caption: str | None = None
 
 
-Out = Text | Document
+@dataclass(frozen=True)
+class Photo:
+    """A picture to show in the chat (a ranking's chart), not a file to download."""
+
+    data: bytes
+    name: str
+
+
+Out = Text | Document | Photo
+PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 def messages(reply: Reply) -> list[Out]:
@@ -142,6 +154,8 @@ def _part(part: Part) -> list[Out]:
     if isinstance(part, ReportPart):
         return [Text(m) for m in report_messages(part.report, list(part.outline))]
     if isinstance(part, FilePart):
+        if part.report is None and part.name.lower().endswith(PHOTO_SUFFIXES):
+            return [Photo(part.data, part.name)]  # a chart: seen in the chat at a glance
         caption = report_caption(part.report) if part.report is not None else None
         return [Document(part.data, part.name, caption)]
     if isinstance(part, ListPart):
@@ -153,9 +167,81 @@ def _part(part: Part) -> list[Out]:
 
 def keyboard(rows: Rows) -> InlineKeyboardMarkup | None:
     """A reply's action rows as inline buttons, each carrying its action's id (signed on the
-    way out by bot.telegram.buttons)."""
-    buttons = [[InlineKeyboardButton(a.label, callback_data=a.id) for a in row] for row in rows if row]
+    way out by bot.telegram.buttons). A report's button too wide for its share of a phone's
+    row is shortened here, its year kept (a phone would cut it at the end, year first); a row
+    whose shortened labels would read alike is split, a button a row, with its labels whole."""
+    buttons: list[list[InlineKeyboardButton]] = []
+    for row in rows:
+        if not row:
+            continue
+        labels = [_fitted(a, len(row)) for a in row]
+        if any(
+            a.label.startswith("📄 ") and not x.startswith("📄 ") for a, x in zip(row, labels, strict=True)
+        ):
+            labels = [
+                x.removeprefix("📄 ") if a.kind == Kind.SOURCE else x
+                for a, x in zip(row, labels, strict=True)
+            ]
+        if len(set(labels)) < len({a.label for a in row}):
+            buttons.extend([InlineKeyboardButton(a.label, callback_data=a.id)] for a in row)
+            continue
+        buttons.append(
+            [InlineKeyboardButton(label, callback_data=a.id) for label, a in zip(labels, row, strict=True)]
+        )
     return InlineKeyboardMarkup(buttons) if buttons else None
+
+
+# A phone's keyboard: the width of a message bubble on a 390 px screen, 4 px between buttons,
+# each button's label inset by 6 px a side, in 14 px type.
+KEYBOARD_PX = 334
+BUTTON_GAP_PX = 4
+BUTTON_PADDING_PX = 12
+_SOURCE_LABEL = re.compile(r"^(?P<icon>📄 )?(?P<place>.+?)(?P<year> \d{4})?$")
+
+
+def label_px(text: str) -> float:
+    """About how wide a label is on a phone in 14 px type: a Chinese character 14 px, an
+    emoji 18, a space 4, a digit or Latin letter 8."""
+    return sum(
+        18 if ord(c) >= 0x1F000 else 4 if c == " " else 8 if ord(c) < 0x2E80 and c != "…" else 14
+        for c in text
+    )
+
+
+def button_room(buttons_in_row: int) -> float:
+    """The width a label has on a button of a row of `buttons_in_row`."""
+    n = max(buttons_in_row, 1)
+    return (KEYBOARD_PX - BUTTON_GAP_PX * (n - 1)) / n - BUTTON_PADDING_PX
+
+
+def _fitted(action: Action, buttons_in_row: int) -> str:
+    """The label of a report's button as it fits its button: whole; with the place as people
+    shorten it (秀山土家族苗族自治县 → 秀山县); without the icon; the place cut, the year kept."""
+    room = button_room(buttons_in_row)
+    m = _SOURCE_LABEL.match(action.label)
+    if action.kind != Kind.SOURCE or label_px(action.label) <= room or m is None:
+        return action.label
+    icon, place, year = m["icon"] or "", m["place"], m["year"] or ""
+    short = _short_place(place)
+    for label in (f"{icon}{short}{year}", f"{short}{year}"):
+        if label_px(label) <= room:
+            return label
+    for keep in range(len(short) - 1, 0, -1):
+        label = f"{short[:keep]}…{year}"
+        if label_px(label) <= room:
+            return label
+    return f"{short[:1]}…{year}"
+
+
+def _short_place(place: str) -> str:
+    """The shortest way people write a place that names it alone and keeps its kind (秀山县
+    for 秀山土家族苗族自治县); the place itself when there is none."""
+    gazetteer = default_gazetteer()
+    unique = gazetteer.short_names()
+    forms = [
+        a for a in gazetteer.aliases(place) if a != place and a[-1] == place[-1] and unique.get(a) == place
+    ]
+    return min(forms, key=len) if forms else place
 
 
 def answer_html(part: AnswerPart) -> str:
@@ -182,10 +268,24 @@ def answer_html(part: AnswerPart) -> str:
             for g in answer.groups
             if g.hits
         ]
+    elif answer.table is not None:
+        # A ranking: its lead line gives the order; each place's excerpt under its report's
+        # line, the excerpts one after another, so that the whole fits a phone's screen.
+        first = part.excerpts[0].hit.rank
+        ranked = "\n".join(_ranked_excerpt(e.hit, e.hit.rank == first) for e in part.excerpts)
+        return _fit([*([head] if head else []), ranked, *(["\n".join(notes)] if notes else [])], "\n\n")
     else:
         blocks = _answer_blocks(tuple(e.hit for e in part.excerpts))
     tail = ["\n".join(notes)] if notes else []
     return _fit([*([head] if head else []), *blocks, *tail], "\n\n")
+
+
+def _ranked_excerpt(hit: Hit, first: bool) -> str:
+    """A ranked place's excerpt: its number and report line (which names the place and year),
+    then the quote; folded beyond the first when long."""
+    fold = not first and len(hit.snippet.text) > FOLD_CHARS
+    quote = "<blockquote expandable>" if fold else "<blockquote>"
+    return f"<b>{hit.rank}.</b> {_report_line(hit.report)}\n{quote}{snippet_html(hit.snippet)}</blockquote>"
 
 
 def passage_messages(passage: Passage, report: Report) -> list[str]:

@@ -46,6 +46,7 @@ from bot.web.reply import FileStash, reply_json
 from retrieval import texts
 from retrieval.library import Library
 from retrieval.models import Report
+from retrieval.places import default_gazetteer
 from retrieval.understand import MAX_QUESTION_CHARS
 
 MAX_BODY_BYTES = 16 * 1024  # a question is at most MAX_QUESTION_CHARS; anything far bigger is abuse
@@ -60,6 +61,16 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+
+
+# A document with lines of text, in the page's blue: drawn as SVG, which every current browser
+# takes for an icon, so that no binary file ships for it.
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+    '<rect x="5" y="2" width="22" height="28" rx="3" fill="#0e5fd8"/>'
+    '<path d="M10 10h12M10 15h12M10 20h8" stroke="#fff" stroke-width="2.5" stroke-linecap="round"/>'
+    "</svg>"
+)
 
 
 class BadRequest(ValueError):
@@ -165,19 +176,37 @@ def examples(reports: list[Report]) -> list[str]:
     return chosen[:EXAMPLES_SHOWN]
 
 
+def provinces(reports: list[Report]) -> list[dict[str, Any]]:
+    """The reports' places grouped by province (a municipality is its own), the provinces
+    with most places first; a report of the province itself shows as 本级, places of no known
+    province come last, under 其他."""
+    known = set(default_gazetteer().province_aliases().values())
+    groups: dict[str, set[str]] = {}
+    for r in reports:
+        if not r.place:
+            continue
+        province = r.places[0] if r.places and r.places[0] in known else web_texts.OTHER_PLACES
+        groups.setdefault(province, set()).add(web_texts.PROVINCE_ITSELF if r.place == province else r.place)
+    order = sorted(groups, key=lambda p: (p == web_texts.OTHER_PLACES, -len(groups[p]), p))
+    return [
+        {"province": p, "places": sorted(groups[p], key=lambda x: (x != web_texts.PROVINCE_ITSELF, x))}
+        for p in order
+    ]
+
+
 def start_json(reports: list[Report]) -> dict[str, Any]:
-    """What the empty page shows: the welcome with the collection's places and years, and
-    example questions to tap."""
+    """What the empty page shows: the welcome with the collection's count and years, its
+    places grouped by province, and example questions to tap."""
     places = sorted({r.place for r in reports if r.place})
     years = sorted({r.year for r in reports if r.year}, reverse=True)
     welcome = web_texts.WELCOME.format(
-        reports=len(reports),
-        places=texts.places_list(places) or core_texts.NONE,
-        years="、".join(map(str, years)) or core_texts.NONE,
+        reports=len(reports), years="、".join(map(str, years)) or core_texts.NONE
     )
     return {
         "count": len(reports),
         "places": places,
+        "provinces": provinces(reports),
+        "places_header": web_texts.PLACES_HEADER,
         "years": years,
         "welcome": welcome,
         "examples_header": web_texts.EXAMPLES_HEADER,
@@ -239,6 +268,10 @@ def create_app(library: Library, allowed_hosts: list[str] | None = None) -> Star
         headers = {**SECURITY_HEADERS, "Content-Disposition": _attachment(stored.name)}
         return Response(stored.data, media_type=stored.media_type, headers=headers)
 
+    async def favicon(request: Request) -> Response:
+        """The page's icon (browsers ask for /favicon.ico whatever the page names)."""
+        return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
     async def start(request: Request) -> Response:
         """The collection, for the empty page."""
         return JSONResponse(start_json(await run_in_threadpool(library.reports)))
@@ -260,6 +293,7 @@ def create_app(library: Library, allowed_hosts: list[str] | None = None) -> Star
     return Starlette(
         routes=[
             Route("/", index, methods=["GET"]),
+            Route("/favicon.ico", favicon, methods=["GET"]),
             Route("/api/chat", chat, methods=["POST"]),
             Route("/api/files/{token}", files, methods=["GET"]),
             Route("/api/start", start, methods=["GET"]),

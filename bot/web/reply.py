@@ -31,8 +31,9 @@ from bot.core.messages import (
 )
 from bot.core.shapes import report_json
 from bot.terminal import answer_text
+from bot.web import texts as web_texts
 from retrieval import texts
-from retrieval.models import Report
+from retrieval.models import Report, Table
 from retrieval.understand import normalise
 
 
@@ -89,8 +90,12 @@ def reply_json(reply: Reply | None, stash: FileStash, typed: str | None = None) 
     `typed`: the user's words, when the reply answers them (not a press)."""
     if reply is None:
         return {"parts": [], "edit": False, "notice": None, "alert": False, "feedback": None}
+    # A ranking's table is drawn on the page, bars and all, in the browser's own fonts: the
+    # chart's picture, made for chats, is not sent along.
+    ranked = any(isinstance(p, AnswerPart) and p.answer.table is not None for p in reply.parts)
+    parts = [p for p in reply.parts if not (ranked and _is_chart(p))]
     return {
-        "parts": [part_json(p, stash, typed) for p in reply.parts],
+        "parts": [part_json(p, stash, typed) for p in parts],
         "edit": reply.edit,
         "notice": reply.notice,
         "alert": reply.alert,
@@ -98,8 +103,34 @@ def reply_json(reply: Reply | None, stash: FileStash, typed: str | None = None) 
     }
 
 
+def _is_chart(part: Part) -> bool:
+    return isinstance(part, FilePart) and part.report is None and part.name.lower().endswith(".png")
+
+
 def action_json(a: Action) -> dict[str, Any]:
-    return {"label": a.label, "id": a.id, "kind": a.kind.value}
+    return {"label": web_texts.label(a.label), "id": a.id, "kind": a.kind.value}
+
+
+def _table(table: Table) -> dict[str, Any]:
+    """A ranking as the page draws it: a row per place, its bar's length as a share of the
+    longest (the first of a descending ranking, else the largest value)."""
+    top = max((row.figure.value for row in table.rows), default=0) or 1
+    return {
+        "measure": table.measure,
+        "rows": [
+            {
+                "rank": i,
+                "place": row.place,
+                "year": row.report.year,
+                "value": row.figure.value,
+                "written": row.figure.written,
+                "share": round(max(row.figure.value, 0) / top, 4),
+                "report": _report(row.report),
+            }
+            for i, row in enumerate(table.rows, 1)
+        ],
+        "without": table.without,
+    }
 
 
 def rows_json(rows: Rows) -> list[list[dict[str, Any]]]:
@@ -150,6 +181,7 @@ def _answer(part: AnswerPart, typed: str | None) -> dict[str, Any]:
         "has_more": part.has_more,
         # 复制: the question, each excerpt with its citation (and link), as plain text.
         "copy": f"{core_texts.QUESTION_LABEL}{question}\n{plain}" if question else plain,
+        "table": _table(answer.table) if answer.table is not None else None,
     }
 
 

@@ -9,9 +9,25 @@ from retrieval import texts
 TITLE = "法治政府建设年度报告问答"
 WELCOME = (
     "您好！我可以回答关于法治政府建设年度报告的问题，引用报告原文并注明出处。"
-    "目前收录 {reports} 份报告，涉及：{places}；年份：{years}。"
+    "目前收录 {reports} 份报告，年份：{years}。"
 )
+PLACES_HEADER = "涉及的地方（按省份）："
+PROVINCE_ITSELF = "本级"  # a report of the province (or municipality) itself, in its group
+OTHER_PLACES = "其他"  # places of no known province
 EXAMPLES_HEADER = "可以这样问："
+
+# Buttons read on any screen: the emoji of the core's labels are words here, since a desk or
+# a phone browser without an emoji font draws them as empty boxes.
+WORDS_FOR_EMOJI = (("👍", "有帮助"), ("👎", "没帮助"), ("📄 来源", "来源"), ("📄 ", "来源："))
+
+
+def label(core_label: str) -> str:
+    """A core action's label with words for its emoji (👍 → 有帮助, 📄 临城县 2023 → 来源：临城县 2023)."""
+    out = core_label
+    for emoji, words in WORDS_FOR_EMOJI:
+        out = out.replace(emoji, words)
+    return out
+
 
 # What the page's script shows; sent to it with the page (see app._page).
 PAGE = {
@@ -27,6 +43,10 @@ PAGE = {
     "collapse": "收起",
     "download": "下载：",
     "outline": core_texts.OUTLINE_HEADER,
+    "table_place": "地区",
+    "table_year": "年份",
+    "table_value": "数值",
+    "table_caption": "{measure}（共 {n} 个地方）",
     "offline": "无法连接服务器，请稍后再试。",
     "failed": "请求失败：",
     "busy": "上一个问题还在查找中，请稍候。",

@@ -2,6 +2,8 @@
 message (正在查找……) that the answer's first piece then completes; further pieces and the
 buttons' template cards follow as messages to the chat, within the per-chat and per-bot rates.
 A button's press comes back as a `template_card_event`; feedback updates its card in place.
+Files (来源's original, 导出) are uploaded (bot/wecom/media.py) and sent as file messages; an
+admin's file is downloaded and decrypted for the core to preview.
 Also `reportbot wecom [--callback]`, which starts this or the HTTP callback server.
 """
 
@@ -15,15 +17,17 @@ from collections import OrderedDict
 from typing import Any
 
 import click
+import httpx
 
+from bot.core import intake
 from bot.core import texts as core_texts
 from bot.core.actions import is_feedback
 from bot.core.conversation import Core
-from bot.core.messages import Action, Reply
+from bot.core.messages import Action, Message, Reply
 from bot.core.platform import Deduper, RateLimit
 from bot.runner import open_library
 from bot.telegram import logs
-from bot.wecom import handlers, texts
+from bot.wecom import handlers, media, texts
 from bot.wecom.longconn import (
     MSG_CALLBACK,
     RESPOND,
@@ -35,7 +39,7 @@ from bot.wecom.longconn import (
     RefusedError,
     req_id,
 )
-from bot.wecom.render import BUTTONS_PER_CARD, Out, card, outgoing
+from bot.wecom.render import BUTTONS_PER_CARD, Out, card, outgoing, with_feedback
 from retrieval.config import Settings
 
 log = logging.getLogger(__name__)
@@ -82,13 +86,23 @@ class WeComBot:
         else:
             await self._answer_press(inc, message, rid)
 
-    async def _answer_message(self, inc: handlers.Incoming, message: Any, rid: str) -> None:
-        """Acknowledge with a stream at once, answer off the loop, complete the stream with the
-        answer's first piece and send the rest to the chat."""
-        stream = {"id": req_id("stream"), "finish": False, "content": texts.THINKING}
+    async def _answer_message(self, inc: handlers.Incoming, message: Message, rid: str) -> None:
+        """Acknowledge with a stream at once, fetch an admin's file, answer off the loop,
+        complete the stream with the answer's first piece and send the rest."""
+        report = inc.msgtype == "file" and intake.wanted(message.admin, message.private)
+        working = core_texts.UPLOAD_WORKING if report else texts.THINKING
+        stream = {"id": req_id("stream"), "finish": False, "content": working}
         await self._request(RESPOND, {"msgtype": "stream", "stream": stream}, rid)
-        reply = await asyncio.to_thread(handlers.respond, self.core, inc, message)
-        outs = outgoing(reply) if reply is not None else [Out(core_texts.RATE_LIMITED)]
+        taken: Message | Reply = message
+        if report:
+            async with httpx.AsyncClient() as client:
+                limit = intake.Limit.of(self.core.settings)
+                taken = await media.take_file(client, message, inc.file_url, inc.file_aeskey, limit)
+        if isinstance(taken, Reply):  # a file refused
+            reply: Reply | None = taken
+        else:
+            reply = await asyncio.to_thread(handlers.respond, self.core, inc, taken)
+        outs = outgoing(reply, files=True) if reply is not None else [Out(core_texts.RATE_LIMITED)]
         first = outs.pop(0) if outs and outs[0].markdown else Out(core_texts.ERROR)
         stream.update(finish=True, content=first.markdown)
         await self._request(RESPOND, {"msgtype": "stream", "stream": stream}, rid)
@@ -103,13 +117,13 @@ class WeComBot:
             await self._update_card(inc.task_id, reply, rid)
         elif not reply.parts and reply.notice:
             await self._send_all(inc.chat, [Out(reply.notice)])
-        await self._send_all(inc.chat, outgoing(Reply(reply.parts)))
+        await self._send_all(inc.chat, outgoing(Reply(reply.parts), files=True))
 
     async def _update_card(self, task_id: str, reply: Reply, rid: str) -> None:
         """The pressed card with its feedback buttons turned; when that is more than a card
         holds (👎's four reasons), the card keeps only the feedback and the rest follow anew."""
         chat, buttons = self.cards[task_id]
-        new = _with_feedback(buttons, reply.feedback or ())
+        new = with_feedback(buttons, reply.feedback or ())
         moved: tuple[Action, ...] = ()
         if len(new) > BUTTONS_PER_CARD:
             moved = tuple(b for b in buttons if not is_feedback(b.id))
@@ -127,18 +141,33 @@ class WeComBot:
         for out in outs:
             while (delay := self.rate.wait(chat)) > 0:
                 await asyncio.sleep(delay)
-            if out.buttons:
+            body: dict[str, Any]
+            if out.file is not None:
+                body = await self._file_body(out)
+            elif out.buttons:
                 task_id = f"rb_{os.urandom(8).hex()}"
                 self.cards[task_id] = (chat, out.buttons)
                 while len(self.cards) > CARDS_REMEMBERED:
                     self.cards.popitem(last=False)
-                body: dict[str, Any] = {
+                body = {
                     "msgtype": "template_card",
                     "template_card": card(out.buttons, task_id),
                 }
             else:
                 body = {"msgtype": "markdown", "markdown": {"content": out.markdown}}
             await self._request(SEND, {"chatid": chat, **body})
+
+    async def _file_body(self, out: Out) -> dict[str, Any]:
+        """A file message for `out`'s file, uploaded; a line saying it failed when WeCom would
+        not take it."""
+        assert out.file is not None
+        try:
+            media_id = await media.upload(self.connection.request, out.file.name, out.file.data)
+        except (media.MediaError, RefusedError, ConnectionError, TimeoutError) as e:
+            log.warning("uploading a file to WeCom failed: %s", type(e).__name__)
+            failed = texts.FILE_FAILED.format(name=out.file.name)
+            return {"msgtype": "markdown", "markdown": {"content": failed}}
+        return {"msgtype": "file", "file": {"media_id": media_id}}
 
     async def _request(self, cmd: str, body: dict[str, Any], rid: str | None = None) -> None:
         """Send a frame; through a dropped connection, again once it is back (a few times)."""
@@ -155,13 +184,6 @@ class WeComBot:
                     await asyncio.wait_for(self.connection.ready.wait(), RECONNECT_WAIT)
                 except TimeoutError:
                     return
-
-
-def _with_feedback(buttons: tuple[Action, ...], feedback: tuple[Action, ...]) -> tuple[Action, ...]:
-    """A card's buttons with its feedback buttons turned into `feedback`, where they were."""
-    at = next((i for i, b in enumerate(buttons) if is_feedback(b.id)), len(buttons))
-    kept = [b for b in buttons if not is_feedback(b.id)]
-    return (*kept[:at], *feedback, *kept[at:])
 
 
 @click.command("wecom")

@@ -98,3 +98,29 @@ class MsgCrypt:
             "timestamp": timestamp,
             "nonce": nonce,
         }
+
+
+def media_key(aeskey: str) -> bytes:
+    """The AES key of a file a user sent: the message's `aeskey` (base64, its padding often
+    left off) or the callback's EncodingAESKey; CryptoError unless it is 32 bytes."""
+    text = aeskey.strip()
+    try:
+        key = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise CryptoError("media key is not base64") from None
+    if len(key) != 32:
+        raise CryptoError("media key is not 32 bytes")
+    return key
+
+
+def decrypt_media(data: bytes, key: bytes) -> bytes:
+    """A downloaded file's bytes: AES-256-CBC under `key` with IV = its first 16 bytes, padded
+    PKCS#7 to 32 bytes (WeCom's media encryption; no random prefix, no receive id)."""
+    if not data or len(data) % 16:
+        raise CryptoError("media is not whole AES blocks")
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
+    plain = decryptor.update(data) + decryptor.finalize()
+    pad = plain[-1]
+    if not 1 <= pad <= BLOCK or plain[-pad:] != bytes([pad]) * pad:
+        raise CryptoError("bad media padding")
+    return plain[:-pad]

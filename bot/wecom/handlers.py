@@ -32,6 +32,8 @@ class Incoming:
     key: str = ""  # a pressed button's key
     task_id: str = ""
     response_url: str = ""
+    file_url: str = ""  # a file message's download URL (the file encrypted)
+    file_aeskey: str = ""  # its key, over the long connection (callbacks use EncodingAESKey)
 
 
 def parse(body: dict[str, Any]) -> Incoming:
@@ -49,6 +51,7 @@ def parse(body: dict[str, Any]) -> Incoming:
             for i in (items if isinstance(items, list) else [])
             if isinstance(i, dict) and i.get("msgtype") == "text"
         )
+    attached = _obj(body.get("file")) if msgtype == "file" else {}
     event = _obj(body.get("event"))
     eventtype = str(event.get("eventtype", ""))
     pressed = _obj(event.get(eventtype))
@@ -63,6 +66,8 @@ def parse(body: dict[str, Any]) -> Incoming:
         key=str(pressed.get("event_key", "")),
         task_id=str(pressed.get("task_id", "")),
         response_url=str(body.get("response_url", "")),
+        file_url=str(attached.get("url", "")),
+        file_aeskey=str(attached.get("aeskey", "")),
     )
 
 
@@ -103,6 +108,8 @@ def respond(core: Core, inc: Incoming, message: Message) -> Reply | None:
     if inc.msgtype == "event":
         handler = EVENTS.get(inc.event)
         return handler(core, inc, message) if handler else None
+    if message.file is not None:  # an admin's report to add
+        return core.handle(message)
     if inc.msgtype not in ("text", "mixed"):
         return Reply([TextPart(texts.only_text(inc.msgtype))])
     word, _, rest = message.text.partition(" ")

@@ -1,12 +1,14 @@
 """The core's replies as WeCom messages: each block's Markdown in pieces within WeCom's byte
-limit, then its actions as `button_interaction` template cards of at most six buttons."""
+limit, then its actions as `button_interaction` template cards of at most six buttons; a file
+as a file to upload where the mode can (the long connection), else named."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.messages import Action, Reply
+from bot.core.actions import is_feedback
+from bot.core.messages import Action, FilePart, Reply
 from bot.core.platform import split_bytes
 from bot.markdown import escape, render
 from bot.wecom import texts
@@ -19,18 +21,23 @@ BUTTONS_PER_CARD = 6
 
 @dataclass(frozen=True)
 class Out:
-    """One WeCom message: Markdown text, or (when `buttons`) a card of buttons."""
+    """One WeCom message: Markdown text, (when `buttons`) a card of buttons, or a file."""
 
     markdown: str = ""
     buttons: tuple[Action, ...] = ()
+    file: FilePart | None = None
 
 
-def outgoing(reply: Reply) -> list[Out]:
-    """A reply's messages in order; a file is named, as WeCom's 智能机器人 here sends none."""
+def outgoing(reply: Reply, files: bool = False) -> list[Out]:
+    """A reply's messages in order; a file to upload when `files`, else named (the callback
+    mode has no upload)."""
     out: list[Out] = []
     for block in render(reply):
         text = block.text
-        if block.file is not None:
+        if block.file is not None and files:
+            out.append(Out(file=block.file))
+            text = ""
+        elif block.file is not None:
             text = escape(texts.FILE_NOT_SENT.format(name=block.file.name))
         out.extend(Out(piece) for piece in split_bytes(text, MARKDOWN_BYTES) if piece.strip())
         buttons = [a for row in block.actions for a in row]
@@ -60,3 +67,10 @@ def joined(outs: list[Out], limit: int = MARKDOWN_BYTES) -> str:
     text = "\n\n".join(o.markdown for o in outs if o.markdown)
     pieces = split_bytes(text, limit - len(texts.CUT.encode()) - 2)
     return pieces[0] if len(pieces) == 1 else pieces[0] + "\n\n" + texts.CUT
+
+
+def with_feedback(buttons: tuple[Action, ...], feedback: tuple[Action, ...]) -> tuple[Action, ...]:
+    """A card's buttons with its feedback buttons turned into `feedback`, where they were."""
+    at = next((i for i, b in enumerate(buttons) if is_feedback(b.id)), len(buttons))
+    kept = [b for b in buttons if not is_feedback(b.id)]
+    return (*kept[:at], *feedback, *kept[at:])

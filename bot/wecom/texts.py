@@ -15,7 +15,8 @@ HELP = (
 WELCOME = "您好！我可以回答关于法治政府建设年度报告的问题，并引用报告原文、注明出处。\n" + HELP
 # What a non-text message is, by its WeCom msgtype, for retrieval's ONLY_TEXT.
 MESSAGE_KINDS = {"image": "图片", "voice": "语音", "file": "文件", "video": "视频"}
-FILE_NOT_SENT = "（文件“{name}”无法在企业微信中发送，请在网页版或 Telegram 中获取。）"
+FILE_NOT_SENT = "（文件“{name}”无法在企业微信的回调模式中发送，请在网页版或 Telegram 中获取。）"
+FILE_FAILED = "文件“{name}”发送失败，请稍后再试。"
 CUT = "……（内容过长，以下从略）"
 NOT_SENT_ALL = "（回复过长，只显示了第一部分。）"
 
