@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from retrieval.analyse import (
+    ZONE_KIND,
     FileName,
     clean_title,
     expand,
@@ -712,6 +713,33 @@ def _who(
     return _Who(issuer, places)
 
 
+_ZONE_AT_START = re.compile(r"^([\u4e00-\u9fff]{0,8}?(?:开发区|高新区|新区|园区|试验区|示范区|合作区))")
+
+
+def _zone_placed(who: _Who, body: list[str], gazetteer: Gazetteer) -> tuple[str, tuple[str, ...]]:
+    """The issuer and places, a development zone's placed in the city its text names most
+    (两江新区 … 视察重庆 … 《重庆两江新区管理办法》 → 重庆两江新区管理委员会, 重庆市); a zone
+    whose name merely begins like a place (滨海湾新区 is no 滨海县's) keeps no such place, and
+    the zone itself is a place only when nothing wider is known."""
+    issuer, places = who.issuer, who.places
+    m = _ZONE_AT_START.match(issuer)
+    if not m:
+        return issuer, places
+    zone = m.group(1)
+    named = named_in(zone, gazetteer)
+    own = bool(named.places) and bool(ZONE_KIND.fullmatch(named.rest))  # 宁河 + 经济开发区
+    real = tuple(p for p in places if p in gazetteer.by_name)
+    if real and own:
+        return issuer, real
+    city = most_named(" ".join(body), "市", gazetteer)
+    if city and not own:
+        short = gazetteer.short_name(city)
+        return (issuer if issuer.startswith(short) else short + issuer), gazetteer.find_in(city)
+    if real and not own and named.places:
+        return issuer, (zone,)  # only a place's look-alike at the start of its name
+    return issuer, real or places
+
+
 def _full_government(issuer: str) -> str:
     """县政府 → 县人民政府: a government signs with its full name."""
     return re.sub(r"(?<=[省市县区旗州])政府$", "人民政府", issuer)
@@ -914,7 +942,7 @@ def parse_document(
         [s(x.text) for x in body[:12]],
         s(addressee),
     )
-    issuer, places = who.issuer, who.places
+    issuer, places = _zone_placed(who, [s(x.text) for x in body[:12]], gazetteer)
     if not title:
         title = re.sub(r"^\d+_", "", source.rsplit(".", 1)[0])
 

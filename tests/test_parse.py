@@ -1526,3 +1526,43 @@ def test_a_city_named_once_is_no_evidence() -> None:
         "学习借鉴绍兴经验,全局执法人员持证比例98%以上。",
     ]
     assert parse(lines, source="scjgj_2023.txt").issuer == ""
+
+
+@pytest.mark.parametrize(
+    ("lines", "issuer", "places"),
+    [
+        (  # the city is named in the body, not in the zone's name
+            [
+                "2024年，云岭新区坚持依法行政，认真落实市委、市政府决策部署。",
+                "一、主要工作",
+                "推动修订《昆明云岭新区管理办法》，服务昆明高质量发展。",
+            ],
+            "昆明云岭新区管理委员会",
+            ("云南省", "昆明市"),
+        ),
+        (  # a name that only begins like a county (滨海县) is no part of it
+            [
+                "2024年，滨海湾新区坚持依法行政，落实省委部署。",
+                "一、主要工作",
+                "开展法治宣传8次。",
+            ],
+            "滨海湾新区管理委员会",
+            ("滨海湾新区",),
+        ),
+        (  # 经济开发区 in the title is a kind; the opening names which one
+            [
+                "经济开发区2024年度法治政府建设情况报告",
+                "2024年宁河经济开发区在区委、区政府的正确领导下，扎实推进法治政府建设。",
+                "一、主要举措",
+                "园区共组织法治讲座7次。",
+            ],
+            "宁河经济开发区管理委员会",
+            ("天津市", "宁河区"),
+        ),
+    ],
+)
+def test_a_zone_is_placed_where_its_text_puts_it(
+    lines: list[str], issuer: str, places: tuple[str, ...]
+) -> None:
+    r = parse(lines, source="新区报告.txt")
+    assert (r.issuer, r.places) == (issuer, places)
