@@ -608,6 +608,9 @@ def _opening_org(opening: str, gazetteer: Gazetteer) -> str:
             name += more.group(0)
         if _CLAUSE_WORDS.search(name):
             continue  # 通州区坚持以习近平新时代中国特色社会: a clause ending like an office
+        if name.endswith("法治政府") and len(name) > 4:
+            # 尖草坪区法治政府建设工作…: the topic's words, the place's government meant
+            name = name[:-4] + "人民政府"
         if gazetteer.find_in(name) or gazetteer.county_of_issuer(name) or name.startswith(("政协", "中共")):
             return name
     return ""

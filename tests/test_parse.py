@@ -1566,3 +1566,32 @@ def test_a_zone_is_placed_where_its_text_puts_it(
 ) -> None:
     r = parse(lines, source="新区报告.txt")
     assert (r.issuer, r.places) == (issuer, places)
+
+
+@pytest.mark.parametrize(
+    ("lines", "issuer", "places"),
+    [
+        (  # 小陶镇 begins like 小镇, but the table has it in 永安市
+            [
+                "永安市小陶镇人民政府2024年法治政府建设情况报告",
+                "2024年，我镇坚持依法行政。",
+                "一、主要工作",
+                "开展普法5次。",
+            ],
+            "永安市小陶镇人民政府",
+            ("福建省", "三明市", "永安市", "小陶镇"),
+        ),
+        (  # 法治政府 in the opening is the topic: the district's government is meant
+            [
+                "2024年，尖草坪区法治政府建设工作在省委、市委、区委的坚强领导下扎实推进。",
+                "一、主要工作",
+                "开展普法5次。",
+            ],
+            "尖草坪区人民政府",
+            ("山西省", "太原市", "尖草坪区"),
+        ),
+    ],
+)
+def test_an_issuer_read_past_look_alike_words(lines: list[str], issuer: str, places: tuple[str, ...]) -> None:
+    r = parse(lines, source="报告.txt")
+    assert (r.issuer, r.places) == (issuer, places)
