@@ -678,6 +678,8 @@ def _who(
         place = most_named(" ".join(body), ref.level, gazetteer)
         if place:
             guess = place + (expand(ref.office) if ref.office else "人民政府")
+    if not guess and not issuer:
+        guess = _region_government(opening, body, gazetteer)
     if guess and guess == issuer:
         return _Who(issuer, places)  # a national body: no place to find
     if guess and (not issuer or guess.endswith(issuer) or not gazetteer.mentions(issuer)):
@@ -741,6 +743,26 @@ def _zone_placed(who: _Who, body: list[str], gazetteer: Gazetteer) -> tuple[str,
     if real and not own and named.places:
         return issuer, (zone,)  # only a place's look-alike at the start of its name
     return issuer, real or places
+
+
+_REGION_SELF = re.compile(r"(自治区|省)(?:人民)?政府")
+
+
+def _region_government(opening: str, body: list[str], gazetteer: Gazetteer) -> str:
+    """A provincial government's report that calls itself only 自治区人民政府 (or 省政府):
+    the one province of that kind its text names (法治内蒙古建设 → 内蒙古自治区人民政府);
+    "" when it names none or several."""
+    text = " ".join([opening, *body])
+    m = _REGION_SELF.search(text)
+    if not m:
+        return ""
+    kind = m.group(1)
+    named = {
+        full
+        for short, full in gazetteer.province_aliases().items()
+        if full.endswith(kind) and (short in text or full in text)
+    }
+    return f"{named.pop()}人民政府" if len(named) == 1 else ""
 
 
 def _full_government(issuer: str) -> str:

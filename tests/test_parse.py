@@ -1595,3 +1595,18 @@ def test_a_zone_is_placed_where_its_text_puts_it(
 def test_an_issuer_read_past_look_alike_words(lines: list[str], issuer: str, places: tuple[str, ...]) -> None:
     r = parse(lines, source="报告.txt")
     assert (r.issuer, r.places) == (issuer, places)
+
+
+@pytest.mark.parametrize(
+    ("named", "issuer", "places"),
+    [
+        ("编写《法治内蒙古建设发展报告》。", "内蒙古自治区人民政府", ("内蒙古自治区",)),
+        ("与广西、宁夏交流执法经验。", "", ()),  # two regions named: which is not said
+    ],
+)
+def test_a_region_calling_itself_only_zizhiqu_takes_the_one_region_it_names(
+    named: str, issuer: str, places: tuple[str, ...]
+) -> None:
+    lines = ["2022年，自治区人民政府坚持依法行政，推动法治政府建设取得新进展。", "一、主要工作", named]
+    r = parse(lines, source="fzzf_2022.txt")
+    assert (r.issuer, r.places) == (issuer, places)
