@@ -693,7 +693,9 @@ def _who(
             found = (*found, town)
         if town and (not found or found[-1] != town):
             wider = tuple(p for p in found if not _is_town(p))
-            named_around = [n for _, n in gazetteer.mentions(context)]
+            # The places named anywhere in the body (全面落实广州市…) tell which of a town's
+            # namesakes it is when the opening does not.
+            named_around = [n for _, n in gazetteer.mentions(context + " " + " ".join(body))]
             chain = gazetteer.town_chain(town, wider, named_around)
             if len(chain) > 1 and not named.places and not guess.startswith(chain[-2]):
                 guess = chain[-2] + guess  # 清波街道办事处 → 上城区清波街道办事处

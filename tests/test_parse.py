@@ -1610,3 +1610,14 @@ def test_a_region_calling_itself_only_zizhiqu_takes_the_one_region_it_names(
     lines = ["2022年，自治区人民政府坚持依法行政，推动法治政府建设取得新进展。", "一、主要工作", named]
     r = parse(lines, source="fzzf_2022.txt")
     assert (r.issuer, r.places) == (issuer, places)
+
+
+def test_a_towns_namesakes_are_told_apart_by_the_places_its_body_names() -> None:
+    # six 新市街道 in the table; the body's 广州市 leaves one (白云区's)
+    lines = [
+        "2023年，在区委、区政府的正确领导下，新市街道办事处坚持依法行政。",
+        "一、主要工作",
+        "认真落实《广州市法治政府建设实施纲要》，开展普法宣传12场。",
+    ]
+    r = parse(lines, source="新市街2023.txt")
+    assert (r.issuer, r.places) == ("白云区新市街道办事处", ("广东省", "广州市", "白云区", "新市街道"))
