@@ -570,6 +570,32 @@ def table(res: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# Issue 21's targets at a million passages on this 2-core machine: (label, value, limit, at most?).
+def targets(res: dict[str, Any]) -> str:
+    """Each target beside its figure, ✓ when met (ratios from this same run)."""
+    ours, b25 = res["ours"], res.get("bm25s") or {}
+    ratio = None
+    if b25.get("retrieval"):
+        ratio = ours["retrieval_all_rows"]["p50_ms"] / b25["retrieval"]["p50_ms"]
+    checks: list[tuple[str, float | None, float, bool, str]] = [
+        ("whole answer p99, ms", ours["answer"]["p99_ms"], 20, True, "{:.1f}"),
+        ("retrieval p50, × bm25s", ratio, 0.5, True, "{:.2f}×"),
+        ("answers/s through the bot", (res.get("bot") or {}).get("answers_per_second"), 100, False, "{:.0f}"),
+        ("fresh process → first answer, s", res["fresh"]["seconds"], 2, True, "{:.2f}"),
+        ("peak RSS ingest+build+queries, GB", ours["peak_rss_mb"] / 1024, 2.5, True, "{:.2f}"),
+        ("reindex, s", ours["build"]["seconds"], 60, True, "{:.1f}"),
+    ]
+    lines = [f"targets (issue 21, at 1M passages; this run has {ours['passages']:,}):"]
+    for label, value, limit, at_most, fmt in checks:
+        if value is None:
+            lines.append(f"  {label:36} –")
+            continue
+        met = value <= limit if at_most else value >= limit
+        sign = "≤" if at_most else "≥"
+        lines.append(f"  {label:36} {fmt.format(value):>9}  {sign} {limit:g}  {'✓' if met else '✗'}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--passages", type=int, default=100_000, help="corpus size (default 100000)")
@@ -648,6 +674,7 @@ def main() -> None:
         f"{os.cpu_count()} cores; HTML: {res['ours']['html']}"
     )
     print(table(res))
+    print(targets(res))
     print(
         f"peak RSS of the whole run (largest process): {res['peak_rss_whole_run_mb']:,.0f} MB; "
         f"ingest used {res['ours']['ingest']['cpu_utilisation']:.2f} cores; "

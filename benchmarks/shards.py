@@ -206,6 +206,7 @@ def main() -> None:
     ap.add_argument("--answers", type=int, default=1000)
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--skip-build", action="store_true", help="answer from shards built before")
+    ap.add_argument("--build-only", action="store_true", help="build the shards, answer nothing")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--shard", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--mode", default="local", help=argparse.SUPPRESS)
@@ -234,6 +235,9 @@ def main() -> None:
         for s in range(args.shards)
     ]
     extra = ("--answers", str(args.answers), "--repeats", str(args.repeats))
+    if args.build_only:
+        print(json.dumps(res))
+        return
     for mode in ("local", "remote"):
         step(f"answering from the shards ({mode})")
         res[mode] = _result(_run(w, "--phase", "answer", "--mode", mode, *common, *extra))

@@ -225,7 +225,7 @@ def show(ctx: click.Context, report_id: int) -> None:
     except ReportbotError as e:
         raise click.ClickException(str(e)) from None
     click.echo(report_text(report, outline))
-    click.echo(figures_text(library.figures(report_id), library.report_passages(report_id)))
+    click.echo(figures_text(library.figures(report_id), library.report_passages(report_id), report.year))
 
 
 def report_text(r: Report, outline: tuple[OutlineEntry, ...]) -> str:
@@ -261,14 +261,20 @@ def report_text(r: Report, outline: tuple[OutlineEntry, ...]) -> str:
 FIGURE_CONTEXT = 24  # characters of the passage shown before a figure
 
 
-def figures_text(figures: list[StoredFigure], passages: list[Passage]) -> str:
-    """`show`'s figures: what each measures, as written, and the words before it."""
+def figures_text(figures: list[StoredFigure], passages: list[Passage], year: int | None = None) -> str:
+    """`show`'s figures, one a line as `measure = value unit (year)` with what kind it is (a
+    part of a total, a change, a goal) and the words before it in the passage; `year` is the
+    report's, for figures whose text names none."""
     text = {p.id: p.text for p in passages}
     lines = ["", f"figures: {len(figures)}"]
+    kinds = {"change": "变化", "goal": "目标"}
     for stored in figures:
         f = stored.figure
         before = text.get(stored.passage_id, "")[max(0, f.start - FIGURE_CONTEXT) : f.start]
-        lines.append(f"  {f.measure or '-'} = {f.written}  …{before}{f.written}")
+        of = f.of_year(year)
+        notes = [n for n in (f"{of}" if of else "", "部分" if f.part else "", kinds.get(f.kind, "")) if n]
+        shown = f"{f.value:g} {f.unit}"
+        lines.append(f"  {f.measure or '-'} = {shown} ({', '.join(notes) or '-'})  …{before}{f.written}")
     return "\n".join(lines)
 
 

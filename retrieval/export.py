@@ -13,7 +13,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
 from retrieval import texts
-from retrieval.models import Answer, Hit
+from retrieval.models import Answer, Hit, Table
 
 _FONT = "宋体"  # what 材料 are written in; Word substitutes where it is missing
 
@@ -35,6 +35,10 @@ def answer_docx(answer: Answer, today: date | None = None) -> bytes:
     document.add_heading(answer.query.text, level=1)
     meta = document.add_paragraph(texts.EXPORT_DATE.format(date=(today or date.today()).isoformat()))
     meta.runs[0].font.color.rgb = RGBColor(0x66, 0x66, 0x66)
+    if answer.lead:
+        document.add_paragraph().add_run(answer.lead).bold = True  # the answer in a line, first
+    if answer.table is not None and answer.table.rows:
+        _add_table(document, answer.table)
     if answer.reply is not None:  # about the collection, or small talk: its text
         for line in texts.reply(answer).split("\n"):
             document.add_paragraph(line)
@@ -53,6 +57,27 @@ def answer_docx(answer: Answer, today: date | None = None) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _add_table(document: docx.document.Document, table: Table) -> None:
+    """A ranking's table, as the spreadsheet gives it: rank, place, year, value, unit, issuer."""
+    head = ["排名", "地区", "年份", table.measure, "单位", "发布单位"]
+    grid = document.add_table(rows=1, cols=len(head))
+    grid.style = "Table Grid"
+    for cell, text in zip(grid.rows[0].cells, head, strict=True):
+        cell.text = text
+    for i, row in enumerate(table.rows, 1):
+        values = [
+            str(i),
+            row.place,
+            str(row.report.year or ""),
+            f"{row.figure.value:g}",
+            row.figure.unit,
+            row.report.issuer,
+        ]
+        for cell, text in zip(grid.add_row().cells, values, strict=True):
+            cell.text = text
+    document.add_paragraph()
 
 
 def _add_hit(document: docx.document.Document, hit: Hit) -> None:

@@ -15,7 +15,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -33,6 +33,7 @@ from retrieval.fetch import Limits, fetch, is_link
 from retrieval.models import (
     Answer,
     FeedbackReason,
+    Figure,
     Hit,
     LogEntry,
     OutlineEntry,
@@ -183,7 +184,10 @@ class Library:
             return ranked
         compared = self.comparer.answer(question, searcher.ask, searcher.reports, k, offset, answer.query)
         if compared is not None:
-            return self._figures_by_side(compared)
+            compared = self._figures_by_side(compared)
+            if compared.groups or compared.lead or offset:
+                return compared
+            answer = compared  # one place's reports, not sides: its figure may lead all the same
         fronted = self._front_matter_first(answer, question, searcher.reports) if offset == 0 else None
         if fronted is not None:
             return fronted
@@ -208,31 +212,71 @@ class Library:
         return Answer(missing, refusal=Refusal.MISSING_YEAR, other_years=years)
 
     def _figure_first(self, answer: Answer, reports: dict[int, Report]) -> Answer:
-        """A figure asked of one place's reports: the passage stating one of the kind asked
-        goes first, and the answer leads with it (临城县 2023年：收到行政复议申请34件)."""
+        """A figure asked of one place's reports: when a report states it for sure (see
+        ranking.sure_figure), the passage stating it goes first and the answer leads with it
+        (临城县 2023年 行政复议申请 34件：“全年收到行政复议申请34件”); a question of how it changed
+        leads with each year's (临城县 出庭应诉率：2022年 100% · 2023年 100%). Unsure: no lead."""
         q = answer.query
-        if not (q.wants_figures and answer.hits and q.report_ids and q.terms) or answer.groups:
+        if not (answer.hits and q.report_ids and q.terms) or answer.groups:
             return answer
-        order = [*q.first, *(r.report.id for r in answer.hits), *q.report_ids]
-        found = ranking.figure_asked(q.terms, q.units, list(dict.fromkeys(order)), self.store.figures_of)
-        if found is None:
+        measure = ranking.measure_asked(q.text, q.places) or "".join(dict.fromkeys(q.terms))
+        if not (q.wants_figures or measure.endswith("率")):
             return answer
-        passage = self.store.passage(found.passage_id)
-        report = reports.get(found.report_id)
-        if passage is None or report is None:
-            return answer
-        lead = texts.figure_lead(report, ranking.clause(passage.text, found.figure))
-        hits = list(answer.hits)
-        at = next((i for i, h in enumerate(hits) if h.passage.id == passage.id), None)
-        if at is not None:
-            stating = hits.pop(at)
-        else:  # below the page: it goes first all the same, quoted at its figure
-            stating = Hit(0, hits[0].score, passage, report, ranking.snippet(passage.text, found.figure))
-            hits = hits[: len(hits) - 1] if len(hits) > 1 else hits
-        hits.insert(0, stating)
-        first = answer.hits[0].rank
-        renumbered = tuple(dataclasses.replace(h, rank=first + i) for i, h in enumerate(hits))
-        return dataclasses.replace(answer, hits=renumbered, lead=lead)
+        order = list(dict.fromkeys([*q.first, *(h.report.id for h in answer.hits), *q.report_ids]))
+        if ranking.COMPARE.search(q.text) and 1 < len(order) <= MAX_YEARS_COMPARED:
+            by_year = self._by_year(answer, measure, order, self.store.figures_of(order, measure), reports)
+            if by_year is not None:
+                return by_year
+        for report_id, stored in _in_runs(order, measure, self.store.figures_of):
+            report = reports.get(report_id)
+            if report is None:
+                continue
+            found, unsure = ranking.sure_figure(measure, q.units, stored, report)
+            if unsure:
+                return answer  # two figures of the measure disagree: the passages say it
+            if found is None:
+                continue
+            passage = self.store.passage(found.passage_id)
+            if passage is None:
+                return answer
+            figure = ranking.lead_figure(found, report)
+            lead = texts.figure_lead(figure, ranking.clause(passage.text, found.figure))
+            hits = _stating_first(answer.hits, [(passage, report, found.figure)])
+            return dataclasses.replace(answer, hits=hits, lead=lead, figures=(figure,))
+        return answer
+
+    def _by_year(
+        self,
+        answer: Answer,
+        measure: str,
+        order: list[int],
+        stored: list[StoredFigure],
+        reports: dict[int, Report],
+    ) -> Answer | None:
+        """How one place's figure changed: each year's report's own figure, when two years or
+        more state one for sure; None otherwise."""
+        stating: dict[int, tuple[StoredFigure, Report]] = {}
+        for report_id in order:
+            report = reports.get(report_id)
+            if report is None or report.year is None or report.year in stating:
+                continue
+            found, _ = ranking.sure_figure(measure, answer.query.units, stored, report)
+            if found is not None:
+                stating[report.year] = (found, report)
+        if len(stating) < 2:
+            return None
+        years = sorted(stating)
+        figures = tuple(ranking.lead_figure(*stating[y]) for y in years)
+        texts_by_id = self.store.passages([stating[y][0].passage_id for y in years])
+        shown = [
+            (texts_by_id[stating[y][0].passage_id], stating[y][1], stating[y][0].figure)
+            for y in years
+            if stating[y][0].passage_id in texts_by_id
+        ]
+        lead = texts.figures_by_year_lead(figures)
+        return dataclasses.replace(
+            answer, hits=_stating_first(answer.hits, shown[::-1]), lead=lead, figures=figures
+        )
 
     def _front_matter_first(self, answer: Answer, question: str, reports: dict[int, Report]) -> Answer | None:
         """A question about a report itself (when it was published, its 文号, to whom it was
@@ -268,23 +312,25 @@ class Library:
 
     def _figures_by_side(self, answer: Answer) -> Answer:
         """A comparison of something counted leads with each side's figure (2022年 26件 · 2023年
-        34件), when two sides or more state one, and quotes each side at its figure."""
+        34件), when two sides or more state one for sure, and quotes each side at its figure."""
         q = answer.query
         if not (answer.groups and q.terms):
             return answer
+        measure = ranking.measure_asked(q.text, q.places) or "".join(dict.fromkeys(q.terms))
         sides: list[str] = []
+        figures = []
         groups = []
         for g in answer.groups:
-            found = (
-                ranking.figure_asked(q.terms, q.units, [g.report.id], self.store.figures_of)
-                if g.report is not None
-                else None
-            )
+            found = None
+            if g.report is not None:
+                stored = self.store.figures_of([g.report.id], measure)
+                found, _ = ranking.sure_figure(measure, q.units, stored, g.report)
             passage = self.store.passage(found.passage_id) if found is not None else None
             if found is None or passage is None or g.report is None:
                 groups.append(g)
                 continue
-            sides.append(f"{g.key} {found.figure.written}")
+            sides.append(f"{g.key} {ranking.shown(found.figure)}")
+            figures.append(ranking.lead_figure(found, g.report))
             if not g.hits or g.hits[0].passage.id != passage.id:
                 first = Hit(
                     0,
@@ -307,12 +353,17 @@ class Library:
         renumber = {id(h): dataclasses.replace(h, rank=i + 1) for i, h in enumerate(flat)}
         groups = [dataclasses.replace(g, hits=tuple(renumber.get(id(h), h) for h in g.hits)) for g in groups]
         return dataclasses.replace(
-            answer, hits=tuple(renumber[id(h)] for h in flat), groups=tuple(groups), lead=" · ".join(sides)
+            answer,
+            hits=tuple(renumber[id(h)] for h in flat),
+            groups=tuple(groups),
+            lead=" · ".join(sides),
+            figures=tuple(figures),
         )
 
     def _ranked(self, answer: Answer, reports: dict[int, Report]) -> Answer | None:
         """A question across reports about a figure, as a ranked table (retrieval.ranking);
-        None when it is no such question or no report in scope states the figure."""
+        when fewer than two places state it, their passages with a lead saying so; None when it
+        is no such question or no report in scope states the figure."""
         q = answer.query
         asked = ranking.asked(q.text)  # the question as understood: normalised once, already
         if asked is None:
@@ -326,16 +377,34 @@ class Library:
             return None  # one place's reports: an ordinary question about them
         year = q.years[0] if len(q.years) == 1 else None
         t = ranking.table(asked, scope, self.store.figures_of, self.store.passages, year)
-        other_levels: tuple[str, ...] = ()
-        if (t is None or not t.rows) and asked.levels:
+        if t is None and asked.levels:
             # No place of the level asked states it: the places that do, said to be others.
-            anywhere = dataclasses.replace(asked, levels=())
-            t = ranking.table(anywhere, scope, self.store.figures_of, self.store.passages, year)
-            other_levels = asked.levels
-        if t is None or not t.rows:
+            anywhere = dataclasses.replace(asked, levels=(), level="")
+            other = ranking.table(anywhere, scope, self.store.figures_of, self.store.passages, year)
+            if other is not None and other.rows:
+                lead = texts.table_lead_other_levels(other, asked.levels)
+                return Answer(q, hits=ranking.hits(other), table=other, lead=lead)
+        if t is None:
             return None
-        lead = texts.table_lead_other_levels(t, other_levels) if other_levels else texts.table_lead(t)
-        return Answer(q, hits=ranking.hits(t), table=t, lead=lead)
+        if len(t.rows) >= 2:
+            leaders = tuple(
+                ranking.lead_figure(StoredFigure(row.figure, row.passage.id, row.report.id), row.report)
+                for row in t.rows[: texts.TABLE_LEADERS]
+            )
+            return Answer(q, hits=ranking.hits(t), table=t, lead=texts.table_lead(t), figures=leaders)
+        # One place or none states it (or meets the threshold): no ranking, the passages.
+        shown = [(row.passage, row.report, row.figure) for row in t.rows]
+        figures = tuple(
+            ranking.lead_figure(StoredFigure(row.figure, row.passage.id, row.report.id), row.report)
+            for row in t.rows
+        )
+        lead = texts.too_few_lead(t, asked.level)
+        hits = _stating_first(answer.hits, shown) if answer.hits or shown else answer.hits
+        if not hits:
+            return None
+        return dataclasses.replace(
+            answer, hits=hits, lead=lead, figures=figures, groups=(), missing=(), refusal=None, partial=False
+        )
 
     @staticmethod
     def question_for_year(question: str, year: int) -> str:
@@ -912,3 +981,38 @@ def _expand(paths: Iterable[Path]) -> list[Path]:
         else:
             out.append(p)
     return out
+
+
+def _stating_first(hits: tuple[Hit, ...], stating: list[tuple[Passage, Report, Figure]]) -> tuple[Hit, ...]:
+    """`hits` with the passages stating these figures first (in this order, each quoted at its
+    figure), the page no longer than it was (or as long as the figures stated)."""
+    out = list(hits)
+    first_rank = hits[0].rank if hits else 1
+    score = hits[0].score if hits else 0.0
+    for passage, report, figure in reversed(stating):
+        at = next((i for i, h in enumerate(out) if h.passage.id == passage.id), None)
+        hit = (
+            out.pop(at)
+            if at is not None
+            else Hit(0, score, passage, report, ranking.snippet(passage.text, figure))
+        )
+        out.insert(0, hit)
+    out = out[: max(len(hits), len(stating))]
+    return tuple(dataclasses.replace(h, rank=first_rank + i) for i, h in enumerate(out))
+
+
+MAX_YEARS_COMPARED = 30  # reports of one place read for a figure year by year
+
+
+def _in_runs(
+    report_ids: list[int], measure: str, figures: Callable[[list[int], str], list[StoredFigure]]
+) -> Iterator[tuple[int, list[StoredFigure]]]:
+    """Each report with the figures of `measure` read for it, in order, read in growing runs
+    (8, 64, …): an issuer such as 政府办 names thousands of reports, and the first few answer."""
+    start, size = 0, 8
+    while start < len(report_ids):
+        part = report_ids[start : start + size]
+        stored = figures(part, measure)
+        for report_id in part:
+            yield report_id, stored
+        start, size = start + size, size * 8

@@ -252,7 +252,10 @@ class Reply:
 @dataclass(frozen=True, slots=True)
 class Figure:
     """One figure a passage states: what it measures, its value and unit, the figure as
-    written and where it is in the passage's text."""
+    written and where it is in the passage's text; the year it is of when the text names one
+    (None: its report's year), whether it is a part of a total stated before (其中…), and its
+    kind: "" a value, "all" a value of the whole place (全县…), "change" (同比增长5%), "goal"
+    (力争达到100%)."""
 
     measure: str
     value: float
@@ -260,6 +263,18 @@ class Figure:
     written: str
     start: int
     end: int
+    year: int | None = None
+    part: bool = False
+    kind: str = ""
+
+    def of_year(self, report_year: int | None) -> int | None:
+        """The year this figure is of, in a report of `report_year`."""
+        return self.year if self.year is not None else report_year
+
+    @property
+    def is_value(self) -> bool:
+        """A value of its measure (not a change, a goal or a part): what leads and rankings use."""
+        return self.kind in ("", "all") and not self.part
 
     @property
     def is_rate(self) -> bool:
@@ -286,6 +301,21 @@ class Row:
 
 
 @dataclass(frozen=True, slots=True)
+class LeadFigure:
+    """The figure a lead line states, with who states it and where: what `ask --json` carries
+    beside the lead (measure, value, unit, year, passage id)."""
+
+    place: str  # the place or body the figure belongs to (临城县, 永丰县公安局)
+    measure: str  # as the report words it (行政复议申请)
+    value: float
+    unit: str
+    year: int | None
+    written: str
+    passage_id: int
+    report_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     """A ranked table answering a question across reports about a figure."""
 
@@ -295,6 +325,7 @@ class Table:
     without: int  # places in scope whose reports state no such figure
     over: float | None = None  # the threshold asked (超过90%), if any
     under: float | None = None
+    inclusive: bool = False  # the threshold itself meets it (达到100%, 不低于90%)
 
     @property
     def leader(self) -> Row | None:
@@ -331,6 +362,13 @@ class Answer:
     table: Table | None = None
     # A question across reports: further reports saying it too, beyond the groups quoted.
     also: tuple[Report, ...] = ()
+    # The figures the lead states (one for a report's figure, one a side for a comparison).
+    figures: tuple[LeadFigure, ...] = ()
+
+    @property
+    def figure(self) -> LeadFigure | None:
+        """The figure the lead states first, if it states one."""
+        return self.figures[0] if self.figures else None
 
     @property
     def answered(self) -> bool:

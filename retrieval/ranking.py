@@ -1,26 +1,36 @@
-"""Questions across reports about a figure (`哪个县行政复议案件最多`, `各县行政诉讼败诉率`,
-`哪些地方出庭应诉率超过90%`), answered with a ranked table from the figure index: place, year,
-value, the sentence stating it and its citation.
+"""Which figure answers a question, and questions across reports about a figure
+(`哪个县行政复议案件最多`, `各县行政诉讼败诉率`, `哪些地方出庭应诉率超过90%`), answered with a
+ranked table from the figure index: place, year, value, the sentence stating it and its citation.
 
-Only the same measure counts (败诉率 is not 出庭应诉率); each place gives one row, from its
-newest report stating the figure unless a year is asked (a government's report before a
-department's); places are those of the level the question names (县 means counties, 县级市 and
-区 only when the question says so); the reports that state no such figure are counted.
+A report's figure is sure only when one value of the measure asked, of the report's own year, is
+stated: not a change, a goal or a part of a total (unless the part is what was asked), and when
+two figures of the measure disagree, neither (`sure_figure`). Only the same measure counts
+(败诉率 is not 出庭应诉率); each place or body gives one row, from its newest report stating the
+figure unless a year is asked; a question naming a level (各县, 哪个镇) ranks the governments of
+places of that level (县 means counties; 县级市 and 区 only when the question says so), not their
+departments or towns; the reports that state no such figure are counted.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from retrieval.figures import measure_matches
-from retrieval.models import Figure, Hit, Passage, Report, Row, Snippet, Span, StoredFigure, Table
+from retrieval.figures import OUTCOMES, measure_closeness
+from retrieval.models import Figure, Hit, LeadFigure, Passage, Report, Row, Snippet, Span, StoredFigure, Table
 
 # Words that ask for an order or a threshold, and which way.
 _MOST = re.compile(r"最(?:高|多|大|好|快|长)|排名|排行|前[几三五十]|第一")
 _LEAST = re.compile(r"最(?:低|少|小|差|慢|短)|倒数")
-_OVER = re.compile(r"(?:超过|高于|大于|不低于|达到|以上)\s*(\d+(?:\.\d+)?)\s*(%|％|件|次|人|个|项)?")
+_OVER = re.compile(r"(?:超过|高于|大于)\s*(\d+(?:\.\d+)?)\s*(%|％|件|次|人|个|项)?")
+# Thresholds the figure itself meets: 达到100%, 不低于90%, 90%以上.
+_AT_LEAST = re.compile(
+    r"(?:不低于|达到|达|至少)\s*(\d+(?:\.\d+)?)\s*(%|％|件|次|人|个|项)?|(\d+(?:\.\d+)?)\s*(%|％)?\s*(?:及)?以上"
+)
+# Asking how a figure changed: each year's figure leads.
+COMPARE = re.compile(r"对比|比较|变化|历年|逐年|趋势|增减")
 _UNDER = re.compile(r"(?:低于|少于|小于|不足|不到|以下)\s*(\d+(?:\.\d+)?)\s*(%|％|件|次|人|个|项)?")
 # Words asking across places, with the level they name.
 # The place words must follow: 各类, 哪些矛盾纠纷 ask across nothing.
@@ -34,7 +44,13 @@ _NOT_MEASURE = re.compile(
     r"|最(?:高|多|大|好|快|长|低|少|小|差|慢|短)|排名|排行|排第几|情况|数量|数据|分别"
     r"|(?:有|是)?(?:多少|几)[件次条个户名人场份项起处家期]?|"
     r"超过|高于|大于|不低于|达到|以上|低于|少于|小于|不足|不到|以下|\d+(?:\.\d+)?\s*(?:%|％|件|次|人|个|项)?"
-    r"|[的了呢吗啊？?。，,！!]|是|有|哪|谁|前[几三五十]|第一|倒数"
+    r"|[的了呢吗啊？?。，,！!]|哪|谁|前[几三五十]|第一|倒数|对比|比较|变化|历年|逐年|趋势|增减"
+    r"|至少|不低于|(?<![到送])达(?=\d)|(?:19|20)\d{2}年度?"
+)
+_YEARS = re.compile(r"(?:19|20)\d{2}\s*年度?|[〇零一二三四五六七八九]{4}年度?")
+# A body asked about before its measure (司法局办理…, 县政府聘请…): who, not what.
+_BODY = re.compile(
+    r"^(?:[\u4e00-\u9fff]{0,3}?(?:局|厅)|[县市区乡镇]?(?:人民)?政府(?:办公室|办)?|法院|检察院)(?=[\u4e00-\u9fff]{2})"
 )
 _LEVELS = {
     "县": ("县", "旗"),
@@ -63,6 +79,8 @@ class Asked:
     descending: bool
     over: float | None = None
     under: float | None = None
+    inclusive: bool = False  # the threshold itself meets it (达到100%)
+    level: str = ""  # the level as the question names it (县, 乡镇), "" for any
 
 
 def asked(text: str) -> Asked | None:
@@ -70,21 +88,127 @@ def asked(text: str) -> Asked | None:
     (哪些地方开展了案卷评查 asks for passages, not a figure)."""
     scope = _SCOPE.search(text)
     most, least = _MOST.search(text), _LEAST.search(text)
-    over, under = _OVER.search(text), _UNDER.search(text)
+    over, under, at_least = _OVER.search(text), _UNDER.search(text), _AT_LEAST.search(text)
+    if over is None and at_least is not None:
+        over = at_least
     figure_words = re.search(r"多少|几|数量|数据|率|排名|排第几", text)
     if scope is None or not (most or least or over or under or figure_words):
         return None
-    measure = _NOT_MEASURE.sub("", text[: scope.start()] + text[scope.end() :])
+    measure = _BODY.sub("", _NOT_MEASURE.sub("", _YEARS.sub("", text[: scope.start()] + text[scope.end() :])))
     if len(measure) < 2:
         return None
     unit = scope.group("unit") or ""
     levels = _LEVELS.get(unit, ())
+    bound = next((g for g in over.groups() if g), None) if over else None
     return Asked(
         measure,
         levels,
         descending=not least,
-        over=float(over.group(1)) if over else None,
+        over=float(bound) if bound else None,
         under=float(under.group(1)) if under else None,
+        inclusive=over is at_least and over is not None,
+        level=unit if levels else "",
+    )
+
+
+def measure_asked(text: str, places: tuple[str, ...] = ()) -> str:
+    """The measure a question about one place's figure asks for: its words without the places,
+    years, body and asking words (临城县2022年和2023年行政复议案件对比 → 行政复议案件)."""
+    for place in sorted(places, key=len, reverse=True):
+        text = text.replace(place, "")
+        short = re.sub(
+            r"(?:土家族苗族|各族|[\u4e00-\u9fff]{0,4}族)?自治[县州旗]$|[省市县区镇乡旗]$|街道$", "", place
+        )
+        if len(short) >= 2:
+            text = text.replace(short, "")
+    measure = _NOT_MEASURE.sub("", _YEARS.sub("", text))
+    measure = re.sub(r"^[和与及、]+|[和与及、]+$", "", measure)
+    return _BODY.sub("", measure)
+
+
+def who(report: Report) -> str:
+    """Whom a report's figures belong to: the place for its government's report (a county's,
+    a town's, through its 政府办 too), else the body issuing it (永丰县公安局)."""
+    place = report.place
+    if is_government(report):
+        return place or report.issuer
+    issuer = report.issuer
+    short = re.sub(r"(?:[\u4e00-\u9fff]{0,6}族)?自治[县州旗]$|[省市县区镇乡旗]$|街道$", "", place)
+    if not place or not issuer or place in issuer or (len(short) >= 2 and short in issuer):
+        return issuer or place  # 秀山县司法局 of 秀山土家族苗族自治县
+    bare = re.sub(r"^[县市区]", "", issuer)  # 县综合行政执法局 of 松阳县
+    return place + bare
+
+
+def is_government(report: Report) -> bool:
+    """Whether a report is its place's government's own (人民政府, its 办公室, a 街道办事处)."""
+    issuer = report.issuer
+    return bool(re.search(r"人民政府|政府办|街道办事处|街道办|^[\u4e00-\u9fff]{1,12}(?:乡|镇)$", issuer))
+
+
+def candidates(
+    measure: str, units: str, stored: list[StoredFigure], report: Report
+) -> list[tuple[int, StoredFigure]]:
+    """The figures of `report` that may answer a question for `measure` (in one of `units`, when
+    it asks for some), each with how closely it matches: values of the report's own year only."""
+    wants_rate = measure.endswith("率")
+    out = []
+    for stored_figure in stored:
+        f = stored_figure.figure
+        if stored_figure.report_id != report.id or f.kind not in ("", "all"):
+            continue
+        if f.of_year(report.year) != report.year:
+            continue
+        if wants_rate != (f.unit == "%") or (units and not any(u in f.unit for u in units)):
+            continue
+        closeness = measure_closeness(measure, f.measure)
+        if closeness == 0 or (f.part and closeness < 3):
+            continue  # a part (营业执照46件 of 行政许可321件) answers only when it is what was asked
+        out.append((closeness, stored_figure))
+    return out
+
+
+def sure_figure(
+    measure: str, units: str, stored: list[StoredFigure], report: Report
+) -> tuple[StoredFigure | None, bool]:
+    """The figure of `report` answering `measure`, and whether the report is unsure (two of
+    its closest figures of the measure disagree: neither is the answer). (None, False) when it
+    states none."""
+    found = candidates(measure, units, stored, report)
+    if not found or report.year is None:
+        return None, bool(found)
+    best = max(c for c, _ in found)
+    top = [f for c, f in found if c == best]
+    if len({(f.figure.value, f.figure.unit) for f in top}) > 1:
+        # 收到…34件 answers how many cases, 审结29件 what became of some: unless asked, outcomes go;
+        # and the whole place's figure (全省…5422件) before its bodies' (市州…4377件).
+        outcome = re.compile(OUTCOMES)
+        top = [f for f in top if outcome.search(measure) or not outcome.search(f.figure.measure)] or top
+        top = [f for f in top if f.figure.kind == "all"] or top
+    if len({(f.figure.value, f.figure.unit) for f in top}) > 1:
+        return None, True
+    # Of figures agreeing, the one a sentence states with its unit quotes best (not a table cell).
+    return min(top, key=lambda f: not f.figure.written.endswith(f.figure.unit)), False
+
+
+def shown(f: Figure) -> str:
+    """A figure as a lead shows it: as written, with its unit when the text left it to a
+    table's header (26 → 26件)."""
+    return f.written if f.written.endswith(f.unit) else f"{f.written}{f.unit}"
+
+
+def lead_figure(stored: StoredFigure, report: Report) -> LeadFigure:
+    """What a lead line carries of `stored`, a figure of `report`."""
+    f = stored.figure
+    return LeadFigure(
+        who(report),
+        f.measure,
+        f.value,
+        f.unit,
+        f.of_year(report.year),
+        f.written,
+        stored.passage_id,
+        report.id,
     )
 
 
@@ -96,45 +220,82 @@ def table(
     year: int | None = None,
 ) -> Table | None:
     """The ranked table for `q` over `reports` (already narrowed to the question's places);
-    None when no report in scope states such a figure."""
+    None when no report in scope states such a figure for sure."""
     scope = [r for r in reports if _of_level(r, q.levels) and (year is None or r.year == year)]
     if not scope:
         return None
-    found: dict[int, StoredFigure] = {}
+    by_report: dict[int, list[StoredFigure]] = {}
     for stored in figures([r.id for r in scope], q.measure):
-        f = stored.figure
-        if stored.report_id in found or not measure_matches(q.measure, f.measure):
-            continue
-        if q.measure.endswith("率") != (f.unit == "%"):
-            continue
-        found[stored.report_id] = stored
+        by_report.setdefault(stored.report_id, []).append(stored)
+    found: dict[int, StoredFigure] = {}
+    for r in scope:
+        sure, _ = sure_figure(q.measure, "", by_report.get(r.id, []), r)
+        if sure is not None:
+            found[r.id] = sure
+    if q.levels and any(is_government(r) for r in scope if r.id in found):
+        # 各县: the counties' governments, not their bureaus, once a government states it.
+        scope = [r for r in scope if is_government(r)]
+        found = {i: f for i, f in found.items() if any(r.id == i for r in scope)}
     if not found:
         return None
     by_place: dict[str, Report] = {}
     for r in sorted(scope, key=_preference):
         if r.id in found:
-            by_place.setdefault(r.place or r.issuer, r)
+            by_place.setdefault(who(r), r)
+    mixed = len({is_government(r) for r in by_place.values()}) > 1
     texts = passages([found[r.id].passage_id for r in by_place.values()])
     rows = [
-        Row(place, r, texts[found[r.id].passage_id], found[r.id].figure)
+        Row(
+            place if not mixed or is_government(r) else f"{place}（部门）",
+            r,
+            texts[found[r.id].passage_id],
+            found[r.id].figure,
+        )
         for place, r in by_place.items()
         if found[r.id].passage_id in texts
     ]
     if q.over is not None:
-        rows = [row for row in rows if row.figure.value > q.over]
+        over = q.over
+        rows = [row for row in rows if row.figure.value > over or (q.inclusive and row.figure.value == over)]
     if q.under is not None:
-        rows = [row for row in rows if row.figure.value < q.under]
+        under = q.under
+        rows = [row for row in rows if row.figure.value < under]
+    if rows:
+        # 8700条 and 16件 are no one ranking: the unit most rows give.
+        unit = Counter(row.figure.unit for row in rows).most_common(1)[0][0]
+        rows = [row for row in rows if row.figure.unit == unit]
     rows.sort(key=lambda row: row.figure.value, reverse=q.descending)
-    places_with = {r.place or r.issuer for r in scope if r.id in found}
-    without = len({r.place or r.issuer for r in scope} - places_with)
-    return Table(q.measure, tuple(rows), q.descending, without, q.over, q.under)
+    without = len({who(r) for r in scope} - set(by_place))
+    return Table(q.measure, tuple(rows), q.descending, without, q.over, q.under, q.inclusive)
 
 
 def hits(t: Table) -> tuple[Hit, ...]:
-    """The table's rows as hits (each sentence quoted with its figure marked), in its order."""
+    """The table's rows as hits (each clause stating its figure quoted, the figure marked), in
+    its order."""
     return tuple(
-        Hit(i + 1, float(row.figure.value), row.passage, row.report, snippet(row.passage.text, row.figure))
+        Hit(
+            i + 1,
+            float(row.figure.value),
+            row.passage,
+            row.report,
+            clause_snippet(row.passage.text, row.figure),
+        )
         for i, row in enumerate(t.rows)
+    )
+
+
+def clause_snippet(text: str, f: Figure) -> Snippet:
+    """The clause of `text` stating `f`, verbatim, with the figure marked: a ranking's row
+    quotes what states its figure, not the whole sentence around it."""
+    start = max(text.rfind(p, 0, f.start) for p in "，。；,;") + 1
+    stops = [p for p in (text.find(c, f.end) for c in "，。；,;") if p != -1]
+    end = min(stops) if stops else len(text)
+    return Snippet(
+        (
+            Span(("…" if start > 0 else "") + text[start : f.start]),
+            Span(text[f.start : f.end], match=True),
+            Span(text[f.end : end] + ("…" if end < len(text) else "")),
+        )
     )
 
 
@@ -150,37 +311,6 @@ def snippet(text: str, f: Figure) -> Snippet:
             Span(text[f.end : end] + ("…" if end < len(text) else "")),
         )
     )
-
-
-def figure_asked(
-    terms: tuple[str, ...],
-    units: str,
-    report_ids: list[int],
-    figures: Callable[[list[int], str], list[StoredFigure]],
-) -> StoredFigure | None:
-    """The first figure, in the first of `report_ids` stating one, of the measure a question's
-    terms name and in a unit it asks for (件 for cases, % for rates): what a single report's
-    figure question leads with. None when none states it."""
-    measure = "".join(terms)
-    wants_rate = measure.endswith("率")
-    # The reports in growing runs, stopping at the first run stating one: an issuer such as
-    # 政府办 names thousands of reports, and the first few usually answer.
-    start, size = 0, 8
-    while start < len(report_ids):
-        part = report_ids[start : start + size]
-        by_report: dict[int, StoredFigure] = {}
-        for stored in figures(part, measure):
-            f = stored.figure
-            if stored.report_id in by_report or not measure_matches(measure, f.measure):
-                continue
-            if wants_rate != (f.unit == "%") or (units and not any(u in f.unit for u in units)):
-                continue
-            by_report[stored.report_id] = stored
-        found = next((by_report[r] for r in part if r in by_report), None)
-        if found is not None:
-            return found
-        start, size = start + size, size * 8
-    return None
 
 
 def clause(text: str, f: Figure) -> str:

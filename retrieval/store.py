@@ -26,7 +26,7 @@ import sqlite_utils
 
 from retrieval import figures as _figures_module
 from retrieval.errors import StoreUnavailable, UnknownReport
-from retrieval.figures import FIGURES_FORMAT, figures_in, measure_key
+from retrieval.figures import FIGURES_FORMAT, figures_in, measure_keys
 from retrieval.models import (
     FeedbackReason,
     Figure,
@@ -200,6 +200,10 @@ class Store:
                 foreign_keys=[("report_id", "reports", "id")],
             )
             db.table("passages").create_index(["report_id", "ordinal"])
+        if "figures" in db.table_names() and "kind" not in db.table("figures").columns_dict:
+            # Figures from before years, parts and kinds were read: their format is older too,
+            # so they are extracted anew once the table is back.
+            db.table("figures").drop()
         if "figures" not in db.table_names():
             # The figures each passage states (retrieval.figures), rebuilt by reindex.
             db.table("figures").create(
@@ -212,6 +216,9 @@ class Store:
                     "written": str,
                     "start": int,
                     "end": int,
+                    "year": int,  # NULL: the report's year
+                    "part": int,
+                    "kind": str,
                 },
             )
             db.table("figures").create_index(["report_id"])
@@ -409,10 +416,11 @@ class Store:
     def _insert_figures(self, passages: Iterable[tuple[int, int, str]]) -> None:
         """Store the figures of (passage id, report id, text) passages."""
         self.db.conn.executemany(
-            'INSERT INTO figures (passage_id, report_id, measure, value, unit, written, start, "end")'
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO figures"
+            ' (passage_id, report_id, measure, value, unit, written, start, "end", year, part, kind)'
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                (pid, rid, f.measure, f.value, f.unit, f.written, f.start, f.end)
+                (pid, rid, f.measure, f.value, f.unit, f.written, f.start, f.end, f.year, int(f.part), f.kind)
                 for pid, rid, text in passages
                 for f in figures_in(text)
             ),
@@ -433,19 +441,25 @@ class Store:
 
     def figures_of(self, report_ids: Iterable[int], measure: str = "") -> list[StoredFigure]:
         """The figures of these reports' passages, in passage order; with `measure`, only
-        those whose measure may be of its kind (holding its last two characters: the caller
+        those whose measure may be of its kind (holding one of figures.measure_keys: the caller
         decides with figures.measure_matches), so that a question does not read every row."""
         ids = list(report_ids)
-        key = measure_key(measure)
-        where, extra = ("AND measure LIKE ?", [f"%{key}%"]) if key else ("", [])
+        keys = measure_keys(measure)
+        where = ("AND (" + " OR ".join("measure LIKE ?" for _ in keys) + ")") if keys else ""
+        extra = [f"%{k}%" for k in keys]
         out: list[StoredFigure] = []
         for chunk in range(0, len(ids), 500):
             part = ids[chunk : chunk + 500]
             marks = ",".join("?" * len(part))
             out += [
-                StoredFigure(Figure(row[2], row[3], row[4], row[5], row[6], row[7]), row[0], row[1])
+                StoredFigure(
+                    Figure(row[2], row[3], row[4], row[5], row[6], row[7], row[8], bool(row[9]), row[10]),
+                    row[0],
+                    row[1],
+                )
                 for row in self.db.execute(
-                    'SELECT passage_id, report_id, measure, value, unit, written, start, "end" FROM figures'
+                    'SELECT passage_id, report_id, measure, value, unit, written, start, "end", year, part,'
+                    " kind FROM figures"
                     f" WHERE report_id IN ({marks}) {where} ORDER BY passage_id, start",
                     [*part, *extra],
                 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from retrieval.errors import Unreadable
-from retrieval.models import Answer, Refusal, Reply, ReplyKind, Report, Table
+from retrieval.models import Answer, LeadFigure, Refusal, Reply, ReplyKind, Report, Table
 
 EXAMPLES = ("秀山县政务公开数据", "安化县政协提案立案率是多少", "瓦屋镇化解了多少矛盾纠纷")
 MAX_PLACES_LISTED = 30
@@ -85,16 +85,49 @@ def table_lead(table: Table) -> str:
     )
     more = f" 等 {len(table.rows)} 个" if len(table.rows) > TABLE_LEADERS else ""
     if table.over is not None or table.under is not None:
-        bound = f"超过{table.over:g}" if table.over is not None else f"低于{table.under:g}"
         unit = table.rows[0].figure.unit if table.rows else ""
-        return f"{table.measure}{bound}{unit}的有 {len(table.rows)} 个：{leaders}{more}"
+        return f"{table.measure}{bound(table, unit)}的有 {len(table.rows)} 个：{leaders}{more}"
     return f"{table.measure}{word}：{leaders}{more}"
 
 
-def figure_lead(report: Report, clause: str) -> str:
-    """A single report's figure in a line: `临城县 2023年：收到行政复议申请34件`."""
-    place = report.place or report.issuer
-    return f"{place} {report.year}年：{clause}" if report.year else f"{place}：{clause}"
+def bound(table: Table, unit: str = "") -> str:
+    """The threshold a ranking was asked with: `超过90%`, `达到100%`, `低于5%`."""
+    if table.over is not None:
+        return f"{'达到' if table.inclusive else '超过'}{table.over:g}{unit}"
+    if table.under is not None:
+        return f"低于{table.under:g}{unit}"
+    return ""
+
+
+def figure_lead(figure: LeadFigure, clause: str) -> str:
+    """A report's figure in a line, who, year, measure and value, then the clause stating it:
+    `临城县 2023年 行政复议申请 34件：“全年收到行政复议申请34件”`."""
+    year = f" {figure.year}年" if figure.year else ""
+    return f"{figure.place}{year} {figure.measure} {figure.written}：“{clause}”"
+
+
+def figures_by_year_lead(figures: tuple[LeadFigure, ...]) -> str:
+    """One place's figure year by year: `临城县 出庭应诉率：2022年 100% · 2023年 100%`."""
+    first = figures[0]
+    years = " · ".join(
+        f"{f.year}年 {f.written}" if f.written.endswith(f.unit) else f"{f.year}年 {f.written}{f.unit}"
+        for f in figures
+    )
+    return f"{first.place} {first.measure}：{years}"
+
+
+def too_few_lead(table: Table, level: str) -> str:
+    """Fewer than two places state a figure (or meet the threshold asked), so there is no
+    ranking: `只有 1 个县的报告给出聘请法律顾问：屏山县（2023年）3名`."""
+    places = f"个{'县' if level == '旗' else level}" if level else "个地方"
+    asked = f"{table.measure}{bound(table, table.rows[0].figure.unit if table.rows else '')}"
+    if not table.rows:
+        return f"给出{table.measure}的报告中，没有{bound(table) or '符合'}的；以下是最接近的段落："
+    row = table.rows[0]
+    year = f"（{row.report.year}年）" if row.report.year else ""
+    return (
+        f"只有 {len(table.rows)} {places}的报告给出{asked}，无法排名：{row.place}{year}{row.figure.written}"
+    )
 
 
 def table_lead_other_levels(table: Table, levels: tuple[str, ...]) -> str:

@@ -292,3 +292,44 @@ class XapianEngine:
             return fn(*args)
         except xapian.NetworkError as e:
             raise ShardUnavailable(str(e)) from e
+
+
+def build_from_store(db_path: Path, out: Path, shards: int = 1, only: int | None = None) -> int:
+    """Write the shards of a reportbot database's passages (its stored tokens, in passage id
+    order: the rows of its bm25s index) under `out`; returns the rows dealt."""
+    from retrieval.store import Store
+
+    store = Store(db_path)
+    try:
+        builder = XapianBuilder(out, shards=shards, only=only)
+        for _pid, rid, _section, _text, tokens in store.iter_index_rows():
+            builder.add(tokens.split(), rid)
+        builder.build()
+        return len(builder)
+    finally:
+        store.close()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m retrieval.xapian_index DB OUT --shards N [--only I]`: an operator's build of
+    the shards (each machine may build only its own with --only), to serve with
+    `xapian-tcpsrv --port P OUT/I`."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m retrieval.xapian_index", description=main.__doc__)
+    ap.add_argument("db", type=Path, help="reportbot.db")
+    ap.add_argument("out", type=Path, help="folder for the shards (OUT/0, OUT/1, …)")
+    ap.add_argument("--shards", type=int, default=1)
+    ap.add_argument("--only", type=int, help="build only this shard")
+    args = ap.parse_args(argv)
+    if not args.db.is_file():
+        raise SystemExit(f"no database at {args.db}")
+    try:
+        rows = build_from_store(args.db, args.out, args.shards, args.only)
+    except (ValueError, xapian.Error) as e:
+        raise SystemExit(f"could not build the shards: {e}") from None
+    print(f"{rows:,} rows dealt to {args.shards} shard(s) under {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -269,7 +269,9 @@ def test_ingest_a_link_stores_its_url_and_citations_show_it(
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("added: #") and result.stdout.strip().endswith(url)
     text = run(data, "ask", "汝城县行政复议案件多少件").stdout.splitlines()
-    assert text[0] == "汝城县 2023年：全年办理行政复议案件37件"  # the answer first, then the excerpt
+    assert (
+        text[0] == "汝城县 2023年 行政复议案件 37件：“全年办理行政复议案件37件”"
+    )  # the answer first, then the excerpt
     assert text[2].startswith("    —— 汝城县人民政府办公室《") and text[2].endswith(f" {url}")
     (hit, *_) = json.loads(run(data, "ask", "--json", "汝城县行政复议案件多少件").stdout)["hits"]
     assert hit["report"]["url"] == url
@@ -366,9 +368,9 @@ def test_show_prints_metadata_and_outline(tmp_path: Path, shared_library: Librar
     }
     outline = lines[lines.index("outline:") + 1 : lines.index("figures: 3") - 1]
     assert lines[lines.index("figures: 3") + 1 :] == [
-        "  行政复议案件 = 37件  …（一）强化行政复议。全年办理行政复议案件37件",
-        "  纠错率 = 12%  …强化行政复议。全年办理行政复议案件37件，纠错率12%",
-        "  主动公开政府信息 = 5210条  …（二）推进政务公开。主动公开政府信息5210条",
+        "  行政复议案件 = 37 件 (2023)  …（一）强化行政复议。全年办理行政复议案件37件",
+        "  纠错率 = 12 % (2023)  …强化行政复议。全年办理行政复议案件37件，纠错率12%",
+        "  主动公开政府信息 = 5210 条 (2023)  …（二）推进政务公开。主动公开政府信息5210条",
     ]
     assert outline[0].startswith("  （正文开头）  [1]  2023年，汝城县人民政府办公室")
     assert outline[1] == "  一、主要举措和成效  [0]"

@@ -265,10 +265,11 @@ def test_comparison_hits_have_their_figures_marked(shared_library: Library) -> N
 
 
 def test_a_question_across_reports_about_a_figure_is_a_ranking(shared_library: Library) -> None:
-    # 哪个县的立案率最高 asks for a figure: the ranked table (tests/test_ranking.py), not groups.
+    # 哪个县的立案率最高 asks for a figure (tests/test_ranking.py), not groups; only 安化县's
+    # 政协 states one, so there is no ranking: its passage, with a lead saying so.
     answer = shared_library.ask("哪个县的立案率最高")
-    assert answer.table is not None and not answer.groups
-    assert answer.lead.startswith("立案率最高：安化县（2024年）82%")
+    assert answer.table is None and not answer.groups
+    assert answer.lead == "只有 1 个县的报告给出立案率，无法排名：政协安化县委员会办公室（2024年）82%"
 
 
 def test_across_reports_quotes_four_and_names_the_rest_with_their_buttons(dev_library: Library) -> None:

@@ -88,3 +88,107 @@ def test_cn_value(numeral: str, value: int) -> None:
 )
 def test_measure_matches_only_the_same_measure(asked: str, measure: str, same: bool) -> None:
     assert measure_matches(asked, measure) is same
+
+
+# --- issue 18: figures read as a person reads them (sentences written for these tests) ------
+
+
+def read(text: str) -> list[tuple[str, float, str, int | None, bool, str]]:
+    return [(f.measure, f.value, f.unit, f.year, f.part, f.kind) for f in figures_in(text)]
+
+
+def test_a_table_row_with_year_columns_gives_one_figure_a_year() -> None:
+    # The cells hold no unit: the row's label does; 2年 is not read out of "31，2022年".
+    row = "行政处罚案件（件）：2021年 412，2022年 530，同比增减 +28.6%"
+    assert read(row)[:2] == [
+        ("行政处罚案件", 412, "件", 2021, False, ""),
+        ("行政处罚案件", 530, "件", 2022, False, ""),
+    ]
+    assert read(row)[2][1:] == (28.6, "%", 2022, False, "change")
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("全县受理投诉由2020年的88件增加到2021年的120件。", [2020, 2021]),
+        ("办结率从2019年的91%提高到2021年的99.5%。", [2019, 2021]),
+        ("审核合同45份，较2020年的30份有所增加。", [None, 2020]),
+        ("2019年以来，群众满意度分别为90%、93%、96%。", [2019, 2020, 2021]),
+        ("召开专题会议4次，印发《2024年普法要点》后组织培训6场。", [None, None]),
+    ],
+)
+def test_a_figure_is_of_the_year_its_sentence_names(text: str, years: list[int | None]) -> None:
+    assert [f.year for f in figures_in(text)] == years
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "连续三年获评先进单位，建成执法队伍已满2年。",
+        "审批时限由20个工作日压缩至5个工作日，3个月内完成整改，60日内作出决定。",
+        "实行7×24小时服务，全镇年收案数均不足300件，少于5件的乡镇有3个镇。",
+        "全县出庭应诉率尚未达到100%。",
+        "坚持三类事务清单管理，落实五项措施。",
+    ],
+)
+def test_periods_durations_and_bounds_are_not_figures(text: str) -> None:
+    assert [(f.written, f.unit) for f in figures_in(text) if f.unit not in ("个",)] == []
+
+
+def test_a_sub_list_is_parts_of_its_own_measure_not_the_total() -> None:
+    text = "全年办理行政许可事项560件，其中营业执照78件、食品经营许可23件，办结率100%。"
+    assert read(text) == [
+        ("行政许可事项", 560, "件", None, False, ""),
+        ("营业执照", 78, "件", None, True, ""),
+        ("食品经营许可", 23, "件", None, True, ""),
+        ("办结率", 100, "%", None, False, ""),
+    ]
+    # …件中: what follows is a part of it.
+    assert [f.part for f in figures_in("新收信访事项215件中，涉及土地的有62件。")] == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("text", "measure"),
+    [
+        ("全区行政机关负责人出庭应诉率保持100%。", "行政机关负责人出庭应诉率"),
+        ("全县实现100%出庭。", "出庭率"),
+        ("行政机关负责人出庭应诉率均为100%。", "行政机关负责人出庭应诉率"),
+        ("开展38次“送法下乡”活动。", "“送法下乡”活动"),
+        ("组织调解员参加业务培训等12场专题培训。", "专题培训"),
+        ("对15个镇街开展法治督察。", "镇街开展法治督察"),
+        # Longer than a reader takes in: cut where a word starts (not 公室…).
+        ("县人民政府办公室法制科室配备法律顾问专职工作人员7名。", "配备法律顾问专职工作人员"),
+    ],
+)
+def test_measures_read_as_words_not_fragments(text: str, measure: str) -> None:
+    assert figures_in(text)[0].measure == measure
+
+
+def test_the_whole_place_and_a_change_are_told_apart() -> None:
+    text = "全市收到行政复议申请812件，同比增长12.5%，市政府本级收到97件。"
+    kinds = [(f.value, f.kind) for f in figures_in(text)]
+    assert kinds == [(812, "all"), (12.5, "change"), (97, "")]
+
+
+def test_a_pipe_table_measures_each_cell_by_its_header() -> None:
+    text = (
+        "类别 | 治安 | 交通 | 消防 | 合计(件)\n数量 | 12件 | 30件 | 0 | 42件\n占比 | 28.6% | 71.4% | 0 | 100%"
+    )
+    got = [(f.measure, f.value, f.unit, f.part) for f in figures_in(text)]
+    assert ("治安", 12, "件", True) in got and ("合计", 42, "件", False) in got
+    assert ("交通占比", 71.4, "%", False) in got
+    assert all(f.value != 0 for f in figures_in(text))  # a bare 0 is an empty cell
+
+
+@pytest.mark.parametrize(
+    ("asked", "measure", "close"),
+    [
+        ("出庭应诉率", "出庭率", True),
+        ("聘请法律顾问", "县政府聘请常年法律顾问", True),
+        ("主动公开政府信息", "通过系统主动公开信息", True),
+        ("败诉率", "出庭应诉率", False),
+        ("行政复议案件", "行政诉讼案件", False),
+    ],
+)
+def test_measure_variants_are_one_measure(asked: str, measure: str, close: bool) -> None:
+    assert measure_matches(asked, measure) is close

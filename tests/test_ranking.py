@@ -14,17 +14,17 @@ def rows(lib: Library, question: str) -> list[tuple[str, int | None, float]]:
 
 
 def test_which_county_has_most_cases_ranks_counties_by_their_newest_report(ranked_library: Library) -> None:
-    # 汝城县 by its 2023 report (37, not 2022's 52); 宜章县 by its 公安局's report (its
-    # government's states none); 北湖区 is a district and 郴州市 a city: not counties.
+    # 汝城县 by its 2023 report (37, not 2022's 52); 宜章县's 公安局 is no county government
+    # (issue 18: a county's row is its government's figure); 北湖区 is a district and 郴州市 a
+    # city: not counties.
     assert rows(ranked_library, "哪个县行政复议案件最多") == [
         ("蓝山县", 2023, 41),
         ("汝城县", 2023, 37),
         ("桃源县", 2023, 12),
-        ("宜章县", 2023, 3),
     ]
     answer = ranked_library.ask("哪个县行政复议案件最多")
     assert answer.lead.startswith("行政复议案件最多：蓝山县（2023年）41件")
-    assert [h.report.place for h in answer.hits] == ["蓝山县", "汝城县", "桃源县", "宜章县"]
+    assert [h.report.place for h in answer.hits] == ["蓝山县", "汝城县", "桃源县"]
     assert "41件" in "".join(s.text for s in answer.hits[0].snippet.spans if s.match)
 
 
@@ -39,7 +39,16 @@ def test_only_the_same_measure_counts(ranked_library: Library) -> None:
 
 
 def test_a_year_asked_ranks_that_years_reports(ranked_library: Library) -> None:
-    assert rows(ranked_library, "2022年各县行政复议案件数量") == [("汝城县", 2022, 52)]
+    # One county's 2022 report states it: no ranking of one, its passage with a lead saying so.
+    answer = ranked_library.ask("2022年各县行政复议案件数量")
+    assert answer.table is None
+    assert answer.lead.startswith("只有 1 个县的报告给出行政复议案件，无法排名：汝城县（2022年）52件")
+    assert answer.figure is not None and (answer.figure.place, answer.figure.year, answer.figure.value) == (
+        "汝城县",
+        2022,
+        52,
+    )
+    assert answer.hits[0].report.year == 2022 and "52件" in answer.hits[0].passage.text
 
 
 def test_a_threshold_keeps_the_places_over_it_and_counts_the_rest(ranked_library: Library) -> None:
@@ -69,7 +78,7 @@ def test_a_question_across_reports_asking_no_figure_is_no_table(ranked_library: 
 
 def test_a_single_places_figure_question_leads_with_the_figure(ranked_library: Library) -> None:
     answer = ranked_library.ask("汝城县行政复议案件多少件")
-    assert answer.lead == "汝城县 2023年：全年办理行政复议案件37件"
+    assert answer.lead == "汝城县 2023年 行政复议案件 37件：“全年办理行政复议案件37件”"
     assert "37件" in answer.hits[0].passage.text and answer.hits[0].rank == 1
 
 
@@ -112,7 +121,7 @@ def test_every_surface_starts_with_the_answer_not_the_question(ranked_library: L
         assert reply is not None and isinstance(reply.parts[0], AnswerPart)
         text = answer_html(reply.parts[0]) if surface == "telegram" else render(reply)[0].text
         first = text.splitlines()[0].replace("<b>", "").replace("</b>", "").replace("**", "")
-    assert first == "汝城县 2023年：全年办理行政复议案件37件"
+    assert first == "汝城县 2023年 行政复议案件 37件：“全年办理行政复议案件37件”"
     assert "问：" not in first
 
 
@@ -133,7 +142,7 @@ def test_a_ranking_on_a_phone_leads_with_its_answer_and_fits_the_screen(ranked_l
     assert isinstance(text, render.Text)
     assert (
         text.html.split("\n")[0] == "<b>行政复议案件最多：蓝山县（2023年）41件 · 汝城县（2023年）37件 · "
-        "桃源县（2023年）12件 等 4 个</b>"
+        "桃源县（2023年）12件</b>"
     )
     assert any(isinstance(o, render.Photo) and o.name.endswith(".png") for o in outs[1:])
     with phone.phone() as page:
@@ -144,3 +153,69 @@ def test_a_ranking_on_a_phone_leads_with_its_answer_and_fits_the_screen(ranked_l
 @pytest.mark.parametrize("question", ["汝城县开展了各类活动多少场", "瓦屋镇化解了哪些矛盾纠纷多少起"])
 def test_words_that_ask_across_nothing_are_no_ranking(ranked_library: Library, question: str) -> None:
     assert ranked_library.ask(question).table is None  # 各类, 哪些矛盾纠纷: no place words
+
+
+# --- the README's figure examples, end to end through `reportbot ask` (issue 18) -----------
+
+
+def ask_cli(lib: Library, question: str) -> dict:
+    """`reportbot ask --json QUESTION` on the library's data dir, as a user runs it."""
+    import json
+
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    result = CliRunner().invoke(cli, ["--data-dir", str(lib.settings.data_dir), "ask", "--json", question])
+    assert result.exit_code == 0, result.output
+    out: dict = json.loads(result.output)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("question", "lead", "figures"),
+    [
+        # A comparison of years leads with each year's count, not a period (2年) nor 2021's 31.
+        ("临城县2022年和2023年行政复议案件对比", "2022年 26件 · 2023年 34件", [(2022, 26), (2023, 34)]),
+        (
+            "临城县行政复议案件多少件",
+            "临城县 2023年 行政复议申请 34件：“全年收到行政复议申请34件”",
+            [(2023, 34)],
+        ),
+        (
+            "瓦屋镇化解了多少矛盾纠纷",
+            "瓦屋镇 2023年 排查化解矛盾纠纷 92起：“今年共排查化解矛盾纠纷92起”",
+            [(2023, 92)],
+        ),
+        # A change asked of one place: each year's own figure (2022's is its 100%, not 2021's 92%).
+        (
+            "临城县出庭应诉率对比",
+            "临城县 行政机关负责人出庭应诉率：2022年 100% · 2023年 100%",
+            [(2022, 100), (2023, 100)],
+        ),
+    ],
+)
+def test_readme_figure_examples_lead_right(
+    dev_library: Library, question: str, lead: str, figures: list
+) -> None:
+    out = ask_cli(dev_library, question)
+    assert out["lead"] == lead
+    assert [(f["year"], f["value"]) for f in out["figures"]] == figures
+    # Each figure's passage is quoted, the first of them first.
+    quoted = [h["snippet"] for h in out["hits"][: len(figures)]]
+    assert all(any(f"{int(v)}" in q for q in quoted) for _, v in figures)
+
+
+def test_readme_rankings_through_ask(dev_library: Library) -> None:
+    over = ask_cli(dev_library, "哪些地方出庭应诉率超过90%")
+    rows = {(r["place"], r["year"]): r["value"] for r in over["table"]["rows"]}
+    assert rows[("临城县", 2023)] == 100  # the 2023 report's 保持100%, not 2022's 2021 column
+    assert all(v > 90 for v in rows.values())
+    reached = ask_cli(dev_library, "哪些地方出庭应诉率达到100%")
+    assert all(r["value"] >= 100 for r in reached["table"]["rows"])
+    # A county's row is its government's: not 永丰县公安局, not 柳林乡; one county states it.
+    most = ask_cli(dev_library, "哪个县聘请法律顾问最多")
+    assert most["lead"].startswith("只有 1 个县的报告给出聘请法律顾问，无法排名：屏山县（2023年）3名")
+    opinions = ask_cli(dev_library, "各县法律顾问出具了多少份法律意见书")
+    assert "屏山县（2023年）58份" in opinions["lead"] and "柳林乡" not in opinions["lead"]
+    assert "意见书" in opinions["hits"][0]["snippet"]

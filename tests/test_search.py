@@ -532,6 +532,35 @@ def test_off_topic_questions_stay_refused_with_a_place_or_without(
     assert not shared_library.ask(question).answered
 
 
+@pytest.mark.parametrize("question", ["2023年法治政府建设", "秀山县政务公开", "人民政府2022年"])
+def test_rows_of_many_reports_are_the_rows_of_each(
+    dev_library: Library, question: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in one pass (many reports) or report by report, a question's rows are the same."""
+    searcher = dev_library.searcher
+    q = dev_library.understander.understand(question)
+    assert q.report_ids
+    by_report = searcher._rows_of(q)
+    monkeypatch.setattr(search, "MANY_REPORTS", 0)
+    in_one_pass = searcher._rows_of(q)
+    assert by_report is not None and len(by_report)
+    assert in_one_pass is not None and in_one_pass.tolist() == by_report.tolist()
+    assert set(searcher.report_ids[by_report].tolist()) == set(q.report_ids) & set(searcher.reports)
+
+
+def test_many_plans_passages_leave_each_reports_first(
+    dev_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Too many passages of the part asked about: each report's first ones are kept."""
+    searcher = dev_library.searcher
+    plans = np.flatnonzero(searcher.kinds == SectionKind.PLANS)
+    reports = searcher.report_ids[plans]
+    firsts = sorted(int(plans[reports == r].min()) for r in set(reports.tolist()))
+    assert len(firsts) >= 4
+    monkeypatch.setattr(search, "CANDIDATES", len(firsts))
+    assert searcher._openings(plans).tolist() == firsts
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -19,7 +19,7 @@ import pytest
 
 from retrieval.index import Bm25sEngine
 from retrieval.library import Library
-from retrieval.xapian_index import ShardUnavailable, XapianBuilder, XapianEngine, shard_paths
+from retrieval.xapian_index import ShardUnavailable, XapianBuilder, XapianEngine, main, shard_paths
 from tests.conftest import TESTS_DATA, make_settings, read_jsonl
 
 K = 10
@@ -223,3 +223,19 @@ def test_each_shard_built_on_its_own_is_the_same(
     both = XapianEngine.open(shard_paths(tmp_path / "apart"))
     for q in queries[:20]:
         np.testing.assert_allclose(both.scores(q), local.scores(q), rtol=1e-9)
+
+
+def test_operator_builds_shards_from_a_database(
+    tmp_path: Path,
+    dev_library: Library,
+    local: XapianEngine,
+    queries: list[list[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main([str(dev_library.settings.db_path), str(tmp_path / "shards"), "--shards", "2"])
+    assert f"{len(local):,} rows dealt to 2 shard(s)" in capsys.readouterr().out
+    both = XapianEngine.open(shard_paths(tmp_path / "shards"))
+    for q in queries[:20]:
+        np.testing.assert_allclose(both.scores(q), local.scores(q), rtol=1e-9)
+    with pytest.raises(SystemExit, match="no database"):
+        main([str(tmp_path / "missing.db"), str(tmp_path / "x")])

@@ -29,6 +29,20 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "other_years": list(answer.other_years),
         "partial": answer.partial,
         "lead": answer.lead,
+        # The figures the lead states: what a tool checks the lead against.
+        "figures": [
+            {
+                "place": f.place,
+                "measure": f.measure,
+                "value": f.value,
+                "unit": f.unit,
+                "year": f.year,
+                "written": f.written,
+                "passage_id": f.passage_id,
+                "report_id": f.report_id,
+            }
+            for f in answer.figures
+        ],
     }
     if answer.query.corrected:
         out["corrected"] = [{"written": w, "place": p} for w, p in answer.query.corrected]
