@@ -872,7 +872,14 @@ class Library:
                 yield row
 
         index = Index.from_stored(
-            rows(), s.engine, s.bm25_variant, s.bm25_k1, s.bm25_b, fingerprint=key, generation=generation
+            rows(),
+            s.engine,
+            s.bm25_variant,
+            s.bm25_k1,
+            s.bm25_b,
+            fingerprint=key,
+            generation=generation,
+            shards=s.xapian_shards if s.engine == "xapian" else (),
         )
         if progress:
             progress(total, total)
