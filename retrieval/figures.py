@@ -495,6 +495,10 @@ def measure_closeness(asked: str, measure: str) -> int:
     if asked.endswith("率") and asked[-3:] == measure[-3:]:
         return 2  # 败诉率 answers 行政诉讼败诉率; 应诉率 would not
     short, long = sorted((asked, measure), key=len)
+    if short is measure and measure not in asked and 2 * len(measure) < len(asked) + 1:
+        # 执法人员 is more than 持有行政执法证人员: a figure keeping less than half the question's
+        # words, and not as one run (法律意见书 of 法律顾问出具法律意见书), counts a wider thing.
+        return 0
     if len(short) >= 3 and _in_order(short, long) and short[-2:] == long[-2:]:
         return 1
     if short.endswith("率") and len(short) >= 3 and _in_order(short, long) and short[:2] in long:

@@ -84,6 +84,11 @@ def test_cn_value(numeral: str, value: int) -> None:
         ("败诉率", "行政机关负责人出庭应诉率", False),
         ("出庭应诉率", "败诉率", False),
         ("行政复议案件", "行政复议纠错率", False),  # a count is not a rate
+        # A figure of a wider thing than asked is no answer: not every 执法人员 holds a 执法证.
+        ("持有行政执法证的人员", "执法人员", False),
+        ("持有行政执法证人员", "工作人员", False),
+        ("持有行政执法证的人员", "持有行政执法证", True),
+        ("出庭应诉率", "出庭率", True),
     ],
 )
 def test_measure_matches_only_the_same_measure(asked: str, measure: str, same: bool) -> None:
