@@ -262,8 +262,13 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
             measure = previous.measure
         elif after:
             measure = after
-        elif previous_clause and not _weak(previous_clause):
-            measure = previous_clause  # 占受理案件数比例最高，达92.71%
+        elif (
+            previous_clause
+            and not _weak(previous_clause)
+            and not re.fullmatch(rf"(?:{OUTCOMES})", _strip_years(measure))
+        ):
+            # 占受理案件数比例最高，达92.71%; but 审结的案件中，胜诉24宗 counts 胜诉.
+            measure = previous_clause
         follows = sentence[m.end() : m.end() + 2]
         if unit == "%" and len(follows) == 2 and measure.startswith(follows) and not measure.endswith(_RATES):
             measure += "率"  # 实现100%出庭: the rate of 出庭
@@ -380,7 +385,8 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
     previous_clause = ""
     if pieces:
         before_start = pieces[-2].end() if len(pieces) > 1 else 0
-        previous_clause = head[before_start : pieces[-1].start()]
+        # 135件(含上年度结转)，其中纠错29件: a bracketed note says nothing of what follows.
+        previous_clause = _INCLUDING.sub("", head[before_start : pieces[-1].start()])
         if re.search(r"\d|[一二三四五六七八九十百]", previous_clause):
             previous_clause = ""
     clause = _clean(raw[:-1] if raw.endswith(("(", "（")) else raw)  # 八类案件(1532件)

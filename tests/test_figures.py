@@ -169,6 +169,19 @@ def test_measures_read_as_words_not_fragments(text: str, measure: str) -> None:
     assert figures_in(text)[0].measure == measure
 
 
+@pytest.mark.parametrize(
+    ("text", "measures"),
+    [
+        # What became of cases is the measure, not the clause before it (审结的案件中) …
+        ("本年度办结的行政诉讼案件中，胜诉31件，败诉3件。", ["胜诉", "败诉"]),
+        # … nor a bracketed note after the total: it says nothing of the part.
+        ("共受理行政复议申请88件（含上年度结转），其中撤销（含确认违法）6件。", ["行政复议申请", "撤销"]),
+    ],
+)
+def test_an_outcome_measures_itself_not_the_clause_before(text: str, measures: list[str]) -> None:
+    assert [f.measure for f in figures_in(text)] == measures
+
+
 def test_the_whole_place_and_a_change_are_told_apart() -> None:
     text = "全市收到行政复议申请812件，同比增长12.5%，市政府本级收到97件。"
     kinds = [(f.value, f.kind) for f in figures_in(text)]
