@@ -188,6 +188,11 @@ class Library:
             if compared.groups or compared.lead or offset:
                 return compared
             answer = compared  # one place's reports, not sides: its figure may lead all the same
+        if offset == 0 and answer.query.wants_figures:
+            # 报送备案的规范性文件有多少件 asks a count, not to whom the report was sent (报送).
+            figured = self._figure_first(answer, searcher.reports)
+            if figured.lead:
+                return figured
         fronted = self._front_matter_first(answer, question, searcher.reports) if offset == 0 else None
         if fronted is not None:
             return fronted
