@@ -25,7 +25,7 @@ import numpy as np
 
 from retrieval import checks, ranking, texts
 from retrieval.bulk import BATCH_FILES, Workers, parse_report, read_file, sweep_temp_dirs, worth_workers
-from retrieval.collection import Collection, without_greeting
+from retrieval.collection import Collection, is_bare_request, without_greeting
 from retrieval.compare import Comparer
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
@@ -176,6 +176,9 @@ class Library:
         if replied is not None:
             return _missing_year(replied)
         answer = searcher.ask(question, k=k, offset=offset)
+        own = self._own_year_missing(answer, question, searcher.reports)
+        if own is not None:
+            return own
         ranked = self._ranked(answer, searcher.reports)
         if ranked is not None:
             return ranked
@@ -195,6 +198,23 @@ class Library:
             return fronted
         # The figure leads the first page only: later pages go on from the ordinary ranking.
         return self._figure_first(answer, searcher.reports) if offset == 0 else answer
+
+    def _own_year_missing(self, answer: Answer, question: str, reports: dict[int, Report]) -> Answer | None:
+        """A bare request for one place's report of a year (内蒙古自治区2024年法治政府建设年度报告)
+        when the place's own reports are all of other years: a missing year with those years,
+        not a report of a place inside it (a banner's of that year). None otherwise."""
+        q = answer.query
+        if len(q.places) != 1 or len(q.years) != 1:
+            return None
+        place = q.places[0]
+        if not is_bare_request(question, self.gazetteer.aliases(place) | {place}):
+            return None
+        own = [r for r in reports.values() if r.place == place]
+        if not own or any(r.year in q.years for r in own):
+            return None
+        years = tuple(sorted({r.year for r in own if r.year}))
+        missing = dataclasses.replace(q, absent_years=q.years, place_years=years)
+        return Answer(missing, refusal=Refusal.MISSING_YEAR, other_years=years)
 
     def _figure_first(self, answer: Answer, reports: dict[int, Report]) -> Answer:
         """A figure asked of one place's reports: when a report states it for sure (see
@@ -877,7 +897,14 @@ class Library:
                 yield row
 
         index = Index.from_stored(
-            rows(), s.engine, s.bm25_variant, s.bm25_k1, s.bm25_b, fingerprint=key, generation=generation
+            rows(),
+            s.engine,
+            s.bm25_variant,
+            s.bm25_k1,
+            s.bm25_b,
+            fingerprint=key,
+            generation=generation,
+            shards=s.xapian_shards if s.engine == "xapian" else (),
         )
         if progress:
             progress(total, total)
@@ -997,7 +1024,11 @@ def _in_runs(
     start, size = 0, 8
     while start < len(report_ids):
         part = report_ids[start : start + size]
-        stored = figures(part, measure)
+        # Each report gets its own figures only: handing every report the whole run's made
+        # a run of 512 reports cost 512 passes over all of their figures.
+        own: dict[int, list[StoredFigure]] = {}
+        for f in figures(part, measure):
+            own.setdefault(f.report_id, []).append(f)
         for report_id in part:
-            yield report_id, stored
+            yield report_id, own.get(report_id, [])
         start, size = start + size, size * 8

@@ -252,7 +252,8 @@ def table(
     if q.levels and any(is_government(r) for r in scope if r.id in found):
         # 各县: the counties' governments, not their bureaus, once a government states it.
         scope = [r for r in scope if is_government(r)]
-        found = {i: f for i, f in found.items() if any(r.id == i for r in scope)}
+        kept = {r.id for r in scope}  # a set: scope may be every report of the collection
+        found = {i: f for i, f in found.items() if i in kept}
     if not found:
         return None
     by_place: dict[str, Report] = {}

@@ -864,3 +864,25 @@ def test_a_count_asked_in_the_front_s_words_leads_with_the_figure(tmp_path: Path
 def test_an_ordinary_question_of_the_place_is_not_answered_from_its_front(longtail_library: Library) -> None:
     hit = longtail_library.ask("清河县公共法律服务工作室").hits[0]
     assert hit.passage.section != (FRONT_MATTER,) and "326个" in hit.passage.text
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        (
+            "广西2023年法治政府建设报告",
+            True,
+        ),  # the region's own report is of 2022; 桂林市's of 2023 is not it
+        ("广西壮族自治区2022年法治政府建设年度报告", False),
+        ("桂林市2023年法治政府建设报告", False),
+    ],
+)
+def test_a_bare_request_for_a_places_report_of_a_year_is_its_own(
+    longtail_library: Library, question: str, refused: bool
+) -> None:
+    answer = longtail_library.ask(question)
+    if refused:
+        assert answer.refusal == Refusal.MISSING_YEAR
+        assert texts.refusal(answer) == "暂未收录广西壮族自治区2023年的报告；有：2022年"
+    else:
+        assert answer.answered and answer.hits[0].report.year == int(question[question.index("20") :][:4])
