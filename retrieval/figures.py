@@ -394,6 +394,7 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
     after = _CLAUSE.split(_BRACKETS.sub("", _PINYIN.sub("", text[m.end() :])))[0]
     after = re.split(r"\d|全部|均|已|被|全面|按时|实现|达到", after)[0]
     after = re.sub(r"^[的次余多人个)）]+", "", after)
+    after = re.sub(r"[和及与、]+$", "", after)  # 4个县长和8个部门负责人: 县长, not 县长和
     after = _VERBS.sub("", after) if len(_VERBS.sub("", after)) >= 2 else after
     after = after if len(_CJK.findall(after)) >= 2 and not _YEAR.match(after) else ""
     if after and (raw.endswith("等") or _ENDS_WITH_VERB.search(raw)):

@@ -161,6 +161,8 @@ def test_a_sub_list_is_parts_of_its_own_measure_not_the_total() -> None:
         ("开展38次“送法下乡”活动。", "“送法下乡”活动"),
         ("组织调解员参加业务培训等12场专题培训。", "专题培训"),
         ("对15个镇街开展法治督察。", "镇街开展法治督察"),
+        # The words after a figure end before a conjunction (副县长, not 副县长和).
+        ("4名副县长和3名局长参加访谈。", "副县长"),
         # Longer than a reader takes in: cut where a word starts (not 公室…).
         ("县人民政府办公室法制科室配备法律顾问专职工作人员7名。", "配备法律顾问专职工作人员"),
     ],
