@@ -1021,6 +1021,9 @@ def parse_document(
         lead += 1
     if lead < len(lines) and lead > front.body_start and _bare_addressee(lines[lead].text):
         lead += 1
+    if lead > front.body_start:  # the buttons and the addressee are no part of the body
+        skipped = {x.text for x in lines[front.body_start : lead]}
+        passages = [p for p in passages if p.section or p.text not in skipped]
     front_lines = lines[:lead] + ([Line(addressee)] if glued and addressee else [])
     facts = _front_matter(front_lines, title, published, addressee, end.signed_on or front.dated)
     if facts:
