@@ -411,7 +411,8 @@ def _is_addressee(text: str) -> bool:
 
 def _is_red_head_or_number(text: str) -> bool:
     """A 公文's red head (`潍坊市人民政府文件`) or document number (`潍政字〔2024〕6号`)."""
-    return (text.endswith("文件") and len(text) <= 30) or bool(_DOC_NUMBER.search(text))
+    # A paragraph citing another document (…《工作要点》(城中政办函〔2025〕19号)要求…) is body.
+    return (text.endswith("文件") and len(text) <= 30) or (len(text) <= 40 and bool(_DOC_NUMBER.search(text)))
 
 
 def _title_like(line: Line) -> bool:

@@ -1521,6 +1521,18 @@ def test_a_fronts_fields_and_addressee_as_pages_write_them(name: str, front: lis
     assert not any(p.text in ("字体:", "分享到:", "[ 主题分类 ] 司法") for p in body_of(r))
 
 
+def test_an_opening_citing_a_documents_number_is_body_not_this_reports_number() -> None:
+    lines = [
+        "县委全面依法治县委员会:",
+        "2023年,柳林乡认真贯彻落实《2023年法治政府建设工作要点》(竹政办函〔2023〕7号)要求,现将工作情况报告如下:",
+        "一、主要工作",
+        "全乡调解矛盾纠纷41件。",
+    ]
+    r = parse(lines, source="柳林乡_2023.txt")
+    assert body_of(r)[0].text.startswith("2023年,柳林乡认真贯彻落实")
+    assert "〔2023〕7号" not in front_of(r) and "县委全面依法治县委员会:" in front_of(r)
+
+
 def test_pinyin_readings_are_dropped_from_a_traditional_page() -> None:
     name = "lingao-traditional-2023.html"
     data = (TESTS_DATA / "longtail" / name).read_bytes()
