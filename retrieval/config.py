@@ -31,6 +31,10 @@ class Settings(BaseSettings):
 
     # Retrieval
     engine: EngineName = "bm25s"
+    # With engine xapian: the xapian-tcpsrv shards (host:port, comma-separated, in the order
+    # `python -m retrieval.xapian_index --shards N` wrote them) to search instead of an index
+    # built in memory.
+    xapian_shards: Annotated[tuple[tuple[str, int], ...], NoDecode] = ()
     bm25_variant: Variant = "lucene"
     bm25_k1: float = Field(1.2, gt=0)
     bm25_b: float = Field(0.75, ge=0, le=1)
@@ -136,6 +140,22 @@ class Settings(BaseSettings):
             return tuple(x.strip() for x in v.split(",") if x.strip())
         return v
 
+    @field_validator("xapian_shards", mode="before")
+    @classmethod
+    def _parse_shards(cls, v: object) -> object:
+        """Accept "10.0.0.5:7001, 10.0.0.6:7001" from the environment as well as pairs."""
+        if not isinstance(v, str):
+            return v
+        out = []
+        for part in (p.strip() for p in v.split(",")):
+            host, sep, port = part.rpartition(":")
+            if not part:
+                continue
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"a shard is host:port, not {part!r}")
+            out.append((host.strip("[]"), int(port)))
+        return tuple(out)
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _parse_admin_ids(cls, v: object) -> object:
@@ -224,6 +244,8 @@ class Settings(BaseSettings):
                 f"rank-bm25 has no {self.bm25_variant!r} variant: set REPORTBOT_BM25_VARIANT to one of "
                 + ", ".join(RANK_BM25_VARIANTS)
             )
+        if self.xapian_shards and self.engine != "xapian":
+            raise ValueError("REPORTBOT_XAPIAN_SHARDS needs REPORTBOT_ENGINE=xapian")
         return self
 
     @property

@@ -188,6 +188,11 @@ class Library:
             if compared.groups or compared.lead or offset:
                 return compared
             answer = compared  # one place's reports, not sides: its figure may lead all the same
+        if offset == 0 and answer.query.wants_figures:
+            # 报送备案的规范性文件有多少件 asks a count, not to whom the report was sent (报送).
+            figured = self._figure_first(answer, searcher.reports)
+            if figured.lead:
+                return figured
         fronted = self._front_matter_first(answer, question, searcher.reports) if offset == 0 else None
         if fronted is not None:
             return fronted
@@ -892,7 +897,14 @@ class Library:
                 yield row
 
         index = Index.from_stored(
-            rows(), s.engine, s.bm25_variant, s.bm25_k1, s.bm25_b, fingerprint=key, generation=generation
+            rows(),
+            s.engine,
+            s.bm25_variant,
+            s.bm25_k1,
+            s.bm25_b,
+            fingerprint=key,
+            generation=generation,
+            shards=s.xapian_shards if s.engine == "xapian" else (),
         )
         if progress:
             progress(total, total)
@@ -1012,7 +1024,11 @@ def _in_runs(
     start, size = 0, 8
     while start < len(report_ids):
         part = report_ids[start : start + size]
-        stored = figures(part, measure)
+        # Each report gets its own figures only: handing every report the whole run's made
+        # a run of 512 reports cost 512 passes over all of their figures.
+        own: dict[int, list[StoredFigure]] = {}
+        for f in figures(part, measure):
+            own.setdefault(f.report_id, []).append(f)
         for report_id in part:
-            yield report_id, stored
+            yield report_id, own.get(report_id, [])
         start, size = start + size, size * 8

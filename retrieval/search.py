@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from retrieval.understand import (
     is_intent_term,
     section_kind,
 )
-from retrieval.xapian_index import XapianBuilder, XapianEngine
+from retrieval.xapian_index import ShardMismatch, XapianBuilder, XapianEngine
 
 INDEX_FORMAT = 3  # 3: section kinds judged by the next heading when the top names two parts
 CANDIDATES = 100  # passages re-ranked after BM25
@@ -110,10 +110,13 @@ class Index:
         base: Index | None = None,
         fingerprint: str = "",
         generation: int = -1,
+        shards: Sequence[tuple[str, int]] = (),
     ) -> Index:
         """Index rows as the store keeps them (id, report id, section JSON, text, tokens joined
         by spaces; see Store.iter_index_rows). With `base`, a delta index: its scores use the
-        base's corpus statistics too, so that they compare with the base's (bm25s only)."""
+        base's corpus statistics too, so that they compare with the base's (bm25s only).
+        With `shards` (engine xapian), the rows are scored by the xapian-tcpsrv servers at
+        those (host, port) addresses, which must hold exactly these rows (ShardMismatch)."""
         kinds: dict[str, int] = {}
 
         def kind(section: str) -> int:
@@ -126,7 +129,7 @@ class Index:
             return k
 
         rows_ = ((pid, rid, kind(sec), text, toks.split()) for pid, rid, sec, text, toks in rows)
-        return cls._build(rows_, engine, variant, k1, b, base, fingerprint, generation)
+        return cls._build(rows_, engine, variant, k1, b, base, fingerprint, generation, shards)
 
     @classmethod
     def _build(
@@ -139,25 +142,37 @@ class Index:
         base: Index | None = None,
         fingerprint: str = "",
         generation: int = -1,
+        shards: Sequence[tuple[str, int]] = (),
     ) -> Index:
         # Typed arrays, not lists: a million rows must not cost a Python object each.
         pids, rids, kinds, figs = array("q"), array("i"), array("B"), array("B")
         builder = Bm25sBuilder()
-        xapian = XapianBuilder() if engine == "xapian" else None
+        # Remote shards hold the tokens already: only the rows' own columns are read here.
+        remote = engine == "xapian" and bool(shards)
+        xapian = XapianBuilder() if engine == "xapian" and not remote else None
         corpus: list[list[str]] = []
         for pid, rid, kind, text, tokens in rows:
             pids.append(pid)
             rids.append(rid)
             kinds.append(kind)
             figs.append(has_figures(text))
-            if engine == "rank-bm25":
+            if remote:
+                pass
+            elif engine == "rank-bm25":
                 corpus.append(tokens)
             elif xapian is not None:
                 xapian.add(tokens, rid)
             else:
                 builder.add(tokens)
         eng: Engine
-        if engine == "rank-bm25":
+        if remote:
+            eng = XapianEngine.remote(shards, k1=k1, b=b)
+            if len(eng) != len(pids):
+                raise ShardMismatch(
+                    f"the shards hold {len(eng):,} passages, the database {len(pids):,}: "
+                    "build them again (python -m retrieval.xapian_index)"
+                )
+        elif engine == "rank-bm25":
             eng = RankBm25Engine(corpus, variant=variant, k1=k1, b=b)
         elif xapian is not None:
             eng = xapian.build(k1=k1, b=b)  # Lucene's BM25 whatever the variant (see xapian_index)

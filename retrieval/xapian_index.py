@@ -41,6 +41,11 @@ class ShardUnavailable(Exception):
     """A shard server could not be reached or stopped answering."""
 
 
+class ShardMismatch(Exception):
+    """The shards do not hold the database's passages (built from another one, or before
+    reports were added or deleted)."""
+
+
 def xapian_idf(df: int, n: int) -> float:
     """Xapian 1.4's BM25Weight idf (bm25weight.cc, without a relevance set)."""
     tw = (n - df + 0.5) / (df + 0.5)

@@ -43,6 +43,9 @@ def test_blank_values_mean_unset(tmp_path: Path) -> None:
         ("bm25_variant", "tfidf"),
         ("bm25_b", "2"),
         ("results_per_page", "0"),
+        ("xapian_shards", "10.0.0.5"),
+        ("xapian_shards", "10.0.0.5:http"),
+        ("xapian_shards", "10.0.0.5:70000"),
     ],
 )
 def test_malformed_values_are_refused(field: str, value: str) -> None:
@@ -75,3 +78,17 @@ def test_default_data_dir_leaves_a_read_only_install(tmp_path: Path, monkeypatch
     monkeypatch.delenv("XDG_DATA_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))
     assert paths.default_data_dir() == tmp_path / ".local" / "share" / "reportbot"
+
+
+def test_xapian_shards_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPORTBOT_ENGINE", "xapian")
+    monkeypatch.setenv("REPORTBOT_XAPIAN_SHARDS", " 10.0.0.5:7001, shard-b.internal:7002,[::1]:7003")
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert s.xapian_shards == (("10.0.0.5", 7001), ("shard-b.internal", 7002), ("::1", 7003))
+    monkeypatch.setenv("REPORTBOT_XAPIAN_SHARDS", "")
+    assert Settings(_env_file=None).xapian_shards == ()  # type: ignore[call-arg]
+
+
+def test_xapian_shards_need_the_xapian_engine() -> None:
+    with pytest.raises(ValidationError, match="REPORTBOT_ENGINE=xapian"):
+        Settings(_env_file=None, xapian_shards="10.0.0.5:7001")  # type: ignore[call-arg]

@@ -1658,3 +1658,39 @@ def test_a_towns_namesakes_are_told_apart_by_the_places_its_body_names() -> None
     ]
     r = parse(lines, source="新市街2023.txt")
     assert (r.issuer, r.places) == ("白云区新市街道办事处", ("广东省", "广州市", "白云区", "新市街道"))
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        # A list's numbers glued to the figure after them: set off, never read into it.
+        (
+            [
+                "12023年,县政府收到行政复议申请88件。",
+                "2215个乡镇共办理调解案件120件。",
+                "3104个村居配备法律顾问。",
+            ],
+            [
+                "1 2023年,县政府收到行政复议申请88件。",
+                "2 215个乡镇共办理调解案件120件。",
+                "3 104个村居配备法律顾问。",
+            ],
+        ),
+        # Two in a row is no list; nor lines whose first digits do not count 1, 2, 3.
+        (["12个乡镇开展普法。", "23个村居建成法治广场。"], ["12个乡镇开展普法。", "23个村居建成法治广场。"]),
+        (
+            ["2021年,收到申请30件。", "2022年,收到申请41件。", "2023年,收到申请52件。"],
+            ["2021年,收到申请30件。", "2022年,收到申请41件。", "2023年,收到申请52件。"],
+        ),
+    ],
+)
+def test_list_numbers_glued_to_a_figure_are_set_off(items: list[str], expected: list[str]) -> None:
+    lines = [
+        "县人民政府关于2023年度法治政府建设情况的报告",
+        "一、主要工作",
+        *items,
+        "二、存在的问题",
+        "督察力度有待加大。",
+    ]
+    texts = [p.text for p in parse(lines).passages]
+    assert [t for t in texts if t[:1].isdigit()] == expected

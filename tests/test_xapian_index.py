@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,14 @@ import pytest
 
 from retrieval.index import Bm25sEngine
 from retrieval.library import Library
-from retrieval.xapian_index import ShardUnavailable, XapianBuilder, XapianEngine, main, shard_paths
+from retrieval.xapian_index import (
+    ShardMismatch,
+    ShardUnavailable,
+    XapianBuilder,
+    XapianEngine,
+    main,
+    shard_paths,
+)
 from tests.conftest import TESTS_DATA, make_settings, read_jsonl
 
 K = 10
@@ -198,6 +206,40 @@ def test_library_on_xapian_answers_as_on_bm25s(tmp_path: Path, dev_library: Libr
         assert same >= 0.95 * len(questions)
     finally:
         lib.store.close()
+
+
+def test_library_answers_through_remote_shards(
+    tmp_path: Path, dev_library: Library, servers: list[tuple[str, int]]
+) -> None:
+    """REPORTBOT_XAPIAN_SHARDS: the library scores on the shard servers, builds nothing, and
+    answers as with bm25s over the database the shards were built from."""
+    data = tmp_path / "data"
+    data.mkdir()
+    with sqlite3.connect(dev_library.settings.db_path) as src, sqlite3.connect(data / "reportbot.db") as copy:
+        src.backup(copy)
+    shards = ",".join(f"{h}:{p}" for h, p in servers)
+    lib = Library(make_settings(data, engine="xapian", xapian_shards=shards))
+    try:
+        engine = lib.searcher.index.engine
+        assert isinstance(engine, XapianEngine)
+        assert len(engine) == len(dev_library.searcher.index)
+        assert engine.db.get_doccount() == len(engine)
+        questions = [r["q"] for r in read_jsonl(TESTS_DATA / "corpus-dev" / "questions.jsonl")]
+        same = 0
+        for q in questions:
+            a, b = lib.ask(q), dev_library.ask(q)
+            assert a.answered == b.answered, q
+            same += [h.passage.text for h in a.hits] == [h.passage.text for h in b.hits]
+        assert same >= 0.95 * len(questions)
+    finally:
+        lib.store.close()
+
+
+def test_shards_of_another_database_are_refused(tmp_path: Path, servers: list[tuple[str, int]]) -> None:
+    """A database the shards were not built from (here the bundled reports alone) would put
+    other passages at the shards' rows: refused, saying what to do."""
+    with pytest.raises(ShardMismatch, match="build them again"):
+        Library(make_settings(tmp_path / "data", engine="xapian", xapian_shards=tuple(servers)))
 
 
 def test_threads_answer_alike_over_the_shards(
