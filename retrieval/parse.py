@@ -323,6 +323,13 @@ _INFO_FIELD = re.compile(
     r"|(?:(?<=^)|(?<=\s))(?:时间|日期))(?:\s*[:：]\s*|\s+(?=[\w〔]))"
     r"([^\s:：|｜]{2,40}?)(?=\s|$|[|｜]|索引号|发布机构|发文|成文|公开|组配|主题|公文|生成|有效|浏览|点击|字号|作者)"
 )
+# The same, also as a 政府信息公开 page's table writes it ([ 发布机构 ] 酉阳县司法局); only for
+# quoting the front, so what the fields mean elsewhere stays as it was.
+_FRONT_FIELD = re.compile(
+    r"(?:[\[【［]\s*)?(索\s*引\s*号|发布机构|发文机关|发文字号|文\s*号|成文时间|成文日期|发文日期|发布日期|发布时间|信息来源|来源"
+    r"|(?:(?<=^)|(?<=\s))(?:时间|日期))(?:\s*[:：]\s*|\s*[\]】］]\s*|\s+(?=[\w〔]))"
+    r"([^\s:：|｜]{2,40}?)(?=\s|$|[|｜]|索引号|发布机构|发文|成文|公开|组配|主题|公文|生成|有效|浏览|点击|字号|作者)"
+)
 
 
 _GLUED_ADDRESSEE = re.compile(r"^([^，,。：:\d]{3,30})[：:]\s*(?=\d{4}年|[\u4e00-\u9fff])")
@@ -347,7 +354,7 @@ def _front_matter(front: list[Line], title: str, published: str, addressee: str,
     facts: list[str] = []
     for line in front:
         text = line.text
-        fields = [m.group(0).strip() for m in _INFO_FIELD.finditer(text) if m.group(2)]
+        fields = [m.group(0).strip() for m in _FRONT_FIELD.finditer(text) if m.group(2)]
         facts += fields
         if text in title or _is_chrome(text) or fields:
             continue
@@ -387,6 +394,16 @@ def _is_chrome(text: str) -> bool:
     )
 
 
+def _is_chrome_or_label(text: str) -> bool:
+    """A page's button or empty label (`字体:`, `访问量:`), or any other chrome line."""
+    return _is_chrome(text) or bool(re.fullmatch(r"[^，。：:]{1,6}[:：]", text))
+
+
+def _bare_addressee(text: str) -> bool:
+    """An office's name alone on a line (县人大常委会), with no punctuation."""
+    return len(text) <= 20 and is_org(text) and not re.search(r"[，。；、：:]", text)
+
+
 def _is_addressee(text: str) -> bool:
     """`省政府：`, `县委依法治县办：`, `县委、县政府：`: the offices a report is sent to."""
     return text[-1:] in "：:" and all(is_org(x) for x in re.split("[、，,]", text[:-1]))
@@ -394,7 +411,8 @@ def _is_addressee(text: str) -> bool:
 
 def _is_red_head_or_number(text: str) -> bool:
     """A 公文's red head (`潍坊市人民政府文件`) or document number (`潍政字〔2024〕6号`)."""
-    return (text.endswith("文件") and len(text) <= 30) or bool(_DOC_NUMBER.search(text))
+    # A paragraph citing another document (…《工作要点》(城中政办函〔2025〕19号)要求…) is body.
+    return (text.endswith("文件") and len(text) <= 30) or (len(text) <= 40 and bool(_DOC_NUMBER.search(text)))
 
 
 def _title_like(line: Line) -> bool:
@@ -1021,7 +1039,17 @@ def parse_document(
     glued = _GLUED_ADDRESSEE.match(opening)
     if glued and not addressee and all(is_org(x) for x in re.split("[、，,]", glued.group(1))):
         addressee = glued.group(0).strip()  # 市人大常委会: 2024年，我市… (one line)
-    front_lines = lines[: front.body_start] + ([Line(addressee)] if glued and addressee else [])
+    lead = front.body_start
+    # A page's buttons (字体: 访问量: 分享到:) under the title can be read as the body's first
+    # lines; the addressee on its own line below them (县人大常委会) is still the front's.
+    while lead < min(len(lines), front.body_start + 8) and _is_chrome_or_label(lines[lead].text):
+        lead += 1
+    if lead < len(lines) and lead > front.body_start and _bare_addressee(lines[lead].text):
+        lead += 1
+    if lead > front.body_start:  # the buttons and the addressee are no part of the body
+        skipped = {x.text for x in lines[front.body_start : lead]}
+        passages = [p for p in passages if p.section or p.text not in skipped]
+    front_lines = lines[:lead] + ([Line(addressee)] if glued and addressee else [])
     facts = _front_matter(front_lines, title, published, addressee, end.signed_on or front.dated)
     if facts:
         passages.append(ParsedPassage((FRONT_MATTER,), facts))

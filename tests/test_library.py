@@ -835,6 +835,8 @@ def test_a_link_inside_the_network_is_refused_unless_the_settings_allow_it(
         ("清河县的报告是在什么会议上作的", "第十六次会议上"),
         ("清河县报告报送给谁", "县人大常委会："),
         ("桂林市的报告发布时间", "发布时间"),
+        ("彭水苗族土家族自治县法治报告的发布机构", "[ 发布机构 ] 彭水县司法局"),
+        ("若尔盖县法治政府报告是向谁报告的", "县人大常委会"),
     ],
 )
 def test_questions_about_the_report_itself_are_answered_from_its_front(

@@ -1496,6 +1496,43 @@ def test_a_pages_fields_about_the_document_are_its_front_not_chrome() -> None:
     assert "当前的位置" not in front and "首页" not in front
 
 
+@pytest.mark.parametrize(
+    ("name", "front"),
+    [
+        # a 政府信息公开 page's table writes its fields in brackets, empty ones left out
+        (
+            "彭水县_2022.txt",
+            [
+                "[ 索引号 ] 11500243009215030B/2023-00021",
+                "[ 发布机构 ] 彭水县司法局",
+                "[ 成文日期 ] 2023-01-16",
+                "[ 发布日期 ] 2023-01-20",
+                "落款日期：2023-01-16",
+            ],
+        ),
+        # the addressee alone on a line, no colon, below the page's buttons
+        ("若尔盖县_2021.txt", ["发布时间:2022-03-21", "县人大常委会", "落款日期：2022-03-21"]),
+    ],
+)
+def test_a_fronts_fields_and_addressee_as_pages_write_them(name: str, front: list[str]) -> None:
+    data = (TESTS_DATA / "longtail" / name).read_bytes()
+    r = parse_document(read_document(name, data), name, data)
+    assert front_of(r).split("\n") == front
+    assert not any(p.text in ("字体:", "分享到:", "[ 主题分类 ] 司法") for p in body_of(r))
+
+
+def test_an_opening_citing_a_documents_number_is_body_not_this_reports_number() -> None:
+    lines = [
+        "县委全面依法治县委员会:",
+        "2023年,柳林乡认真贯彻落实《2023年法治政府建设工作要点》(竹政办函〔2023〕7号)要求,现将工作情况报告如下:",
+        "一、主要工作",
+        "全乡调解矛盾纠纷41件。",
+    ]
+    r = parse(lines, source="柳林乡_2023.txt")
+    assert body_of(r)[0].text.startswith("2023年,柳林乡认真贯彻落实")
+    assert "〔2023〕7号" not in front_of(r) and "县委全面依法治县委员会:" in front_of(r)
+
+
 def test_pinyin_readings_are_dropped_from_a_traditional_page() -> None:
     name = "lingao-traditional-2023.html"
     data = (TESTS_DATA / "longtail" / name).read_bytes()
