@@ -61,6 +61,7 @@ from retrieval.figures import figures_in
 from retrieval.models import Figure, ParsedReport
 from retrieval.parse import parse_document
 from retrieval.read import read_document
+from retrieval.tokenize import drop_pinyin
 
 _SIMPLIFY = OpenCC("t2s")
 _SCALE = {"万": 1e4, "亿": 1e8}
@@ -160,9 +161,12 @@ def score(
         open_marks = list(marks)
         placed = set()
         for passage in parsed.passages:
-            spans = {id(g): _spans(passage.text, g["sentence"]) for g in marks}
+            # The parser drops pinyin readings (加強(qiáng)) from passages; the marked sentences hold them.
+            spans = {id(g): _spans(passage.text, drop_pinyin(g["sentence"])) for g in marks}
             placed |= {i for i, sp in spans.items() if sp}
-            non_spans = [(n, _spans(passage.text, n["sentence"])) for n in non_by_file.get(name, [])]
+            non_spans = [
+                (n, _spans(passage.text, drop_pinyin(n["sentence"]))) for n in non_by_file.get(name, [])
+            ]
             for f in extract(passage.text):
                 s.extracted += 1
                 year = getattr(f, "year", None) or parsed.year

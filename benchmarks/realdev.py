@@ -120,7 +120,11 @@ def write_sources(src: Path, target: Path) -> int:
     problems = 0
     with target.open("w", encoding="utf-8") as f:
         for e in read_manifests(src):
-            line = {k: e[k] for k in ("raw", "url", "query", "file", "level", "province", "meta") if k in e}
+            line = {
+                k: e[k]
+                for k in ("raw", "url", "query", "file", "level", "province", "meta", "note")
+                if k in e
+            }
             text = (src / "raw" / e["raw"]).read_text("utf-8") if e.get("raw") else ""
             if text:
                 line |= {"chars": len(text), "sha256": _digest(text)}
@@ -174,7 +178,9 @@ def from_sources(src: Path, sources: Path) -> int:
     groups: dict[str, list[dict]] = {}
     for s in read_sources(sources):
         text = (src / "raw" / s["raw"]).read_text("utf-8") if s.get("raw") else ""
-        entry = {k: s[k] for k in ("raw", "url", "query", "file", "level", "province", "meta") if k in s}
+        entry = {
+            k: s[k] for k in ("raw", "url", "query", "file", "level", "province", "meta", "note") if k in s
+        }
         entry["questions"] = []
         for q in s["questions"]:
             expect = []

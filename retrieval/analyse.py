@@ -243,6 +243,11 @@ def government_of(place: str) -> str:
 _ZONE = re.compile(
     r"^([\u4e00-\u9fff]{2,16}?(?:经济技术开发区|高新技术产业开发区|经济开发区|开发区|高新区|新区|园区|试验区|示范区|合作区))"
 )
+# The kinds of zone, as a zone's name ends: a name that is only these is no zone's own.
+ZONE_KIND = re.compile(
+    r"(?:经济技术|高新技术产业|经济|高新)?开发区|高新区|新区|园区|试验区|示范区|合作区|(?:经济|高新)"
+    r"(?:技术)?(?:开发区|园区)"
+)
 # A national ministry or commission, named with no place: 生态环境部, 国家林业和草原局.
 _NATIONAL = re.compile(
     r"^((?:国家|中国)?[\u4e00-\u9fff]{2,12}?(?:部|总局|署|委员会))(?![\u4e00-\u9fff]{0,2}[县区市省])"
@@ -268,7 +273,8 @@ def implied_issuer(
     texts = [subject(title), file_name.name, subject(opening)]
     for text in texts:
         m = _ZONE.match(text)
-        if m and m.group(1) not in gazetteer.by_name:
+        # 经济开发区 alone is a kind of zone, not one's name: a later text may name it (宁河经济开发区).
+        if m and m.group(1) not in gazetteer.by_name and not ZONE_KIND.fullmatch(m.group(1)):
             return m.group(1) + "管理委员会"
     named = [named_in(t, gazetteer) for t in texts]
     best = next((n for n in named if n.places or n.town), None)

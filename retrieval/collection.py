@@ -172,3 +172,10 @@ def _remove(text: str, names: set[str]) -> str:
     for name in sorted(names, key=len, reverse=True):
         text = text.replace(name, " ")
     return text
+
+
+def is_bare_request(text: str, names: set[str]) -> bool:
+    """Whether `text` is nothing but the place names given, years and the words naming a
+    report (内蒙古自治区2024年法治政府建设年度报告): a request for that place's report itself."""
+    rest = _YEAR.sub(" ", _remove(normalise(text), names))
+    return not _FRAME.sub("", _PUNCT.sub("", rest)).strip()

@@ -183,6 +183,7 @@ class Comparer:
         groups: list[Group] = []
         found: list[list[Hit]] = []  # each group's side's hits, best first
         missing: list[str] = []
+        refused: list[tuple[str, Answer]] = []
         for side in sides:
             if not side.known:
                 missing.append(side.key)
@@ -212,12 +213,15 @@ class Comparer:
                 found.append(hits)
             else:
                 missing.append(side.key)
+                if answer.refusal not in (None, Refusal.NO_MATCH):
+                    refused.append((side.key, answer))  # not searched: its own reason, not 没有提到
         # In the order the question names the sides (each is what was asked for): each side's
         # best, then each side's second best …
         level = sorted(
             ((i, n, h) for n, hits in enumerate(found) for i, h in enumerate(hits)), key=lambda x: x[:2]
         )
-        return self._result(text, core, [h for _, _, h in level], groups, missing, k, offset)
+        result = self._result(text, core, [h for _, _, h in level], groups, missing, k, offset)
+        return dataclasses.replace(result, side_refusals=tuple(refused))
 
     def _across(self, text: str, core: str, ask: Ask, k: int, offset: int) -> Answer:
         answer = ask(core, ACROSS_CANDIDATES, 0)

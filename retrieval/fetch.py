@@ -100,11 +100,11 @@ def fetch(url: str, limits: Limits | None = None) -> Fetched:
     _check_link(url, url)
     deadline = time.monotonic() + limits.total_seconds
     headers = {"User-Agent": _USER_AGENT, "Accept": _ACCEPT}
-    guard = _Guard(limits.allow)
+    guard = AddressGuard(limits.allow)
     shown = url  # refusals name the link as given, wherever it led
     guard.check_literal(url, shown)
     try:
-        transport = _GuardedTransport(guard)
+        transport = AddressGuardedTransport(guard)
         with httpx.Client(
             headers=headers, follow_redirects=False, transport=transport, trust_env=False
         ) as client:
@@ -117,7 +117,7 @@ def fetch(url: str, limits: Limits | None = None) -> Fetched:
                     return _receive(url, response, limits, deadline)
     except FetchError:
         raise
-    except _Internal as e:
+    except InternalAddress as e:
         raise FetchError(shown, Problem.INTERNAL, f"{e.host} is an internal address", e.host) from None
     except httpx.ConnectError:
         raise FetchError(url, Problem.CONNECT, f"could not connect to {urlsplit(url).hostname}") from None
@@ -206,16 +206,17 @@ def _receive(url: str, response: httpx.Response, limits: Limits, deadline: float
     return Fetched(url=url, name=file_name(url, kind), data=bytes(body), content_type=kind)
 
 
-class _Internal(OSError):
-    """A connection refused before it was made: the address is not public."""
+class InternalAddress(OSError):
+    """A connection refused before it was made: the address is not public and not allowed."""
 
     def __init__(self, host: str) -> None:
         super().__init__(f"{host} is not a public address")
         self.host = host
 
 
-class _Guard:
-    """Which addresses may be connected to: public ones, and those `allow` names."""
+class AddressGuard:
+    """Which addresses may be connected to: public ones, and those `allow` names. Shared by
+    the link fetcher and every client that posts to an address a message names."""
 
     def __init__(self, allow: Iterable[str]) -> None:
         self.names: set[str] = set()
@@ -239,6 +240,15 @@ class _Guard:
             return True
         return ip.is_global and not ip.is_multicast
 
+    def screened(self, host: str, infos: Iterable[tuple]) -> str:
+        """The address to connect to for `host`, resolved as `infos` (getaddrinfo's answer);
+        raises InternalAddress unless every address it resolves to is allowed."""
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        refused = [a for a in addresses if not self.allows(a)]
+        if refused or not addresses:
+            raise InternalAddress(refused[0] if refused else host)
+        return addresses[0]
+
     def check_literal(self, url: str, shown: str) -> None:
         """Refuse a link whose host is written as a non-public address (before any request);
         the refusal names `shown`."""
@@ -253,11 +263,11 @@ class _Guard:
             raise FetchError(shown, Problem.INTERNAL, f"{host} is an internal address", host)
 
 
-class _GuardedBackend(httpcore.SyncBackend):
+class AddressGuardedBackend(httpcore.SyncBackend):
     """Resolves a host itself, refuses it unless every address it resolves to is allowed, and
     connects to the address it checked."""
 
-    def __init__(self, guard: _Guard) -> None:
+    def __init__(self, guard: AddressGuard) -> None:
         self.guard = guard
 
     def connect_tcp(
@@ -274,22 +284,19 @@ class _GuardedBackend(httpcore.SyncBackend):
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as e:
             raise httpcore.ConnectError(str(e)) from e
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        refused = [a for a in addresses if not self.guard.allows(a)]
-        if refused:
-            raise _Internal(refused[0])
-        return super().connect_tcp(addresses[0], port, timeout, local_address, socket_options)
+        address = self.guard.screened(host, infos)
+        return super().connect_tcp(address, port, timeout, local_address, socket_options)
 
 
-class _GuardedTransport(httpx.HTTPTransport):
-    """httpx's transport with its connection pool on a _GuardedBackend (httpx does not take a
+class AddressGuardedTransport(httpx.HTTPTransport):
+    """httpx's transport with its connection pool on a AddressGuardedBackend (httpx does not take a
     network backend itself; the pool is built as HTTPTransport builds it, without proxies)."""
 
-    def __init__(self, guard: _Guard) -> None:
+    def __init__(self, guard: AddressGuard) -> None:
         super().__init__(trust_env=False)
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
-            network_backend=_GuardedBackend(guard),
+            network_backend=AddressGuardedBackend(guard),
         )
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from retrieval import checks, ranking, texts
 from retrieval.bulk import BATCH_FILES, Workers, parse_report, read_file, sweep_temp_dirs, worth_workers
-from retrieval.collection import Collection, without_greeting
+from retrieval.collection import Collection, is_bare_request, without_greeting
 from retrieval.compare import Comparer
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
@@ -176,6 +176,9 @@ class Library:
         if replied is not None:
             return _missing_year(replied)
         answer = searcher.ask(question, k=k, offset=offset)
+        own = self._own_year_missing(answer, question, searcher.reports)
+        if own is not None:
+            return own
         ranked = self._ranked(answer, searcher.reports)
         if ranked is not None:
             return ranked
@@ -185,11 +188,33 @@ class Library:
             if compared.groups or compared.lead or offset:
                 return compared
             answer = compared  # one place's reports, not sides: its figure may lead all the same
+        if offset == 0 and answer.query.wants_figures:
+            # 报送备案的规范性文件有多少件 asks a count, not to whom the report was sent (报送).
+            figured = self._figure_first(answer, searcher.reports)
+            if figured.lead:
+                return figured
         fronted = self._front_matter_first(answer, question, searcher.reports) if offset == 0 else None
         if fronted is not None:
             return fronted
         # The figure leads the first page only: later pages go on from the ordinary ranking.
         return self._figure_first(answer, searcher.reports) if offset == 0 else answer
+
+    def _own_year_missing(self, answer: Answer, question: str, reports: dict[int, Report]) -> Answer | None:
+        """A bare request for one place's report of a year (内蒙古自治区2024年法治政府建设年度报告)
+        when the place's own reports are all of other years: a missing year with those years,
+        not a report of a place inside it (a banner's of that year). None otherwise."""
+        q = answer.query
+        if len(q.places) != 1 or len(q.years) != 1:
+            return None
+        place = q.places[0]
+        if not is_bare_request(question, self.gazetteer.aliases(place) | {place}):
+            return None
+        own = [r for r in reports.values() if r.place == place]
+        if not own or any(r.year in q.years for r in own):
+            return None
+        years = tuple(sorted({r.year for r in own if r.year}))
+        missing = dataclasses.replace(q, absent_years=q.years, place_years=years)
+        return Answer(missing, refusal=Refusal.MISSING_YEAR, other_years=years)
 
     def _figure_first(self, answer: Answer, reports: dict[int, Report]) -> Answer:
         """A figure asked of one place's reports: when a report states it for sure (see

@@ -347,6 +347,10 @@ class Answer:
     # per side, and the sides whose reports say nothing about it (`hits` stays the flat list).
     groups: tuple[Group, ...] = ()
     missing: tuple[str, ...] = ()
+    # A missing side's own refusal (key, that side asked alone), when it was refused for a
+    # reason of its own (a year it has no report of, an unknown place) rather than searched
+    # and found silent: the side's line says that reason, never 没有提到.
+    side_refusals: tuple[tuple[str, Answer], ...] = ()
     # A question about the collection, a greeting or thanks: answered without excerpts.
     reply: Reply | None = None
     # The hits hold only part of what was asked (the closest passages of the reports asked about).

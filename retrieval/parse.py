@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from retrieval.analyse import (
+    ZONE_KIND,
     FileName,
     clean_title,
     expand,
@@ -607,6 +608,9 @@ def _opening_org(opening: str, gazetteer: Gazetteer) -> str:
             name += more.group(0)
         if _CLAUSE_WORDS.search(name):
             continue  # 通州区坚持以习近平新时代中国特色社会: a clause ending like an office
+        if name.endswith("法治政府") and len(name) > 4:
+            # 尖草坪区法治政府建设工作…: the topic's words, the place's government meant
+            name = name[:-4] + "人民政府"
         if gazetteer.find_in(name) or gazetteer.county_of_issuer(name) or name.startswith(("政协", "中共")):
             return name
     return ""
@@ -674,6 +678,8 @@ def _who(
         place = most_named(" ".join(body), ref.level, gazetteer)
         if place:
             guess = place + (expand(ref.office) if ref.office else "人民政府")
+    if not guess and not issuer:
+        guess = _region_government(opening, body, gazetteer)
     if guess and guess == issuer:
         return _Who(issuer, places)  # a national body: no place to find
     if guess and (not issuer or guess.endswith(issuer) or not gazetteer.mentions(issuer)):
@@ -687,7 +693,9 @@ def _who(
             found = (*found, town)
         if town and (not found or found[-1] != town):
             wider = tuple(p for p in found if not _is_town(p))
-            named_around = [n for _, n in gazetteer.mentions(context)]
+            # The places named anywhere in the body (全面落实广州市…) tell which of a town's
+            # namesakes it is when the opening does not.
+            named_around = [n for _, n in gazetteer.mentions(context + " " + " ".join(body))]
             chain = gazetteer.town_chain(town, wider, named_around)
             if len(chain) > 1 and not named.places and not guess.startswith(chain[-2]):
                 guess = chain[-2] + guess  # 清波街道办事处 → 上城区清波街道办事处
@@ -710,6 +718,53 @@ def _who(
     if not places and addressee:
         return _Who(issuer, gazetteer.find_in(addressee), False, True)
     return _Who(issuer, places)
+
+
+_ZONE_AT_START = re.compile(r"^([\u4e00-\u9fff]{0,8}?(?:开发区|高新区|新区|园区|试验区|示范区|合作区))")
+
+
+def _zone_placed(who: _Who, body: list[str], gazetteer: Gazetteer) -> tuple[str, tuple[str, ...]]:
+    """The issuer and places, a development zone's placed in the city its text names most
+    (两江新区 … 视察重庆 … 《重庆两江新区管理办法》 → 重庆两江新区管理委员会, 重庆市); a zone
+    whose name merely begins like a place (滨海湾新区 is no 滨海县's) keeps no such place, and
+    the zone itself is a place only when nothing wider is known."""
+    issuer, places = who.issuer, who.places
+    m = _ZONE_AT_START.match(issuer)
+    if not m:
+        return issuer, places
+    zone = m.group(1)
+    named = named_in(zone, gazetteer)
+    own = bool(named.places) and bool(ZONE_KIND.fullmatch(named.rest))  # 宁河 + 经济开发区
+    real = tuple(p for p in places if p in gazetteer.by_name)
+    if real and own:
+        return issuer, real
+    city = most_named(" ".join(body), "市", gazetteer)
+    if city and not own:
+        short = gazetteer.short_name(city)
+        return (issuer if issuer.startswith(short) else short + issuer), gazetteer.find_in(city)
+    if real and not own and named.places:
+        return issuer, (zone,)  # only a place's look-alike at the start of its name
+    return issuer, real or places
+
+
+_REGION_SELF = re.compile(r"(自治区|省)(?:人民)?政府")
+
+
+def _region_government(opening: str, body: list[str], gazetteer: Gazetteer) -> str:
+    """A provincial government's report that calls itself only 自治区人民政府 (or 省政府):
+    the one province of that kind its text names (法治内蒙古建设 → 内蒙古自治区人民政府);
+    "" when it names none or several."""
+    text = " ".join([opening, *body])
+    m = _REGION_SELF.search(text)
+    if not m:
+        return ""
+    kind = m.group(1)
+    named = {
+        full
+        for short, full in gazetteer.province_aliases().items()
+        if full.endswith(kind) and (short in text or full in text)
+    }
+    return f"{named.pop()}人民政府" if len(named) == 1 else ""
 
 
 def _full_government(issuer: str) -> str:
@@ -856,6 +911,28 @@ def _unrun(lines: list[Line]) -> list[Line]:
     return out
 
 
+def _unglued(lines: list[Line]) -> list[Line]:
+    """Lines numbered 1, 2, 3… (three or more in a row) whose number a page glued to the figure
+    after it (12020年…, 313个市州…, 4103个县级政府…: items 1, 3 and 4) with the number set off
+    by a space (1 2020年…), so that no figure or year reads it in."""
+    out = list(lines)
+    i = 0
+    while i < len(out):
+        j = i
+        while j < len(out) and j - i < 9 and not out[j].table:
+            text = out[j].text
+            if not (text.startswith(str(j - i + 1)) and text[1:2].isdigit()):
+                break
+            j += 1
+        if j - i >= 3:
+            for k in range(i, j):
+                out[k] = Line(f"{k - i + 1} {out[k].text[1:]}", out[k].level, out[k].table)
+            i = j
+        else:
+            i += 1
+    return out
+
+
 def parse_lines(
     lines: list[str], source: str, content: bytes, gazetteer: Gazetteer | None = None
 ) -> ParsedReport:
@@ -885,7 +962,9 @@ def parse_document(
     """
     gazetteer = gazetteer or default_gazetteer()
     # Pinyin readings printed after characters (領(lǐng)導(dǎo)) are no part of the report's text.
-    lines = _unrun([Line(t, x.level, x.table) for x in document.lines if (t := drop_pinyin(x.text).strip())])
+    lines = _unglued(
+        _unrun([Line(t, x.level, x.table) for x in document.lines if (t := drop_pinyin(x.text).strip())])
+    )
     front = _front(lines)
     end = _end(lines, front.body_start)
     body = lines[front.body_start : end.body_end]
@@ -914,7 +993,7 @@ def parse_document(
         [s(x.text) for x in body[:12]],
         s(addressee),
     )
-    issuer, places = who.issuer, who.places
+    issuer, places = _zone_placed(who, [s(x.text) for x in body[:12]], gazetteer)
     if not title:
         title = re.sub(r"^\d+_", "", source.rsplit(".", 1)[0])
 

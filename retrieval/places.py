@@ -348,9 +348,20 @@ class Gazetteer:
         )
         best = candidates[0]
         chain = self.chain(best)
-        town = town_after(text[first[best.name] + len(best.name) :])
+        rest = text[first[best.name] + len(best.name) :]
+        town = town_after(rest) or self._table_town_after(rest, best)
         # The table completes a town named after a city or province (宁波市贤庠镇 → … 象山县 …).
         return self.town_chain(town, chain, nearby) if town else chain
+
+    def _table_town_after(self, rest: str, county: Place) -> str | None:
+        """A town right after a county's name that looks like a common word (小陶镇: 小镇)
+        but that the town table has in that very county."""
+        if county.level != 3:
+            return None
+        m = _TOWN_AT_START.match(rest[4:] if rest.startswith("人民政府") else rest)
+        if m is None or "政府" in m.group(0):
+            return None
+        return m.group(0) if any(t.code[:6] == county.code for t in self.towns(m.group(0))) else None
 
     def county_of_issuer(self, issuer: str) -> str | None:
         """The county-level place an issuer names as its own (柘原县人民政府 → 柘原县), found by

@@ -168,6 +168,19 @@ def candidates(
     return out
 
 
+def _later(measure: str, stored: StoredFigure, report: Report) -> bool:
+    """Whether `stored` states `measure` for a year after `report`'s (a goal aside)."""
+    f = stored.figure
+    return (
+        stored.report_id == report.id
+        and f.kind in ("", "all")
+        and f.year is not None
+        and report.year is not None
+        and f.year > report.year
+        and measure_closeness(measure, f.measure) > 0
+    )
+
+
 def sure_figure(
     measure: str, units: str, stored: list[StoredFigure], report: Report
 ) -> tuple[StoredFigure | None, bool]:
@@ -177,6 +190,10 @@ def sure_figure(
     found = candidates(measure, units, stored, report)
     if not found or report.year is None:
         return None, bool(found)
+    if any(_later(measure, f, report) for f in stored):
+        # 从2019年的15%提高到2020年的29.65%: a value of a later year than the report's means the
+        # report is not of the year it is dated, and its undated values are of no known year.
+        return None, True
     best = max(c for c, _ in found)
     top = [f for c, f in found if c == best]
     if len({(f.figure.value, f.figure.unit) for f in top}) > 1:

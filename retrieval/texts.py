@@ -281,7 +281,15 @@ def _place_reply(r: Reply, known: tuple[str, ...]) -> str:
 
 
 def missing(answer: Answer, key: str) -> str:
-    """Why one side of a comparison has no excerpt: no report at all, or nothing on it."""
+    """Why one side of a comparison has no excerpt: no report at all, none of the year, or
+    (only when that side was searched and nothing cleared the bar) nothing on it."""
+    own = next((a for k, a in answer.side_refusals if k == key), None)
+    if own is not None and own.refusal == Refusal.MISSING_YEAR and own.query.places:
+        return missing_year(own) + "。"
+    if own is not None and own.refusal in (Refusal.UNKNOWN_PLACE, Refusal.MISSING_YEAR):
+        return f"暂未收录{key}的报告。"
+    if own is not None and own.refusal is not None:
+        return refusal(own)
     if key in answer.query.unknown_places:
         return f"暂未收录{key}的报告。"
     year = re.fullmatch(r"(\d{4})年", key)

@@ -130,7 +130,7 @@ def test_a_year_without_a_report_is_missing(years_library: Library) -> None:
     answer = years_library.ask("汝城县2020年和2023年行政复议案件对比")
     assert [g.key for g in answer.groups] == ["2023年"]
     assert answer.missing == ("2020年",)
-    assert texts.missing(answer, "2020年") == "暂未收录汝城县2020年的报告。"
+    assert texts.missing(answer, "2020年") == "暂未收录汝城县2020年的报告；有：2022年、2023年。"
 
 
 # --- across reports ------------------------------------------------------------------------
@@ -285,3 +285,12 @@ def test_across_reports_quotes_four_and_names_the_rest_with_their_buttons(dev_li
     named = {a.label for row in part.actions for a in row}
     for r in answer.also:  # every report the reply names has its button, by place and year
         assert any(r.place in label and str(r.year) in label for label in named)
+
+
+def test_a_side_refused_for_its_year_says_so_not_that_it_says_nothing(years_library: Library) -> None:
+    # 蓝山县 has a report of 2022 only: its side was never searched for 2023, so its line
+    # gives the years it has rather than 蓝山县的报告中没有提到…
+    answer = years_library.ask("汝城县和蓝山县2023年行政复议案件对比")
+    assert [g.key for g in answer.groups] == ["汝城县"]
+    assert answer.missing == ("蓝山县",)
+    assert texts.missing(answer, "蓝山县") == "暂未收录蓝山县2023年的报告；有：2022年。"

@@ -84,6 +84,11 @@ def test_cn_value(numeral: str, value: int) -> None:
         ("败诉率", "行政机关负责人出庭应诉率", False),
         ("出庭应诉率", "败诉率", False),
         ("行政复议案件", "行政复议纠错率", False),  # a count is not a rate
+        # A figure of a wider thing than asked is no answer: not every 执法人员 holds a 执法证.
+        ("持有行政执法证的人员", "执法人员", False),
+        ("持有行政执法证人员", "工作人员", False),
+        ("持有行政执法证的人员", "持有行政执法证", True),
+        ("出庭应诉率", "出庭率", True),
     ],
 )
 def test_measure_matches_only_the_same_measure(asked: str, measure: str, same: bool) -> None:
@@ -156,12 +161,27 @@ def test_a_sub_list_is_parts_of_its_own_measure_not_the_total() -> None:
         ("开展38次“送法下乡”活动。", "“送法下乡”活动"),
         ("组织调解员参加业务培训等12场专题培训。", "专题培训"),
         ("对15个镇街开展法治督察。", "镇街开展法治督察"),
+        # The words after a figure end before a conjunction (副县长, not 副县长和).
+        ("4名副县长和3名局长参加访谈。", "副县长"),
         # Longer than a reader takes in: cut where a word starts (not 公室…).
         ("县人民政府办公室法制科室配备法律顾问专职工作人员7名。", "配备法律顾问专职工作人员"),
     ],
 )
 def test_measures_read_as_words_not_fragments(text: str, measure: str) -> None:
     assert figures_in(text)[0].measure == measure
+
+
+@pytest.mark.parametrize(
+    ("text", "measures"),
+    [
+        # What became of cases is the measure, not the clause before it (审结的案件中) …
+        ("本年度办结的行政诉讼案件中，胜诉31件，败诉3件。", ["胜诉", "败诉"]),
+        # … nor a bracketed note after the total: it says nothing of the part.
+        ("共受理行政复议申请88件（含上年度结转），其中撤销（含确认违法）6件。", ["行政复议申请", "撤销"]),
+    ],
+)
+def test_an_outcome_measures_itself_not_the_clause_before(text: str, measures: list[str]) -> None:
+    assert [f.measure for f in figures_in(text)] == measures
 
 
 def test_the_whole_place_and_a_change_are_told_apart() -> None:

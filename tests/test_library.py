@@ -846,6 +846,43 @@ def test_questions_about_the_report_itself_are_answered_from_its_front(
     assert first.report.place in question
 
 
+def test_a_count_asked_in_the_front_s_words_leads_with_the_figure(tmp_path: Path, library: Library) -> None:
+    # 报送 may ask to whom a report was sent; 报送备案的…有多少件 asks a count.
+    report = tmp_path / "瑞安市司法局_2023.txt"
+    report.write_text(
+        "瑞安市司法局关于2023年度行政规范性文件备案审查情况的报告\n发布日期：2024-01-22\n一、报送备案情况\n"
+        "2023年，各乡镇人民政府和市政府部门向市司法局报送备案规范性文件42件，较2022年的35件有所增加。\n"
+        "二、审查情况\n全年审结报备的规范性文件42件，纠正1件。\n瑞安市司法局\n2024年1月20日\n",
+        "utf-8",
+    )
+    library.ingest([report])
+    answer = library.ask("瑞安市报送备案的规范性文件有多少件")
+    assert "42件" in answer.lead and "35件" not in answer.lead
+    assert "报送备案规范性文件42件" in answer.hits[0].passage.text
+
+
 def test_an_ordinary_question_of_the_place_is_not_answered_from_its_front(longtail_library: Library) -> None:
     hit = longtail_library.ask("清河县公共法律服务工作室").hits[0]
     assert hit.passage.section != (FRONT_MATTER,) and "326个" in hit.passage.text
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        (
+            "广西2023年法治政府建设报告",
+            True,
+        ),  # the region's own report is of 2022; 桂林市's of 2023 is not it
+        ("广西壮族自治区2022年法治政府建设年度报告", False),
+        ("桂林市2023年法治政府建设报告", False),
+    ],
+)
+def test_a_bare_request_for_a_places_report_of_a_year_is_its_own(
+    longtail_library: Library, question: str, refused: bool
+) -> None:
+    answer = longtail_library.ask(question)
+    if refused:
+        assert answer.refusal == Refusal.MISSING_YEAR
+        assert texts.refusal(answer) == "暂未收录广西壮族自治区2023年的报告；有：2022年"
+    else:
+        assert answer.answered and answer.hits[0].report.year == int(question[question.index("20") :][:4])

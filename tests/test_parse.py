@@ -1526,3 +1526,134 @@ def test_a_city_named_once_is_no_evidence() -> None:
         "学习借鉴绍兴经验,全局执法人员持证比例98%以上。",
     ]
     assert parse(lines, source="scjgj_2023.txt").issuer == ""
+
+
+@pytest.mark.parametrize(
+    ("lines", "issuer", "places"),
+    [
+        (  # the city is named in the body, not in the zone's name
+            [
+                "2024年，云岭新区坚持依法行政，认真落实市委、市政府决策部署。",
+                "一、主要工作",
+                "推动修订《昆明云岭新区管理办法》，服务昆明高质量发展。",
+            ],
+            "昆明云岭新区管理委员会",
+            ("云南省", "昆明市"),
+        ),
+        (  # a name that only begins like a county (滨海县) is no part of it
+            [
+                "2024年，滨海湾新区坚持依法行政，落实省委部署。",
+                "一、主要工作",
+                "开展法治宣传8次。",
+            ],
+            "滨海湾新区管理委员会",
+            ("滨海湾新区",),
+        ),
+        (  # 经济开发区 in the title is a kind; the opening names which one
+            [
+                "经济开发区2024年度法治政府建设情况报告",
+                "2024年宁河经济开发区在区委、区政府的正确领导下，扎实推进法治政府建设。",
+                "一、主要举措",
+                "园区共组织法治讲座7次。",
+            ],
+            "宁河经济开发区管理委员会",
+            ("天津市", "宁河区"),
+        ),
+    ],
+)
+def test_a_zone_is_placed_where_its_text_puts_it(
+    lines: list[str], issuer: str, places: tuple[str, ...]
+) -> None:
+    r = parse(lines, source="新区报告.txt")
+    assert (r.issuer, r.places) == (issuer, places)
+
+
+@pytest.mark.parametrize(
+    ("lines", "issuer", "places"),
+    [
+        (  # 小陶镇 begins like 小镇, but the table has it in 永安市
+            [
+                "永安市小陶镇人民政府2024年法治政府建设情况报告",
+                "2024年，我镇坚持依法行政。",
+                "一、主要工作",
+                "开展普法5次。",
+            ],
+            "永安市小陶镇人民政府",
+            ("福建省", "三明市", "永安市", "小陶镇"),
+        ),
+        (  # 法治政府 in the opening is the topic: the district's government is meant
+            [
+                "2024年，尖草坪区法治政府建设工作在省委、市委、区委的坚强领导下扎实推进。",
+                "一、主要工作",
+                "开展普法5次。",
+            ],
+            "尖草坪区人民政府",
+            ("山西省", "太原市", "尖草坪区"),
+        ),
+    ],
+)
+def test_an_issuer_read_past_look_alike_words(lines: list[str], issuer: str, places: tuple[str, ...]) -> None:
+    r = parse(lines, source="报告.txt")
+    assert (r.issuer, r.places) == (issuer, places)
+
+
+@pytest.mark.parametrize(
+    ("named", "issuer", "places"),
+    [
+        ("编写《法治内蒙古建设发展报告》。", "内蒙古自治区人民政府", ("内蒙古自治区",)),
+        ("与广西、宁夏交流执法经验。", "", ()),  # two regions named: which is not said
+    ],
+)
+def test_a_region_calling_itself_only_zizhiqu_takes_the_one_region_it_names(
+    named: str, issuer: str, places: tuple[str, ...]
+) -> None:
+    lines = ["2022年，自治区人民政府坚持依法行政，推动法治政府建设取得新进展。", "一、主要工作", named]
+    r = parse(lines, source="fzzf_2022.txt")
+    assert (r.issuer, r.places) == (issuer, places)
+
+
+def test_a_towns_namesakes_are_told_apart_by_the_places_its_body_names() -> None:
+    # six 新市街道 in the table; the body's 广州市 leaves one (白云区's)
+    lines = [
+        "2023年，在区委、区政府的正确领导下，新市街道办事处坚持依法行政。",
+        "一、主要工作",
+        "认真落实《广州市法治政府建设实施纲要》，开展普法宣传12场。",
+    ]
+    r = parse(lines, source="新市街2023.txt")
+    assert (r.issuer, r.places) == ("白云区新市街道办事处", ("广东省", "广州市", "白云区", "新市街道"))
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        # A list's numbers glued to the figure after them: set off, never read into it.
+        (
+            [
+                "12023年,县政府收到行政复议申请88件。",
+                "2215个乡镇共办理调解案件120件。",
+                "3104个村居配备法律顾问。",
+            ],
+            [
+                "1 2023年,县政府收到行政复议申请88件。",
+                "2 215个乡镇共办理调解案件120件。",
+                "3 104个村居配备法律顾问。",
+            ],
+        ),
+        # Two in a row is no list; nor lines whose first digits do not count 1, 2, 3.
+        (["12个乡镇开展普法。", "23个村居建成法治广场。"], ["12个乡镇开展普法。", "23个村居建成法治广场。"]),
+        (
+            ["2021年,收到申请30件。", "2022年,收到申请41件。", "2023年,收到申请52件。"],
+            ["2021年,收到申请30件。", "2022年,收到申请41件。", "2023年,收到申请52件。"],
+        ),
+    ],
+)
+def test_list_numbers_glued_to_a_figure_are_set_off(items: list[str], expected: list[str]) -> None:
+    lines = [
+        "县人民政府关于2023年度法治政府建设情况的报告",
+        "一、主要工作",
+        *items,
+        "二、存在的问题",
+        "督察力度有待加大。",
+    ]
+    texts = [p.text for p in parse(lines).passages]
+    assert [t for t in texts if t[:1].isdigit()] == expected

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from retrieval.figures import figures_in
 from retrieval.library import Library
+from retrieval.models import Report, StoredFigure
+from retrieval.ranking import sure_figure
 
 
 def rows(lib: Library, question: str) -> list[tuple[str, int | None, float]]:
@@ -219,3 +222,24 @@ def test_readme_rankings_through_ask(dev_library: Library) -> None:
     opinions = ask_cli(dev_library, "各县法律顾问出具了多少份法律意见书")
     assert "屏山县（2023年）58份" in opinions["lead"] and "柳林乡" not in opinions["lead"]
     assert "意见书" in opinions["hits"][0]["snippet"]
+
+
+def _report(year: int) -> Report:
+    return Report(1, "法治政府建设情况", "某某区人民政府", year, ("某某区",), "r.txt", "0" * 64)
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "sure"),
+    [
+        # Dated 2019 but stating 2020's value: the report's own year is in doubt, so no lead.
+        ("全区出庭应诉率从2019年全年的15%提高到2020年全年的29.65%；今年平均出庭应诉率为73.55%。", 2019, None),
+        # Dated 2020: 29.65% is its year's, the 2019 value only the base of the change.
+        ("全区出庭应诉率从2019年全年的15%提高到2020年全年的29.65%。", 2020, 29.65),
+    ],
+)
+def test_a_value_of_a_later_year_than_the_reports_leaves_it_unsure(
+    text: str, year: int, sure: float | None
+) -> None:
+    stored = [StoredFigure(f, 1, 1) for f in figures_in(text)]
+    found, _ = sure_figure("出庭应诉率", "", stored, _report(year))
+    assert (found.figure.value if found else None) == sure

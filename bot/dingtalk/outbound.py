@@ -20,16 +20,12 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-from retrieval.fetch import _Guard as AddressGuard
+from retrieval.fetch import AddressGuard, InternalAddress
 
 # Where DingTalk's docs put a robot message's sessionWebhook (https://oapi.dingtalk.com/robot/
 # sendBySession?session=…) and its newer OpenAPI.
 DINGTALK_ORIGINS = ("https://oapi.dingtalk.com", "https://api.dingtalk.com")
 TIMEOUT = 10.0
-
-
-class InternalAddress(OSError):
-    """A connection refused before it was made: the address is not public and not allowed."""
 
 
 @dataclass(frozen=True)
@@ -96,11 +92,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
                 infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
             except socket.gaierror as e:
                 raise httpcore.ConnectError(str(e)) from e
-            addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-            refused = [a for a in addresses if not self.guard.allows(a)]
-            if refused or not addresses:
-                raise InternalAddress(f"{host} is not a public address")
-            host = addresses[0]
+            host = self.guard.screened(host, infos)
         return await self.inner.connect_tcp(host, port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(
@@ -109,7 +101,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        raise InternalAddress("unix sockets are not connected to")
+        raise InternalAddress("a unix socket")
 
     async def sleep(self, seconds: float) -> None:
         await self.inner.sleep(seconds)
