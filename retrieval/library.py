@@ -78,6 +78,10 @@ _FRONT_LABELS = (
     (r"报送|主送|报给|写给|送给|递交|向谁|给谁", ("：", "常委会", "委员会", "政府")),
     (r"会议|会上|副标题", ("会议", "——")),
 )
+# A question about how a report is laid out (see Library._parts_first): its outline answers it.
+_ABOUT_THE_PARTS = re.compile(
+    r"(?:几|多少)(?:个|大)?(?:部分|板块|章节)|分(?:为|成)?几(?:个|大)?(?:部分|块|方面)"
+)
 # A question about a report itself, which its front answers (see Library._front_matter_first).
 _ABOUT_THE_REPORT = re.compile(
     r"(?:什么时候|何时|哪天|哪一天|几月|日期|时间)[^，。？?]{0,6}(?:发布|印发|公布|报送|上报|发的|出的|写的|签发|落款)"
@@ -196,6 +200,9 @@ class Library:
         fronted = self._front_matter_first(answer, question, searcher.reports) if offset == 0 else None
         if fronted is not None:
             return fronted
+        parted = self._parts_first(answer, question, searcher.reports) if offset == 0 else None
+        if parted is not None:
+            return parted
         # The figure leads the first page only: later pages go on from the ordinary ranking.
         return self._figure_first(answer, searcher.reports) if offset == 0 else answer
 
@@ -313,6 +320,36 @@ class Library:
             rest = [h for h in answer.hits if h.passage.id != front.id][: max(len(answer.hits) - 1, 0)]
             hits = (hit, *(dataclasses.replace(h, rank=i + 2) for i, h in enumerate(rest)))
             return dataclasses.replace(answer, hits=hits, refusal=None, partial=False)
+        return None
+
+    def _parts_first(self, answer: Answer, question: str, reports: dict[int, Report]) -> Answer | None:
+        """A question about how a place's report is laid out (分为几个部分): a lead counting its
+        top-level sections and naming them, with the report's first passage cited under it.
+        None for other questions, and when no report of the place has two sections or more."""
+        q = answer.query
+        if not (q.report_ids and q.places) or not _ABOUT_THE_PARTS.search(normalise(question)):
+            return None
+        order = [*q.first, *(h.report.id for h in answer.hits), *sorted(q.report_ids, reverse=True)]
+        own = [i for i in order if i in reports and reports[i].place in q.places]
+        for rid in dict.fromkeys([*own, *order]):
+            report = reports.get(rid)
+            if report is None:
+                continue
+            parts = list(
+                dict.fromkeys(path[0] for path in self.store.outline(rid) if path and path[0] != FRONT_MATTER)
+            )
+            body = [p for p in self.store.report_passages(rid) if p.section[:1] != (FRONT_MATTER,)]
+            if len(parts) < 2 or not body:
+                continue
+            hit = Hit(
+                1,
+                answer.hits[0].score if answer.hits else 1.0,
+                body[0],
+                report,
+                make_snippet(body[0].text, {}),
+            )
+            lead = texts.parts_lead(report.place or report.issuer, report.year, parts)
+            return dataclasses.replace(answer, hits=(hit,), lead=lead, refusal=None, partial=False)
         return None
 
     def _figures_by_side(self, answer: Answer) -> Answer:

@@ -116,6 +116,12 @@ def figures_by_year_lead(figures: tuple[LeadFigure, ...]) -> str:
     return f"{first.place} {first.measure}：{years}"
 
 
+def parts_lead(place: str, year: int | None, parts: list[str]) -> str:
+    """How a report is laid out: `秀山县 2024年的报告分为 5 个部分：一、…；二、…`."""
+    of_year = f" {year}年" if year else ""
+    return f"{place}{of_year}的报告分为 {len(parts)} 个部分：" + "；".join(parts)
+
+
 def too_few_lead(table: Table, level: str) -> str:
     """Fewer than two places state a figure (or meet the threshold asked), so there is no
     ranking: `只有 1 个县的报告给出聘请法律顾问：屏山县（2023年）3名`."""

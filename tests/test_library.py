@@ -888,3 +888,29 @@ def test_a_bare_request_for_a_places_report_of_a_year_is_its_own(
         assert texts.refusal(answer) == "暂未收录广西壮族自治区2023年的报告；有：2022年"
     else:
         assert answer.answered and answer.hits[0].report.year == int(question[question.index("20") :][:4])
+
+
+@pytest.mark.parametrize(
+    "question", ["安乐乡报告分为几个部分", "安乐乡2023年的报告分几大部分", "安乐乡报告有多少个部分"]
+)
+def test_how_many_parts_a_report_has_is_answered_from_its_outline(
+    tmp_path: Path, library: Library, question: str
+) -> None:
+    report = tmp_path / "安乐乡_2023.txt"
+    report.write_text(
+        "安乐乡人民政府关于2023年度法治政府建设情况的报告\n"
+        "一、主要工作\n（一）学法用法\n全年组织学法4次。\n（二）依法决策\n重大决策全部经过合法性审查。\n"
+        "二、存在的问题\n法治队伍力量不足。\n三、下一步打算\n加强执法人员培训。\n安乐乡人民政府\n2024年1月5日\n",
+        "utf-8",
+    )
+    library.ingest([report])
+    answer = library.ask(question)
+    # Three top-level parts, named in order; （一）（二） are not parts of their own.
+    assert answer.lead == "安乐乡 2023年的报告分为 3 个部分：一、主要工作；二、存在的问题；三、下一步打算"
+    assert answer.hits and answer.hits[0].report.place == "安乐乡" and answer.refusal is None
+
+
+def test_a_question_about_parts_of_the_work_is_not_about_the_outline(library: Library) -> None:
+    # 哪几个方面 asks what was done, not how the report is laid out.
+    answer = library.ask("秀山县政务公开做了哪几个方面的工作")
+    assert answer.hits and "个部分" not in answer.lead
