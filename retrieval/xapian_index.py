@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import xapian
 
+from retrieval.errors import ReportbotError
 from retrieval.index import lucene_idf
 
 REPORT_PREFIX = "R"  # tokens are folded to lower case, so no token starts with these
@@ -37,11 +38,12 @@ ROW_PREFIX = "Q"  # Xapian's usual prefix for a unique id
 COMMIT_EVERY = 200_000  # documents between commits while building (bounds the writer's memory)
 
 
-class ShardUnavailable(Exception):
-    """A shard server could not be reached or stopped answering."""
+class ShardUnavailable(ReportbotError):
+    """A shard server could not be reached or stopped answering (a ReportbotError, so the CLI
+    and every channel show it as one line, never a traceback)."""
 
 
-class ShardMismatch(Exception):
+class ShardMismatch(ReportbotError):
     """The shards do not hold the database's passages (built from another one, or before
     reports were added or deleted)."""
 
