@@ -281,12 +281,23 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
             at + m.start(),
             at + m.end(),
             year,
-            part and unit not in ("%", "个百分点", "百分点", "位"),
+            # A rate after 其中 in its own clause (其中10月为89%) is a part's; one in a later
+            # clause (其中…56件，立案率为82%) is still the whole's.
+            (part and unit not in ("%", "个百分点", "百分点", "位"))
+            or _rate_of_a_part(sentence, m.start(), unit),
             kind,
         )
         out.append(figure)
         previous = figure
     return out
+
+
+def _rate_of_a_part(sentence: str, start: int, unit: str) -> bool:
+    """Whether the rate starting at `start` follows 其中 in its own clause."""
+    if unit != "%":
+        return False
+    clause = re.split(r"[，,；;。]", sentence[:start])[-1]
+    return "其中" in clause
 
 
 def _figure(text: str, m: re.Match[str], label_unit: str) -> tuple[float, str] | None:

@@ -864,10 +864,11 @@ def _years(
     """(year covered, whether it was inferred, year the plans are for).
 
     The year is the title's first (but for the plans' year of `…总结及2023年工作计划`), else the
-    opening paragraph's (`2023年，…`, `2025年以来`, never a plan's span `2021—2025年`), else the
-    year before a title's plans year. Failing those it is inferred: from the file name
-    (`岳阳县_2022.txt`), from the signature date or 发布时间 (a report is signed or published early in
-    the year after the one it covers, or in that year's last two months), from a plans
+    opening paragraph's own (`2023年，…`, `2025年以来`, never a plan's span `2021—2025年`), else the
+    year before a title's plans year. Failing those it is inferred from the file name
+    (`岳阳县_2022.txt`); else it is the first year the opening names; else inferred from the
+    signature date or 发布时间 (a report is signed or published early in the year after the one
+    it covers, or in that year's last two months), from a plans
     heading (三、2024年工作打算 → 2023), or from the year the body names most. The plans are
     for the title's plans year, else a plans heading's year after the year covered, else the
     next year."""
@@ -878,13 +879,18 @@ def _years(
     if year is not None and title_plan is not None and title_plan <= year:
         title_plan = None
     if year is None:
-        year = opening_year(opening) or next(iter(years_in(without_ranges(opening))), None)
+        year = opening_year(opening)
     if year is None and title_plan is not None:
         year = title_plan - 1
     plans = [year_number(h.group(1)) for path in outline if (h := _PLANS_HEADING.search(path[-1]))]
     inferred = year is None
     if year is None and file_year is not None:
         year = file_year
+    if year is None:
+        # Any year the opening names, after the file name's: an opening that does not begin
+        # with its year may name earlier ones first (从2019年的15%提高到2020年的29.65%).
+        year = next(iter(years_in(without_ranges(opening))), None)
+        inferred = year is None
     if year is None:
         dated = next((d for d in (signed_on, published) if _ISO_DATE.match(d)), "")
         if dated:

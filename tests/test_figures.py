@@ -212,3 +212,18 @@ def test_a_pipe_table_measures_each_cell_by_its_header() -> None:
 )
 def test_measure_variants_are_one_measure(asked: str, measure: str, close: bool) -> None:
     assert measure_matches(asked, measure) is close
+
+
+@pytest.mark.parametrize(
+    ("sentence", "parts"),
+    [
+        # A month's rate after 其中 is a part; the period's rate before it is the whole's.
+        ("1-10月平均出庭应诉率为73.55%，其中10月为89%。", {73.55: False, 89.0: True}),
+        ("1-10月平均出庭应诉率为73.55%其中10月为89%。", {73.55: False, 89.0: True}),
+        # 其中 in an earlier clause: the rate after it is still the whole's.
+        ("共提交提案111件，其中集体提案56件，立案率为82%。", {82.0: False}),
+    ],
+)
+def test_a_rate_after_其中_in_its_own_clause_is_a_part(sentence: str, parts: dict[float, bool]) -> None:
+    found = {f.value: f.part for f in figures_in(sentence) if f.unit == "%"}
+    assert found == parts

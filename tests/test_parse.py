@@ -1694,3 +1694,16 @@ def test_list_numbers_glued_to_a_figure_are_set_off(items: list[str], expected: 
     ]
     texts = [p.text for p in parse(lines).passages]
     assert [t for t in texts if t[:1].isdigit()] == expected
+
+
+def test_the_file_names_year_beats_an_earlier_year_the_opening_only_mentions() -> None:
+    # The opening does not begin with its year; the years it names are the comparison's.
+    lines = [
+        "扎实推进行政应诉工作",
+        "全区出庭应诉率从2019年全年的15%提高到2020年全年的29.65%，今年以来继续保持增长态势。",
+        "一、主要做法",
+        "每月通报出庭应诉情况。",
+    ]
+    assert parse(lines, source="某区依法治区办_出庭应诉_2021.txt").year == 2021
+    # Without a year in the file name, the opening's first year is still the best guess.
+    assert parse(lines, source="出庭应诉.txt").year == 2019
