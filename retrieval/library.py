@@ -298,13 +298,11 @@ class Library:
         q = answer.query
         if not (q.report_ids and q.places) or not _ABOUT_THE_REPORT.search(normalise(question)):
             return None
-        order = [*q.first, *(h.report.id for h in answer.hits), *sorted(q.report_ids, reverse=True)]
-        # The place's own report before those of places inside it (重庆市's, not 秀山县's).
-        own = [i for i in order if i in reports and reports[i].place in q.places]
-        for rid in dict.fromkeys([*own, *order]):
-            report = reports.get(rid)
-            front = next((p for p in self.store.report_passages(rid) if p.section == (FRONT_MATTER,)), None)
-            if report is None or front is None:
+        for report in _own_reports_first(answer, reports):
+            front = next(
+                (p for p in self.store.report_passages(report.id) if p.section == (FRONT_MATTER,)), None
+            )
+            if front is None:
                 continue
             asked = normalise(question)
             weights = {
@@ -329,16 +327,10 @@ class Library:
         q = answer.query
         if not (q.report_ids and q.places) or not _ABOUT_THE_PARTS.search(normalise(question)):
             return None
-        order = [*q.first, *(h.report.id for h in answer.hits), *sorted(q.report_ids, reverse=True)]
-        own = [i for i in order if i in reports and reports[i].place in q.places]
-        for rid in dict.fromkeys([*own, *order]):
-            report = reports.get(rid)
-            if report is None:
-                continue
-            parts = list(
-                dict.fromkeys(path[0] for path in self.store.outline(rid) if path and path[0] != FRONT_MATTER)
-            )
-            body = [p for p in self.store.report_passages(rid) if p.section[:1] != (FRONT_MATTER,)]
+        for report in _own_reports_first(answer, reports):
+            outline = self.store.outline(report.id)
+            parts = list(dict.fromkeys(path[0] for path in outline if path and path[0] != FRONT_MATTER))
+            body = [p for p in self.store.report_passages(report.id) if p.section[:1] != (FRONT_MATTER,)]
             if len(parts) < 2 or not body:
                 continue
             hit = Hit(
@@ -987,6 +979,18 @@ def _missing_year(answer: Answer) -> Answer:
         answer.query, places=r.places, absent_years=(r.year,), place_years=tuple(sorted(r.years))
     )
     return Answer(q, refusal=Refusal.MISSING_YEAR, other_years=q.place_years)
+
+
+def _own_reports_first(answer: Answer, reports: dict[int, Report]) -> Iterator[Report]:
+    """The reports a question about a place's report may mean, best first: those its query
+    put first, then those of its hits, then the rest newest first; the place's own reports
+    before those of places inside it (重庆市's, not 秀山县's)."""
+    q = answer.query
+    order = [*q.first, *(h.report.id for h in answer.hits), *sorted(q.report_ids or (), reverse=True)]
+    own = [i for i in order if i in reports and reports[i].place in q.places]
+    for rid in dict.fromkeys([*own, *order]):
+        if rid in reports:
+            yield reports[rid]
 
 
 def outline_entries(

@@ -1770,30 +1770,8 @@ class FakeTelegram:
     def _send_document(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:
         chat = self._chat_param(params)
         document = self._document_param(params, files)
-        raw_caption = params.get("caption")
-        caption: FormattedText | None = None
-        if raw_caption not in (None, ""):
-            caption = self._formatted(raw_caption, params.get("parse_mode"), params.get("caption_entities"))
-            if utf16_len(caption.text) > MAX_CAPTION_LENGTH:
-                raise _bad_request("message caption is too long")
-        markup = _checked_markup(params.get("reply_markup"))
-        reply_to = self._reply_target(chat["id"], params)
-        message = BotMessage(
-            message_id=self._new_message_id(chat["id"]),
-            chat=copy.deepcopy(chat),
-            date=int(time.time()),
-            from_user=copy.deepcopy(self.bot_user),
-            message_thread_id=self._thread_param(chat, params),
-            html=None if raw_caption is None else str(raw_caption),
-            parse_mode=params.get("parse_mode"),
-            caption=caption.text if caption and caption.text else None,
-            entities=caption.entities if caption else [],
-            reply_markup=markup,
-            reply_to_message_id=reply_to,
-            document=document,
-        )
-        self._messages.setdefault(chat["id"], {})[message.message_id] = message
-        return self._api_message(message)
+        caption = self._caption(params)
+        return self._media_message(chat, params, caption, document=document)
 
     def _send_photo(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:
         """sendPhoto as Telegram takes it: an uploaded JPEG/PNG/WebP of at most 10 MB, width and
@@ -1819,12 +1797,7 @@ class FakeTelegram:
             raise _bad_request("IMAGE_PROCESS_FAILED")
         if width + height > 10_000 or max(width, height) > 20 * min(width, height):
             raise _bad_request("PHOTO_INVALID_DIMENSIONS")
-        raw_caption = params.get("caption")
-        caption: FormattedText | None = None
-        if raw_caption not in (None, ""):
-            caption = self._formatted(raw_caption, params.get("parse_mode"), params.get("caption_entities"))
-            if utf16_len(caption.text) > MAX_CAPTION_LENGTH:
-                raise _bad_request("message caption is too long")
+        caption = self._caption(params)
         n = next(self._ids)
         file_id = f"AgACAgFakePhoto{n}"
         self.add_file(file_id, upload.content, file_name=None, mime_type=None)
@@ -1838,6 +1811,25 @@ class FakeTelegram:
                 "file_size": len(upload.content),
             }
         ]
+        return self._media_message(chat, params, caption, photo=sizes)
+
+    def _caption(self, params: JSONDict) -> FormattedText | None:
+        """A media message's caption as Telegram formats it; one over 1024 characters is refused."""
+        raw = params.get("caption")
+        if raw in (None, ""):
+            return None
+        caption = self._formatted(raw, params.get("parse_mode"), params.get("caption_entities"))
+        if utf16_len(caption.text) > MAX_CAPTION_LENGTH:
+            raise _bad_request("message caption is too long")
+        return caption
+
+    def _media_message(
+        self, chat: JSONDict, params: JSONDict, caption: FormattedText | None, **media: object
+    ) -> JSONDict:
+        """Store and return a document or photo message with its caption and buttons."""
+        raw_caption = params.get("caption")
+        markup = _checked_markup(params.get("reply_markup"))
+        reply_to = self._reply_target(chat["id"], params)
         message = BotMessage(
             message_id=self._new_message_id(chat["id"]),
             chat=copy.deepcopy(chat),
@@ -1848,9 +1840,9 @@ class FakeTelegram:
             parse_mode=params.get("parse_mode"),
             caption=caption.text if caption and caption.text else None,
             entities=caption.entities if caption else [],
-            reply_markup=_checked_markup(params.get("reply_markup")),
-            reply_to_message_id=self._reply_target(chat["id"], params),
-            photo=sizes,
+            reply_markup=markup,
+            reply_to_message_id=reply_to,
+            **media,
         )
         self._messages.setdefault(chat["id"], {})[message.message_id] = message
         return self._api_message(message)
