@@ -243,3 +243,19 @@ def test_a_value_of_a_later_year_than_the_reports_leaves_it_unsure(
     stored = [StoredFigure(f, 1, 1) for f in figures_in(text)]
     found, _ = sure_figure("出庭应诉率", "", stored, _report(year))
     assert (found.figure.value if found else None) == sure
+
+
+@pytest.mark.parametrize(
+    ("text", "sure"),
+    [
+        # The whole and a part of it, of one measure: the whole is the report's figure.
+        ("1-10月平均出庭应诉率为73.55%，其中10月为89%，创历史新高。", 73.55),
+        ("全年办理行政复议案件52件，其中纠错12件。", 52),
+    ],
+)
+def test_a_part_of_the_measure_asked_gives_way_to_its_whole(text: str, sure: float) -> None:
+    stored = [StoredFigure(f, 1, 1) for f in figures_in(text)]
+    measure = "出庭应诉率" if "出庭" in text else "行政复议案件"
+    found, unsure = sure_figure(measure, "", stored, _report(2021))
+    assert found is not None and not unsure
+    assert found.figure.value == sure
