@@ -1707,3 +1707,18 @@ def test_the_file_names_year_beats_an_earlier_year_the_opening_only_mentions() -
     assert parse(lines, source="某区依法治区办_出庭应诉_2021.txt").year == 2021
     # Without a year in the file name, the opening's first year is still the best guess.
     assert parse(lines, source="出庭应诉.txt").year == 2019
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "记者今天从市司法局获悉，今年上半年，我市两级法院开庭审理行政案件837件。",
+        "法治日报讯 记者王某 近日，记者从市司法局获悉，全市行政机关负责人出庭应诉率达100%。",
+    ],
+)
+def test_a_news_items_reporter_is_not_its_issuer(opening: str) -> None:
+    name = "青岛市_出庭应诉_2021.txt"
+    data = f"负责人出庭应诉率百分之百\n{opening}\n".encode()
+    r = parse_document(read_document(name, data), name, data)
+    assert "记者" not in r.issuer and "今天" not in "".join(r.places)
+    assert r.places[-1] == "青岛市"
