@@ -106,6 +106,7 @@ _SAME_AS_BEFORE = re.compile(
     r"(?:[、和及]|[到至](?:(?:19|20)\d{2}年度?)?(?:全年|年底|年末)?的?|较(?:19|20)\d{2}年度?的?|"
     r"\d{1,2}月(?:份)?[为是达]?)$"
 )
+_SHARE = re.compile(r"占比|比例|比重|占比例")
 _WHOLE = re.compile(r"全(?:省|市|县|区|镇|乡|旗|街道)|全年全")
 _RATES = ("率", "比", "比例", "度", "比重")
 _CN_VALUES = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
@@ -248,6 +249,9 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
             kind = "all"  # 全县…, 全省各级…: the place's own total, not a body's within it
         if label and not _CJK.search(_strip_years(measure)):
             measure = label.group(1) + measure if kind == "change" else label.group(1)
+        elif previous is not None and _SHARE.fullmatch(measure):
+            # 不见面审批事项2369项，占比95.87%: the share of what was just counted.
+            measure = previous.measure + measure
         elif kind == "change" and previous is not None and len(_strip_years(measure)) < 3:
             # 新受理…151件，同比增长128.78%: the change of what was just stated.
             measure = previous.measure + (change.group(0) if change else measure)
@@ -416,6 +420,10 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
     return clause, after[:_MAX_MEASURE], _clean(previous_clause)
 
 
+# 单位开展年度考核: those (单位) something (年度考核) was done to.
+_DONE_TO = re.compile(r"^([\u4e00-\u9fff]{2,10}?)(?:开展|进行了?|实施|组织)了?([\u4e00-\u9fff]{2,8})$")
+
+
 def _clean(clause: str) -> str:
     """A clause's words without those saying how or when a figure came about."""
     clause = _LEADING.sub("", clause)
@@ -505,6 +513,12 @@ def measure_closeness(asked: str, measure: str) -> int:
         return 4
     if asked in measure:
         return 3
+    verb = _VERBS.match(asked)
+    if verb and asked[verb.end() :] == measure:
+        return 3  # 清理牌子 is answered by 清理牌子129个, read as 牌子
+    done = _DONE_TO.match(measure)
+    if done and asked.replace("的", "") in (done.group(2) + done.group(1), done.group(1) + done.group(2)):
+        return 3  # 年度考核的单位 is 单位开展年度考核
     # 行政复议 (from 办理行政复议案件) answers 行政复议案件; 行政 (from 行政案件) does not.
     if (
         measure in asked

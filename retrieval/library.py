@@ -232,7 +232,7 @@ class Library:
         if not (answer.hits and q.report_ids and q.terms) or answer.groups:
             return answer
         measure = ranking.measure_asked(q.text, _names_asked(q, reports)) or "".join(dict.fromkeys(q.terms))
-        if not (q.wants_figures or measure.endswith("率")):
+        if not (q.wants_figures or measure.endswith(ranking.RATE_WORDS)):
             return answer
         order = list(dict.fromkeys([*q.first, *(h.report.id for h in answer.hits), *q.report_ids]))
         if ranking.COMPARE.search(q.text) and 1 < len(order) <= MAX_YEARS_COMPARED:

@@ -47,6 +47,8 @@ _NOT_MEASURE = re.compile(
     r"|[的了呢吗啊？?。，,！!]|哪|谁|前[几三五十]|第一|倒数|对比|比较|变化|历年|逐年|趋势|增减"
     r"|至少|不低于|(?<![到送])达(?=\d)|(?:19|20)\d{2}年度?"
 )
+# Measures stated in % (出庭应诉率, 不见面审批事项占比).
+RATE_WORDS = ("率", "占比", "比例", "比重")
 # 其他…, 其余…: the rest of a measure once its kinds are counted.
 _REMAINDER = re.compile(r"^(?:其他|其它|其余|另有)")
 _YEARS = re.compile(r"(?:19|20)\d{2}\s*年度?|[〇零一二三四五六七八九]{4}年度?")
@@ -153,7 +155,7 @@ def candidates(
 ) -> list[tuple[int, StoredFigure]]:
     """The figures of `report` that may answer a question for `measure` (in one of `units`, when
     it asks for some), each with how closely it matches: values of the report's own year only."""
-    wants_rate = measure.endswith("率")
+    wants_rate = measure.endswith(RATE_WORDS)
     out = []
     for stored_figure in stored:
         f = stored_figure.figure

@@ -274,6 +274,12 @@ def test_a_part_of_the_measure_asked_gives_way_to_its_whole(text: str, sure: flo
         ("举办法治讲座（培训、报告会）3530余场，参加人员17.8万余人次。", "举办法治讲座", 3530),
         # 其他… is what is left after the kinds counted, never the whole.
         ("警告120宗，罚款940宗，其他行政处罚12宗。", "行政处罚", None),
+        # The question's verb, where the figure's measure left it out.
+        ("规范管理挂牌机构，清理牌子129个。", "清理牌子", 129),
+        # What was done and to whom, in the question's order.
+        ("对全区70个单位开展年度考核，督促各单位补足短板。", "年度考核单位", 70),
+        # A bare 占比 is the share of what was just counted.
+        ("其中，不见面审批事项2369项，占比95.87%。", "不见面审批事项占比", 95.87),
     ],
 )
 def test_which_figure_answers_a_measure(text: str, measure: str, sure: float | None) -> None:
