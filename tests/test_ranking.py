@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from retrieval.config import Settings
 from retrieval.figures import figures_in
 from retrieval.library import Library
 from retrieval.models import Report, StoredFigure
@@ -299,3 +302,27 @@ def test_the_measure_asked_leaves_out_who_and_how_much(
     question: str, names: tuple[str, ...], measure: str
 ) -> None:
     assert measure_asked(question, names) == measure
+
+
+def test_a_lead_for_a_place_named_is_its_own_reports(tmp_path: Path) -> None:
+    """A region's question is led by the region's report, never a city's within it."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "鄂尔多斯市_2023.txt").write_text(
+        "鄂尔多斯市2023年法治政府建设年度报告\n2023年，市政府召开6次政府常务会议研究法治政府建设有关议题。\n",
+        "utf-8",
+    )
+    (reports / "内蒙古自治区_2022.txt").write_text(
+        "内蒙古自治区2022年法治政府建设情况报告\n2022年，自治区人民政府常务会议专题研究法治政府建设有关议题12次。\n",
+        "utf-8",
+    )
+    empty = tmp_path / "none"
+    empty.mkdir()
+    lib = Library(Settings(data_dir=tmp_path / "data", bundled_reports=empty))
+    try:
+        lib.ingest([reports])
+        answer = lib.ask("内蒙古自治区政府常务会议研究法治政府议题几次")
+        assert "鄂尔多斯" not in answer.lead and "6次" not in answer.lead
+        assert answer.lead.startswith("内蒙古自治区 2022年") and "12次" in answer.lead
+    finally:
+        lib.close()
