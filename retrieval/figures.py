@@ -500,11 +500,20 @@ def measure_matches(asked: str, measure: str) -> bool:
     return measure_closeness(asked, measure) > 0
 
 
+_TITLED = re.compile(r"《[^《》]{0,40}》")
+# One measure written two ways: 出庭应诉率 and 出庭率, 常务会议 and 常务会.
+_SHORT_FORMS = (("出庭应诉率", "出庭率"), ("常务会议", "常务会"))
+
+
 def measure_closeness(asked: str, measure: str) -> int:
     """How closely `measure` answers `asked`: 4 the same, 3 it holds the question's words, 2 the
     question holds it, 1 the question's words in order, 0 not of the kind asked."""
-    # 法治讲座(培训、报告会) is 法治讲座: what a bracket adds is not asked for.
+    # 法治讲座(培训、报告会) is 法治讲座: what a bracket adds is not asked for; nor what a title
+    # names (学习《行政复议法》6次 counts no 行政复议案件).
     measure = _BRACKETS.sub("", measure) if len(_BRACKETS.sub("", measure)) >= 2 else measure
+    measure = _TITLED.sub("", measure)
+    for long_form, short_form in _SHORT_FORMS:
+        asked, measure = asked.replace(long_form, short_form), measure.replace(long_form, short_form)
     asked, measure = _GENERIC.sub("", asked), _GENERIC.sub("", measure)
     if len(asked) < 2 or len(measure) < 2:
         return 0

@@ -156,6 +156,8 @@ def candidates(
     """The figures of `report` that may answer a question for `measure` (in one of `units`, when
     it asks for some), each with how closely it matches: values of the report's own year only."""
     wants_rate = measure.endswith(RATE_WORDS)
+    if not units and measure.endswith("案件"):
+        units = "件起宗"  # cases are counted in 件 (6次学习 counts no cases)
     out = []
     for stored_figure in stored:
         f = stored_figure.figure

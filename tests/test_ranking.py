@@ -281,6 +281,11 @@ def test_a_part_of_the_measure_asked_gives_way_to_its_whole(text: str, sure: flo
         ("规范管理挂牌机构，清理牌子129个。", "清理牌子", 129),
         # What was done and to whom, in the question's order.
         ("对全区70个单位开展年度考核，督促各单位补足短板。", "年度考核单位", 70),
+        # A law's title names no count of its cases; cases are counted in 件.
+        ("先后6次学习《宪法》《行政复议法》等重要法律法规。", "行政复议案件", None),
+        # One measure written two ways.
+        ("行政诉讼调撤率达到83.33%，行政负责人出庭率100%。", "出庭应诉率", 100),
+        ("县政府常务会会前学法2次。", "常务会议学法", 2),
         # A bare 占比 is the share of what was just counted.
         ("其中，不见面审批事项2369项，占比95.87%。", "不见面审批事项占比", 95.87),
     ],
