@@ -36,7 +36,7 @@ _UNDER = re.compile(r"(?:低于|少于|小于|不足|不到|以下)\s*(\d+(?:\.\
 # The place words must follow: 各类, 哪些矛盾纠纷 ask across nothing.
 _SCOPE = re.compile(
     r"(?P<level>各个?|哪些|哪个|哪一个|哪几个|每个|所有)"
-    r"(?P<unit>县市区|县区|区县|市县|县市|地区|地方|城市|乡镇|街道|省份|省|市|县|区|镇|乡)"
+    r"(?P<unit>县市区|县区|区县|市县|县市|地区|地方|城市|乡镇|街道|省份|省|市|县|区|镇|乡|地(?=[\u4e00-\u9fff]{2}))"
 )
 # What is left of a question once its asking words are gone is the measure; these go too.
 _NOT_MEASURE = re.compile(
@@ -290,9 +290,10 @@ def table(
         under = q.under
         rows = [row for row in rows if row.figure.value < under]
     if rows:
-        # 8700条 and 16件 are no one ranking: the unit most rows give.
-        unit = Counter(row.figure.unit for row in rows).most_common(1)[0][0]
-        rows = [row for row in rows if row.figure.unit == unit]
+        # 8700条 and 16件 are no one ranking: the unit most rows give, with its like (场 and 期
+        # count events alike, 件 and 起 cases).
+        unit = Counter(_unit_kind(row.figure.unit) for row in rows).most_common(1)[0][0]
+        rows = [row for row in rows if _unit_kind(row.figure.unit) == unit]
     rows.sort(key=lambda row: row.figure.value, reverse=q.descending)
     without = len({who(r) for r in scope} - set(by_place))
     return Table(q.measure, tuple(rows), q.descending, without, q.over, q.under, q.inclusive)
@@ -347,6 +348,15 @@ def clause(text: str, f: Figure) -> str:
     (收到行政复议申请34件)."""
     start = max(text.rfind(p, 0, f.start) for p in "，。；：,;") + 1
     return text[start : f.end].strip()
+
+
+# Measure words counting the same things.
+_LIKE_UNITS = ("人名位", "次场期场次", "件起宗", "天日")
+
+
+def _unit_kind(unit: str) -> str:
+    """The group of measure words `unit` belongs to (期 → 次场期场次), or itself."""
+    return next((g for g in _LIKE_UNITS if unit and unit in g), unit)
 
 
 def _of_level(report: Report, levels: tuple[str, ...]) -> bool:

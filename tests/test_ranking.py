@@ -10,7 +10,7 @@ from retrieval.config import Settings
 from retrieval.figures import figures_in
 from retrieval.library import Library
 from retrieval.models import Report, StoredFigure
-from retrieval.ranking import measure_asked, sure_figure
+from retrieval.ranking import asked, measure_asked, sure_figure
 
 
 def rows(lib: Library, question: str) -> list[tuple[str, int | None, float]]:
@@ -309,25 +309,58 @@ def test_the_measure_asked_leaves_out_who_and_how_much(
     assert measure_asked(question, names) == measure
 
 
-def test_a_lead_for_a_place_named_is_its_own_reports(tmp_path: Path) -> None:
-    """A region's question is led by the region's report, never a city's within it."""
+def _library(tmp_path: Path, files: dict[str, str]) -> Library:
+    """A library holding only `files` (name → text), written for the test."""
     reports = tmp_path / "reports"
     reports.mkdir()
-    (reports / "鄂尔多斯市_2023.txt").write_text(
-        "鄂尔多斯市2023年法治政府建设年度报告\n2023年，市政府召开6次政府常务会议研究法治政府建设有关议题。\n",
-        "utf-8",
-    )
-    (reports / "内蒙古自治区_2022.txt").write_text(
-        "内蒙古自治区2022年法治政府建设情况报告\n2022年，自治区人民政府常务会议专题研究法治政府建设有关议题12次。\n",
-        "utf-8",
-    )
+    for name, text in files.items():
+        (reports / name).write_text(text, "utf-8")
     empty = tmp_path / "none"
     empty.mkdir()
     lib = Library(Settings(data_dir=tmp_path / "data", bundled_reports=empty))
+    lib.ingest([reports])
+    return lib
+
+
+def test_a_lead_for_a_place_named_is_its_own_reports(tmp_path: Path) -> None:
+    """A region's question is led by the region's report, never a city's within it."""
+    lib = _library(
+        tmp_path,
+        {
+            "鄂尔多斯市_2023.txt": "鄂尔多斯市2023年法治政府建设年度报告\n"
+            "2023年，市政府召开6次政府常务会议研究法治政府建设有关议题。\n",
+            "内蒙古自治区_2022.txt": "内蒙古自治区2022年法治政府建设情况报告\n"
+            "2022年，自治区人民政府常务会议专题研究法治政府建设有关议题12次。\n",
+        },
+    )
     try:
-        lib.ingest([reports])
         answer = lib.ask("内蒙古自治区政府常务会议研究法治政府议题几次")
         assert "鄂尔多斯" not in answer.lead and "6次" not in answer.lead
         assert answer.lead.startswith("内蒙古自治区 2022年") and "12次" in answer.lead
+    finally:
+        lib.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "level"),
+    [("各地行政诉讼败诉率", ""), ("哪个市法治讲座最多", "市"), ("各地区出庭应诉率", "")],
+)
+def test_words_asking_across_places(question: str, level: str) -> None:
+    found = asked(question)
+    assert found is not None and found.level == level
+
+
+def test_a_ranking_counts_like_measure_words_together(tmp_path: Path) -> None:
+    # 场 and 期 both count events: one ranking, not only the unit most rows give
+    lib = _library(
+        tmp_path,
+        {
+            "武汉市_2022.txt": "武汉市2022年法治政府建设情况报告\n2022年，全市举办法治讲座3530余场。\n",
+            "天水市_2022.txt": "天水市2022年法治政府建设情况报告\n2022年，举办法治讲座1期。\n",
+            "六盘水市_2024.txt": "六盘水市2024年法治政府建设情况报告\n2024年，举办法治讲座2期。\n",
+        },
+    )
+    try:
+        assert rows(lib, "哪个市法治讲座最多")[0][:2] == ("武汉市", 2022)
     finally:
         lib.close()
