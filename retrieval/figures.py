@@ -417,7 +417,9 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
         # 灵活就业等62个“一件事”场景; 市场监管领域开展42批次“双随机”抽查: the counted thing follows.
         verb = _ENDS_WITH_VERB.search(raw)
         lead = _clean(raw[: verb.start()]) if verb and not raw.endswith("等") else ""
-        return (lead + after if not _weak(lead) else after), "", ""
+        # 市政府召开6次政府常务会议…: who did it is no part of what was counted.
+        who = re.search(r"(?:政府|局|厅|委|办|院|中心|街道|镇|乡)$", lead) is not None
+        return (lead + after if not _weak(lead) and not who else after), "", ""
     return clause, after[:_MAX_MEASURE], _clean(previous_clause)
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from retrieval.figures import OUTCOMES, measure_closeness
 from retrieval.models import Figure, Hit, LeadFigure, Passage, Report, Row, Snippet, Span, StoredFigure, Table
+from retrieval.tokenize import fold
 
 # Words that ask for an order or a threshold, and which way.
 _MOST = re.compile(r"最(?:高|多|大|好|快|长)|排名|排行|前[几三五十]|第一")
@@ -347,7 +348,12 @@ def clause(text: str, f: Figure) -> str:
     """The clause of `text` stating `f`, from the punctuation before it to the figure's end
     (收到行政复议申请34件)."""
     start = max(text.rfind(p, 0, f.start) for p in "，。；：,;") + 1
-    return text[start : f.end].strip()
+    end = f.end
+    if f.measure and fold(f.measure[-2:]) not in fold(text[start : f.end]):
+        # 召开7次疫情防控专题会议: what was counted follows the figure; the quote holds it.
+        stops = [p for p in (text.find(c, f.end) for c in "，。；,;、") if p != -1]
+        end = min(stops) if stops else len(text)
+    return text[start:end].strip()
 
 
 # Measure words counting the same things.

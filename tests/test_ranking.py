@@ -10,7 +10,7 @@ from retrieval.config import Settings
 from retrieval.figures import figures_in
 from retrieval.library import Library
 from retrieval.models import Report, StoredFigure
-from retrieval.ranking import asked, measure_asked, sure_figure
+from retrieval.ranking import asked, clause, measure_asked, sure_figure
 
 
 def rows(lib: Library, question: str) -> list[tuple[str, int | None, float]]:
@@ -364,3 +364,19 @@ def test_a_ranking_counts_like_measure_words_together(tmp_path: Path) -> None:
         assert rows(lib, "哪个市法治讲座最多")[0][:2] == ("武汉市", 2022)
     finally:
         lib.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("成立疫情防控工作专班，召开7次疫情防控专题会议，成立督查组15个。", "召开7次疫情防控专题会议"),
+        ("全年组织党工委专题学习4次，开展普法活动。", "全年组织党工委专题学习4次"),
+    ],
+)
+def test_a_leads_quote_holds_what_was_counted(text: str, quoted: str) -> None:
+    assert clause(text, figures_in(text)[0]) == quoted
+
+
+def test_who_did_it_is_no_part_of_the_measure() -> None:
+    (f,) = figures_in("市政府召开6次政府常务会议研究法治政府建设有关议题，加快创建示范市。")
+    assert f.measure.startswith("政府常务会议") and not f.measure.startswith("政府政府")
