@@ -144,8 +144,13 @@ def figures_in(text: str) -> list[Figure]:
         text = "".join("，" if w == "，" else t for w, t in zip(written, text, strict=True))
     out: list[Figure] = []
     at = 0
+    row = _row_figures(text, written)
+    if row is not None:
+        return row
     if text.count("|") >= 2 and "\n" in text:
-        out += _table_figures(text, written)  # rows of a table drawn with | (a web page's)
+        # A table drawn with | kept whole, as passages stored before text tables were read by
+        # row: still read, until the report is read again.
+        out += _table_figures(text, written)
     for sentence in _SENTENCE.split(text):
         if sentence.count("|") < 2:
             out += _sentence_figures(sentence, at, written)
@@ -207,6 +212,65 @@ def _table_figures(text: str, written: str) -> list[Figure]:
             part = not by_years and not total and unit != "%" and len(values) >= 3
             end = offset + len(cell)
             out.append(Figure(_readable(measure), value, unit, written[offset:end], offset, end, year, part))
+    return out
+
+
+# A table row as the readers render it (retrieval.decode.table_row_texts): `名称：表头 值，表头 值`
+# or, for a row of numbers only, `表头 值，表头 值`.
+_ROW_TEXT = re.compile(r"^(?:(?P<label>[^：:，。；;\n]{1,30})[：:])?(?P<pairs>[^：:。；;\n]+)$")
+_UNIT_NAMED = re.compile(rf"[（(](?P<unit>{_UNIT}|％)[）)]$")
+_GENERIC_LABEL = re.compile(r"数量|数目|件数|人数|项目|类别|分类|指标|内容|名称|事项|单位|情况|统计|数")
+_TOTAL_LABEL = re.compile(r"合计|总计|小计|共计|总数")
+_RATE_LABEL = re.compile(r"(?:率|比例|占比|比重|占[\u4e00-\u9fff]{0,8}比例?)$")
+_CHANGE_NAME = re.compile(r"同比|增减|增长|增幅|降幅|减少|增加|较上年|比上年")
+
+
+def _row_figures(text: str, written: str) -> list[Figure] | None:
+    """The figures of a table row whose every cell after its name is `表头 数值`, none headed by
+    a year (a year row reads as a sentence does: `行政复议案件（件）：2022年 26，2023年 34`); None
+    when `text` is no such row.
+
+    Each value measures its column's header, after the row's name when that says what is
+    counted (`省人社厅：收案数 132` → 省人社厅收案数) and before it for a ratio (`占新受理数比例：
+    治安 28.6%` → 治安占新受理数比例) or a total (`合计：收案数 376` → 收案数合计), alone when the name
+    says nothing (`数量：治安 12件`); its unit is the cell's, else its header's or the row name's
+    (`合计(宗) 144`, `行政处罚案件（件）`); a bare number or a bare 0 is no figure. Counts broken
+    down along a row (three or more) are parts of a total, but for a total's own column."""
+    m = _ROW_TEXT.match(text)
+    if m is None or ("，" not in m.group("pairs") and not m.group("label")):
+        return None
+    label = m.group("label") or ""
+    label_unit = _UNIT_NAMED.search(label)
+    name_of_row = _UNIT_NAMED.sub("", label).replace(" ", "")
+    cells: list[tuple[str, str, int]] = []  # (header, cell, offset of the cell)
+    at = m.start("pairs")
+    for pair in m.group("pairs").split("，"):
+        head, _, cell = pair.rpartition(" ")
+        if not head or _CELL_NUMBER.match(cell) is None or _YEAR.match(head) or _CHANGE_NAME.search(head):
+            return None
+        cells.append((head, cell, at + len(head) + 1))
+        at += len(pair) + 1
+    out: list[Figure] = []
+    for head, cell, offset in cells:
+        number = _CELL_NUMBER.match(cell)
+        assert number is not None
+        head_unit = _UNIT_NAMED.search(head)
+        unit = number.group("unit") or (head_unit or label_unit or {"unit": ""})["unit"]
+        unit = "%" if unit == "％" else unit
+        value = float(number.group("num"))
+        if not unit or unit in _PERIODS or (value == 0 and not number.group("unit")):
+            continue  # a bare number, a period; a bare 0 is an empty cell
+        name = _UNIT_NAMED.sub("", head).replace(" ", "")
+        if not name_of_row or _GENERIC_LABEL.fullmatch(name_of_row):
+            measure = name
+        elif unit == "%" or _RATE_LABEL.search(name_of_row) or _TOTAL_LABEL.fullmatch(name_of_row):
+            measure = name + name_of_row
+        else:
+            measure = name_of_row + name
+        total = _TOTAL_LABEL.search(name) is not None or _TOTAL_LABEL.fullmatch(name_of_row) is not None
+        part = not total and unit not in ("%", "元", "万元", "亿元", "千元") and len(cells) >= 3
+        end = offset + len(cell)
+        out.append(Figure(_readable(measure), value, unit, written[offset:end], offset, end, None, part))
     return out
 
 

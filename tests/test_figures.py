@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.figures import cn_value, figures_in, measure_matches
+from retrieval.read import read_document
 
 
 def found(text: str) -> list[tuple[str, float, str]]:
@@ -227,3 +228,56 @@ def test_measure_variants_are_one_measure(asked: str, measure: str, close: bool)
 def test_a_rate_after_其中_in_its_own_clause_is_a_part(sentence: str, parts: dict[float, bool]) -> None:
     found = {f.value: f.part for f in figures_in(sentence) if f.unit == "%"}
     assert found == parts
+
+
+# --- table rows as the readers render them (retrieval.decode.table_row_texts) ---------------
+
+
+@pytest.mark.parametrize(
+    ("row", "figures"),
+    [
+        # a body's row: what it counts is the body's column
+        (
+            "县公安局（件）：收案数 41，结案数 39",
+            [("县公安局收案数", 41, "件", False), ("县公安局结案数", 39, "件", False)],
+        ),
+        # a total's row: the column's total
+        (
+            "合计（件）：收案数 66，结案数 62",
+            [("收案数合计", 66, "件", False), ("结案数合计", 62, "件", False)],
+        ),
+        # a name that says nothing: the column alone; three counts along a row are parts; 0 is empty
+        (
+            "数量：治安 12件，交通 30件，消防 0，合计(件) 42",
+            [("治安", 12, "件", True), ("交通", 30, "件", True), ("合计", 42, "件", False)],
+        ),
+        # a ratio row: the column's ratio
+        (
+            "占新收案件比例：治安 28.6%，交通 71.4%",
+            [("治安占新收案件比例", 28.6, "%", False), ("交通占新收案件比例", 71.4, "%", False)],
+        ),
+        # a row of numbers only: each its header's, in its header's unit; a bare number is none
+        ("警告 18，罚款(宗) 27", [("罚款", 27, "宗", False)]),
+        ("罚款(宗) 27，罚没金额(万元) 3.5", [("罚款", 27, "宗", False), ("罚没金额", 3.5, "万元", False)]),
+    ],
+)
+def test_a_table_row_measures_each_cell_by_its_header_and_row(
+    row: str, figures: list[tuple[str, float, str, bool]]
+) -> None:
+    got = [(f.measure, f.value, f.unit, f.part) for f in figures_in(row)]
+    assert got == figures
+    assert [row[f.start : f.end] for f in figures_in(row)] == [f.written for f in figures_in(row)]
+
+
+def test_a_table_copied_a_cell_a_line_gives_one_figure_a_year() -> None:
+    text = "\n".join(
+        ["项目（件）", "2022年", "2023年", "行政复议案件", "26", "34", "行政诉讼案件", "12", "9"]
+    )
+    rows = [line.text for line in read_document("t.txt", text.encode()).lines if line.table]
+    got = [(f.measure, f.value, f.unit, f.year) for row in rows for f in figures_in(row)]
+    assert got == [
+        ("行政复议案件", 26, "件", 2022),
+        ("行政复议案件", 34, "件", 2023),
+        ("行政诉讼案件", 12, "件", 2022),
+        ("行政诉讼案件", 9, "件", 2023),
+    ]
