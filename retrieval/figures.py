@@ -282,6 +282,7 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
     years = [(m.start(), m.end(), int(m.group(1))) for m in _YEAR.finditer(sentence)]
     out: list[Figure] = []
     previous: Figure | None = None
+    previous_after = ""  # the words after the figure before, when they are what it measures
     part = False
     for m in _FIGURE.finditer(sentence):
         if not part:
@@ -315,6 +316,12 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
         elif kind == "change" and previous is not None and len(_strip_years(measure)) < 3:
             # 新受理…151件，同比增长128.78%: the change of what was just stated.
             measure = previous.measure + (change.group(0) if change else measure)
+        elif after and previous_after and _after_a_named_count(sentence[floor : m.start()], previous_after):
+            # 召开2次常务会议和3次专题会议: the words before this count name the one before it.
+            measure = after
+        elif _TOTAL_WORD.fullmatch(_clause_before(sentence, m.start())) and previous is not None:
+            # 非常满意802条，满意163条，合计965条: the total of the list before it.
+            measure = _list_subject([f.measure for f in out]) + _clause_before(sentence, m.start())
         elif not _weak(measure):
             pass
         elif previous is not None and (
@@ -324,7 +331,7 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
             # A list sharing its first's measure (分别为3595件、3125件), last year's (较2019年的
             # 27件), where it went (由15%提高到2020年的29.65%), or a second unit (4期189人次).
             measure = previous.measure
-        elif after:
+        elif after and not re.fullmatch(rf"(?:{OUTCOMES})", _strip_years(measure)):
             measure = after
         elif (
             previous_clause
@@ -353,7 +360,41 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
         )
         out.append(figure)
         previous = figure
+        follows = re.sub(r"^[的次余多人个)）]+", "", _BRACKETS.sub("", sentence[m.end() :]))
+        previous_after = measure if len(measure) >= 2 and follows.startswith(measure) else ""
     return out
+
+
+_TOTAL_WORD = re.compile(r"合计|共计|总计|总共")
+_QUOTED_HEAD = re.compile(r"^[“\"][^”\"]{1,12}[”\"]")
+
+
+def _after_a_named_count(between: str, named: str) -> bool:
+    """Whether `between` (the words from the figure before to this one) are only `named`, what
+    the figure before counts (`常务会议` of 2次常务会议), and a conjunction."""
+    words = _BRACKETS.sub("", between).strip()
+    return re.fullmatch(rf"{re.escape(named)}[和及与、]?", words) is not None
+
+
+def _list_subject(measures: list[str]) -> str:
+    """What the measures of a list are of, that their total is the total of: a quoted name they
+    start with (“好差评”), else the words they all end or start with (案件 of 复议案件、诉讼案件)."""
+    if not measures:
+        return ""
+    quoted = _QUOTED_HEAD.match(measures[0])
+    if quoted:
+        return quoted.group(0)
+    suffix = _common_start([m[::-1] for m in measures])[::-1]
+    common = suffix if len(suffix) >= 2 else _common_start(measures)
+    return common if len(common) >= 2 and len(measures) >= 2 else ""
+
+
+def _common_start(texts: list[str]) -> str:
+    first = texts[0]
+    n = 0
+    while n < len(first) and all(len(t) > n and t[n] == first[n] for t in texts):
+        n += 1
+    return first[:n]
 
 
 def _rate_of_a_part(sentence: str, start: int, unit: str) -> bool:
@@ -457,6 +498,8 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
     pieces = list(_CLAUSE.finditer(masked))
     start = pieces[-1].end() if pieces else 0
     raw = _INCLUDING.sub("", _PINYIN.sub("", head[start:]))
+    if floor and (conjunction := re.match(r"以及|和|及(?!时)", raw)):
+        raw = raw[conjunction.end() :]  # 撤销6件和维持20件: 维持
     previous_clause = ""
     if pieces:
         before_start = pieces[-2].end() if len(pieces) > 1 else 0
@@ -468,7 +511,7 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
     # 对18个县(市、区)政府开展督查: brackets inside the words after do not end them.
     after = _CLAUSE.split(_BRACKETS.sub("", _PINYIN.sub("", text[m.end() :])))[0]
     after = re.split(r"\d|全部|均|已|被|全面|按时|实现|达到", after)[0]
-    after = re.sub(r"^[的次余多人个)）]+", "", after)
+    after = re.sub(r"^[的次余多人个)）和及与、]+", "", after)
     after = re.sub(r"[和及与、]+$", "", after)  # 4个县长和8个部门负责人: 县长, not 县长和
     after = _VERBS.sub("", after) if len(_VERBS.sub("", after)) >= 2 else after
     after = after if len(_CJK.findall(after)) >= 2 and not _YEAR.match(after) else ""

@@ -281,3 +281,25 @@ def test_a_table_copied_a_cell_a_line_gives_one_figure_a_year() -> None:
         ("行政诉讼案件", 12, "件", 2022),
         ("行政诉讼案件", 9, "件", 2023),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "measures"),
+    [
+        # nothing before the counts: each measures the noun after it, not the one before
+        ("全年召开4次党组会议和6次专题会议，研究法治工作。", ["党组会议", "专题会议"]),
+        ("组织5场法治讲座及9场模拟庭审。", ["法治讲座", "模拟庭审"]),
+        # a conjunction before the second count's own words is not one of them
+        ("其中撤销8件和维持31件。", ["撤销", "维持"]),
+        # a total after a list totals the list: its quoted name, or the words its measures share
+        (
+            "“12345热线”表扬件310条，建议件95条，合计405条。",
+            ["“12345热线”表扬件", "建议件", "“12345热线”合计"],
+        ),
+        ("受理行政复议案件30件、行政诉讼案件12件，合计42件。", ["行政复议案件", "行政诉讼案件", "案件合计"]),
+    ],
+)
+def test_counts_side_by_side_and_totals_of_lists_measure_their_own_thing(
+    text: str, measures: list[str]
+) -> None:
+    assert [f.measure for f in figures_in(text)] == measures
