@@ -290,15 +290,18 @@ _UNIT_WORDS = (
 _UNIT_SUFFIX = re.compile(rf"[（(](?:{_UNIT_WORDS})[）)]$")
 
 
-def table_row_texts(rows: list[list[str]]) -> list[str]:
+def table_row_texts(rows: list[list[str]], headed: bool = True) -> list[str]:
     """Each row of a table of cell texts as one line that reads alone: `首列：表头 值，表头 值`.
 
     With two rows or more and two columns or more, the first row is the header and is not a
-    line of its own; otherwise cells are joined with `，`. Layout tables (a cell holding a
-    paragraph) give their cells as they are, one line each."""
+    line of its own (unless not `headed`: then every row is `首列：值，值`); otherwise cells are
+    joined with `，`. Layout tables (a cell holding a paragraph) give their cells as they are,
+    one line each."""
     rows = [row for row in rows if any(row)]
     if not rows:
         return []
+    if not headed:
+        rows = [[""] * max(len(row) for row in rows), *rows]
     width = max(len(row) for row in rows)
     if any(
         len(cell) > 60 or (_PROSE_MARKS.search(cell[:-1]) and len(cell) > 30) for row in rows for cell in row
@@ -396,7 +399,9 @@ def _text_table(run: list[str]) -> list[tuple[str, bool]]:
 
     def flush() -> None:
         if len(rows) >= 2 and any(_DIGIT.search(cell) for row in rows[1:] for cell in row):
-            out.extend((text, True) for text in table_row_texts(_with_caption_unit(rows, unit)))
+            # A first row holding figures is no header: the table has none.
+            headed = _is_header(rows[0])  # a first row holding figures is no header: none is
+            out.extend((text, True) for text in table_row_texts(_with_caption_unit(rows, unit), headed))
         else:
             out.extend((line, False) for line in lines)
         rows.clear()

@@ -233,9 +233,11 @@ def _row_figures(text: str, written: str) -> list[Figure] | None:
     Each value measures its column's header, after the row's name when that says what is
     counted (`省人社厅：收案数 132` → 省人社厅收案数) and before it for a ratio (`占新受理数比例：
     治安 28.6%` → 治安占新受理数比例) or a total (`合计：收案数 376` → 收案数合计), alone when the name
-    says nothing (`数量：治安 12件`); its unit is the cell's, else its header's or the row name's
-    (`合计(宗) 144`, `行政处罚案件（件）`); a bare number or a bare 0 is no figure. Counts broken
-    down along a row (three or more) are parts of a total, but for a total's own column."""
+    says nothing (`数量：治安 12件`), and the row's name alone when the column's says nothing or
+    there is none (`好评：数量 960条`, `“好差评”合计：965条`); its unit is the cell's, else its
+    header's or the row name's (`合计(宗) 144`, `行政处罚案件（件）`); a bare number or a bare 0
+    is no figure. Counts broken down along a row (three or more) are parts of a total, but for a
+    total's own column."""
     m = _ROW_TEXT.match(text)
     if m is None or ("，" not in m.group("pairs") and not m.group("label")):
         return None
@@ -246,7 +248,9 @@ def _row_figures(text: str, written: str) -> list[Figure] | None:
     at = m.start("pairs")
     for pair in m.group("pairs").split("，"):
         head, _, cell = pair.rpartition(" ")
-        if not head or _CELL_NUMBER.match(cell) is None or _YEAR.match(head) or _CHANGE_NAME.search(head):
+        if not (head or label) or _CELL_NUMBER.match(cell) is None:
+            return None
+        if _YEAR.match(head) or _CHANGE_NAME.search(head):
             return None
         cells.append((head, cell, at + len(head) + 1))
         at += len(pair) + 1
@@ -261,7 +265,9 @@ def _row_figures(text: str, written: str) -> list[Figure] | None:
         if not unit or unit in _PERIODS or (value == 0 and not number.group("unit")):
             continue  # a bare number, a period; a bare 0 is an empty cell
         name = _UNIT_NAMED.sub("", head).replace(" ", "")
-        if not name_of_row or _GENERIC_LABEL.fullmatch(name_of_row):
+        if not name or _GENERIC_LABEL.fullmatch(name):
+            measure = name_of_row or name  # `“好差评”合计：965条`, `好评：数量 960条`
+        elif not name_of_row or _GENERIC_LABEL.fullmatch(name_of_row):
             measure = name
         elif unit == "%" or _RATE_LABEL.search(name_of_row) or _TOTAL_LABEL.fullmatch(name_of_row):
             measure = name + name_of_row

@@ -256,6 +256,9 @@ def test_a_rate_after_其中_in_its_own_clause_is_a_part(sentence: str, parts: d
             "占新收案件比例：治安 28.6%，交通 71.4%",
             [("治安占新收案件比例", 28.6, "%", False), ("交通占新收案件比例", 71.4, "%", False)],
         ),
+        # a column that says nothing, or none: the row's name (a total's row too)
+        ("“办事满意”合计：512条", [("“办事满意”合计", 512, "条", False)]),
+        ("非常满意：件数 498条", [("非常满意", 498, "条", False)]),
         # a row of numbers only: each its header's, in its header's unit; a bare number is none
         ("警告 18，罚款(宗) 27", [("罚款", 27, "宗", False)]),
         ("罚款(宗) 27，罚没金额(万元) 3.5", [("罚款", 27, "宗", False), ("罚没金额", 3.5, "万元", False)]),

@@ -353,6 +353,16 @@ def test_txt_numeric_only_rows_keep_every_header() -> None:
     ]
 
 
+def test_txt_table_without_a_header_row_is_read_row_by_row() -> None:
+    # The first row holds figures: it is a row like the others, no header of theirs.
+    text = "“办事满意”合计 | 512条\n非常满意 | 498条\n满意 | 14条\n"
+    assert _read_rows(text) == [
+        ("“办事满意”合计：512条", True),
+        ("非常满意：498条", True),
+        ("满意：14条", True),
+    ]
+
+
 def test_txt_table_caption_row_is_a_line_before_its_header_and_gives_it_its_unit() -> None:
     text = (
         "表1 行政许可实施情况\n"
