@@ -355,7 +355,8 @@ def text_table_rows(lines: list[str]) -> list[tuple[str, bool]]:
     A bar table is a run of two rows or more whose cells are separated by `|`, `｜` or tabs,
     with a digit in some row after the first; a row with one non-empty cell is the caption of
     the rows after it, a line of its own (its unit, `行政处罚实施数量(宗)`, goes to their header).
-    A cell-a-line table is found only where its shape is unmistakable (see _cell_table). Any
+    A cell-a-line table (its cells maybe between bars a line apart, `| 规章` / `|` / `0`) is
+    found only where its shape is unmistakable (see _cell_table). Any
     other line, a lone line holding a bar (`首页 | 政务公开`) among them, is passed through as it
     is, flagged False."""
     out: list[tuple[str, bool]] = []
@@ -368,6 +369,13 @@ def text_table_rows(lines: list[str]) -> list[tuple[str, bool]]:
         if j == i:
             plain.append(lines[i])
             i += 1
+            continue
+        cells = [[cell for cell in _text_cells(line) or [] if cell] for line in lines[i:j]]
+        if all(len(filled) <= 1 for filled in cells):
+            # `| 信息内容` / `|` / `本年制发件数` / `|`…: bars between cells a line apart, no row
+            # of cells between bars; a line of bars alone holds nothing.
+            plain += [filled[0] for filled in cells if filled]
+            i = j
             continue
         out.extend(_cell_tables(plain))
         plain = []

@@ -222,6 +222,8 @@ _UNIT_NAMED = re.compile(rf"[（(](?P<unit>{_UNIT}|％)[）)]$")
 _GENERIC_LABEL = re.compile(r"数量|数目|件数|人数|项目|类别|分类|指标|内容|名称|事项|单位|情况|统计|数")
 _TOTAL_LABEL = re.compile(r"合计|总计|小计|共计|总数")
 _RATE_LABEL = re.compile(r"(?:率|比例|占比|比重|占[\u4e00-\u9fff]{0,8}比例?)$")
+# A column counting a thing by its measure word: 件数, 人数, 次数 (not 总数, 数量).
+_COUNT_OF = re.compile(r"([件人次个项户家场条篇份])数$")
 _CHANGE_NAME = re.compile(r"同比|增减|增长|增幅|降幅|减少|增加|较上年|比上年")
 
 
@@ -235,9 +237,9 @@ def _row_figures(text: str, written: str) -> list[Figure] | None:
     治安 28.6%` → 治安占新受理数比例) or a total (`合计：收案数 376` → 收案数合计), alone when the name
     says nothing (`数量：治安 12件`), and the row's name alone when the column's says nothing or
     there is none (`好评：数量 960条`, `“好差评”合计：965条`); its unit is the cell's, else its
-    header's or the row name's (`合计(宗) 144`, `行政处罚案件（件）`); a bare number or a bare 0
-    is no figure. Counts broken down along a row (three or more) are parts of a total, but for a
-    total's own column."""
+    header's or the row name's (`合计(宗) 144`, `行政处罚案件（件）`) or what its header counts
+    (`本年制发件数 3`: 件); a bare number or a bare 0 is no figure. Counts broken down along a
+    row (three or more) are parts of a total, but for a total's own column."""
     m = _ROW_TEXT.match(text)
     if m is None or ("，" not in m.group("pairs") and not m.group("label")):
         return None
@@ -260,6 +262,8 @@ def _row_figures(text: str, written: str) -> list[Figure] | None:
         assert number is not None
         head_unit = _UNIT_NAMED.search(head)
         unit = number.group("unit") or (head_unit or label_unit or {"unit": ""})["unit"]
+        if not unit and (counted := _COUNT_OF.search(head)):
+            unit = counted.group(1)  # 本年制发件数 0: a count of 件
         unit = "%" if unit == "％" else unit
         value = float(number.group("num"))
         if not unit or unit in _PERIODS or (value == 0 and not number.group("unit")):

@@ -259,6 +259,11 @@ def test_a_rate_after_其中_in_its_own_clause_is_a_part(sentence: str, parts: d
         # a column that says nothing, or none: the row's name (a total's row too)
         ("“办事满意”合计：512条", [("“办事满意”合计", 512, "条", False)]),
         ("非常满意：件数 498条", [("非常满意", 498, "条", False)]),
+        # a column counting a thing by its measure word (件数, 人数) counts in it
+        (
+            "行政规范性文件：本年制发件数 2，现行有效件数 17",
+            [("行政规范性文件本年制发件数", 2, "件", False), ("行政规范性文件现行有效件数", 17, "件", False)],
+        ),
         # a row of numbers only: each its header's, in its header's unit; a bare number is none
         ("警告 18，罚款(宗) 27", [("罚款", 27, "宗", False)]),
         ("罚款(宗) 27，罚没金额(万元) 3.5", [("罚款", 27, "宗", False), ("罚没金额", 3.5, "万元", False)]),

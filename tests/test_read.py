@@ -459,6 +459,18 @@ def test_txt_row_of_numbers_a_cell_a_line_takes_its_headers() -> None:
     ]
 
 
+def test_txt_table_a_cell_a_line_between_bars_is_read_by_row() -> None:
+    # As a 政府信息公开 report's table often comes out of a page: a cell a line, bars between.
+    cells = ["信息内容", "本年制发件数", "现行有效件数", "规章", "0", "3", "行政规范性文件", "2", "17"]
+    lines = ["（一）主动公开", *[f"| {cell}\n|" for cell in cells], "|||", "全年无依申请公开。"]
+    assert _read_rows("\n".join(lines)) == [
+        ("（一）主动公开", False),
+        ("规章：本年制发件数 0，现行有效件数 3", True),
+        ("行政规范性文件：本年制发件数 2，现行有效件数 17", True),
+        ("全年无依申请公开。", False),
+    ]
+
+
 @pytest.mark.parametrize(
     "lines",
     [
