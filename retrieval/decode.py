@@ -492,11 +492,15 @@ def _cell_tables(lines: list[str]) -> list[tuple[str, bool]]:
     done = 0  # lines before this are in `out`
     i = 0
     while i + 1 < len(lines):
-        found = _cell_table(lines, i, done) if _is_name(lines[i]) and _is_number(lines[i + 1]) else None
-        if found is None:
+        if not (_is_name(lines[i]) and _is_number(lines[i + 1])):
             i += 1
             continue
-        start, end, rows = found
+        start, end, rows = _cell_table(lines, i, done)
+        if not rows:
+            # No row from here to `end` has a header before it (the lines before each are
+            # another row's), so none starts a table: each line is tried once.
+            i = max(i + 1, end - 1)
+            continue
         out.extend((line, False) for line in lines[done:start])
         out.extend((text, True) for text in table_row_texts(rows))
         done = i = end
@@ -504,9 +508,10 @@ def _cell_tables(lines: list[str]) -> list[tuple[str, bool]]:
     return out
 
 
-def _cell_table(lines: list[str], label: int, floor: int) -> tuple[int, int, list[list[str]]] | None:
+def _cell_table(lines: list[str], label: int, floor: int) -> tuple[int, int, list[list[str]]]:
     """The table written a cell a line whose first row is named at `label` (its numbers follow):
-    (where its header starts, where it ends, its rows with the header first), or None.
+    (where its header starts, where it ends, its rows with the header first); when there is
+    none, no rows and where the rows looked at end.
 
     Only an unmistakable shape is a table: a header of 2 or more short cells (names or years) right
     before `label`; then rows, each a name (a long name may wrap onto a second line) and the same
@@ -532,7 +537,7 @@ def _cell_table(lines: list[str], label: int, floor: int) -> tuple[int, int, lis
         else:
             break
     if len(rows) < (3 if n == 1 else 2) or _numbered_list(rows):
-        return _number_row(lines, label + 1, floor)
+        return _number_row(lines, label + 1, floor) or (label, at, [])
     for width in (2 * (n + 1), 2 * n, n + 1, n):
         start = label - width
         cells = lines[start:label]
@@ -545,7 +550,7 @@ def _cell_table(lines: list[str], label: int, floor: int) -> tuple[int, int, lis
         if len(header) == n:
             header = ["", *header]
         return start, at, [header, *rows]
-    return _number_row(lines, label + 1, floor)
+    return _number_row(lines, label + 1, floor) or (label, at, [])
 
 
 def _numbers_from(lines: list[str], at: int) -> int:
