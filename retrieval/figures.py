@@ -611,6 +611,8 @@ def measure_matches(asked: str, measure: str) -> bool:
 def measure_closeness(asked: str, measure: str) -> int:
     """How closely `measure` answers `asked`: 4 the same, 3 it holds the question's words, 2 the
     question holds it, 1 the question's words in order, 0 not of the kind asked."""
+    # 法治讲座(培训、报告会) is 法治讲座: what a bracket adds is not asked for.
+    measure = _BRACKETS.sub("", measure) if len(_BRACKETS.sub("", measure)) >= 2 else measure
     asked, measure = _GENERIC.sub("", asked), _GENERIC.sub("", measure)
     if len(asked) < 2 or len(measure) < 2:
         return 0
@@ -628,7 +630,9 @@ def measure_closeness(asked: str, measure: str) -> int:
     ):
         return 2
     if asked.endswith("率") and asked[-3:] == measure[-3:]:
-        return 2  # 败诉率 answers 行政诉讼败诉率; 应诉率 would not
+        # 行政诉讼败诉率 is answered by 败诉率; 应诉率 would not. Below a measure the question
+        # holds whole: 正职负责人出庭应诉率 is not 行政机关负责人出庭应诉率 as 负责人出庭应诉率 is.
+        return 1
     short, long = sorted((asked, measure), key=len)
     if short is measure and measure not in asked and 2 * len(measure) < len(asked) + 1:
         # 执法人员 is more than 持有行政执法证人员: a figure keeping less than half the question's

@@ -188,7 +188,7 @@ class Library:
             return ranked
         compared = self.comparer.answer(question, searcher.ask, searcher.reports, k, offset, answer.query)
         if compared is not None:
-            compared = self._figures_by_side(compared)
+            compared = self._figures_by_side(compared, searcher.reports)
             if compared.groups or compared.lead or offset:
                 return compared
             answer = compared  # one place's reports, not sides: its figure may lead all the same
@@ -231,7 +231,7 @@ class Library:
         q = answer.query
         if not (answer.hits and q.report_ids and q.terms) or answer.groups:
             return answer
-        measure = ranking.measure_asked(q.text, q.places) or "".join(dict.fromkeys(q.terms))
+        measure = ranking.measure_asked(q.text, _names_asked(q, reports)) or "".join(dict.fromkeys(q.terms))
         if not (q.wants_figures or measure.endswith("率")):
             return answer
         order = list(dict.fromkeys([*q.first, *(h.report.id for h in answer.hits), *q.report_ids]))
@@ -344,13 +344,13 @@ class Library:
             return dataclasses.replace(answer, hits=(hit,), lead=lead, refusal=None, partial=False)
         return None
 
-    def _figures_by_side(self, answer: Answer) -> Answer:
+    def _figures_by_side(self, answer: Answer, reports: dict[int, Report]) -> Answer:
         """A comparison of something counted leads with each side's figure (2022年 26件 · 2023年
         34件), when two sides or more state one for sure, and quotes each side at its figure."""
         q = answer.query
         if not (answer.groups and q.terms):
             return answer
-        measure = ranking.measure_asked(q.text, q.places) or "".join(dict.fromkeys(q.terms))
+        measure = ranking.measure_asked(q.text, _names_asked(q, reports)) or "".join(dict.fromkeys(q.terms))
         sides: list[str] = []
         figures = []
         groups = []
@@ -959,6 +959,13 @@ class Library:
 
     def _refresh_places(self, reports: list[Report]) -> None:
         self.understander.set_reports(reports)
+
+
+def _names_asked(q: Query, reports: dict[int, Report]) -> tuple[str, ...]:
+    """The places and issuers the question names (司法部 of 司法部2023年新收行政复议案件多少件):
+    who is asked about, not what."""
+    issuers = {reports[i].issuer for i in q.report_ids or () if i in reports}
+    return (*q.places, *(name for name in issuers if len(name) >= 2 and name in q.text))
 
 
 def _missing_year(answer: Answer) -> Answer:

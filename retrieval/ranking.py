@@ -42,11 +42,13 @@ _SCOPE = re.compile(
 _NOT_MEASURE = re.compile(
     r"各个?|哪些|哪个|哪一个|哪几个|每个|所有|县市区|县区|区县|市县|县市|地区|地方|城市|乡镇|街道|省份"
     r"|最(?:高|多|大|好|快|长|低|少|小|差|慢|短)|排名|排行|排第几|情况|数量|数据|分别"
-    r"|(?:有|是)?(?:多少|几)[件次条个户名人场份项起处家期]?|"
+    r"|(?:有|是)?(?:多少|几)[件次条个户名人场份项起处家期钱]?|"
     r"超过|高于|大于|不低于|达到|以上|低于|少于|小于|不足|不到|以下|\d+(?:\.\d+)?\s*(?:%|％|件|次|人|个|项)?"
     r"|[的了呢吗啊？?。，,！!]|哪|谁|前[几三五十]|第一|倒数|对比|比较|变化|历年|逐年|趋势|增减"
     r"|至少|不低于|(?<![到送])达(?=\d)|(?:19|20)\d{2}年度?"
 )
+# 其他…, 其余…: the rest of a measure once its kinds are counted.
+_REMAINDER = re.compile(r"^(?:其他|其它|其余|另有)")
 _YEARS = re.compile(r"(?:19|20)\d{2}\s*年度?|[〇零一二三四五六七八九]{4}年度?")
 # A body asked about before its measure (司法局办理…, 县政府聘请…): who, not what.
 _BODY = re.compile(
@@ -161,6 +163,8 @@ def candidates(
             continue
         if wants_rate != (f.unit == "%") or (units and not any(u in f.unit for u in units)):
             continue
+        if _REMAINDER.match(f.measure) and not _REMAINDER.match(measure):
+            continue  # 其他行政处罚12宗 is what is left of 行政处罚 after its kinds, never all of it
         closeness = measure_closeness(measure, f.measure)
         if closeness == 0 or (f.part and closeness < 3):
             continue  # a part (营业执照46件 of 行政许可321件) answers only when it is what was asked

@@ -1729,3 +1729,18 @@ def test_plain_text_table_rows_are_passages_under_their_heading() -> None:
         if p.text in ("警告 31，罚款 54，合计(宗) 144", "行政复议案件：2022年 26件，2023年 34件")
     ]
     assert [p.section for p in rows] == [("一、行政执法统计",)] * 2
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "记者今天从市司法局获悉，今年上半年，我市两级法院开庭审理行政案件837件。",
+        "法治日报讯 记者王某 近日，记者从市司法局获悉，全市行政机关负责人出庭应诉率达100%。",
+    ],
+)
+def test_a_news_items_reporter_is_not_its_issuer(opening: str) -> None:
+    name = "青岛市_出庭应诉_2021.txt"
+    data = f"负责人出庭应诉率百分之百\n{opening}\n".encode()
+    r = parse_document(read_document(name, data), name, data)
+    assert "记者" not in r.issuer and "今天" not in "".join(r.places)
+    assert r.places[-1] == "青岛市"

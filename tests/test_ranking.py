@@ -7,7 +7,7 @@ import pytest
 from retrieval.figures import figures_in
 from retrieval.library import Library
 from retrieval.models import Report, StoredFigure
-from retrieval.ranking import sure_figure
+from retrieval.ranking import measure_asked, sure_figure
 
 
 def rows(lib: Library, question: str) -> list[tuple[str, int | None, float]]:
@@ -259,3 +259,37 @@ def test_a_part_of_the_measure_asked_gives_way_to_its_whole(text: str, sure: flo
     found, unsure = sure_figure(measure, "", stored, _report(2021))
     assert found is not None and not unsure
     assert found.figure.value == sure
+
+
+@pytest.mark.parametrize(
+    ("text", "measure", "sure"),
+    [
+        # A measure the question holds whole answers before one sharing only its ending.
+        (
+            "开庭审理行政案件83件，负责人出庭应诉率为100%；正职负责人出庭应诉率为11.43%。",
+            "行政机关负责人出庭应诉率",
+            100,
+        ),
+        # What a bracket adds to a measure is not asked for.
+        ("举办法治讲座（培训、报告会）3530余场，参加人员17.8万余人次。", "举办法治讲座", 3530),
+        # 其他… is what is left after the kinds counted, never the whole.
+        ("警告120宗，罚款940宗，其他行政处罚12宗。", "行政处罚", None),
+    ],
+)
+def test_which_figure_answers_a_measure(text: str, measure: str, sure: float | None) -> None:
+    stored = [StoredFigure(f, 1, 1) for f in figures_in(text)]
+    found, _ = sure_figure(measure, "", stored, _report(2024))
+    assert (found.figure.value if found else None) == sure
+
+
+@pytest.mark.parametrize(
+    ("question", "names", "measure"),
+    [
+        ("五原县追回欠薪多少钱", ("五原县",), "追回欠薪"),
+        ("司法部2023年新收行政复议案件多少件", ("司法部",), "新收行政复议案件"),
+    ],
+)
+def test_the_measure_asked_leaves_out_who_and_how_much(
+    question: str, names: tuple[str, ...], measure: str
+) -> None:
+    assert measure_asked(question, names) == measure
