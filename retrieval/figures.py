@@ -326,9 +326,13 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
         elif kind == "change" and previous is not None and len(_strip_years(measure)) < 3:
             # 新受理…151件，同比增长128.78%: the change of what was just stated.
             measure = previous.measure + (change.group(0) if change else measure)
-        elif after and previous_after and _after_a_named_count(sentence[floor : m.start()], previous_after):
+        elif (
+            after
+            and previous_after
+            and (qualifier := _after_a_named_count(sentence[floor : m.start()], previous_after)) is not None
+        ):
             # 召开2次常务会议和3次专题会议: the words before this count name the one before it.
-            measure = after
+            measure = qualifier + after
         elif _TOTAL_WORD.fullmatch(_clause_before(sentence, m.start())) and previous is not None:
             # 非常满意802条，满意163条，合计965条: the total of the list before it.
             measure = _list_subject([f.measure for f in out]) + _clause_before(sentence, m.start())
@@ -341,7 +345,7 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
             # A list sharing its first's measure (分别为3595件、3125件), last year's (较2019年的
             # 27件), where it went (由15%提高到2020年的29.65%), or a second unit (4期189人次).
             measure = previous.measure
-        elif after and not re.fullmatch(rf"(?:{OUTCOMES})", _strip_years(measure)):
+        elif after:
             measure = after
         elif (
             previous_clause
@@ -376,14 +380,24 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
 
 
 _TOTAL_WORD = re.compile(r"合计|共计|总计|总共")
+# A conjunction between two things counted (not 和解, 和谐, 及时, 与会).
+_CONJUNCTION = re.compile(r"以及|和(?!解|谐)|及(?!时)|与(?!会)|、")
+_CONJUNCTION_INSIDE = re.compile(r"(?<=[\u4e00-\u9fff”）)])(?:以及|和(?!解|谐)|及(?!时)|与(?!会)|、)")
 _QUOTED_HEAD = re.compile(r"^[“\"][^”\"]{1,12}[”\"]")
 
 
-def _after_a_named_count(between: str, named: str) -> bool:
-    """Whether `between` (the words from the figure before to this one) are only `named`, what
-    the figure before counts (`常务会议` of 2次常务会议), and a conjunction."""
+def _after_a_named_count(between: str, named: str) -> str | None:
+    """When `between` (the words from the figure before to this one) are `named`, what the
+    figure before counts (`常务会议` of 2次常务会议), then a conjunction: the words after it that
+    qualify this count's thing (`工商联所属` of 律师事务所与工商联所属9家商会), maybe ""; else None."""
     words = _BRACKETS.sub("", between).strip()
-    return re.fullmatch(rf"{re.escape(named)}[和及与、]?", words) is not None
+    if not words.startswith(named):
+        return None
+    rest = words[len(named) :]
+    conjunction = _CONJUNCTION.match(rest)
+    if not rest or conjunction is None:
+        return "" if not rest else None
+    return rest[conjunction.end() :]
 
 
 def _list_subject(measures: list[str]) -> str:
@@ -508,7 +522,7 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
     pieces = list(_CLAUSE.finditer(masked))
     start = pieces[-1].end() if pieces else 0
     raw = _INCLUDING.sub("", _PINYIN.sub("", head[start:]))
-    if floor and (conjunction := re.match(r"以及|和|及(?!时)", raw)):
+    if floor and not start and (conjunction := _CONJUNCTION.match(raw)):
         raw = raw[conjunction.end() :]  # 撤销6件和维持20件: 维持
     previous_clause = ""
     if pieces:
@@ -520,8 +534,15 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
     clause = _clean(raw[:-1] if raw.endswith(("(", "（")) else raw)  # 八类案件(1532件)
     # 对18个县(市、区)政府开展督查: brackets inside the words after do not end them.
     after = _CLAUSE.split(_BRACKETS.sub("", _PINYIN.sub("", text[m.end() :])))[0]
-    after = re.split(r"\d|全部|均|已|被|全面|按时|实现|达到", after)[0]
-    after = re.sub(r"^[的次余多人个)）和及与、]+", "", after)
+    ends = re.search(r"\d|全部|均|已|被|全面|按时|实现|达到", after)
+    if ends is not None:
+        after = after[: ends.start()]
+        if ends.group(0).isdigit():
+            # 5家律师事务所与工商联所属9家商会: the words after a conjunction are the next count's.
+            after = _CONJUNCTION_INSIDE.split(after)[0]
+    after = re.sub(r"^[的次余多人个)）]+", "", after)
+    if _CONJUNCTION.match(after):
+        after = ""  # 撤销6件和维持20件: what follows 和 is another count's, not this one's
     after = re.sub(r"[和及与、]+$", "", after)  # 4个县长和8个部门负责人: 县长, not 县长和
     after = _VERBS.sub("", after) if len(_VERBS.sub("", after)) >= 2 else after
     after = after if len(_CJK.findall(after)) >= 2 and not _YEAR.match(after) else ""

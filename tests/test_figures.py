@@ -299,6 +299,11 @@ def test_a_table_copied_a_cell_a_line_gives_one_figure_a_year() -> None:
         ("组织5场法治讲座及9场模拟庭审。", ["法治讲座", "模拟庭审"]),
         # a conjunction before the second count's own words is not one of them
         ("其中撤销8件和维持31件。", ["撤销", "维持"]),
+        # words after the conjunction qualify the second count's thing
+        ("组织6家律师事务所与县工商联所属12家商会，开展法律服务对接。", ["律师事务所", "县工商联所属商会"]),
+        # an outcome before a count whose thing follows it: the thing (和解 is no conjunction)
+        ("全年共审结41件报备的规范性文件。", ["报备的规范性文件"]),
+        ("受理申请9件，通过调解、和解等方式化解纠纷5件。", ["申请", "和解等方式化解纠纷"]),
         # a total after a list totals the list: its quoted name, or the words its measures share
         (
             "“12345热线”表扬件310条，建议件95条，合计405条。",
