@@ -465,8 +465,15 @@ _SENTENCE_MARKS = re.compile(r"[，,。；;：:！!？?]")
 _BARE_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
+# A cell left blank the way tables mark it: —, -, /, 无.
+_DASH_CELL = re.compile(r"[—–\-－/／]{1,2}|无")
+
+
 def _is_number(line: str) -> bool:
-    return _NUMBER_LINE.fullmatch(line) is not None and not _BARE_YEAR.fullmatch(line)
+    """A number cell, or one marked blank (a dash) in a row of numbers."""
+    return (_NUMBER_LINE.fullmatch(line) is not None and not _BARE_YEAR.fullmatch(line)) or bool(
+        _DASH_CELL.fullmatch(line)
+    )
 
 
 def _is_name(line: str) -> bool:
@@ -521,7 +528,7 @@ def _cell_table(lines: list[str], label: int, floor: int) -> tuple[int, int, lis
     `受理数`). A row of n ≥ 3 numbers right after exactly n names (`警告` `罚款` `拘留` `31` `54`
     `59`) is one too."""
     n = _numbers_from(lines, label + 1)
-    rows = [[lines[label], *lines[label + 1 : label + 1 + n]]]
+    rows = [[lines[label], *_blanked(lines[label + 1 : label + 1 + n])]]
     at = label + 1 + n
     while at < len(lines):
         for wrapped in (1, 2):
@@ -531,12 +538,16 @@ def _cell_table(lines: list[str], label: int, floor: int) -> tuple[int, int, lis
                 and all(map(_is_name, names))
                 and _numbers_from(lines, at + wrapped) == n
             ):
-                rows.append(["".join(names), *lines[at + wrapped : at + wrapped + n]])
+                rows.append(["".join(names), *_blanked(lines[at + wrapped : at + wrapped + n])])
                 at += wrapped + n
                 break
         else:
             break
-    if len(rows) < (3 if n == 1 else 2) or _numbered_list(rows):
+    if (
+        len(rows) < (3 if n == 1 else 2)
+        or _numbered_list(rows)
+        or not any(c for row in rows for c in row[1:])
+    ):
         return _number_row(lines, label + 1, floor) or (label, at, [])
     for width in (2 * (n + 1), 2 * n, n + 1, n):
         start = label - width
@@ -551,6 +562,11 @@ def _cell_table(lines: list[str], label: int, floor: int) -> tuple[int, int, lis
             header = ["", *header]
         return start, at, [header, *rows]
     return _number_row(lines, label + 1, floor) or (label, at, [])
+
+
+def _blanked(cells: list[str]) -> list[str]:
+    """Number cells with those marked blank (—) empty, as a table's empty cells are."""
+    return ["" if _DASH_CELL.fullmatch(cell) else cell for cell in cells]
 
 
 def _numbers_from(lines: list[str], at: int) -> int:
@@ -575,4 +591,7 @@ def _number_row(lines: list[str], at: int, floor: int) -> tuple[int, int, list[l
         return None
     if start > floor and _is_name(lines[start - 1]):
         return None  # more names than numbers: cells left empty or names wrapped, no telling which
-    return start, at + n, [lines[start:at], lines[at : at + n]]
+    values = _blanked(lines[at : at + n])
+    if not any(values):
+        return None
+    return start, at + n, [lines[start:at], values]

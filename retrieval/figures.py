@@ -224,6 +224,7 @@ _TOTAL_LABEL = re.compile(r"合计|总计|小计|共计|总数")
 _RATE_LABEL = re.compile(r"(?:率|比例|占比|比重|占[\u4e00-\u9fff]{0,8}比例?)$")
 # A column counting a thing by its measure word: 件数, 人数, 次数 (not 总数, 数量).
 _COUNT_OF = re.compile(r"([件人次个项户家场条篇份])数$")
+_BLANK_CELL = re.compile(r"[—–\-－/／]{1,2}|无")
 _CHANGE_NAME = re.compile(r"同比|增减|增长|增幅|降幅|减少|增加|较上年|比上年")
 
 
@@ -250,6 +251,8 @@ def _row_figures(text: str, written: str) -> list[Figure] | None:
     at = m.start("pairs")
     for pair in m.group("pairs").split("，"):
         head, _, cell = pair.rpartition(" ")
+        if _BLANK_CELL.fullmatch(cell):
+            continue  # 交通 —: a cell marked blank
         if not (head or label) or _CELL_NUMBER.match(cell) is None:
             return None
         if _YEAR.match(head) or _CHANGE_NAME.search(head):

@@ -256,6 +256,8 @@ def test_a_rate_after_其中_in_its_own_clause_is_a_part(sentence: str, parts: d
             "占新收案件比例：治安 28.6%，交通 71.4%",
             [("治安占新收案件比例", 28.6, "%", False), ("交通占新收案件比例", 71.4, "%", False)],
         ),
+        # a cell marked blank is no figure, and the row is still read by its columns
+        ("数量：治安 12件，交通 —，消防 3件", [("治安", 12, "件", False), ("消防", 3, "件", False)]),
         # a column that says nothing, or none: the row's name (a total's row too)
         ("“办事满意”合计：512条", [("“办事满意”合计", 512, "条", False)]),
         ("非常满意：件数 498条", [("非常满意", 498, "条", False)]),

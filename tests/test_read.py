@@ -414,6 +414,14 @@ def test_txt_table_written_a_cell_a_line_is_read_by_row_with_its_years_and_unit(
     ]
 
 
+def test_txt_table_a_cell_a_line_keeps_a_cell_marked_blank_empty() -> None:
+    lines = ["指标", "2022年", "2023年", "行政裁决案件", "—", "7", "行政调解案件", "15", "/"]
+    assert _read_rows("\n".join(lines)) == [
+        ("行政裁决案件：2023年 7", True),
+        ("行政调解案件：2022年 15", True),
+    ]
+
+
 def test_txt_tables_side_by_side_a_cell_a_line_share_one_header() -> None:
     # Two tables side by side: the header is said twice, a long row name wraps onto two lines.
     lines = ["表1：各单位办理情况", "收案数", "结案数", "收案数", "结案数"]
@@ -484,6 +492,8 @@ def test_txt_table_a_cell_a_line_between_bars_is_read_by_row() -> None:
         ["联系电话：0371-12345678", "服务窗口", "12", "办理时限", "5", "受理部门", "3"],
         # rows of different widths
         ["项目", "2022年", "2023年", "复议案件", "26", "34", "诉讼案件", "12"],
+        # dashes alone are no figures
+        ["一", "二", "三", "—", "—", "—"],
         # more names than numbers (cells left empty, names wrapped): no telling which is which
         ["警告", "罚款", "没收违法", "所得", "行政", "拘留", "31", "54", "59"],
         # a heading and its paragraph under a line of figures
