@@ -224,6 +224,7 @@ _TOTAL_LABEL = re.compile(r"合计|总计|小计|共计|总数")
 _RATE_LABEL = re.compile(r"(?:率|比例|占比|比重|占[\u4e00-\u9fff]{0,8}比例?)$")
 # A column counting a thing by its measure word: 件数, 人数, 次数 (not 总数, 数量).
 _COUNT_OF = re.compile(r"([件人次个项户家场条篇份])数$")
+_WHO_LABEL = re.compile(r"..(?:局|厅|委|院|办|中心|政府|所|站|队|镇|乡|街道|县|区|市|州|盟|旗)$")
 _BLANK_CELL = re.compile(r"[—–\-－/／]{1,2}|无")
 _CHANGE_NAME = re.compile(r"同比|增减|增长|增幅|降幅|减少|增加|较上年|比上年")
 
@@ -240,7 +241,8 @@ def _row_figures(text: str, written: str) -> list[Figure] | None:
     there is none (`好评：数量 960条`, `“好差评”合计：965条`); its unit is the cell's, else its
     header's or the row name's (`合计(宗) 144`, `行政处罚案件（件）`) or what its header counts
     (`本年制发件数 3`: 件); a bare number or a bare 0 is no figure. Counts broken down along a
-    row (three or more) are parts of a total, but for a total's own column."""
+    row (three or more) and a body's or a place's row (县公安局, 十堰市) are parts of a total,
+    but for a total's own column or row."""
     m = _ROW_TEXT.match(text)
     if m is None or ("，" not in m.group("pairs") and not m.group("label")):
         return None
@@ -281,7 +283,11 @@ def _row_figures(text: str, written: str) -> list[Figure] | None:
         else:
             measure = name_of_row + name
         total = _TOTAL_LABEL.search(name) is not None or _TOTAL_LABEL.fullmatch(name_of_row) is not None
-        part = not total and unit not in ("%", "元", "万元", "亿元", "千元") and len(cells) >= 3
+        # A body's or a place's row (县公安局：收案数 41) is its share of the table's whole.
+        part = not total and (
+            _WHO_LABEL.search(name_of_row) is not None
+            or (unit not in ("%", "元", "万元", "亿元", "千元") and len(cells) >= 3)
+        )
         end = offset + len(cell)
         out.append(Figure(_readable(measure), value, unit, written[offset:end], offset, end, None, part))
     return out

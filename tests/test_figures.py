@@ -236,10 +236,14 @@ def test_a_rate_after_其中_in_its_own_clause_is_a_part(sentence: str, parts: d
 @pytest.mark.parametrize(
     ("row", "figures"),
     [
-        # a body's row: what it counts is the body's column
+        # a body's row: what it counts is the body's column, its share of the table's whole
         (
             "县公安局（件）：收案数 41，结案数 39",
-            [("县公安局收案数", 41, "件", False), ("县公安局结案数", 39, "件", False)],
+            [("县公安局收案数", 41, "件", True), ("县公安局结案数", 39, "件", True)],
+        ),
+        (
+            "行政复议案件（件）：收案 26，结案 20",
+            [("行政复议案件收案", 26, "件", False), ("行政复议案件结案", 20, "件", False)],
         ),
         # a total's row: the column's total
         (
