@@ -91,8 +91,29 @@ def _compact(text: str) -> tuple[str, list[int]]:
     return "".join(c for _, c in kept), [i for i, _ in kept]
 
 
+_CELLS = re.compile(r"[|｜\t]")
+
+
+def _row_span(passage: str, row: str) -> list[tuple[int, int]]:
+    """Where the cells of a bar-separated table `row` are, in order, in `passage`: the reader
+    renders a row with its header cells (`罚款 94929，…`), so its bars are not in the passage."""
+    flat, where = _compact(passage)
+    cells = [cell for cell in (_compact(c)[0] for c in _CELLS.split(row)) if cell]
+    at, first = 0, -1
+    for cell in cells:
+        found = flat.find(cell, at)
+        if found < 0:
+            return []
+        first = found if first < 0 else first
+        at = found + len(cell)
+    return [(where[first], where[at - 1] + 1)] if cells else []
+
+
 def _spans(passage: str, sentence: str) -> list[tuple[int, int]]:
-    """Where `sentence` is in `passage` (whitespace aside), in the passage's offsets."""
+    """Where `sentence` is in `passage` (whitespace aside), in the passage's offsets; a table
+    row's sentence is where its cells are (see _row_span)."""
+    if _CELLS.search(sentence) and len(_CELLS.split(sentence)) > 2:
+        return _row_span(passage, sentence)
     flat, where = _compact(passage)
     want, _ = _compact(sentence)
     out, at = [], flat.find(want) if want else -1
