@@ -253,10 +253,16 @@ class Library:
             passage = self.store.passage(found.passage_id)
             if passage is None:
                 return answer
-            figure = ranking.lead_figure(found, report)
-            lead = texts.figure_lead(figure, ranking.clause(passage.text, found.figure))
-            hits = _stating_first(answer.hits, [(passage, report, found.figure)])
-            return dataclasses.replace(answer, hits=hits, lead=lead, figures=(figure,))
+            return _led_by(answer, found, passage, report)
+        # No figure's own measure is the one asked: the best passages' headings may say it.
+        for hit in answer.hits[:3]:
+            if hit.report.id not in order:
+                continue
+            found = ranking.context_figure(
+                measure, q.units, hit.passage, hit.report, self.store.figures_of([hit.report.id])
+            )
+            if found is not None:
+                return _led_by(answer, found, hit.passage, hit.report)
         return answer
 
     def _by_year(
@@ -961,6 +967,14 @@ class Library:
 
     def _refresh_places(self, reports: list[Report]) -> None:
         self.understander.set_reports(reports)
+
+
+def _led_by(answer: Answer, found: StoredFigure, passage: Passage, report: Report) -> Answer:
+    """`answer` led by the figure `found` of `passage`, that passage first."""
+    figure = ranking.lead_figure(found, report)
+    lead = texts.figure_lead(figure, ranking.clause(passage.text, found.figure))
+    hits = _stating_first(answer.hits, [(passage, report, found.figure)])
+    return dataclasses.replace(answer, hits=hits, lead=lead, figures=(figure,))
 
 
 def _of_places_named(report: Report, places: tuple[str, ...]) -> bool:

@@ -380,3 +380,30 @@ def test_a_leads_quote_holds_what_was_counted(text: str, quoted: str) -> None:
 def test_who_did_it_is_no_part_of_the_measure() -> None:
     (f,) = figures_in("市政府召开6次政府常务会议研究法治政府建设有关议题，加快创建示范市。")
     assert f.measure.startswith("政府常务会议") and not f.measure.startswith("政府政府")
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "lead"),
+    [
+        # The heading says what the figure counts; the parts after 其中 are not it.
+        (
+            "2.强化合法性审查。全年对重大行政决策、行政执法决定及镇村合同开展全流程审查1090件，覆盖率达100%。"
+            "其中，行政规范性文件审查2件，镇村合同审查1077件。",
+            "1090件",
+        ),
+        # Two counts the heading could mean: no lead, the passage says it.
+        ("2.强化合法性审查。全年开展全流程审查1090件，集中清理文件26件。", None),
+    ],
+)
+def test_a_figure_its_heading_names(tmp_path: Path, paragraph: str, lead: str | None) -> None:
+    lib = _library(
+        tmp_path, {"塘栖镇_2024.txt": f"塘栖镇2024年法治政府建设年度报告\n一、主要成效\n{paragraph}\n"}
+    )
+    try:
+        answer = lib.ask("塘栖镇合法性审查了多少件")
+        if lead is None:
+            assert not answer.lead
+        else:
+            assert answer.lead.startswith("塘栖镇 2024年") and lead in answer.lead
+    finally:
+        lib.close()
