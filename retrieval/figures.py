@@ -58,13 +58,14 @@ _SENTENCE = re.compile(r"[。；;！？!?\n]")
 # Words before a figure that say how it came about, not what it measures.
 _LEADING = re.compile(
     r"^(?:全年|今年|去年|当年|年内|本年度|本年|依法|先后|分别|各级|累计|共计|总计|合计|共|已|又|再|均|"
+    r"通过(?![率数人])|积极|有针对性地|扎实|深入|持续(?![时])|大力|"
     r"[\u4e00-\u9fff]{1,6}?[县区市乡镇](?=全[县区市乡镇])|全(?:市|县|区|省|镇|乡|旗|街道|局|院)|"
     r"我(?:县|区|市|镇|乡|局|院|委|办|厅|省)|本级|以上|对|向|为|在|从|将|由|其中|同比|较上年|比上年|"
     r"(?:19|20)\d{2}\s*年度?(?:全年|[底末初])?的?|(?:19|20)\d{2}(?=[\u4e00-\u9fff])|[一二三四五六七八九十]+是|\d+[-—至]\d+月|前\d+月|\d{1,2}月(?:份|底|末)?(?:以来)?|"
     r"[省市县区乡镇]级|全部|平均|\d{1,2}[.、](?!\d)|[(（]?[一二三四五六七八九十\d]{1,2}[)）])+"
 )
 _TRAILING = re.compile(
-    r"(?:分别|同比)?(?:下降|上升|提高|提升|增长|减少|达到|达|为|至|到|了|共|计|约|近|超过|超|以上|均|累计|总计|"
+    r"(?:分别|同比)?(?:下降|上升|提高|提升|增长|减少|达到|达|为|至|到|了|共|计|约|近|超过|超|逾|以上|均|累计|总计|"
     r"合计|保持|稳定在|实现|排名|排|位列|位居|名列|居|列|是|有|等|的|最高|最低|最多|最少|"
     r"(?:从|由|在)?(?:19|20)\d{2}年度?(?:全年|年底|年末|\d{1,2}月(?:份|底|末)?)?的?|在)+$"
 )
@@ -106,6 +107,7 @@ _SAME_AS_BEFORE = re.compile(
     r"(?:[、和及]|[到至](?:(?:19|20)\d{2}年度?)?(?:全年|年底|年末)?的?|较(?:19|20)\d{2}年度?的?|"
     r"\d{1,2}月(?:份)?[为是达]?)$"
 )
+_SHARE = re.compile(r"占比|比例|比重|占比例")
 _WHOLE = re.compile(r"全(?:省|市|县|区|镇|乡|旗|街道)|全年全")
 _RATES = ("率", "比", "比例", "度", "比重")
 _CN_VALUES = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
@@ -336,6 +338,9 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
             kind = "all"  # 全县…, 全省各级…: the place's own total, not a body's within it
         if label and not _CJK.search(_strip_years(measure)):
             measure = label.group(1) + measure if kind == "change" else label.group(1)
+        elif previous is not None and _SHARE.fullmatch(measure):
+            # 不见面审批事项2369项，占比95.87%: the share of what was just counted.
+            measure = previous.measure + measure
         elif kind == "change" and previous is not None and len(_strip_years(measure)) < 3:
             # 新受理…151件，同比增长128.78%: the change of what was just stated.
             measure = previous.measure + (change.group(0) if change else measure)
@@ -563,8 +568,14 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
         # 灵活就业等62个“一件事”场景; 市场监管领域开展42批次“双随机”抽查: the counted thing follows.
         verb = _ENDS_WITH_VERB.search(raw)
         lead = _clean(raw[: verb.start()]) if verb and not raw.endswith("等") else ""
-        return (lead + after if not _weak(lead) else after), "", ""
+        # 市政府召开6次政府常务会议…: who did it is no part of what was counted.
+        who = re.search(r"(?:政府|局|厅|委|办|院|中心|街道|镇|乡)$", lead) is not None
+        return (lead + after if not _weak(lead) and not who else after), "", ""
     return clause, after[:_MAX_MEASURE], _clean(previous_clause)
+
+
+# 单位开展年度考核: those (单位) something (年度考核) was done to.
+_DONE_TO = re.compile(r"^([\u4e00-\u9fff]{2,10}?)(?:开展|进行了?|实施|组织)了?([\u4e00-\u9fff]{2,8})$")
 
 
 def _clean(clause: str) -> str:
@@ -642,11 +653,20 @@ def measure_matches(asked: str, measure: str) -> bool:
     return measure_closeness(asked, measure) > 0
 
 
+_TITLED = re.compile(r"《[^《》]{0,40}》")
+# One measure written two ways: 出庭应诉率 and 出庭率, 常务会议 and 常务会.
+_SHORT_FORMS = (("出庭应诉率", "出庭率"), ("常务会议", "常务会"))
+
+
 def measure_closeness(asked: str, measure: str) -> int:
     """How closely `measure` answers `asked`: 4 the same, 3 it holds the question's words, 2 the
     question holds it, 1 the question's words in order, 0 not of the kind asked."""
-    # 法治讲座(培训、报告会) is 法治讲座: what a bracket adds is not asked for.
+    # 法治讲座(培训、报告会) is 法治讲座: what a bracket adds is not asked for; nor what a title
+    # names (学习《行政复议法》6次 counts no 行政复议案件).
     measure = _BRACKETS.sub("", measure) if len(_BRACKETS.sub("", measure)) >= 2 else measure
+    measure = _TITLED.sub("", measure)
+    for long_form, short_form in _SHORT_FORMS:
+        asked, measure = asked.replace(long_form, short_form), measure.replace(long_form, short_form)
     asked, measure = _GENERIC.sub("", asked), _GENERIC.sub("", measure)
     if len(asked) < 2 or len(measure) < 2:
         return 0
@@ -656,6 +676,12 @@ def measure_closeness(asked: str, measure: str) -> int:
         return 4
     if asked in measure:
         return 3
+    verb = _VERBS.match(asked)
+    if verb and asked[verb.end() :] == measure:
+        return 3  # 清理牌子 is answered by 清理牌子129个, read as 牌子
+    done = _DONE_TO.match(measure)
+    if done and asked.replace("的", "") in (done.group(2) + done.group(1), done.group(1) + done.group(2)):
+        return 3  # 年度考核的单位 is 单位开展年度考核
     # 行政复议 (from 办理行政复议案件) answers 行政复议案件; 行政 (from 行政案件) does not.
     if (
         measure in asked

@@ -232,9 +232,11 @@ class Library:
         if not (answer.hits and q.report_ids and q.terms) or answer.groups:
             return answer
         measure = ranking.measure_asked(q.text, _names_asked(q, reports)) or "".join(dict.fromkeys(q.terms))
-        if not (q.wants_figures or measure.endswith("率")):
+        if not (q.wants_figures or measure.endswith(ranking.RATE_WORDS)):
             return answer
         order = list(dict.fromkeys([*q.first, *(h.report.id for h in answer.hits), *q.report_ids]))
+        # 内蒙古自治区…几次 is the region's own figure: never a city's within it (鄂尔多斯市 6次).
+        order = [i for i in order if i in reports and _of_places_named(reports[i], q.places)]
         if ranking.COMPARE.search(q.text) and 1 < len(order) <= MAX_YEARS_COMPARED:
             by_year = self._by_year(answer, measure, order, self.store.figures_of(order, measure), reports)
             if by_year is not None:
@@ -959,6 +961,12 @@ class Library:
 
     def _refresh_places(self, reports: list[Report]) -> None:
         self.understander.set_reports(reports)
+
+
+def _of_places_named(report: Report, places: tuple[str, ...]) -> bool:
+    """Whether `report` is of a place the question names (its own place, not one within
+    it); any report is when the question names none."""
+    return not places or not report.places or report.places[-1] in places
 
 
 def _names_asked(q: Query, reports: dict[int, Report]) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from retrieval.figures import OUTCOMES, measure_closeness
 from retrieval.models import Figure, Hit, LeadFigure, Passage, Report, Row, Snippet, Span, StoredFigure, Table
+from retrieval.tokenize import fold
 
 # Words that ask for an order or a threshold, and which way.
 _MOST = re.compile(r"最(?:高|多|大|好|快|长)|排名|排行|前[几三五十]|第一")
@@ -36,7 +37,7 @@ _UNDER = re.compile(r"(?:低于|少于|小于|不足|不到|以下)\s*(\d+(?:\.\
 # The place words must follow: 各类, 哪些矛盾纠纷 ask across nothing.
 _SCOPE = re.compile(
     r"(?P<level>各个?|哪些|哪个|哪一个|哪几个|每个|所有)"
-    r"(?P<unit>县市区|县区|区县|市县|县市|地区|地方|城市|乡镇|街道|省份|省|市|县|区|镇|乡)"
+    r"(?P<unit>县市区|县区|区县|市县|县市|地区|地方|城市|乡镇|街道|省份|省|市|县|区|镇|乡|地(?=[\u4e00-\u9fff]{2}))"
 )
 # What is left of a question once its asking words are gone is the measure; these go too.
 _NOT_MEASURE = re.compile(
@@ -47,6 +48,8 @@ _NOT_MEASURE = re.compile(
     r"|[的了呢吗啊？?。，,！!]|哪|谁|前[几三五十]|第一|倒数|对比|比较|变化|历年|逐年|趋势|增减"
     r"|至少|不低于|(?<![到送])达(?=\d)|(?:19|20)\d{2}年度?"
 )
+# Measures stated in % (出庭应诉率, 不见面审批事项占比).
+RATE_WORDS = ("率", "占比", "比例", "比重")
 # 其他…, 其余…: the rest of a measure once its kinds are counted.
 _REMAINDER = re.compile(r"^(?:其他|其它|其余|另有)")
 _YEARS = re.compile(r"(?:19|20)\d{2}\s*年度?|[〇零一二三四五六七八九]{4}年度?")
@@ -153,7 +156,9 @@ def candidates(
 ) -> list[tuple[int, StoredFigure]]:
     """The figures of `report` that may answer a question for `measure` (in one of `units`, when
     it asks for some), each with how closely it matches: values of the report's own year only."""
-    wants_rate = measure.endswith("率")
+    wants_rate = measure.endswith(RATE_WORDS)
+    if not units and measure.endswith("案件"):
+        units = "件起宗"  # cases are counted in 件 (6次学习 counts no cases)
     out = []
     for stored_figure in stored:
         f = stored_figure.figure
@@ -286,9 +291,10 @@ def table(
         under = q.under
         rows = [row for row in rows if row.figure.value < under]
     if rows:
-        # 8700条 and 16件 are no one ranking: the unit most rows give.
-        unit = Counter(row.figure.unit for row in rows).most_common(1)[0][0]
-        rows = [row for row in rows if row.figure.unit == unit]
+        # 8700条 and 16件 are no one ranking: the unit most rows give, with its like (场 and 期
+        # count events alike, 件 and 起 cases).
+        unit = Counter(_unit_kind(row.figure.unit) for row in rows).most_common(1)[0][0]
+        rows = [row for row in rows if _unit_kind(row.figure.unit) == unit]
     rows.sort(key=lambda row: row.figure.value, reverse=q.descending)
     without = len({who(r) for r in scope} - set(by_place))
     return Table(q.measure, tuple(rows), q.descending, without, q.over, q.under, q.inclusive)
@@ -342,7 +348,21 @@ def clause(text: str, f: Figure) -> str:
     """The clause of `text` stating `f`, from the punctuation before it to the figure's end
     (收到行政复议申请34件)."""
     start = max(text.rfind(p, 0, f.start) for p in "，。；：,;") + 1
-    return text[start : f.end].strip()
+    end = f.end
+    if f.measure and fold(f.measure[-2:]) not in fold(text[start : f.end]):
+        # 召开7次疫情防控专题会议: what was counted follows the figure; the quote holds it.
+        stops = [p for p in (text.find(c, f.end) for c in "，。；,;、") if p != -1]
+        end = min(stops) if stops else len(text)
+    return text[start:end].strip()
+
+
+# Measure words counting the same things.
+_LIKE_UNITS = ("人名位", "次场期场次", "件起宗", "天日")
+
+
+def _unit_kind(unit: str) -> str:
+    """The group of measure words `unit` belongs to (期 → 次场期场次), or itself."""
+    return next((g for g in _LIKE_UNITS if unit and unit in g), unit)
 
 
 def _of_level(report: Report, levels: tuple[str, ...]) -> bool:

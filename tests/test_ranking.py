@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from retrieval.config import Settings
 from retrieval.figures import figures_in
 from retrieval.library import Library
 from retrieval.models import Report, StoredFigure
-from retrieval.ranking import measure_asked, sure_figure
+from retrieval.ranking import asked, clause, measure_asked, sure_figure
 
 
 def rows(lib: Library, question: str) -> list[tuple[str, int | None, float]]:
@@ -274,6 +277,17 @@ def test_a_part_of_the_measure_asked_gives_way_to_its_whole(text: str, sure: flo
         ("举办法治讲座（培训、报告会）3530余场，参加人员17.8万余人次。", "举办法治讲座", 3530),
         # 其他… is what is left after the kinds counted, never the whole.
         ("警告120宗，罚款940宗，其他行政处罚12宗。", "行政处罚", None),
+        # The question's verb, where the figure's measure left it out.
+        ("规范管理挂牌机构，清理牌子129个。", "清理牌子", 129),
+        # What was done and to whom, in the question's order.
+        ("对全区70个单位开展年度考核，督促各单位补足短板。", "年度考核单位", 70),
+        # A law's title names no count of its cases; cases are counted in 件.
+        ("先后6次学习《宪法》《行政复议法》等重要法律法规。", "行政复议案件", None),
+        # One measure written two ways.
+        ("行政诉讼调撤率达到83.33%，行政负责人出庭率100%。", "出庭应诉率", 100),
+        ("县政府常务会会前学法2次。", "常务会议学法", 2),
+        # A bare 占比 is the share of what was just counted.
+        ("其中，不见面审批事项2369项，占比95.87%。", "不见面审批事项占比", 95.87),
     ],
 )
 def test_which_figure_answers_a_measure(text: str, measure: str, sure: float | None) -> None:
@@ -293,3 +307,76 @@ def test_the_measure_asked_leaves_out_who_and_how_much(
     question: str, names: tuple[str, ...], measure: str
 ) -> None:
     assert measure_asked(question, names) == measure
+
+
+def _library(tmp_path: Path, files: dict[str, str]) -> Library:
+    """A library holding only `files` (name → text), written for the test."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for name, text in files.items():
+        (reports / name).write_text(text, "utf-8")
+    empty = tmp_path / "none"
+    empty.mkdir()
+    lib = Library(Settings(data_dir=tmp_path / "data", bundled_reports=empty))
+    lib.ingest([reports])
+    return lib
+
+
+def test_a_lead_for_a_place_named_is_its_own_reports(tmp_path: Path) -> None:
+    """A region's question is led by the region's report, never a city's within it."""
+    lib = _library(
+        tmp_path,
+        {
+            "鄂尔多斯市_2023.txt": "鄂尔多斯市2023年法治政府建设年度报告\n"
+            "2023年，市政府召开6次政府常务会议研究法治政府建设有关议题。\n",
+            "内蒙古自治区_2022.txt": "内蒙古自治区2022年法治政府建设情况报告\n"
+            "2022年，自治区人民政府常务会议专题研究法治政府建设有关议题12次。\n",
+        },
+    )
+    try:
+        answer = lib.ask("内蒙古自治区政府常务会议研究法治政府议题几次")
+        assert "鄂尔多斯" not in answer.lead and "6次" not in answer.lead
+        assert answer.lead.startswith("内蒙古自治区 2022年") and "12次" in answer.lead
+    finally:
+        lib.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "level"),
+    [("各地行政诉讼败诉率", ""), ("哪个市法治讲座最多", "市"), ("各地区出庭应诉率", "")],
+)
+def test_words_asking_across_places(question: str, level: str) -> None:
+    found = asked(question)
+    assert found is not None and found.level == level
+
+
+def test_a_ranking_counts_like_measure_words_together(tmp_path: Path) -> None:
+    # 场 and 期 both count events: one ranking, not only the unit most rows give
+    lib = _library(
+        tmp_path,
+        {
+            "武汉市_2022.txt": "武汉市2022年法治政府建设情况报告\n2022年，全市举办法治讲座3530余场。\n",
+            "天水市_2022.txt": "天水市2022年法治政府建设情况报告\n2022年，举办法治讲座1期。\n",
+            "六盘水市_2024.txt": "六盘水市2024年法治政府建设情况报告\n2024年，举办法治讲座2期。\n",
+        },
+    )
+    try:
+        assert rows(lib, "哪个市法治讲座最多")[0][:2] == ("武汉市", 2022)
+    finally:
+        lib.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("成立疫情防控工作专班，召开7次疫情防控专题会议，成立督查组15个。", "召开7次疫情防控专题会议"),
+        ("全年组织党工委专题学习4次，开展普法活动。", "全年组织党工委专题学习4次"),
+    ],
+)
+def test_a_leads_quote_holds_what_was_counted(text: str, quoted: str) -> None:
+    assert clause(text, figures_in(text)[0]) == quoted
+
+
+def test_who_did_it_is_no_part_of_the_measure() -> None:
+    (f,) = figures_in("市政府召开6次政府常务会议研究法治政府建设有关议题，加快创建示范市。")
+    assert f.measure.startswith("政府常务会议") and not f.measure.startswith("政府政府")
