@@ -356,9 +356,8 @@ def text_table_rows(lines: list[str]) -> list[tuple[str, bool]]:
     with a digit in some row after the first; a row with one non-empty cell is the caption of
     the rows after it, a line of its own (its unit, `行政处罚实施数量(宗)`, goes to their header).
     A cell-a-line table (its cells maybe between bars a line apart, `| 规章` / `|` / `0`) is
-    found only where its shape is unmistakable (see _cell_table). Any
-    other line, a lone line holding a bar (`首页 | 政务公开`) among them, is passed through as it
-    is, flagged False."""
+    found only where its shape is unmistakable (see _cell_table). Any other line, a lone line
+    holding a bar (`首页 | 政务公开`) among them, is passed through as it is, flagged False."""
     out: list[tuple[str, bool]] = []
     plain: list[str] = []
     i = 0
@@ -407,7 +406,6 @@ def _text_table(run: list[str]) -> list[tuple[str, bool]]:
 
     def flush() -> None:
         if len(rows) >= 2 and any(_DIGIT.search(cell) for row in rows[1:] for cell in row):
-            # A first row holding figures is no header: the table has none.
             headed = _is_header(rows[0])  # a first row holding figures is no header: none is
             out.extend((text, True) for text in table_row_texts(_with_caption_unit(rows, unit), headed))
         else:
@@ -464,7 +462,6 @@ _NAME_CELL_CHARS = 16
 _SENTENCE_MARKS = re.compile(r"[，,。；;：:！!？?]")
 _BARE_YEAR = re.compile(r"(?:19|20)\d\d")
 
-
 # A cell left blank the way tables mark it: —, -, /, 无.
 _DASH_CELL = re.compile(r"[—–\-－/／]{1,2}|无")
 
@@ -477,6 +474,7 @@ def _is_number(line: str) -> bool:
 
 
 def _is_name(line: str) -> bool:
+    """A name cell: short, no number, no sentence punctuation, no `一、` heading."""
     return (
         len(line) <= _NAME_CELL_CHARS
         and not _SENTENCE_MARKS.search(line)

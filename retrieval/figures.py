@@ -251,6 +251,10 @@ def _row_figures(text: str, written: str) -> list[Figure] | None:
     label = m.group("label") or ""
     label_unit = _UNIT_NAMED.search(label)
     name_of_row = _UNIT_NAMED.sub("", label).replace(" ", "")
+    # A row of a year (2021年：收案 26件): its values are of that year, each its column's.
+    year_row = _YEAR.fullmatch(name_of_row) or re.fullmatch(r"((?:19|20)\d{2})年度?", name_of_row)
+    year = int(year_row.group(1)) if year_row else None
+    name_of_row = "" if year_row else name_of_row
     cells: list[tuple[str, str, int]] = []  # (header, cell, offset of the cell)
     at = m.start("pairs")
     for pair in m.group("pairs").split("，"):
@@ -291,7 +295,7 @@ def _row_figures(text: str, written: str) -> list[Figure] | None:
             or (unit not in ("%", "元", "万元", "亿元", "千元") and len(cells) >= 3)
         )
         end = offset + len(cell)
-        out.append(Figure(_readable(measure), value, unit, written[offset:end], offset, end, None, part))
+        out.append(Figure(_readable(measure), value, unit, written[offset:end], offset, end, year, part))
     return out
 
 

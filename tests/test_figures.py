@@ -260,6 +260,8 @@ def test_a_rate_after_其中_in_its_own_clause_is_a_part(sentence: str, parts: d
             "占新收案件比例：治安 28.6%，交通 71.4%",
             [("治安占新收案件比例", 28.6, "%", False), ("交通占新收案件比例", 71.4, "%", False)],
         ),
+        # a year's row: each value of that year, measuring its column
+        ("2021年度（件）：收案 26，结案 34", [("收案", 26, "件", False), ("结案", 34, "件", False)]),
         # a cell marked blank is no figure, and the row is still read by its columns
         ("数量：治安 12件，交通 —，消防 3件", [("治安", 12, "件", False), ("消防", 3, "件", False)]),
         # a column that says nothing, or none: the row's name (a total's row too)
@@ -280,6 +282,7 @@ def test_a_table_row_measures_each_cell_by_its_header_and_row(
 ) -> None:
     got = [(f.measure, f.value, f.unit, f.part) for f in figures_in(row)]
     assert got == figures
+    assert all(f.year == (2021 if row.startswith("2021") else None) for f in figures_in(row))
     assert [row[f.start : f.end] for f in figures_in(row)] == [f.written for f in figures_in(row)]
 
 
