@@ -48,6 +48,7 @@ _NOT_MEASURE = re.compile(
     r"|[的了呢吗啊？?。，,！!]|哪|谁|前[几三五十]|第一|倒数|对比|比较|变化|历年|逐年|趋势|增减"
     r"|至少|不低于|(?<![到送])达(?=\d)|(?:19|20)\d{2}年度?"
 )
+_DONE_AFTER = re.compile(r"(?:受理|办理|开展|举办|召开|组织|进行|办|开|搞|做|有)$")
 # Measures stated in % (出庭应诉率, 不见面审批事项占比).
 RATE_WORDS = ("率", "占比", "比例", "比重")
 # 其他…, 其余…: the rest of a measure once its kinds are counted.
@@ -128,7 +129,9 @@ def measure_asked(text: str, places: tuple[str, ...] = ()) -> str:
             text = text.replace(short, "")
     measure = _NOT_MEASURE.sub("", _YEARS.sub("", text))
     measure = re.sub(r"^[和与及、]+|[和与及、]+$", "", measure)
-    return _BODY.sub("", measure)
+    # 法律援助案件受理了多少, 法治培训办了几期: the verb after what was counted says nothing.
+    done = _DONE_AFTER.sub("", measure)
+    return _BODY.sub("", done if len(done) >= 2 else measure)
 
 
 def who(report: Report) -> str:
@@ -189,27 +192,30 @@ def context_figure(
     if not units or report.year is None:
         return None
     heading = passage.section[-1] if passage.section else ""
+    own = [s for s in stored if s.passage_id == passage.id]
     found = []
-    for s in stored:
+    for s in own:
         f = s.figure
-        if s.passage_id != passage.id or f.part or f.kind not in ("", "all"):
+        if f.part or f.kind not in ("", "all"):
             continue
         if f.of_year(report.year) != report.year or not any(u in f.unit for u in units):
             continue
         start = max(passage.text.rfind(p, 0, f.start) for p in "。；\n") + 1
-        if _told_by(fold(measure), fold(heading + "\n" + passage.text[start : f.start]), fold(f.measure)):
+        told = _told_by(fold(measure), fold(heading + "\n" + passage.text[start : f.start]), fold(f.measure))
+        # (其中21名…进行现场述法)和…471名: words another figure measures are that figure's.
+        if told and not any(told in fold(o.figure.measure) for o in own if o.figure.start < f.start):
             found.append(s)
     return found[0] if len({(s.figure.value, s.figure.unit) for s in found}) == 1 else None
 
 
-def _told_by(measure: str, context: str, figure_measure: str) -> bool:
-    """Whether `context` says the first words of `measure` (three or more) and the figure's
-    own measure the rest (合法性审核 + 重大行政决策事项)."""
+def _told_by(measure: str, context: str, figure_measure: str) -> str:
+    """The first words of `measure` (three or more) that `context` says, when the figure's
+    own measure says the rest (合法性审核 + 重大行政决策事项); "" when it does not."""
     for i in range(len(measure), 2, -1):
         if measure[:i] in context:
             rest = measure[i:]
-            return not rest or rest in figure_measure
-    return False
+            return measure[:i] if not rest or rest in figure_measure else ""
+    return ""
 
 
 def _later(measure: str, stored: StoredFigure, report: Report) -> bool:

@@ -393,6 +393,11 @@ def test_who_did_it_is_no_part_of_the_measure() -> None:
         ),
         # Two counts the heading could mean: no lead, the passage says it.
         ("2.强化合法性审查。全年开展全流程审查1090件，集中清理文件26件。", None),
+        # The words asked belong to another figure (a part in brackets), not to the next count.
+        (
+            "3.推进述法。完成全镇47名干部述法(其中2名干部进行合法性审查)和2024年度全镇41件述法工作。",
+            None,
+        ),
     ],
 )
 def test_a_figure_its_heading_names(tmp_path: Path, paragraph: str, lead: str | None) -> None:
