@@ -48,7 +48,7 @@ _NOT_MEASURE = re.compile(
     r"|[的了呢吗啊？?。，,！!]|哪|谁|前[几三五十]|第一|倒数|对比|比较|变化|历年|逐年|趋势|增减"
     r"|至少|不低于|(?<![到送])达(?=\d)|(?:19|20)\d{2}年度?"
 )
-_DONE_AFTER = re.compile(r"(?:受理|办理|开展|举办|召开|组织|进行|办|开|搞|做|有)$")
+_DONE_AFTER = re.compile(r"(?:受理|办理|开展|举办|召开|组织|进行|办|开|搞|做)$")
 # Measures stated in % (出庭应诉率, 不见面审批事项占比).
 RATE_WORDS = ("率", "占比", "比例", "比重")
 # 其他…, 其余…: the rest of a measure once its kinds are counted.
@@ -120,17 +120,20 @@ def asked(text: str) -> Asked | None:
 def measure_asked(text: str, places: tuple[str, ...] = ()) -> str:
     """The measure a question about one place's figure asks for: its words without the places,
     years, body and asking words (临城县2022年和2023年行政复议案件对比 → 行政复议案件)."""
-    for place in sorted(places, key=len, reverse=True):
-        text = text.replace(place, "")
-        short = re.sub(
-            r"(?:土家族苗族|各族|[\u4e00-\u9fff]{0,4}族)?自治[县州旗]$|[省市县区镇乡旗]$|街道$", "", place
-        )
-        if len(short) >= 2:
-            text = text.replace(short, "")
+    shorts = (
+        re.sub(r"(?:土家族苗族|各族|[\u4e00-\u9fff]{0,4}族)?自治[县州旗]$|[省市县区镇乡旗]$|街道$", "", place)
+        for place in places
+    )
+    # Longest first, the short forms among them: 红河州 goes whole, not as 红河 + 州.
+    for name in sorted({*places, *(s for s in shorts if len(s) >= 2)}, key=len, reverse=True):
+        text = text.replace(name, "")
     measure = _NOT_MEASURE.sub("", _YEARS.sub("", text))
     measure = re.sub(r"^[和与及、]+|[和与及、]+$", "", measure)
-    # 法律援助案件受理了多少, 法治培训办了几期: the verb after what was counted says nothing.
+    # 法律援助案件受理了多少, 法治培训办了几期: the verb after what was counted says nothing
+    # (one character only when 了 follows it: 联办 is no verb of 一件事联办多少项).
     done = _DONE_AFTER.sub("", measure)
+    if len(measure) - len(done) == 1 and f"{measure[-1]}了" not in text:
+        done = measure
     return _BODY.sub("", done if len(done) >= 2 else measure)
 
 
