@@ -241,11 +241,13 @@ def government_of(place: str) -> str:
 
 # A development zone names itself after its city: 天津经济技术开发区, 西咸新区.
 _ZONE = re.compile(
-    r"^([\u4e00-\u9fff]{2,16}?(?:经济技术开发区|高新技术产业开发区|经济开发区|开发区|高新区|新区|园区|试验区|示范区|合作区))"
+    r"^([\u4e00-\u9fff]{2,16}?(?:经济技术开发区|高新技术产业开发区|经济开发区|开发区|经开区|高新区|新区|园区|试验区|示范区|合作区))"
 )
+# 曲靖经开区 is 曲靖经济技术开发区.
+_ZONE_SHORT = (("经开区", "经济技术开发区"),)
 # The kinds of zone, as a zone's name ends: a name that is only these is no zone's own.
 ZONE_KIND = re.compile(
-    r"(?:经济技术|高新技术产业|经济|高新)?开发区|高新区|新区|园区|试验区|示范区|合作区|(?:经济|高新)"
+    r"(?:经济技术|高新技术产业|经济|高新)?开发区|经开区|高新区|新区|园区|试验区|示范区|合作区|(?:经济|高新)"
     r"(?:技术)?(?:开发区|园区)"
 )
 # A national ministry or commission, named with no place: 生态环境部, 国家林业和草原局.
@@ -275,7 +277,10 @@ def implied_issuer(
         m = _ZONE.match(text)
         # 经济开发区 alone is a kind of zone, not one's name: a later text may name it (宁河经济开发区).
         if m and m.group(1) not in gazetteer.by_name and not ZONE_KIND.fullmatch(m.group(1)):
-            return m.group(1) + "管理委员会"
+            zone = m.group(1)
+            for short, full in _ZONE_SHORT:
+                zone = zone[: -len(short)] + full if zone.endswith(short) else zone
+            return zone + "管理委员会"
     named = [named_in(t, gazetteer) for t in texts]
     best = next((n for n in named if n.places or n.town), None)
     if best is not None and not best.places:

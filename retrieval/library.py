@@ -257,11 +257,14 @@ class Library:
                 return answer
             return _led_by(answer, found, passage, report)
         # No figure's own measure is the one asked: the best passages' headings may say it.
+        # The words asked, but those naming who (分局 of 增城区公安分局).
+        who = [reports[i].issuer for i in order] + list(self._names_asked(q, reports))
+        words = tuple(t for t in dict.fromkeys(q.terms) if len(t) >= 2 and not any(t in n for n in who))
         for hit in answer.hits[:3]:
             if hit.report.id not in order:
                 continue
             found = ranking.context_figure(
-                measure, q.units, hit.passage, hit.report, self.store.figures_of([hit.report.id])
+                measure, words, q.units, hit.passage, hit.report, self.store.figures_of([hit.report.id])
             )
             if found is not None:
                 return _led_by(answer, found, hit.passage, hit.report)

@@ -621,8 +621,10 @@ _NEWS_LEAD_IN = re.compile(
 def _opening_org(opening: str, gazetteer: Gazetteer) -> str:
     """An office named with its place at the start of a clause of the opening sentence
     (2024年，潢川县人民政府办公室坚持…); never words that merely end like one (县委和县政府)."""
-    for clause in re.split("[，,、；;。：:]", opening[:100]):
+    first = True  # the sentence's first clause, past a clause of its year alone (2023年，…)
+    for clause in re.split("[，,、；;。：:(（]", opening[:100]):
         clause = _NEWS_LEAD_IN.sub("", _LEADING_YEAR_WORDS.sub("", clause))
+        opens, first = first, first and not clause.strip()
         m = _ORG.match(clause)
         if not m:
             continue
@@ -634,7 +636,13 @@ def _opening_org(opening: str, gazetteer: Gazetteer) -> str:
         if name.endswith("法治政府") and len(name) > 4:
             # 尖草坪区法治政府建设工作…: the topic's words, the place's government meant
             name = name[:-4] + "人民政府"
-        if gazetteer.find_in(name) or gazetteer.county_of_issuer(name) or name.startswith(("政协", "中共")):
+        # A county the table lacks counts only opening the sentence: 列席区政府常务会议 in a
+        # later clause is no 列席区's.
+        if (
+            gazetteer.find_in(name)
+            or (opens and gazetteer.county_of_issuer(name))
+            or name.startswith(("政协", "中共"))
+        ):
             return name
     return ""
 

@@ -43,7 +43,7 @@ _SCOPE = re.compile(
 _NOT_MEASURE = re.compile(
     r"各个?|哪些|哪个|哪一个|哪几个|每个|所有|县市区|县区|区县|市县|县市|地区|地方|城市|乡镇|街道|省份"
     r"|最(?:高|多|大|好|快|长|低|少|小|差|慢|短)|排名|排行|排第几|情况|数量|数据|分别"
-    r"|(?:有|是)?(?:多少|几)[件次条个户名人场份项起处家期钱部]?|"
+    r"|(?:有|是)?(?:多少|几)(?:人次|场次|件次|户次|[件次条个户名人场份项起处家期钱部册轮所])?|"
     r"超过|高于|大于|不低于|达到|以上|低于|少于|小于|不足|不到|以下|\d+(?:\.\d+)?\s*(?:%|％|件|次|人|个|项)?"
     r"|[的了呢吗啊？?。，,！!]|哪|谁|前[几三五十]|第一|倒数|对比|比较|变化|历年|逐年|趋势|增减"
     r"|至少|不低于|(?<![到送])达(?=\d)|(?:19|20)\d{2}年度?"
@@ -184,29 +184,48 @@ def candidates(
 
 
 def context_figure(
-    measure: str, units: str, passage: Passage, report: Report, stored: list[StoredFigure]
+    measure: str,
+    words: tuple[str, ...],
+    units: str,
+    passage: Passage,
+    report: Report,
+    stored: list[StoredFigure],
 ) -> StoredFigure | None:
     """The figure of `passage` answering `measure` by its context when no figure's own measure
     does: the section's heading or the sentence before the figure says what it counts
     (2.强化合法性审查 … 开展全流程审查1090件 answers 合法性审查了多少件; 严格落实合法性审核机制
-    … 对60件区政府重大行政决策事项草案 answers 合法性审核了多少件重大行政决策事项). Only a
-    question asking a measure word, only the report's own year, never a part; None unless
-    exactly one value is so told."""
+    … 对60件区政府重大行政决策事项草案 answers 合法性审核了多少件重大行政决策事项), or its
+    own stretch of the sentence holds every word asked (市政府常务会议11次研究部署法治政府建设工作
+    answers 政府常务会议研究法治政府几次). Only a question asking a measure word, only the
+    report's own year, never a part; None unless exactly one value is so told."""
     if not units or report.year is None:
         return None
-    heading = passage.section[-1] if passage.section else ""
-    own = [s for s in stored if s.passage_id == passage.id]
+    heading = fold(passage.section[-1] if passage.section else "")
+    own = sorted((s for s in stored if s.passage_id == passage.id), key=lambda s: s.figure.start)
+    text = passage.text
     found = []
-    for s in own:
+    for i, s in enumerate(own):
         f = s.figure
         if f.part or f.kind not in ("", "all"):
             continue
         if f.of_year(report.year) != report.year or not any(u in f.unit for u in units):
             continue
-        start = max(passage.text.rfind(p, 0, f.start) for p in "。；\n") + 1
-        told = _told_by(fold(measure), fold(heading + "\n" + passage.text[start : f.start]), fold(f.measure))
+        start = max(text.rfind(p, 0, f.start) for p in "。；\n") + 1
+        told = _told_by(fold(measure), heading + "\n" + fold(text[start : f.start]), fold(f.measure))
         # (其中21名…进行现场述法)和…471名: words another figure measures are that figure's.
-        if told and not any(told in fold(o.figure.measure) for o in own if o.figure.start < f.start):
+        if told and not any(told in fold(o.figure.measure) for o in own[:i]):
+            found.append(s)
+            continue
+        # Its own stretch: from the figure before it in the sentence to its clause's end.
+        since = max(start, own[i - 1].figure.end if i else 0)
+        stops = [p for p in (text.find(c, f.end) for c in "，。；,;") if p != -1]
+        stretch = fold(text[since : min(stops) if stops else len(text)])
+        earlier = [fold(o.figure.measure) for o in own[:i]]
+        if (
+            words
+            and all(w in stretch for w in words)
+            and not any(all(w in m for w in words) for m in earlier)
+        ):
             found.append(s)
     return found[0] if len({(s.figure.value, s.figure.unit) for s in found}) == 1 else None
 

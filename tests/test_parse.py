@@ -1744,3 +1744,29 @@ def test_a_news_items_reporter_is_not_its_issuer(opening: str) -> None:
     r = parse_document(read_document(name, data), name, data)
     assert "记者" not in r.issuer and "今天" not in "".join(r.places)
     assert r.places[-1] == "青岛市"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "issuer", "place"),
+    [
+        # A zone's kind alone in the title: its place from the file name, its short form spelt out.
+        (
+            "曲靖经开区_2022.txt",
+            "经济技术开发区管理委员会关于2022年法治政府建设情况报告\n2022年，经开区坚持依法行政。\n",
+            "曲靖经济技术开发区管理委员会",
+            "曲靖市",
+        ),
+        # 列席区政府常务会议 mid-sentence names no county 列席区.
+        (
+            "巴南区司法局_2024.txt",
+            "巴南区司法局三举措推进合法性审查工作\n一是四审两议强基。完善制度(即各单位法律顾问、区司法局四重"
+            "合法性审核,列席区政府常务会议两级审议),构建合法性审查格局。\n",
+            "巴南区司法局",
+            "巴南区",
+        ),
+    ],
+)
+def test_an_issuer_the_title_leaves_half_said(name: str, text: str, issuer: str, place: str) -> None:
+    data = text.encode()
+    r = parse_document(read_document(name, data), name, data)
+    assert (r.issuer, r.places[-1]) == (issuer, place)

@@ -786,6 +786,13 @@ def test_days_asked_for_are_counted_in_working_days() -> None:
     assert not has_figures("全年受理38件", "天日")
 
 
+@pytest.mark.parametrize(
+    ("question", "units"), [("覆盖群众多少人次", "人次"), ("搞了几轮", "轮"), ("学法多少部", "部")]
+)
+def test_measure_words_asked(question: str, units: str) -> None:
+    assert units_asked(question) == units
+
+
 # --- the long tail (issue 20): tests/data/longtail --------------------------------------------
 
 
