@@ -429,6 +429,8 @@ class Library:
         asked = ranking.asked(q.text)  # the question as understood: normalised once, already
         if asked is None:
             return None
+        if q.units and not asked.units:
+            asked = dataclasses.replace(asked, units=q.units)  # 各县法律顾问多少名: people, not 10家
         scope = (
             [reports[i] for i in q.report_ids if i in reports]
             if q.report_ids is not None

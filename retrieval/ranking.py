@@ -49,6 +49,9 @@ _NOT_MEASURE = re.compile(
     r"|至少|不低于|(?<![到送])达(?=\d)|(?:19|20)\d{2}年度?"
 )
 _DONE_AFTER = re.compile(r"(?:受理|办理|开展|举办|召开|组织|进行|办|开|搞|做)$")
+# A measure ending in what it is counted in.
+_COUNTED_UNITS = {"人次": "人次", "人数": "人名", "场次": "场次", "件数": "件起宗"}
+_COUNTED_IN = re.compile(r"(?:人次|人数|场次|件数)$")
 # Measures stated in % (出庭应诉率, 不见面审批事项占比).
 RATE_WORDS = ("率", "占比", "比例", "比重")
 # 其他…, 其余…: the rest of a measure once its kinds are counted.
@@ -87,6 +90,7 @@ class Asked:
     under: float | None = None
     inclusive: bool = False  # the threshold itself meets it (达到100%)
     level: str = ""  # the level as the question names it (县, 乡镇), "" for any
+    units: str = ""  # the measure words asked (多少名 → 人名, 培训人次 → 人次), "" for any
 
 
 def asked(text: str) -> Asked | None:
@@ -103,6 +107,10 @@ def asked(text: str) -> Asked | None:
     measure = _BODY.sub("", _NOT_MEASURE.sub("", _YEARS.sub("", text[: scope.start()] + text[scope.end() :])))
     if len(measure) < 2:
         return None
+    # 法治培训人次: the measure is 法治培训, counted in 人次.
+    counted = _COUNTED_IN.search(measure)
+    units = _COUNTED_UNITS[counted.group(0)] if counted and counted.start() >= 2 else ""
+    measure = measure[: counted.start()] if units and counted else measure
     unit = scope.group("unit") or ""
     levels = _LEVELS.get(unit, ())
     bound = next((g for g in over.groups() if g), None) if over else None
@@ -114,6 +122,7 @@ def asked(text: str) -> Asked | None:
         under=float(under.group(1)) if under else None,
         inclusive=over is at_least and over is not None,
         level=unit if levels else "",
+        units=units,
     )
 
 
@@ -321,7 +330,7 @@ def table(
         by_report.setdefault(stored.report_id, []).append(stored)
     found: dict[int, StoredFigure] = {}
     for r in scope:
-        sure, _ = sure_figure(q.measure, "", by_report.get(r.id, []), r)
+        sure, _ = sure_figure(q.measure, q.units, by_report.get(r.id, []), r)
         if sure is not None:
             found[r.id] = sure
     if q.levels and any(is_government(r) for r in scope if r.id in found):

@@ -416,3 +416,23 @@ def test_a_figure_its_heading_names(tmp_path: Path, paragraph: str, lead: str | 
             assert answer.lead.startswith("塘栖镇 2024年") and lead in answer.lead
     finally:
         lib.close()
+
+
+def test_a_ranking_keeps_to_the_measure_word_asked(tmp_path: Path) -> None:
+    found = asked("哪个县法治培训人次最多")
+    assert found is not None and (found.measure, found.units) == ("法治培训", "人次")
+    lib = _library(
+        tmp_path,
+        {
+            "新县_2024.txt": "新县2024年法治政府建设情况报告\n2024年，各单位开展法治培训2300余人次。\n",
+            "西乌珠穆沁旗_2024.txt": "西乌珠穆沁旗2024年法治政府建设情况报告\n累计举办法治培训10期。\n",
+            "舞阳县_2024.txt": "舞阳县2024年法治政府建设情况报告\n2024年，开展法治培训1200人次。\n",
+        },
+    )
+    try:
+        assert [(p, v) for p, _, v in rows(lib, "哪个县法治培训人次最多")] == [
+            ("新县", 2300),
+            ("舞阳县", 1200),
+        ]
+    finally:
+        lib.close()
