@@ -279,9 +279,12 @@ class Searcher:
         )
         self._dead = np.zeros(0, dtype=np.int64) if dead is None else dead
         self._rows = sum(len(p) for p in parts)
-        order = np.argsort(self.report_ids, kind="stable")
-        bounds = np.searchsorted(self.report_ids[order], list(reports), side="left")
-        ends = np.searchsorted(self.report_ids[order], list(reports), side="right")
+        # Plain arrays, not memory maps: a slice of a memory map costs ~4 µs more, and a
+        # start slices one for each of tens of thousands of reports.
+        order = np.asarray(np.argsort(self.report_ids, kind="stable"))
+        in_order = np.asarray(self.report_ids)[order]
+        bounds = np.searchsorted(in_order, list(reports), side="left")
+        ends = np.searchsorted(in_order, list(reports), side="right")
         self._rows_of_report = {rid: order[a:b] for rid, a, b in zip(reports, bounds, ends, strict=True)}
         self._max_report_id = max(int(self.report_ids.max()) if self._rows else 0, max(reports, default=0))
 
