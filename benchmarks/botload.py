@@ -1,7 +1,7 @@
 """Answers per second through the bot: the real Application, long-polling the fake Bot API
 server on 127.0.0.1, answering a burst of private questions.
 
-    python benchmarks/botload.py [--questions 500] [--data-dir DIR]
+    python benchmarks/botload.py [--questions 500] [--data-dir DIR] [--bench-questions FILE] [--profile 30]
 
 AIORateLimiter is off: with it the bot is held to Telegram's ~30 messages/s, and this measures
 the bot's own capacity. The fake server runs in a process of its own, on the machine's other core.
@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import json
 import multiprocessing
+import pstats
 import sys
 import tempfile
 import time
@@ -108,17 +111,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=500)
     parser.add_argument("--data-dir", type=Path, help="an existing data dir (default: the bundled reports)")
+    parser.add_argument(
+        "--bench-questions", type=Path, help="a bench.py questions.json (default: the public question set)"
+    )
+    parser.add_argument(
+        "--profile", type=int, default=0, help="print this many lines of cProfile of the event loop's thread"
+    )
     args = parser.parse_args()
-    questions = [q.q for q in read_questions(ROOT / "tests/data/questions.jsonl")]
+    if args.bench_questions:
+        questions = json.loads(args.bench_questions.read_text("utf-8"))
+    else:
+        questions = [q.q for q in read_questions(ROOT / "tests/data/questions.jsonl")]
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp)
         library = Library(Settings(_env_file=None, data_dir=data_dir))  # type: ignore[call-arg]
+        # cProfile sees only the thread it runs in: the event loop's (PTB, httpx, our handlers),
+        # not the answering threads (benchmarks/profile_answers.py profiles answering).
+        profile = cProfile.Profile() if args.profile else None
+        if profile:
+            profile.enable()
         result = asyncio.run(answers_per_second(library, questions, args.questions))
+        if profile:
+            profile.disable()
     print(
         f"{result['answers']} answers in {result['seconds']:.2f} s: "
         f"{result['answers_per_second']:.0f} answers/s through the bot (rate limiter off); "
         f"CPU: bot {result['bot_cpu_seconds']:.2f} s, fake server {result['server_cpu_seconds']:.2f} s"
     )
+    if profile:
+        pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,7 +30,6 @@ from retrieval.collection import Collection, is_bare_request, without_greeting
 from retrieval.compare import Comparer
 from retrieval.config import Settings
 from retrieval.errors import ReportbotError, UnreadableFile
-from retrieval.fetch import Limits, fetch, is_link
 from retrieval.models import (
     Answer,
     FeedbackReason,
@@ -53,7 +53,10 @@ from retrieval.search import Index, Searcher, index_text
 from retrieval.snippets import make_snippet
 from retrieval.store import LoggedQuery, Originals, Store
 from retrieval.tokenize import Tokenizer
-from retrieval.understand import MAX_QUESTION_CHARS, Understander, normalise, out_of_scope
+from retrieval.understand import MAX_QUESTION_CHARS, Understander, load_word_lists, normalise, out_of_scope
+
+if TYPE_CHECKING:
+    from retrieval.fetch import Limits
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -144,7 +147,7 @@ class Library:
         sweep_temp_dirs()  # what a bulk ingest killed under an older version left behind
         self.store = Store(settings.db_path)
         self.originals = Originals(settings.data_dir / "originals")
-        self.tokenizer = Tokenizer()
+        self.tokenizer = Tokenizer(cache_dir=settings.data_dir / "cache")
         self.understander = Understander(self.tokenizer, self.gazetteer)
         self.collection = Collection(self.understander, self.gazetteer)
         self.comparer = Comparer(self.understander, self.gazetteer)
@@ -158,6 +161,9 @@ class Library:
                 self.ingest([settings.bundled_reports], rebuild=False)
         self.searcher = self._load_or_build()
         self._checked = time.monotonic()
+        # What some questions need is read meanwhile, on a thread of its own: in the question
+        # first needing it, it took ~0.6 s (at 1M passages, the slowest answers after a start).
+        threading.Thread(target=_warm_up, args=(self.gazetteer,), name="warm-up", daemon=True).start()
 
     # --- questions ---------------------------------------------------------------------
 
@@ -192,6 +198,7 @@ class Library:
             if compared.groups or compared.lead or offset:
                 return compared
             answer = compared  # one place's reports, not sides: its figure may lead all the same
+        figured = None
         if offset == 0 and answer.query.wants_figures:
             # 报送备案的规范性文件有多少件 asks a count, not to whom the report was sent (报送).
             figured = self._figure_first(answer, searcher.reports)
@@ -204,6 +211,9 @@ class Library:
         if parted is not None:
             return parted
         # The figure leads the first page only: later pages go on from the ordinary ranking.
+        # Looked for once: an issuer's thousands of reports took ~0.1 s to look through.
+        if figured is not None:
+            return figured
         return self._figure_first(answer, searcher.reports) if offset == 0 else answer
 
     def _own_year_missing(self, answer: Answer, question: str, reports: dict[int, Report]) -> Answer | None:
@@ -647,6 +657,8 @@ class Library:
         """Fetch a link (see retrieval.fetch) and parse what it answers with, without storing
         it; the report's `url` is where it finally came from. Raises FetchError, or
         UnreadableFile (named by the link) when the download is no readable report."""
+        from retrieval.fetch import Limits, fetch  # httpx: imported when first needed
+
         limits = limits or Limits()
         if not limits.allow and self.settings.fetch_allow:
             limits = dataclasses.replace(limits, allow=self.settings.fetch_allow)
@@ -702,6 +714,8 @@ class Library:
 
         `progress(files done, files in all, passages stored)` is called as each file or link
         is done, and `pages(page, pages)` as each page of a PDF read in this process is."""
+        from retrieval.fetch import is_link
+
         items = list(paths)
         links = [str(p) for p in items if isinstance(p, str) and is_link(p)]
         files = _expand(Path(p) for p in items if not (isinstance(p, str) and is_link(p)))
@@ -1002,6 +1016,12 @@ def _of_places_named(report: Report, places: tuple[str, ...]) -> bool:
     """Whether `report` is of a place the question names (its own place, not one within
     it); any report is when the question names none."""
     return not places or not report.places or report.places[-1] in places
+
+
+def _warm_up(gazetteer: Gazetteer) -> None:
+    """Build the word lists and name tables questions look things up in."""
+    load_word_lists()
+    gazetteer.short_names()
 
 
 def _missing_year(answer: Answer) -> Answer:

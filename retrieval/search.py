@@ -279,9 +279,12 @@ class Searcher:
         )
         self._dead = np.zeros(0, dtype=np.int64) if dead is None else dead
         self._rows = sum(len(p) for p in parts)
-        order = np.argsort(self.report_ids, kind="stable")
-        bounds = np.searchsorted(self.report_ids[order], list(reports), side="left")
-        ends = np.searchsorted(self.report_ids[order], list(reports), side="right")
+        # Plain arrays, not memory maps: a slice of a memory map costs ~4 µs more, and a
+        # start slices one for each of tens of thousands of reports.
+        order = np.asarray(np.argsort(self.report_ids, kind="stable"))
+        in_order = np.asarray(self.report_ids)[order]
+        bounds = np.searchsorted(in_order, list(reports), side="left")
+        ends = np.searchsorted(in_order, list(reports), side="right")
         self._rows_of_report = {rid: order[a:b] for rid, a, b in zip(reports, bounds, ends, strict=True)}
         self._max_report_id = max(int(self.report_ids.max()) if self._rows else 0, max(reports, default=0))
 
@@ -477,7 +480,11 @@ class Searcher:
             return [], False
         if q.wants_figures:
             bm25[self.figures[cand_rows]] *= FIGURE_BOOST
-        passages = self.store.passages([int(self.passage_ids[r]) for r in cand_rows])
+        # As Python lists: indexing memory-mapped arrays one element at a time, and sums of
+        # numpy scalars, cost more than the re-ranking they served.
+        pids = self.passage_ids[cand_rows].tolist()
+        kinds = self.kinds[cand_rows].tolist()
+        passages = self.store.passages(pids)
         weights = _dedup(term_weights, keep={t for t, _ in q.alternatives})
         surfaces = {t: self._forms(q, t) for t in weights}
         pieces = {t: self._pieces(q, t) for t in weights}
@@ -486,15 +493,16 @@ class Searcher:
         best_sentence = total + (max(weights.values(), default=0.0) if q.wants_figures else 0.0)
         ranked: list[tuple[float, float, Passage]] = []
         kept_by: dict[int, float] = {}  # the score that decides whether a further hit is kept
-        for row, score in zip(cand_rows, bm25, strict=True):
-            p = passages.get(int(self.passage_ids[row]))
+        asked, other, plans = int(q.kind), int(SectionKind.OTHER), int(SectionKind.PLANS)
+        for pid, kind, score in zip(pids, kinds, bm25.tolist(), strict=True):
+            p = passages.get(pid)
             if p is None:
                 continue  # deleted since the index was built
-            in_kind = q.kind != SectionKind.OTHER and self.kinds[row] == q.kind
+            in_kind = asked != other and kind == asked
             cover, near = self._coverage(p, weights, surfaces, pieces, q, in_kind)
             # Terms together in one sentence answer better than terms scattered over a passage.
             score *= PROXIMITY_BASE + near / best_sentence
-            planned = q.kind == SectionKind.OTHER and self.kinds[row] == SectionKind.PLANS
+            planned = asked == other and kind == plans
             share = (PLANS_FIGURE_SHARE if q.wants_figures else PLANS_SHARE) if planned else 1.0
             score *= share
             if q.units and has_figures(p.text, q.units):
@@ -605,18 +613,28 @@ class Searcher:
         # and the text, which together hold what index_text does.
         heads, body = fold(" ".join(p.section)), fold(p.text)
 
-        def share(t: str, text: str) -> float:
-            whole = max((f for s, f in surfaces[t] if s and s in text), default=0.0)
-            return max(whole, sum(f for s, f in pieces[t].items() if s in text))
+        # Plain loops, not generators: this runs for a few terms in a few sentences of each of
+        # a hundred candidates, and generator set-up was most of its cost.
+        def share(forms: list[tuple[str, float]], parts: Iterable[tuple[str, float]], text: str) -> float:
+            whole = 0.0
+            for s, f in forms:
+                if f > whole and s and s in text:
+                    whole = f
+            inside = 0.0
+            for s, f in parts:
+                if s in text:
+                    inside += f
+            return inside if inside > whole else whole
 
-        in_body = {t: share(t, body) for t in weights}
-        held = {t: max(share(t, heads), in_body[t]) for t in weights}
+        in_body = {t: share(surfaces[t], pieces[t].items(), body) for t in weights}
+        in_heads = {t: share(surfaces[t], pieces[t].items(), heads) for t in weights}
+        held = {t: max(in_heads[t], in_body[t]) for t in weights}
         held = {t: f for t, f in held.items() if f}
         # The words asking for the part the passage is in, and its headings' words, are in
         # effect in every sentence of it.
         everywhere = {t: 1.0 for t in weights if in_kind and is_intent_term(t, q.kind)}
         for t in held:
-            f = share(t, heads)
+            f = in_heads[t]
             if f:
                 everywhere[t] = max(everywhere.get(t, 0.0), f)
         counted = {t: max(held.get(t, 0.0), everywhere.get(t, 0.0)) for t in {*held, *everywhere}}
@@ -624,12 +642,26 @@ class Searcher:
         # snippets.sentence_scores' measure, on the folded text.
         top = max((weights[t] for t in counted), default=1.0)
         near = 0.0
-        # A sentence holds only what the text does: only those terms are looked for in each.
-        looked = [(weights[t], t, everywhere.get(t, 0.0)) for t in counted if in_body.get(t)]
+        # A sentence holds only what the text does: only those terms, and of each only the
+        # forms the text holds, are looked for in each.
+        looked = [
+            (
+                weights[t],
+                everywhere.get(t, 0.0),
+                [(s, f) for s, f in surfaces[t] if s and s in body],
+                [(s, f) for s, f in pieces[t].items() if s in body],
+            )
+            for t in counted
+            if in_body.get(t)
+        ]
         fixed = sum(weights[t] * everywhere.get(t, 0.0) for t in counted if not in_body.get(t))
         for a, b in sentences(p.text):
             part = body[a:b]
-            score = fixed + sum(w * max(e, share(t, part)) for w, t, e in looked)
+            score = 0.0
+            for w, e, forms, parts in looked:
+                f = share(forms, parts, part)
+                score += w * (f if f > e else e)
+            score += fixed
             if q.wants_figures and score > 0 and has_figures(part):
                 # A figure counted as asked (多少条 → 4217条) holds the question; another, half.
                 score += top if not q.units or has_figures(part, q.units) else top / 2

@@ -8,18 +8,34 @@ process, a bulk ingest's workers included, tokenises a text the same way, whatev
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
+import marshal
+import os
 import re
+import sys
+import tempfile
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Protocol
 
-import jieba
+import numpy as np
 import opencc
 
 from retrieval.places import PACKAGE_DATA, Gazetteer
+
+# jieba imports pkg_resources only to find its own files, and falls back to its folder
+# without it; importing pkg_resources costs ~0.2 s of every start. Hidden while jieba loads.
+_hidden = "pkg_resources" not in sys.modules
+if _hidden:
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+try:
+    import jieba
+finally:
+    if _hidden:
+        del sys.modules["pkg_resources"]
+
 
 # A token worth indexing holds a CJK character, a letter or a digit.
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
@@ -88,11 +104,26 @@ class _FoldTable(dict[int, str]):
 _FOLD = _FoldTable()
 
 
+# _FOLD as an array by code point (0: not looked up yet), for folding long texts in one
+# step: str.translate looks each character up in Python (~75 ns a character), which at a
+# passage a candidate made folding a large part of re-ranking.
+_FOLDED = np.zeros(sys.maxunicode + 1, dtype=np.uint32)
+_FOLD_IN_ONE_STEP = 96  # characters from which one step is quicker
+
+
 def fold(text: str) -> str:
     """`text` in the one form terms are matched in: full-width forms normalised, traditional
     characters simplified, lower case, and the same length, so that offsets found in the folded
     text hold in the original (秀山縣政務公開 → 秀山县政务公开)."""
-    return text.translate(_FOLD)
+    if len(text) < _FOLD_IN_ONE_STEP:
+        return text.translate(_FOLD)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    out = _FOLDED[codes]
+    if not out.all():
+        for code in np.unique(codes[out == 0]).tolist():
+            _FOLDED[code] = ord(_FOLD[code])
+        out = _FOLDED[codes]
+    return out.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def simplified(text: str) -> str:
@@ -101,10 +132,50 @@ def simplified(text: str) -> str:
     return "".join(fold(c) if _CJK.match(c) else c for c in text)
 
 
-@functools.cache
-def _dictionary(user_dict: Path, places: Path) -> tuple[dict[str, int], int]:
+# Bump when _build_dictionary changes what it adds: cached dictionaries are then built again.
+DICTIONARY_VERSION = 1
+
+
+_LOADED: dict[tuple[Path, Path], tuple[dict[str, int], int]] = {}
+_LOADING = threading.Lock()
+
+
+def _dictionary(user_dict: Path, places: Path, cache_dir: Path | None = None) -> tuple[dict[str, int], int]:
     """jieba's dictionary with the user dictionary and the gazetteer's place names (three
-    characters or more) added, loaded once per process (~0.5 s)."""
+    characters or more) added, loaded once per process. With `cache_dir`, read from the copy
+    saved there for these files (built and saved when missing): ~3× quicker than jieba's own
+    cache plus the additions, which a fresh process's first answer waits for."""
+    with _LOADING:
+        loaded = _LOADED.get((user_dict, places))
+        if loaded is None:
+            loaded = _LOADED[(user_dict, places)] = _load_dictionary(user_dict, places, cache_dir)
+        return loaded
+
+
+def _load_dictionary(user_dict: Path, places: Path, cache_dir: Path | None) -> tuple[dict[str, int], int]:
+    path = None
+    if cache_dir is not None:
+        # jieba's own dictionary is part of its package: its version names it.
+        key = hashlib.sha256(f"{DICTIONARY_VERSION}:{jieba.__version__}:{_DICT_FREQ}".encode())
+        for f in (user_dict, places):
+            key.update(f.read_bytes())
+        path = cache_dir / f"jieba-{key.hexdigest()[:16]}.marshal"
+        try:
+            freq, total = marshal.loads(path.read_bytes())  # loads on bytes: load on a file reads piecemeal
+            if isinstance(freq, dict) and isinstance(total, int):
+                return freq, total
+        except (OSError, ValueError, EOFError, TypeError):
+            pass  # missing or unreadable: built again
+    freq, total = _build_dictionary(user_dict, places)
+    if path is not None:
+        _save(path, marshal.dumps((freq, total)))
+        for stale in path.parent.glob("jieba-*.marshal"):  # for dictionaries of before
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    return freq, total
+
+
+def _build_dictionary(user_dict: Path, places: Path) -> tuple[dict[str, int], int]:
     logging.getLogger("jieba").setLevel(logging.WARNING)
     base = jieba.Tokenizer()
     base.initialize()
@@ -113,6 +184,18 @@ def _dictionary(user_dict: Path, places: Path) -> tuple[dict[str, int], int]:
         if base.FREQ.get(name, 0) < _DICT_FREQ:
             base.add_word(name, freq=_DICT_FREQ)
     return base.FREQ, base.total
+
+
+def _save(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all (a cache: failing to write it is no error)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".jieba-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        logging.getLogger(__name__).warning("could not save the tokenizer's dictionary: %s", e)
 
 
 class Tokenizer:
@@ -132,13 +215,15 @@ class Tokenizer:
         user_dict: Path = PACKAGE_DATA / "userdict.txt",
         stopwords: Path = PACKAGE_DATA / "stopwords.txt",
         places: Path = PACKAGE_DATA / "places.csv",
+        cache_dir: Path | None = None,
     ) -> None:
+        """`cache_dir`: where the dictionary is kept in its loaded form (see _dictionary)."""
         self.user_dict = user_dict
         self.stopwords_path = stopwords
         self.places_path = places
         self._jieba = jieba.Tokenizer()
         # Shared with every tokenizer of the process: nothing adds to it after loading.
-        self._jieba.FREQ, self._jieba.total = _dictionary(user_dict, places)
+        self._jieba.FREQ, self._jieba.total = _dictionary(user_dict, places, cache_dir)
         self._jieba.initialized = True
         self.stopwords = frozenset(fold(w) for w in read_word_list(stopwords))
 

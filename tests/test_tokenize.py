@@ -3,12 +3,14 @@ simplified folding, a tokenizer fixed by its bundled data."""
 
 from __future__ import annotations
 
+import marshal
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from retrieval import tokenize
 from retrieval.places import PACKAGE_DATA
 from retrieval.tokenize import Tokenizer, drop_pinyin, fold, read_word_list
 
@@ -118,6 +120,42 @@ def test_fold_keeps_length_so_offsets_hold(text: str) -> None:
 def test_fold_is_opencc_character_conversion() -> None:
     """Characters OpenCC's table leaves alone stay (著 is a simplified character too)."""
     assert fold("著作於後發") == "著作于后发"
+
+
+@pytest.mark.parametrize("times", [1, 40])
+def test_fold_is_the_same_for_short_and_long_texts(times: int) -> None:
+    """A long text is folded in one step, a short one character by character: same result."""
+    assert fold("臺灣省（ＡＢＣ）著作於後發，\x00" * times) == "台湾省(abc)著作于后发,\x00" * times
+
+
+def test_the_dictionary_is_kept_in_its_loaded_form(
+    tmp_path: Path, tok: Tokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a cache folder, the dictionary built once is saved there and read back by the next
+    process (here: the process's own copy forgotten); an unreadable copy is built again."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("userdict.txt", "places.csv", "nations.txt"):
+        shutil.copy(PACKAGE_DATA / name, data / name)
+    cache = tmp_path / "cache"
+    text = "秀山土家族苗族自治县人民政府关于2023年法治政府建设情况的报告，重大行政决策"
+
+    def fresh() -> Tokenizer:
+        monkeypatch.setattr(tokenize, "_LOADED", {})
+        return Tokenizer(data / "userdict.txt", places=data / "places.csv", cache_dir=cache)
+
+    assert fresh().tokens(text) == tok.tokens(text)
+    [saved] = cache.glob("jieba-*.marshal")
+    freq, total = marshal.loads(saved.read_bytes())
+    word = "人民政府关于"  # what is saved is what the next process reads
+    freq[word] = 10**9
+    for end in range(1, len(word)):
+        freq.setdefault(word[:end], 0)  # jieba's prefixes
+    saved.write_bytes(marshal.dumps((freq, total + 10**9)))
+    assert word in fresh().words(text)
+    saved.write_bytes(b"not a dictionary")
+    assert fresh().tokens(text) == tok.tokens(text)
+    assert marshal.loads(saved.read_bytes())[1] == total
 
 
 def test_gazetteer_place_names_are_kept_whole(tok: Tokenizer) -> None:
