@@ -10,11 +10,14 @@ reports; `reindex` (or a delta outgrowing DELTA_MAX) folds everything into a new
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
+import os
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -63,6 +66,9 @@ DELTA_MAX = 50_000  # a delta index would outgrow this: rebuild the whole index 
 # A rebuild or re-tokenising reports progress every this many rows: several times a second even
 # while tokenising (~2,000 rows/s), so a progress display can update at least once a second.
 PROGRESS_ROWS = 500
+RETOKENIZE_BATCH = 1000  # passages tokenised per job (and per progress report) when re-tokenising
+RETOKENIZE_POOL_MIN = 20_000  # fewer passages re-tokenise sooner on one core than workers start
+RETOKENIZE_IN_FLIGHT = 3  # batches per core queued for the workers while their results are stored
 FIRST_WORDS = 24  # characters of a section's first passage shown in an outline
 REFRESH_SECONDS = 1.0  # how often asking checks whether another process changed the database
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -410,11 +416,11 @@ class Library:
         if q.places and len({r.place for r in scope}) < 2:
             return None  # one place's reports: an ordinary question about them
         year = q.years[0] if len(q.years) == 1 else None
-        t = ranking.table(asked, scope, self.store.figures_of, self.store.passages, year)
+        t = ranking.table(asked, scope, self.store.figures_answering, self.store.passages, year)
         if t is None and asked.levels:
             # No place of the level asked states it: the places that do, said to be others.
             anywhere = dataclasses.replace(asked, levels=(), level="")
-            other = ranking.table(anywhere, scope, self.store.figures_of, self.store.passages, year)
+            other = ranking.table(anywhere, scope, self.store.figures_answering, self.store.passages, year)
             if other is not None and other.rows:
                 lead = texts.table_lead_other_levels(other, asked.levels)
                 return Answer(q, hits=ranking.hits(other), table=other, lead=lead)
@@ -945,17 +951,42 @@ class Library:
         return Searcher(index, self.store, self.tokenizer, self.understander, _by_id(reports))
 
     def _retokenize(self, progress: Progress | None) -> None:
+        """Tokenise every stored passage again and store its tokens: on worker processes, one
+        batch each at a time, while this process reads the next batches and writes those done
+        (one core re-tokenised ~1,000 passages/s: 1,000 s at a million)."""
         total = self.store.passage_count()
-        batch: list[tuple[int, list[str]]] = []
+        rows = self.store.iter_passage_texts()
+        texts = ((pid, index_text(tuple(json.loads(section)), text)) for pid, section, text in rows)
+        batches = _batched(texts, RETOKENIZE_BATCH)
+        done = 0
+        cores = os.cpu_count() or 1
+        if total < RETOKENIZE_POOL_MIN or cores < 2:
+            for batch in batches:
+                self.store.set_tokens((pid, self.tokenizer.tokens(text)) for pid, text in batch)
+                done = self._retokenized(done + len(batch), total, progress)
+            return
+        with Workers(self.tokenizer, self.gazetteer) as workers:
+            pending: deque[tuple[list[int], Iterator[list[str]]]] = deque()
+            for batch in batches:
+                # Bounded: the texts of a few batches per worker in flight, not the corpus.
+                pending.append(([pid for pid, _ in batch], workers.tokenize([[t for _, t in batch]])))
+                if len(pending) > RETOKENIZE_IN_FLIGHT * cores:
+                    done = self._store_tokens(pending.popleft(), done, total, progress)
+            while pending:
+                done = self._store_tokens(pending.popleft(), done, total, progress)
 
-        for i, (pid, _rid, section, text, _tokens) in enumerate(self.store.iter_index_rows()):
-            batch.append((pid, self.tokenizer.tokens(index_text(tuple(json.loads(section)), text))))
-            if len(batch) >= 5000:
-                self.store.set_tokens(batch)
-                batch = []
-            if progress and i % PROGRESS_ROWS == 0:
-                progress(i, total)
-        self.store.set_tokens(batch)
+    def _store_tokens(
+        self, job: tuple[list[int], Iterator[list[str]]], done: int, total: int, progress: Progress | None
+    ) -> int:
+        ids, tokens = job
+        self.store.set_tokens(zip(ids, next(tokens), strict=True))
+        return self._retokenized(done + len(ids), total, progress)
+
+    @staticmethod
+    def _retokenized(done: int, total: int, progress: Progress | None) -> int:
+        if progress:
+            progress(done, total)
+        return done
 
     def _refresh_places(self, reports: list[Report]) -> None:
         self.understander.set_reports(reports)
@@ -1018,6 +1049,13 @@ def _first_words(text: str) -> str:
 def _identity(parsed: ParsedReport) -> tuple[str, str, int | None]:
     """What makes two reports the same one: their body, issuer and year."""
     return parsed.text_sha256, parsed.issuer, parsed.year
+
+
+def _batched(items: Iterable[tuple[int, str]], n: int) -> Iterator[list[tuple[int, str]]]:
+    """`items` in lists of `n` (the last shorter)."""
+    it = iter(items)
+    while batch := list(itertools.islice(it, n)):
+        yield batch
 
 
 def _by_id(reports: list[Report]) -> dict[int, Report]:
