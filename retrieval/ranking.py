@@ -331,7 +331,13 @@ def table(
     stated = figures(q.measure)
     if not len(stated):
         return None  # before going through the reports: most measures asked are stated nowhere
-    scope = [r for r in reports if _of_level(r, q.levels) and (year is None or r.year == year)]
+    levels = q.levels
+    # _of_level inline: this goes through every report of the collection.
+    scope = [
+        r
+        for r in reports
+        if (not levels or (r.places and r.places[-1].endswith(levels))) and (year is None or r.year == year)
+    ]
     if not scope:
         return None
     found = sure_figures(q.measure, stated, {r.id: r for r in scope})

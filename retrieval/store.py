@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sqlite_utils
@@ -127,6 +128,7 @@ class Store:
         # FigureColumns' columns of each measure, while the data stays at one generation.
         self._columns: dict[int, tuple[np.ndarray, ...]] = {}
         self._columns_generation = -1
+        self._merged: dict[tuple[int, ...], FigureColumns] = {}  # the columns of a few measures at once
         self._columns_lock = threading.Lock()
         self._unit_codes: dict[str, int] = {}
         try:
@@ -550,15 +552,30 @@ class Store:
         with self._columns_lock:
             if self._columns_generation != generation:
                 self._columns.clear()
+                self._merged.clear()
                 self._columns_generation = generation
-        blocks = [self._values_of(i) for i, _ in numbers] or [_NO_VALUES]
+        which_ids = tuple(i for i, _ in numbers)
+        with self._columns_lock:
+            merged = self._merged.get(which_ids)
+        if merged is not None:
+            return merged
+        merged = self._merge([self._values_of(i) for i in which_ids], tuple(m for _, m in numbers))
+        with self._columns_lock:
+            if len(self._merged) >= MERGED_KEPT:
+                self._merged.pop(next(iter(self._merged)))
+            self._merged[which_ids] = merged
+        return merged
+
+    def _merge(self, blocks: list[tuple[np.ndarray, ...]], measures: tuple[str, ...]) -> FigureColumns:
+        """The FigureColumns of the values of `measures` (`blocks`: each one's columns)."""
+        blocks = blocks or [_NO_VALUES]
         which = np.concatenate([np.full(len(b[0]), k, np.int64) for k, b in enumerate(blocks)])
         rowid, report, passage, start, year, value, unit, part, whole, with_unit = (
             np.concatenate([b[c] for b in blocks]) for c in range(10)
         )
         order = np.lexsort((rowid, start, passage, report))  # the measures' values merged
         return FigureColumns(
-            measures=tuple(m for _, m in numbers),
+            measures=measures,
             measure=which[order],
             report=report[order],
             year=year[order],
@@ -585,14 +602,17 @@ class Store:
             f" FROM figures WHERE measure_id = ? AND {_VALUE} ORDER BY report_id, passage_id, start, rowid",
             [measure_id],
         ).fetchall()
+        cols: list[Any] = list(zip(*rows, strict=True)) if rows else [()] * 10
+        distinct, each = np.unique(np.array(cols[6], dtype=str), return_inverse=True)
         with self._columns_lock:
             codes = self._unit_codes
-            units = [codes.setdefault(r[6], len(codes)) for r in rows]
-        cols: list[Sequence[object]] = list(zip(*rows, strict=True)) if rows else [()] * 10
-        cols[6] = units
+            numbered = np.array([codes.setdefault(str(u), len(codes)) for u in distinct], np.int64)
+        cols[6] = numbered[each] if len(distinct) else ()
         block = tuple(np.array(col, dtype=np.float64 if c == 5 else np.int64) for c, col in enumerate(cols))
         with self._columns_lock:
             self._columns[measure_id] = block
+            while sum(len(b[0]) for b in self._columns.values()) > COLUMNS_KEPT and len(self._columns) > 1:
+                self._columns.pop(next(iter(self._columns)))  # the longest kept goes first
         return block
 
     def _figures_by_rowid(self, rowids: Sequence[int]) -> list[StoredFigure]:
@@ -948,6 +968,11 @@ class Store:
             self._all.clear()
 
 
+# What a store keeps of the values rankings read, while the data does not change: the columns
+# of measures up to this many figures in all (~80 bytes each), and the merged columns of this
+# many sets of measures asked.
+COLUMNS_KEPT = 2_000_000
+MERGED_KEPT = 16
 # FigureColumns' columns of no figures (see Store._values_of).
 _NO_VALUES = tuple(np.zeros(0, np.float64 if c == 5 else np.int64) for c in range(10))
 
