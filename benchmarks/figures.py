@@ -36,7 +36,7 @@ report) with the search tool's `pages` corpus:
      its url exactly as returned (several excerpts of one address joined, in the order
      returned), as /tmp/realfigs/raw/<id>.txt, and a manifest line {"raw", "url", "query",
      "file", "level", "issuer", "year"} in /tmp/realfigs/manifest.jsonl;
-  2. the hand marks (/tmp/realfigs/gold.jsonl, nonfigures.jsonl, questions.jsonl) quote the
+  2. the hand marks (/tmp/realfigs/gold.jsonl, nonfigures.jsonl, questions*.jsonl) quote the
      pages, so they live beside them, never here; `--realfigs` first checks that every gold
      sentence is in its page, so a page that came back different is reported, not scored;
   3. `--realfigs` writes /tmp/realfigs/reports/<file> from raw/ and the manifest and runs all
@@ -91,8 +91,29 @@ def _compact(text: str) -> tuple[str, list[int]]:
     return "".join(c for _, c in kept), [i for i, _ in kept]
 
 
+_CELLS = re.compile(r"[|｜\t]")
+
+
+def _row_span(passage: str, row: str) -> list[tuple[int, int]]:
+    """Where the cells of a bar-separated table `row` are, in order, in `passage`: the reader
+    renders a row with its header cells (`罚款 94929，…`), so its bars are not in the passage."""
+    flat, where = _compact(passage)
+    cells = [cell for cell in (_compact(c)[0] for c in _CELLS.split(row)) if cell]
+    at, first = 0, -1
+    for cell in cells:
+        found = flat.find(cell, at)
+        if found < 0:
+            return []
+        first = found if first < 0 else first
+        at = found + len(cell)
+    return [(where[first], where[at - 1] + 1)] if cells else []
+
+
 def _spans(passage: str, sentence: str) -> list[tuple[int, int]]:
-    """Where `sentence` is in `passage` (whitespace aside), in the passage's offsets."""
+    """Where `sentence` is in `passage` (whitespace aside), in the passage's offsets; a table
+    row's sentence is where its cells are (see _row_span)."""
+    if _CELLS.search(sentence) and len(_CELLS.split(sentence)) > 2:
+        return _row_span(passage, sentence)
     flat, where = _compact(passage)
     want, _ = _compact(sentence)
     out, at = [], flat.find(want) if want else -1
@@ -323,7 +344,11 @@ def rebuild_reports(src: Path) -> tuple[Path, int]:
 
 
 def report(
-    gold: list[dict], dirs: list[Path], nonfigures: list[dict], questions: list[dict], verbose: bool
+    gold: list[dict],
+    dirs: list[Path],
+    nonfigures: list[dict],
+    questions: list[dict] | dict[str, list[dict]],
+    verbose: bool,
 ) -> None:
     """Print the figures' and the leads' scores."""
     s = score(gold, dirs, nonfigures, verbose)
@@ -337,11 +362,22 @@ def report(
     print(f"gold figures whose sentence no passage holds (lost in parsing): {s.unparsed}")
     if nonfigures:
         print(f"non-figures taken as figures: {s.nonfigure_hits} of {s.nonfigures} marked")
-    if questions:
-        ls = leads(questions, dirs[0], verbose)
+    batches = questions if isinstance(questions, dict) else {"": questions}
+    total = LeadScore()
+    for name, batch in batches.items():
+        if not batch:
+            continue
+        ls = leads(batch, dirs[0], verbose)
         print(
-            f"leads: {ls.right} of {ls.asked} right, {ls.wrong} wrong, {ls.none} without a lead; "
-            f"precision {ls.right / max(ls.right + ls.wrong, 1):.3f}"
+            f"leads{f' ({name})' if name else ''}: {ls.right} of {ls.asked} right, {ls.wrong} wrong, "
+            f"{ls.none} without a lead; precision {ls.right / max(ls.right + ls.wrong, 1):.3f}"
+        )
+        for attr in ("asked", "right", "wrong", "none"):
+            setattr(total, attr, getattr(total, attr) + getattr(ls, attr))
+    if len([b for b in batches.values() if b]) > 1:
+        print(
+            f"leads, all: {total.right} of {total.asked} right, {total.wrong} wrong, "
+            f"{total.none} without a lead"
         )
 
 
@@ -360,9 +396,10 @@ def main() -> None:
         if bad:
             sys.exit(f"{bad} marked sentences are not in their pages: rebuild raw/ first")
         gold = _jsonl(src / "gold.jsonl")
-        report(
-            gold, [reports], _jsonl(src / "nonfigures.jsonl"), _jsonl(src / "questions.jsonl"), args.verbose
-        )
+        # questions.jsonl, questions2.jsonl …: batches written at different times, each scored
+        # on its own so that a batch written after the tuning shows what the tuning did not see.
+        batches = {p.name: _jsonl(p) for p in sorted(src.glob("questions*.jsonl"))}
+        report(gold, [reports], _jsonl(src / "nonfigures.jsonl"), batches, args.verbose)
         return
     if args.gold is None or not args.dirs:
         ap.error("GOLD and DIR are needed (or --realfigs)")

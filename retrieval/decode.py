@@ -281,17 +281,27 @@ def display_width(text: str) -> int:
 
 
 _PROSE_MARKS = re.compile("[，。；：、！？]")
+_NUMBER_CELL = re.compile(r"[-+]?\d[\d,，.]*%?")
+# What a table's values count, as a header names it in brackets: 合计(宗), 项目（件）, 金额(万元).
+_UNIT_WORDS = (
+    "件|宗|起|人|人次|名|次|场|期|个|项|条|份|篇|家|户|所|处|批|元|万元|亿元|千元|万件|万人|%|％|"
+    "平方米|公里|亩|套|台|册|课时|学时"
+)
+_UNIT_SUFFIX = re.compile(rf"[（(](?:{_UNIT_WORDS})[）)]$")
 
 
-def table_row_texts(rows: list[list[str]]) -> list[str]:
+def table_row_texts(rows: list[list[str]], headed: bool = True) -> list[str]:
     """Each row of a table of cell texts as one line that reads alone: `首列：表头 值，表头 值`.
 
     With two rows or more and two columns or more, the first row is the header and is not a
-    line of its own; otherwise cells are joined with `，`. Layout tables (a cell holding a
-    paragraph) give their cells as they are, one line each."""
+    line of its own (unless not `headed`: then every row is `首列：值，值`); otherwise cells are
+    joined with `，`. Layout tables (a cell holding a paragraph) give their cells as they are,
+    one line each."""
     rows = [row for row in rows if any(row)]
     if not rows:
         return []
+    if not headed:
+        rows = [[""] * max(len(row) for row in rows), *rows]
     width = max(len(row) for row in rows)
     if any(
         len(cell) > 60 or (_PROSE_MARKS.search(cell[:-1]) and len(cell) > 30) for row in rows for cell in row
@@ -300,14 +310,286 @@ def table_row_texts(rows: list[list[str]]) -> list[str]:
     if len(rows) < 2 or width < 2:
         return ["，".join(cell for cell in row if cell) for row in rows]
     header, body = rows[0], rows[1:]
+    # The first column's header may say what the values count (`项目（件）`): each row's name
+    # carries it, as a reader of the row takes it from there.
+    named_unit = _UNIT_SUFFIX.search(header[0])
     out = []
     for row in body:
         first = row[0]
         pairs = []
-        for column, cell in enumerate(row[1:], start=1):
+        start = 1
+        if _NUMBER_CELL.fullmatch(first) and header[0] and header[0] != first:
+            # A row of numbers only (`12175 | 94929`): its first cell is a value of the first
+            # column, not the row's name, so it keeps its header as the others do.
+            first, start = "", 0
+        elif first and named_unit and not _UNIT_SUFFIX.search(first):
+            first += named_unit.group(0)
+        for column, cell in enumerate(row[start:], start=start):
             if not cell:
                 continue
             name = header[column] if column < len(header) else ""
             pairs.append(f"{name} {cell}" if name and name != cell else cell)
         out.append(f"{first}：{'，'.join(pairs)}" if first and pairs else first or "，".join(pairs))
     return out
+
+
+# --- tables in plain text ---------------------------------------------------------------------
+#
+# A web page's table copied as text comes one of two ways: a row a line with its cells between
+# bars or tabs (`| 项目 | 2022年 | 2023年 |`), or a cell a line (`项目` / `2022年` / `2023年` /
+# `行政复议案件` / `26` / `34`). Both are rendered as table_row_texts renders a .docx or HTML
+# table, so that a row reads alone and its figures get their column's header and year.
+
+# Cells of a plain-text table row: ASCII or full-width bars, or tabs (as spreadsheets copy them).
+_CELL_SEPARATOR = re.compile(r"\s*[|｜\t]\s*")
+_DIGIT = re.compile(r"\d")
+# One bar at either end of a row closes the row (`| 12175 | 94929 |`), it is no cell of its own.
+_ROW_ENDS = re.compile(r"^\s*[|｜]|[|｜]\s*$")
+_YEAR_CELL = re.compile(r"(19|20)\d\d年?度?")
+
+
+def text_table_rows(lines: list[str]) -> list[tuple[str, bool]]:
+    """`lines` (cleaned lines of a plain-text file) with its tables rendered as table_row_texts
+    renders a .docx or HTML table: each row a line with its header cells, flagged True.
+
+    A bar table is a run of two rows or more whose cells are separated by `|`, `｜` or tabs,
+    with a digit in some row after the first; a row with one non-empty cell is the caption of
+    the rows after it, a line of its own (its unit, `行政处罚实施数量(宗)`, goes to their header).
+    A cell-a-line table (its cells maybe between bars a line apart, `| 规章` / `|` / `0`) is
+    found only where its shape is unmistakable (see _cell_table). Any other line, a lone line
+    holding a bar (`首页 | 政务公开`) among them, is passed through as it is, flagged False."""
+    out: list[tuple[str, bool]] = []
+    plain: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and _text_cells(lines[j]) is not None:
+            j += 1
+        if j == i:
+            plain.append(lines[i])
+            i += 1
+            continue
+        cells = [[cell for cell in _text_cells(line) or [] if cell] for line in lines[i:j]]
+        if all(len(filled) <= 1 for filled in cells):
+            # `| 信息内容` / `|` / `本年制发件数` / `|`…: bars between cells a line apart, no row
+            # of cells between bars; a line of bars alone holds nothing.
+            plain += [filled[0] for filled in cells if filled]
+            i = j
+            continue
+        out.extend(_cell_tables(plain))
+        plain = []
+        out.extend(_text_table(lines[i:j]))
+        i = j
+    out.extend(_cell_tables(plain))
+    return out
+
+
+def _text_cells(line: str) -> list[str] | None:
+    """The cells of `line` if it has a cell separator (a row of a plain-text table, or its
+    caption when only one cell is filled), else None."""
+    if not _CELL_SEPARATOR.search(line):
+        return None
+    return [cell.strip() for cell in _CELL_SEPARATOR.split(_ROW_ENDS.sub("", line.strip()))]
+
+
+def _is_header(cells: list[str]) -> bool:
+    """True if a row's cells after the first are names or years, no figures: a header row."""
+    return all(not _DIGIT.search(cell) or _YEAR_CELL.fullmatch(cell) for cell in cells[1:])
+
+
+def _text_table(run: list[str]) -> list[tuple[str, bool]]:
+    """A run of bar- or tab-separated lines as tables: captions split them (see text_table_rows)."""
+    out: list[tuple[str, bool]] = []
+    rows: list[list[str]] = []
+    lines: list[str] = []
+    unit = ""
+
+    def flush() -> None:
+        if len(rows) >= 2 and any(_DIGIT.search(cell) for row in rows[1:] for cell in row):
+            headed = _is_header(rows[0])  # a first row holding figures is no header: none is
+            out.extend((text, True) for text in table_row_texts(_with_caption_unit(rows, unit), headed))
+        else:
+            out.extend((line, False) for line in lines)
+        rows.clear()
+        lines.clear()
+
+    for line in run:
+        cells = _text_cells(line) or []
+        filled = [cell for cell in cells if cell]
+        if len(filled) == 1 and len(run) > 1:  # `行政处罚实施数量(宗) | ||||`: a caption
+            flush()
+            out.append((filled[0], False))
+            named = _UNIT_SUFFIX.search(filled[0])
+            unit = named.group(0) if named else ""
+            continue
+        if rows and len(cells) != len(rows[0]):
+            flush()  # another width: another table, which has its own header
+            unit = ""
+        elif len(rows) >= 2 and _is_header(cells) and _DIGIT.search(lines[-1]):
+            flush()  # names or years after a row of figures: the header of the next table
+            unit = ""
+        rows.append(cells)
+        lines.append(line)
+    flush()
+    return out
+
+
+def _with_caption_unit(rows: list[list[str]], unit: str) -> list[list[str]]:
+    """`rows` with the unit its caption names (`(宗)`) on the header cells that name none: the
+    first column's when the rows have names, else every column's but a year's."""
+    if not unit or len(rows) < 2:
+        return rows
+    header = rows[0]
+    named_rows = any(row[0] and not _NUMBER_CELL.fullmatch(row[0]) for row in rows[1:])
+    columns = [0] if named_rows else range(len(header))
+    marked = [
+        cell + unit
+        if i in columns and cell and not _UNIT_SUFFIX.search(cell) and not _YEAR_CELL.fullmatch(cell)
+        else cell
+        for i, cell in enumerate(header)
+    ]
+    return [marked, *rows[1:]]
+
+
+# --- a cell a line ---
+
+# A cell holding a number: 26, 1,200, 92.0%, 26件, -3.5 (no date, code or phone number).
+_NUMBER_LINE = re.compile(
+    rf"[-+]?\d{{1,3}}(?:,\d{{3}})*(?:\.\d+)?(?:{_UNIT_WORDS})?|[-+]?\d+(?:\.\d+)?(?:{_UNIT_WORDS})?"
+)
+# A name cell is short and holds no sentence punctuation (a heading `一、…` or a clause is none).
+_NAME_CELL_CHARS = 16
+_SENTENCE_MARKS = re.compile(r"[，,。；;：:！!？?]")
+_BARE_YEAR = re.compile(r"(?:19|20)\d\d")
+
+# A cell left blank the way tables mark it: —, -, /, 无.
+_DASH_CELL = re.compile(r"[—–\-－/／]{1,2}|无")
+
+
+def _is_number(line: str) -> bool:
+    """A number cell, or one marked blank (a dash) in a row of numbers."""
+    return (_NUMBER_LINE.fullmatch(line) is not None and not _BARE_YEAR.fullmatch(line)) or bool(
+        _DASH_CELL.fullmatch(line)
+    )
+
+
+def _is_name(line: str) -> bool:
+    """A name cell: short, no number, no sentence punctuation, no `一、` heading."""
+    return (
+        len(line) <= _NAME_CELL_CHARS
+        and not _SENTENCE_MARKS.search(line)
+        and not _NUMBER_LINE.fullmatch(line)
+        and not line.startswith(
+            ("一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、", "十、")
+        )
+    )
+
+
+def _is_head(line: str) -> bool:
+    """A header cell: a name or a year (`2022年`, or bare `2022`)."""
+    return _is_name(line) or _BARE_YEAR.fullmatch(line) is not None
+
+
+def _cell_tables(lines: list[str]) -> list[tuple[str, bool]]:
+    """Plain `lines` (no bar table among them) with the tables written a cell a line rendered
+    as table rows, flagged True; every other line as it is, flagged False."""
+    out: list[tuple[str, bool]] = []
+    done = 0  # lines before this are in `out`
+    i = 0
+    while i + 1 < len(lines):
+        if not (_is_name(lines[i]) and _is_number(lines[i + 1])):
+            i += 1
+            continue
+        start, end, rows = _cell_table(lines, i, done)
+        if not rows:
+            # No row from here to `end` has a header before it (the lines before each are
+            # another row's), so none starts a table: each line is tried once.
+            i = max(i + 1, end - 1)
+            continue
+        out.extend((line, False) for line in lines[done:start])
+        out.extend((text, True) for text in table_row_texts(rows))
+        done = i = end
+    out.extend((line, False) for line in lines[done:])
+    return out
+
+
+def _cell_table(lines: list[str], label: int, floor: int) -> tuple[int, int, list[list[str]]]:
+    """The table written a cell a line whose first row is named at `label` (its numbers follow):
+    (where its header starts, where it ends, its rows with the header first); when there is
+    none, no rows and where the rows looked at end.
+
+    Only an unmistakable shape is a table: a header of 2 or more short cells (names or years) right
+    before `label`; then rows, each a name (a long name may wrap onto a second line) and the same
+    count n ≥ 1 of numbers; at least two rows, three when n is 1, and their numbers not merely
+    1, 2, 3… (a numbered list). The header has n + 1 cells (the first names the column of row
+    names), n, or twice either (two tables side by side share a row: `收案数` `受理数` `收案数`
+    `受理数`). A row of n ≥ 3 numbers right after exactly n names (`警告` `罚款` `拘留` `31` `54`
+    `59`) is one too."""
+    n = _numbers_from(lines, label + 1)
+    rows = [[lines[label], *_blanked(lines[label + 1 : label + 1 + n])]]
+    at = label + 1 + n
+    while at < len(lines):
+        for wrapped in (1, 2):
+            names = lines[at : at + wrapped]
+            if (
+                len(names) == wrapped
+                and all(map(_is_name, names))
+                and _numbers_from(lines, at + wrapped) == n
+            ):
+                rows.append(["".join(names), *_blanked(lines[at + wrapped : at + wrapped + n])])
+                at += wrapped + n
+                break
+        else:
+            break
+    if (
+        len(rows) < (3 if n == 1 else 2)
+        or _numbered_list(rows)
+        or not any(c for row in rows for c in row[1:])
+    ):
+        return _number_row(lines, label + 1, floor) or (label, at, [])
+    for width in (2 * (n + 1), 2 * n, n + 1, n):
+        start = label - width
+        cells = lines[start:label]
+        if width < 2 or start < floor or not all(map(_is_head, cells)):
+            continue
+        if width in (2 * n, 2 * (n + 1)) and width > n + 1 and cells[: width // 2] != cells[width // 2 :]:
+            continue
+        header = cells[: width // 2] if width in (2 * n, 2 * (n + 1)) and width > n + 1 else cells
+        header = [f"{c}年" if _BARE_YEAR.fullmatch(c) else c for c in header]
+        if len(header) == n:
+            header = ["", *header]
+        return start, at, [header, *rows]
+    return _number_row(lines, label + 1, floor) or (label, at, [])
+
+
+def _blanked(cells: list[str]) -> list[str]:
+    """Number cells with those marked blank (—) empty, as a table's empty cells are."""
+    return ["" if _DASH_CELL.fullmatch(cell) else cell for cell in cells]
+
+
+def _numbers_from(lines: list[str], at: int) -> int:
+    """How many number cells follow one another from `at`."""
+    n = 0
+    while at + n < len(lines) and _is_number(lines[at + n]):
+        n += 1
+    return n
+
+
+def _numbered_list(rows: list[list[str]]) -> bool:
+    """Whether the rows' numbers are 1, 2, 3…: a list numbered a line apart, not figures."""
+    values = [cell for row in rows for cell in row[1:]]
+    return values == [str(k) for k in range(1, len(values) + 1)]
+
+
+def _number_row(lines: list[str], at: int, floor: int) -> tuple[int, int, list[list[str]]] | None:
+    """A header of n ≥ 3 names right before `at` and n numbers from `at`, then no more: one row."""
+    n = _numbers_from(lines, at)
+    start = at - n
+    if n < 3 or start < floor or not all(map(_is_name, lines[start:at])):
+        return None
+    if start > floor and _is_name(lines[start - 1]):
+        return None  # more names than numbers: cells left empty or names wrapped, no telling which
+    values = _blanked(lines[at : at + n])
+    if not any(values):
+        return None
+    return start, at + n, [lines[start:at], values]

@@ -58,13 +58,14 @@ _SENTENCE = re.compile(r"[。；;！？!?\n]")
 # Words before a figure that say how it came about, not what it measures.
 _LEADING = re.compile(
     r"^(?:全年|今年|去年|当年|年内|本年度|本年|依法|先后|分别|各级|累计|共计|总计|合计|共|已|又|再|均|"
+    r"通过(?![率数人])|积极|有针对性地|扎实|深入|持续(?![时])|大力|"
     r"[\u4e00-\u9fff]{1,6}?[县区市乡镇](?=全[县区市乡镇])|全(?:市|县|区|省|镇|乡|旗|街道|局|院)|"
     r"我(?:县|区|市|镇|乡|局|院|委|办|厅|省)|本级|以上|对|向|为|在|从|将|由|其中|同比|较上年|比上年|"
     r"(?:19|20)\d{2}\s*年度?(?:全年|[底末初])?的?|(?:19|20)\d{2}(?=[\u4e00-\u9fff])|[一二三四五六七八九十]+是|\d+[-—至]\d+月|前\d+月|\d{1,2}月(?:份|底|末)?(?:以来)?|"
     r"[省市县区乡镇]级|全部|平均|\d{1,2}[.、](?!\d)|[(（]?[一二三四五六七八九十\d]{1,2}[)）])+"
 )
 _TRAILING = re.compile(
-    r"(?:分别|同比)?(?:下降|上升|提高|提升|增长|减少|达到|达|为|至|到|了|共|计|约|近|超过|超|以上|均|累计|总计|"
+    r"(?:分别|同比)?(?:下降|上升|提高|提升|增长|减少|达到|达|为|至|到|了|共|计|约|近|超过|超|逾|以上|均|累计|总计|"
     r"合计|保持|稳定在|实现|排名|排|位列|位居|名列|居|列|是|有|等|的|最高|最低|最多|最少|"
     r"(?:从|由|在)?(?:19|20)\d{2}年度?(?:全年|年底|年末|\d{1,2}月(?:份|底|末)?)?的?|在)+$"
 )
@@ -106,6 +107,7 @@ _SAME_AS_BEFORE = re.compile(
     r"(?:[、和及]|[到至](?:(?:19|20)\d{2}年度?)?(?:全年|年底|年末)?的?|较(?:19|20)\d{2}年度?的?|"
     r"\d{1,2}月(?:份)?[为是达]?)$"
 )
+_SHARE = re.compile(r"占比|比例|比重|占比例")
 _WHOLE = re.compile(r"全(?:省|市|县|区|镇|乡|旗|街道)|全年全")
 _RATES = ("率", "比", "比例", "度", "比重")
 _CN_VALUES = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
@@ -144,8 +146,13 @@ def figures_in(text: str) -> list[Figure]:
         text = "".join("，" if w == "，" else t for w, t in zip(written, text, strict=True))
     out: list[Figure] = []
     at = 0
+    row = _row_figures(text, written)
+    if row is not None:
+        return row
     if text.count("|") >= 2 and "\n" in text:
-        out += _table_figures(text, written)  # rows of a table drawn with | (a web page's)
+        # A table drawn with | kept whole, as passages stored before text tables were read by
+        # row: still read, until the report is read again.
+        out += _table_figures(text, written)
     for sentence in _SENTENCE.split(text):
         if sentence.count("|") < 2:
             out += _sentence_figures(sentence, at, written)
@@ -210,6 +217,88 @@ def _table_figures(text: str, written: str) -> list[Figure]:
     return out
 
 
+# A table row as the readers render it (retrieval.decode.table_row_texts): `名称：表头 值，表头 值`
+# or, for a row of numbers only, `表头 值，表头 值`.
+_ROW_TEXT = re.compile(r"^(?:(?P<label>[^：:，。；;\n]{1,30})[：:])?(?P<pairs>[^：:。；;\n]+)$")
+_UNIT_NAMED = re.compile(rf"[（(](?P<unit>{_UNIT}|％)[）)]$")
+_GENERIC_LABEL = re.compile(r"数量|数目|件数|人数|项目|类别|分类|指标|内容|名称|事项|单位|情况|统计|数")
+_TOTAL_LABEL = re.compile(r"合计|总计|小计|共计|总数")
+_RATE_LABEL = re.compile(r"(?:率|比例|占比|比重|占[\u4e00-\u9fff]{0,8}比例?)$")
+# A column counting a thing by its measure word: 件数, 人数, 次数 (not 总数, 数量).
+_COUNT_OF = re.compile(r"([件人次个项户家场条篇份])数$")
+_WHO_LABEL = re.compile(r"..(?:局|厅|委|院|办|中心|政府|所|站|队|镇|乡|街道|县|区|市|州|盟|旗)$")
+_BLANK_CELL = re.compile(r"[—–\-－/／]{1,2}|无")
+_CHANGE_NAME = re.compile(r"同比|增减|增长|增幅|降幅|减少|增加|较上年|比上年")
+
+
+def _row_figures(text: str, written: str) -> list[Figure] | None:
+    """The figures of a table row whose every cell after its name is `表头 数值`, none headed by
+    a year (a year row reads as a sentence does: `行政复议案件（件）：2022年 26，2023年 34`); None
+    when `text` is no such row.
+
+    Each value measures its column's header, after the row's name when that says what is
+    counted (`省人社厅：收案数 132` → 省人社厅收案数) and before it for a ratio (`占新受理数比例：
+    治安 28.6%` → 治安占新受理数比例) or a total (`合计：收案数 376` → 收案数合计), alone when the name
+    says nothing (`数量：治安 12件`), and the row's name alone when the column's says nothing or
+    there is none (`好评：数量 960条`, `“好差评”合计：965条`); its unit is the cell's, else its
+    header's or the row name's (`合计(宗) 144`, `行政处罚案件（件）`) or what its header counts
+    (`本年制发件数 3`: 件); a bare number or a bare 0 is no figure. Counts broken down along a
+    row (three or more) and a body's or a place's row (县公安局, 十堰市) are parts of a total,
+    but for a total's own column or row."""
+    m = _ROW_TEXT.match(text)
+    if m is None or ("，" not in m.group("pairs") and not m.group("label")):
+        return None
+    label = m.group("label") or ""
+    label_unit = _UNIT_NAMED.search(label)
+    name_of_row = _UNIT_NAMED.sub("", label).replace(" ", "")
+    # A row of a year (2021年：收案 26件): its values are of that year, each its column's.
+    year_row = _YEAR.fullmatch(name_of_row) or re.fullmatch(r"((?:19|20)\d{2})年度?", name_of_row)
+    year = int(year_row.group(1)) if year_row else None
+    name_of_row = "" if year_row else name_of_row
+    cells: list[tuple[str, str, int]] = []  # (header, cell, offset of the cell)
+    at = m.start("pairs")
+    for pair in m.group("pairs").split("，"):
+        head, _, cell = pair.rpartition(" ")
+        if _BLANK_CELL.fullmatch(cell):
+            continue  # 交通 —: a cell marked blank
+        if not (head or label) or _CELL_NUMBER.match(cell) is None:
+            return None
+        if _YEAR.match(head) or _CHANGE_NAME.search(head):
+            return None
+        cells.append((head, cell, at + len(head) + 1))
+        at += len(pair) + 1
+    out: list[Figure] = []
+    for head, cell, offset in cells:
+        number = _CELL_NUMBER.match(cell)
+        assert number is not None
+        head_unit = _UNIT_NAMED.search(head)
+        unit = number.group("unit") or (head_unit or label_unit or {"unit": ""})["unit"]
+        if not unit and (counted := _COUNT_OF.search(head)):
+            unit = counted.group(1)  # 本年制发件数 0: a count of 件
+        unit = "%" if unit == "％" else unit
+        value = float(number.group("num"))
+        if not unit or unit in _PERIODS or (value == 0 and not number.group("unit")):
+            continue  # a bare number, a period; a bare 0 is an empty cell
+        name = _UNIT_NAMED.sub("", head).replace(" ", "")
+        if not name or _GENERIC_LABEL.fullmatch(name):
+            measure = name_of_row or name  # `“好差评”合计：965条`, `好评：数量 960条`
+        elif not name_of_row or _GENERIC_LABEL.fullmatch(name_of_row):
+            measure = name
+        elif unit == "%" or _RATE_LABEL.search(name_of_row) or _TOTAL_LABEL.fullmatch(name_of_row):
+            measure = name + name_of_row
+        else:
+            measure = name_of_row + name
+        total = _TOTAL_LABEL.search(name) is not None or _TOTAL_LABEL.fullmatch(name_of_row) is not None
+        # A body's or a place's row (县公安局：收案数 41) is its share of the table's whole.
+        part = not total and (
+            _WHO_LABEL.search(name_of_row) is not None
+            or (unit not in ("%", "元", "万元", "亿元", "千元") and len(cells) >= 3)
+        )
+        end = offset + len(cell)
+        out.append(Figure(_readable(measure), value, unit, written[offset:end], offset, end, year, part))
+    return out
+
+
 def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
     """The figures of one sentence starting at `at` of the passage (`written` as it was)."""
     # A table row (行政复议案件（件）：2021年 21，2022年 34) measures what its first cell names.
@@ -218,6 +307,7 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
     years = [(m.start(), m.end(), int(m.group(1))) for m in _YEAR.finditer(sentence)]
     out: list[Figure] = []
     previous: Figure | None = None
+    previous_after = ""  # the words after the figure before, when they are what it measures
     part = False
     for m in _FIGURE.finditer(sentence):
         if not part:
@@ -248,9 +338,22 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
             kind = "all"  # 全县…, 全省各级…: the place's own total, not a body's within it
         if label and not _CJK.search(_strip_years(measure)):
             measure = label.group(1) + measure if kind == "change" else label.group(1)
+        elif previous is not None and _SHARE.fullmatch(measure):
+            # 不见面审批事项2369项，占比95.87%: the share of what was just counted.
+            measure = previous.measure + measure
         elif kind == "change" and previous is not None and len(_strip_years(measure)) < 3:
             # 新受理…151件，同比增长128.78%: the change of what was just stated.
             measure = previous.measure + (change.group(0) if change else measure)
+        elif (
+            after
+            and previous_after
+            and (qualifier := _after_a_named_count(sentence[floor : m.start()], previous_after)) is not None
+        ):
+            # 召开2次常务会议和3次专题会议: the words before this count name the one before it.
+            measure = qualifier + after
+        elif _TOTAL_WORD.fullmatch(_clause_before(sentence, m.start())) and previous is not None:
+            # 非常满意802条，满意163条，合计965条: the total of the list before it.
+            measure = _list_subject([f.measure for f in out]) + _clause_before(sentence, m.start())
         elif not _weak(measure):
             pass
         elif previous is not None and (
@@ -289,7 +392,51 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
         )
         out.append(figure)
         previous = figure
+        follows = re.sub(r"^[的次余多人个)）]+", "", _BRACKETS.sub("", sentence[m.end() :]))
+        previous_after = measure if len(measure) >= 2 and follows.startswith(measure) else ""
     return out
+
+
+_TOTAL_WORD = re.compile(r"合计|共计|总计|总共")
+# A conjunction between two things counted (not 和解, 和谐, 及时, 与会).
+_CONJUNCTION = re.compile(r"以及|和(?!解|谐)|及(?!时)|与(?!会)|、")
+_CONJUNCTION_INSIDE = re.compile(r"(?<=[\u4e00-\u9fff”）)])(?:以及|和(?!解|谐)|及(?!时)|与(?!会)|、)")
+_QUOTED_HEAD = re.compile(r"^[“\"][^”\"]{1,12}[”\"]")
+
+
+def _after_a_named_count(between: str, named: str) -> str | None:
+    """When `between` (the words from the figure before to this one) are `named`, what the
+    figure before counts (`常务会议` of 2次常务会议), then a conjunction: the words after it that
+    qualify this count's thing (`工商联所属` of 律师事务所与工商联所属9家商会), maybe ""; else None."""
+    words = _BRACKETS.sub("", between).strip()
+    if not words.startswith(named):
+        return None
+    rest = words[len(named) :]
+    conjunction = _CONJUNCTION.match(rest)
+    if not rest or conjunction is None:
+        return "" if not rest else None
+    return rest[conjunction.end() :]
+
+
+def _list_subject(measures: list[str]) -> str:
+    """What the measures of a list are of, that their total is the total of: a quoted name they
+    start with (“好差评”), else the words they all end or start with (案件 of 复议案件、诉讼案件)."""
+    if not measures:
+        return ""
+    quoted = _QUOTED_HEAD.match(measures[0])
+    if quoted:
+        return quoted.group(0)
+    suffix = _common_start([m[::-1] for m in measures])[::-1]
+    common = suffix if len(suffix) >= 2 else _common_start(measures)
+    return common if len(common) >= 2 and len(measures) >= 2 else ""
+
+
+def _common_start(texts: list[str]) -> str:
+    first = texts[0]
+    n = 0
+    while n < len(first) and all(len(t) > n and t[n] == first[n] for t in texts):
+        n += 1
+    return first[:n]
 
 
 def _rate_of_a_part(sentence: str, start: int, unit: str) -> bool:
@@ -393,6 +540,8 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
     pieces = list(_CLAUSE.finditer(masked))
     start = pieces[-1].end() if pieces else 0
     raw = _INCLUDING.sub("", _PINYIN.sub("", head[start:]))
+    if floor and not start and (conjunction := _CONJUNCTION.match(raw)):
+        raw = raw[conjunction.end() :]  # 撤销6件和维持20件: 维持
     previous_clause = ""
     if pieces:
         before_start = pieces[-2].end() if len(pieces) > 1 else 0
@@ -403,8 +552,15 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
     clause = _clean(raw[:-1] if raw.endswith(("(", "（")) else raw)  # 八类案件(1532件)
     # 对18个县(市、区)政府开展督查: brackets inside the words after do not end them.
     after = _CLAUSE.split(_BRACKETS.sub("", _PINYIN.sub("", text[m.end() :])))[0]
-    after = re.split(r"\d|全部|均|已|被|全面|按时|实现|达到", after)[0]
+    ends = re.search(r"\d|全部|均|已|被|全面|按时|实现|达到", after)
+    if ends is not None:
+        after = after[: ends.start()]
+        if ends.group(0).isdigit():
+            # 5家律师事务所与工商联所属9家商会: the words after a conjunction are the next count's.
+            after = _CONJUNCTION_INSIDE.split(after)[0]
     after = re.sub(r"^[的次余多人个)）]+", "", after)
+    if _CONJUNCTION.match(after):
+        after = ""  # 撤销6件和维持20件: what follows 和 is another count's, not this one's
     after = re.sub(r"[和及与、]+$", "", after)  # 4个县长和8个部门负责人: 县长, not 县长和
     after = _VERBS.sub("", after) if len(_VERBS.sub("", after)) >= 2 else after
     after = after if len(_CJK.findall(after)) >= 2 and not _YEAR.match(after) else ""
@@ -412,8 +568,14 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
         # 灵活就业等62个“一件事”场景; 市场监管领域开展42批次“双随机”抽查: the counted thing follows.
         verb = _ENDS_WITH_VERB.search(raw)
         lead = _clean(raw[: verb.start()]) if verb and not raw.endswith("等") else ""
-        return (lead + after if not _weak(lead) else after), "", ""
+        # 市政府召开6次政府常务会议…: who did it is no part of what was counted.
+        who = re.search(r"(?:政府|局|厅|委|办|院|中心|街道|镇|乡)$", lead) is not None
+        return (lead + after if not _weak(lead) and not who else after), "", ""
     return clause, after[:_MAX_MEASURE], _clean(previous_clause)
+
+
+# 单位开展年度考核: those (单位) something (年度考核) was done to.
+_DONE_TO = re.compile(r"^([\u4e00-\u9fff]{2,10}?)(?:开展|进行了?|实施|组织)了?([\u4e00-\u9fff]{2,8})$")
 
 
 def _clean(clause: str) -> str:
@@ -491,9 +653,20 @@ def measure_matches(asked: str, measure: str) -> bool:
     return measure_closeness(asked, measure) > 0
 
 
+_TITLED = re.compile(r"《[^《》]{0,40}》")
+# One measure written two ways: 出庭应诉率 and 出庭率, 常务会议 and 常务会.
+_SHORT_FORMS = (("出庭应诉率", "出庭率"), ("常务会议", "常务会"))
+
+
 def measure_closeness(asked: str, measure: str) -> int:
     """How closely `measure` answers `asked`: 4 the same, 3 it holds the question's words, 2 the
     question holds it, 1 the question's words in order, 0 not of the kind asked."""
+    # 法治讲座(培训、报告会) is 法治讲座: what a bracket adds is not asked for; nor what a title
+    # names (学习《行政复议法》6次 counts no 行政复议案件).
+    measure = _BRACKETS.sub("", measure) if len(_BRACKETS.sub("", measure)) >= 2 else measure
+    measure = _TITLED.sub("", measure)
+    for long_form, short_form in _SHORT_FORMS:
+        asked, measure = asked.replace(long_form, short_form), measure.replace(long_form, short_form)
     asked, measure = _GENERIC.sub("", asked), _GENERIC.sub("", measure)
     if len(asked) < 2 or len(measure) < 2:
         return 0
@@ -503,6 +676,12 @@ def measure_closeness(asked: str, measure: str) -> int:
         return 4
     if asked in measure:
         return 3
+    verb = _VERBS.match(asked)
+    if verb and asked[verb.end() :] == measure:
+        return 3  # 清理牌子 is answered by 清理牌子129个, read as 牌子
+    done = _DONE_TO.match(measure)
+    if done and asked.replace("的", "") in (done.group(2) + done.group(1), done.group(1) + done.group(2)):
+        return 3  # 年度考核的单位 is 单位开展年度考核
     # 行政复议 (from 办理行政复议案件) answers 行政复议案件; 行政 (from 行政案件) does not.
     if (
         measure in asked
@@ -511,7 +690,9 @@ def measure_closeness(asked: str, measure: str) -> int:
     ):
         return 2
     if asked.endswith("率") and asked[-3:] == measure[-3:]:
-        return 2  # 败诉率 answers 行政诉讼败诉率; 应诉率 would not
+        # 行政诉讼败诉率 is answered by 败诉率; 应诉率 would not. Below a measure the question
+        # holds whole: 正职负责人出庭应诉率 is not 行政机关负责人出庭应诉率 as 负责人出庭应诉率 is.
+        return 1
     short, long = sorted((asked, measure), key=len)
     if short is measure and measure not in asked and 2 * len(measure) < len(asked) + 1:
         # 执法人员 is more than 持有行政执法证人员: a figure keeping less than half the question's

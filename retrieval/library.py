@@ -194,7 +194,7 @@ class Library:
             return ranked
         compared = self.comparer.answer(question, searcher.ask, searcher.reports, k, offset, answer.query)
         if compared is not None:
-            compared = self._figures_by_side(compared)
+            compared = self._figures_by_side(compared, searcher.reports)
             if compared.groups or compared.lead or offset:
                 return compared
             answer = compared  # one place's reports, not sides: its figure may lead all the same
@@ -237,10 +237,12 @@ class Library:
         q = answer.query
         if not (answer.hits and q.report_ids and q.terms) or answer.groups:
             return answer
-        measure = ranking.measure_asked(q.text, q.places) or "".join(dict.fromkeys(q.terms))
-        if not (q.wants_figures or measure.endswith("率")):
+        measure = ranking.measure_asked(q.text, _names_asked(q, reports)) or "".join(dict.fromkeys(q.terms))
+        if not (q.wants_figures or measure.endswith(ranking.RATE_WORDS)):
             return answer
         order = list(dict.fromkeys([*q.first, *(h.report.id for h in answer.hits), *q.report_ids]))
+        # 内蒙古自治区…几次 is the region's own figure: never a city's within it (鄂尔多斯市 6次).
+        order = [i for i in order if i in reports and _of_places_named(reports[i], q.places)]
         if ranking.COMPARE.search(q.text) and 1 < len(order) <= MAX_YEARS_COMPARED:
             by_year = self._by_year(answer, measure, order, self.store.figures_of(order, measure), reports)
             if by_year is not None:
@@ -257,10 +259,16 @@ class Library:
             passage = self.store.passage(found.passage_id)
             if passage is None:
                 return answer
-            figure = ranking.lead_figure(found, report)
-            lead = texts.figure_lead(figure, ranking.clause(passage.text, found.figure))
-            hits = _stating_first(answer.hits, [(passage, report, found.figure)])
-            return dataclasses.replace(answer, hits=hits, lead=lead, figures=(figure,))
+            return _led_by(answer, found, passage, report)
+        # No figure's own measure is the one asked: the best passages' headings may say it.
+        for hit in answer.hits[:3]:
+            if hit.report.id not in order:
+                continue
+            found = ranking.context_figure(
+                measure, q.units, hit.passage, hit.report, self.store.figures_of([hit.report.id])
+            )
+            if found is not None:
+                return _led_by(answer, found, hit.passage, hit.report)
         return answer
 
     def _by_year(
@@ -350,13 +358,13 @@ class Library:
             return dataclasses.replace(answer, hits=(hit,), lead=lead, refusal=None, partial=False)
         return None
 
-    def _figures_by_side(self, answer: Answer) -> Answer:
+    def _figures_by_side(self, answer: Answer, reports: dict[int, Report]) -> Answer:
         """A comparison of something counted leads with each side's figure (2022年 26件 · 2023年
         34件), when two sides or more state one for sure, and quotes each side at its figure."""
         q = answer.query
         if not (answer.groups and q.terms):
             return answer
-        measure = ranking.measure_asked(q.text, q.places) or "".join(dict.fromkeys(q.terms))
+        measure = ranking.measure_asked(q.text, _names_asked(q, reports)) or "".join(dict.fromkeys(q.terms))
         sides: list[str] = []
         figures = []
         groups = []
@@ -990,6 +998,27 @@ class Library:
 
     def _refresh_places(self, reports: list[Report]) -> None:
         self.understander.set_reports(reports)
+
+
+def _led_by(answer: Answer, found: StoredFigure, passage: Passage, report: Report) -> Answer:
+    """`answer` led by the figure `found` of `passage`, that passage first."""
+    figure = ranking.lead_figure(found, report)
+    lead = texts.figure_lead(figure, ranking.clause(passage.text, found.figure))
+    hits = _stating_first(answer.hits, [(passage, report, found.figure)])
+    return dataclasses.replace(answer, hits=hits, lead=lead, figures=(figure,))
+
+
+def _of_places_named(report: Report, places: tuple[str, ...]) -> bool:
+    """Whether `report` is of a place the question names (its own place, not one within
+    it); any report is when the question names none."""
+    return not places or not report.places or report.places[-1] in places
+
+
+def _names_asked(q: Query, reports: dict[int, Report]) -> tuple[str, ...]:
+    """The places and issuers the question names (司法部 of 司法部2023年新收行政复议案件多少件):
+    who is asked about, not what."""
+    issuers = {reports[i].issuer for i in q.report_ids or () if i in reports}
+    return (*q.places, *(name for name in issuers if len(name) >= 2 and name in q.text))
 
 
 def _missing_year(answer: Answer) -> Answer:

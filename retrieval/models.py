@@ -307,7 +307,7 @@ class FigureColumns:
     """Stored values of a few measures as columns, one entry a figure, by report then passage
     order (Store.figures_answering): what a ranking over every report works on without a
     Python object per figure. `measures[measure[i]]` is figure i's measure; `year` 0 means
-    its report's year; `unit` numbers units (the same number, the same unit); `whole`: of
+    its report's year; `unit` numbers units (`units[unit[i]]` is figure i's unit); `whole`: of
     kind "all"; `rate`: in %; `with_unit`: written with its unit. `read(rowids)` gives the
     figures of those rows whole."""
 
@@ -320,6 +320,7 @@ class FigureColumns:
     part: np.ndarray
     whole: np.ndarray
     rate: np.ndarray
+    units: tuple[str, ...]  # each unit's number's unit
     with_unit: np.ndarray
     rowid: np.ndarray
     read: Callable[[Sequence[int]], list[StoredFigure]]

@@ -612,13 +612,18 @@ def _title_org(title: str) -> str:
 
 
 _LEADING_YEAR_WORDS = re.compile(rf"^\s*(?:{_YEAR_NUM})\s*年度?(?:以来)?\s*")
+# A news item's lead-in (记者今天从市司法局获悉, 近日，记者从…): the office is after it.
+_NEWS_LEAD_IN = re.compile(
+    r"^(?:[\u4e00-\u9fff]{0,6}讯\s*)?(?:本报|本台)?记者[\u4e00-\u9fff]{0,3}?(?:今天|今日|近日|日前|昨天|昨日)?(?:从|自)"
+)
 
 
 def _opening_org(opening: str, gazetteer: Gazetteer) -> str:
     """An office named with its place at the start of a clause of the opening sentence
     (2024年，潢川县人民政府办公室坚持…); never words that merely end like one (县委和县政府)."""
     for clause in re.split("[，,、；;。：:]", opening[:100]):
-        m = _ORG.match(_LEADING_YEAR_WORDS.sub("", clause))
+        clause = _NEWS_LEAD_IN.sub("", _LEADING_YEAR_WORDS.sub("", clause))
+        m = _ORG.match(clause)
         if not m:
             continue
         name = m.group(0)

@@ -115,7 +115,8 @@ class Gazetteer:
 
     @classmethod
     def load(cls, data_dir: Path = PACKAGE_DATA) -> Gazetteer:
-        """Read data/places.csv and data/nations.txt now, and data/towns.csv when first needed."""
+        """Read data/places.csv, data/counties.csv and data/nations.txt now, and data/towns.csv
+        when first needed."""
         g = cls(towns_file=data_dir / "towns.csv")
         nations = [
             line.strip()
@@ -125,16 +126,20 @@ class Gazetteer:
         # 新疆维吾尔自治区 writes the nationality without 族.
         nations += [n[:-1] for n in nations if n.endswith("族") and len(n) > 3]
         g.nations = tuple(sorted(set(nations), key=len, reverse=True))
-        with (data_dir / "places.csv").open(encoding="utf-8") as f:
-            rows = csv.reader(line for line in f if not line.startswith("#"))
-            next(rows)  # header
-            for code, name in rows:
-                if name in _NOT_PLACES:
-                    continue
-                level = 1 if code.endswith("0000") else 2 if code.endswith("00") else 3
-                place = Place(name, code, level)
-                g.by_code[code] = place
-                g.by_name.setdefault(name, []).append(place)
+        # counties.csv: the county-level divisions newer than places.csv's snapshot (建安区).
+        for table in ("places.csv", "counties.csv"):
+            if not (data_dir / table).exists():
+                continue
+            with (data_dir / table).open(encoding="utf-8") as f:
+                rows = csv.reader(line for line in f if not line.startswith("#"))
+                next(rows)  # header
+                for code, name in rows:
+                    if name in _NOT_PLACES:
+                        continue
+                    level = 1 if code.endswith("0000") else 2 if code.endswith("00") else 3
+                    place = Place(name, code, level)
+                    g.by_code[code] = place
+                    g.by_name.setdefault(name, []).append(place)
         return g
 
     def chain(self, place: Place) -> tuple[str, ...]:

@@ -35,6 +35,7 @@ from retrieval.models import (
     StoredFigure,
     Table,
 )
+from retrieval.tokenize import fold
 
 # Words that ask for an order or a threshold, and which way.
 _MOST = re.compile(r"最(?:高|多|大|好|快|长)|排名|排行|前[几三五十]|第一")
@@ -51,19 +52,23 @@ _UNDER = re.compile(r"(?:低于|少于|小于|不足|不到|以下)\s*(\d+(?:\.\
 # The place words must follow: 各类, 哪些矛盾纠纷 ask across nothing.
 _SCOPE = re.compile(
     r"(?P<level>各个?|哪些|哪个|哪一个|哪几个|每个|所有)"
-    r"(?P<unit>县市区|县区|区县|市县|县市|地区|地方|城市|乡镇|街道|省份|省|市|县|区|镇|乡)"
+    r"(?P<unit>县市区|县区|区县|市县|县市|地区|地方|城市|乡镇|街道|省份|省|市|县|区|镇|乡|地(?=[\u4e00-\u9fff]{2}))"
 )
 # What is left of a question once its asking words are gone is the measure; these go too.
 _NOT_MEASURE = re.compile(
     r"各个?|哪些|哪个|哪一个|哪几个|每个|所有|县市区|县区|区县|市县|县市|地区|地方|城市|乡镇|街道|省份"
     r"|最(?:高|多|大|好|快|长|低|少|小|差|慢|短)|排名|排行|排第几|情况|数量|数据|分别"
-    r"|(?:有|是)?(?:多少|几)[件次条个户名人场份项起处家期]?|"
+    r"|(?:有|是)?(?:多少|几)[件次条个户名人场份项起处家期钱部]?|"
     r"超过|高于|大于|不低于|达到|以上|低于|少于|小于|不足|不到|以下|\d+(?:\.\d+)?\s*(?:%|％|件|次|人|个|项)?"
     r"|[的了呢吗啊？?。，,！!]|哪|谁|前[几三五十]|第一|倒数|对比|比较|变化|历年|逐年|趋势|增减"
     r"|至少|不低于|(?<![到送])达(?=\d)|(?:19|20)\d{2}年度?"
 )
 _OUTCOME = re.compile(OUTCOMES)
 _NO_UNIT = np.iinfo(np.int64).max  # above any unit's number (FigureColumns.unit)
+# Measures stated in % (出庭应诉率, 不见面审批事项占比).
+RATE_WORDS = ("率", "占比", "比例", "比重")
+# 其他…, 其余…: the rest of a measure once its kinds are counted.
+_REMAINDER = re.compile(r"^(?:其他|其它|其余|另有)")
 _YEARS = re.compile(r"(?:19|20)\d{2}\s*年度?|[〇零一二三四五六七八九]{4}年度?")
 # A body asked about before its measure (司法局办理…, 县政府聘请…): who, not what.
 _BODY = re.compile(
@@ -176,7 +181,9 @@ def candidates(
 ) -> list[tuple[int, StoredFigure]]:
     """The figures of `report` that may answer a question for `measure` (in one of `units`, when
     it asks for some), each with how closely it matches: values of the report's own year only."""
-    wants_rate = measure.endswith("率")
+    wants_rate = measure.endswith(RATE_WORDS)
+    if not units and measure.endswith("案件"):
+        units = "件起宗"  # cases are counted in 件 (6次学习 counts no cases)
     out = []
     for one in stored:
         f = one.figure
@@ -186,11 +193,48 @@ def candidates(
             continue
         if wants_rate != (f.unit == "%") or (units and not any(u in f.unit for u in units)):
             continue
+        if _REMAINDER.match(f.measure) and not _REMAINDER.match(measure):
+            continue  # 其他行政处罚12宗 is what is left of 行政处罚 after its kinds, never all of it
         closeness = measure_closeness(measure, f.measure)
         if closeness == 0 or (f.part and closeness < 3):
             continue  # a part (营业执照46件 of 行政许可321件) answers only when it is what was asked
         out.append((closeness, one))
     return out
+
+
+def context_figure(
+    measure: str, units: str, passage: Passage, report: Report, stored: list[StoredFigure]
+) -> StoredFigure | None:
+    """The figure of `passage` answering `measure` by its context when no figure's own measure
+    does: the section's heading or the sentence before the figure says what it counts
+    (2.强化合法性审查 … 开展全流程审查1090件 answers 合法性审查了多少件; 严格落实合法性审核机制
+    … 对60件区政府重大行政决策事项草案 answers 合法性审核了多少件重大行政决策事项). Only a
+    question asking a measure word, only the report's own year, never a part; None unless
+    exactly one value is so told."""
+    if not units or report.year is None:
+        return None
+    heading = passage.section[-1] if passage.section else ""
+    found = []
+    for s in stored:
+        f = s.figure
+        if s.passage_id != passage.id or f.part or f.kind not in ("", "all"):
+            continue
+        if f.of_year(report.year) != report.year or not any(u in f.unit for u in units):
+            continue
+        start = max(passage.text.rfind(p, 0, f.start) for p in "。；\n") + 1
+        if _told_by(fold(measure), fold(heading + "\n" + passage.text[start : f.start]), fold(f.measure)):
+            found.append(s)
+    return found[0] if len({(s.figure.value, s.figure.unit) for s in found}) == 1 else None
+
+
+def _told_by(measure: str, context: str, figure_measure: str) -> bool:
+    """Whether `context` says the first words of `measure` (three or more) and the figure's
+    own measure the rest (合法性审核 + 重大行政决策事项)."""
+    for i in range(len(measure), 2, -1):
+        if measure[:i] in context:
+            rest = measure[i:]
+            return not rest or rest in figure_measure
+    return False
 
 
 def _later(measure: str, stored: StoredFigure, report: Report) -> bool:
@@ -253,6 +297,13 @@ def sure_figures(measure: str, stated: FigureColumns, reports: dict[int, Report]
     at = np.minimum(np.searchsorted(ids, rep), len(ids) - 1)
     report_year = np.where(ids[at] == rep, known[at], 0)
     closeness = np.array([measure_closeness(measure, m) for m in stated.measures], np.int64)[stated.measure]
+    # candidates(): a remainder (其他行政处罚) answers only a remainder; cases are counted in 件.
+    remainder = bool(_REMAINDER.match(measure))
+    of_kind = np.array([remainder or not _REMAINDER.match(m) for m in stated.measures], bool)[stated.measure]
+    units = "件起宗" if measure.endswith("案件") else ""
+    counted = np.array([not units or any(u in unit for u in units) for unit in stated.units], bool)[
+        stated.unit
+    ]
     starts = np.flatnonzero(np.r_[True, rep[1:] != rep[:-1]])
     group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
 
@@ -275,7 +326,8 @@ def sure_figures(measure: str, stated: FigureColumns, reports: dict[int, Report]
 
     # candidates(): of the report's own year, a rate for a rate, a part only when close.
     own = (report_year > 0) & ((year == 0) | (year == report_year))
-    cand = own & (stated.rate == measure.endswith("率")) & (closeness > 0) & ~(part & (closeness < 3))
+    cand = own & (stated.rate == measure.endswith(RATE_WORDS)) & counted & of_kind
+    cand &= (closeness > 0) & ~(part & (closeness < 3))
     later = (report_year > 0) & (year > report_year) & (closeness > 0)  # _later()
     best = np.maximum.reduceat(np.where(cand, closeness, 0), starts)
     top = cand & (closeness == best[group])
@@ -363,10 +415,11 @@ def table(
         under = q.under
         listed = [e for e, v in zip(listed, value, strict=True) if v < under]
     if listed:
-        # 8700条 and 16件 are no one ranking: the unit most rows give.
-        units = stated.unit[[at for _, _, at in listed]].tolist()
-        unit = Counter(units).most_common(1)[0][0]
-        listed = [e for e, u in zip(listed, units, strict=True) if u == unit]
+        # 8700条 and 16件 are no one ranking: the unit most rows give, with its like (场 and 期
+        # count events alike, 件 and 起 cases).
+        kinds = [_unit_kind(stated.units[u]) for u in stated.unit[[at for _, _, at in listed]].tolist()]
+        unit = Counter(kinds).most_common(1)[0][0]
+        listed = [e for e, k in zip(listed, kinds, strict=True) if k == unit]
     figures_of = stated.figures([at for _, _, at in listed])
     texts = passages([f.passage_id for f in figures_of])
     rows = [
@@ -428,7 +481,21 @@ def clause(text: str, f: Figure) -> str:
     """The clause of `text` stating `f`, from the punctuation before it to the figure's end
     (收到行政复议申请34件)."""
     start = max(text.rfind(p, 0, f.start) for p in "，。；：,;") + 1
-    return text[start : f.end].strip()
+    end = f.end
+    if f.measure and fold(f.measure[-2:]) not in fold(text[start : f.end]):
+        # 召开7次疫情防控专题会议: what was counted follows the figure; the quote holds it.
+        stops = [p for p in (text.find(c, f.end) for c in "，。；,;、") if p != -1]
+        end = min(stops) if stops else len(text)
+    return text[start:end].strip()
+
+
+# Measure words counting the same things.
+_LIKE_UNITS = ("人名位", "次场期场次", "件起宗", "天日")
+
+
+def _unit_kind(unit: str) -> str:
+    """The group of measure words `unit` belongs to (期 → 次场期场次), or itself."""
+    return next((g for g in _LIKE_UNITS if unit and unit in g), unit)
 
 
 def _of_level(report: Report, levels: tuple[str, ...]) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pathlib
 import stat
 
-from retrieval.decode import EMPTY, clean_lines, decode_text, require_text
+from retrieval.decode import EMPTY, clean_lines, decode_text, require_text, text_table_rows
 from retrieval.errors import Unreadable, UnreadableFile
 from retrieval.models import Document, Line
 from retrieval.pdf import Progress, pdf_lines
@@ -87,7 +87,8 @@ def read_document(name: str, data: bytes, progress: Progress | None = None) -> D
     else:
         text = decode_text(name, data)
         require_text(name, text)
-        document = Document(tuple(_with_tables(clean_lines([text]))))
+        rows = text_table_rows(clean_lines([text]))
+        document = Document(tuple(Line(text, table=table) for text, table in rows))
     if not document.lines:
         if suffix == ".pdf":
             raise UnreadableFile(name, _NO_TEXT, Unreadable.PDF_NO_TEXT)
@@ -98,25 +99,6 @@ def read_document(name: str, data: bytes, progress: Progress | None = None) -> D
         )
         document = Document(split, published=document.published, origin=document.origin)
     return document
-
-
-def _with_tables(lines: list[str]) -> list[Line]:
-    """A text file's lines, a table drawn with `|` (a web page's, copied) one Line of its
-    rows, so that its header stays with its values."""
-    out: list[Line] = []
-    rows: list[str] = []
-    for text in [*lines, ""]:
-        if text.count("|") >= 2:
-            rows.append(text)
-            continue
-        if len(rows) >= 2:
-            out.append(Line("\n".join(rows), table=True))
-        else:
-            out += [Line(row) for row in rows]
-        rows = []
-        if text:
-            out.append(Line(text))
-    return out
 
 
 # A paragraph longer than this (a whole report on one line, a PDF without paragraph breaks)

@@ -574,6 +574,8 @@ class Store:
             np.concatenate([b[c] for b in blocks]) for c in range(10)
         )
         order = np.lexsort((rowid, start, passage, report))  # the measures' values merged
+        with self._columns_lock:
+            units = tuple(self._unit_codes)  # by number: numbered in the order first met
         return FigureColumns(
             measures=measures,
             measure=which[order],
@@ -583,7 +585,8 @@ class Store:
             unit=unit[order],
             part=part[order].astype(bool),
             whole=whole[order].astype(bool),
-            rate=unit[order] == self._unit_codes.get("%", -1),
+            rate=unit[order] == (units.index("%") if "%" in units else -1),
+            units=units,
             with_unit=with_unit[order].astype(bool),
             rowid=rowid[order],
             read=self._figures_by_rowid,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from retrieval.errors import Unreadable
-from retrieval.models import Answer, LeadFigure, Refusal, Reply, ReplyKind, Report, Table
+from retrieval.models import Answer, Figure, LeadFigure, Refusal, Reply, ReplyKind, Report, Table
 
 EXAMPLES = ("秀山县政务公开数据", "安化县政协提案立案率是多少", "瓦屋镇化解了多少矛盾纠纷")
 MAX_PLACES_LISTED = 30
@@ -78,9 +78,9 @@ def table_lead(table: Table) -> str:
     else:
         word = "最多" if table.descending else "最少"
     leaders = " · ".join(
-        f"{row.place}（{row.report.year}年）{row.figure.written}"
+        f"{row.place}（{row.report.year}年）{shown(row.figure)}"
         if row.report.year
-        else f"{row.place} {row.figure.written}"
+        else f"{row.place} {shown(row.figure)}"
         for row in table.rows[:TABLE_LEADERS]
     )
     more = f" 等 {len(table.rows)} 个" if len(table.rows) > TABLE_LEADERS else ""
@@ -88,6 +88,13 @@ def table_lead(table: Table) -> str:
         unit = table.rows[0].figure.unit if table.rows else ""
         return f"{table.measure}{bound(table, unit)}的有 {len(table.rows)} 个：{leaders}{more}"
     return f"{table.measure}{word}：{leaders}{more}"
+
+
+def shown(figure: LeadFigure | Figure) -> str:
+    """A figure's value as a lead shows it: as written, with its unit when the writing has none
+    (a table's cell `34` under `项目（件）` is `34件`)."""
+    bare = re.fullmatch(r"[-+]?[\d.,]+", figure.written) is not None
+    return f"{figure.written}{figure.unit}" if bare else figure.written
 
 
 def bound(table: Table, unit: str = "") -> str:
@@ -103,16 +110,13 @@ def figure_lead(figure: LeadFigure, clause: str) -> str:
     """A report's figure in a line, who, year, measure and value, then the clause stating it:
     `临城县 2023年 行政复议申请 34件：“全年收到行政复议申请34件”`."""
     year = f" {figure.year}年" if figure.year else ""
-    return f"{figure.place}{year} {figure.measure} {figure.written}：“{clause}”"
+    return f"{figure.place}{year} {figure.measure} {shown(figure)}：“{clause}”"
 
 
 def figures_by_year_lead(figures: tuple[LeadFigure, ...]) -> str:
     """One place's figure year by year: `临城县 出庭应诉率：2022年 100% · 2023年 100%`."""
     first = figures[0]
-    years = " · ".join(
-        f"{f.year}年 {f.written}" if f.written.endswith(f.unit) else f"{f.year}年 {f.written}{f.unit}"
-        for f in figures
-    )
+    years = " · ".join(f"{f.year}年 {shown(f)}" for f in figures)
     return f"{first.place} {first.measure}：{years}"
 
 
@@ -131,9 +135,7 @@ def too_few_lead(table: Table, level: str) -> str:
         return f"给出{table.measure}的报告中，没有{bound(table) or '符合'}的；以下是最接近的段落："
     row = table.rows[0]
     year = f"（{row.report.year}年）" if row.report.year else ""
-    return (
-        f"只有 {len(table.rows)} {places}的报告给出{asked}，无法排名：{row.place}{year}{row.figure.written}"
-    )
+    return f"只有 {len(table.rows)} {places}的报告给出{asked}，无法排名：{row.place}{year}{shown(row.figure)}"
 
 
 def table_lead_other_levels(table: Table, levels: tuple[str, ...]) -> str:

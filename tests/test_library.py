@@ -925,3 +925,31 @@ def test_a_question_about_parts_of_the_work_is_not_about_the_outline(library: Li
     # 哪几个方面 asks what was done, not how the report is laid out.
     answer = library.ask("秀山县政务公开做了哪几个方面的工作")
     assert answer.hits and "个部分" not in answer.lead
+
+
+def test_a_figure_of_a_text_table_leads_with_its_unit_and_row(
+    empty_settings: Settings, tmp_path: Path
+) -> None:
+    # A web page's table copied a cell a line (written for this test): its cells carry no unit.
+    cells = ["项目（件）", "2022年", "2023年", "行政复议案件", "26", "34", "行政诉讼案件", "12", "9"]
+    report = "\n\n".join(
+        [
+            "汝城县2023年法治政府建设年度报告",
+            "2023年，汝城县坚持依法行政，现将有关情况报告如下。",
+            "一、行政复议和应诉情况",
+            *cells,
+            "全年案件总量保持平稳。",
+            "汝城县人民政府",
+            "2024年1月10日",
+        ]
+    )
+    (tmp_path / "汝城县_2023.txt").write_text(report, encoding="utf-8")
+    lib = Library(empty_settings)
+    try:
+        lib.ingest([tmp_path / "汝城县_2023.txt"])
+        answer = lib.ask("汝城县行政复议案件多少件")
+        assert answer.lead.startswith("汝城县 2023年 行政复议案件 34件：")
+        assert [(f.value, f.unit, f.year) for f in answer.figures] == [(34, "件", 2023)]
+        assert answer.hits[0].passage.text == "行政复议案件（件）：2022年 26，2023年 34"
+    finally:
+        lib.store.close()

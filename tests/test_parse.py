@@ -1707,3 +1707,40 @@ def test_the_file_names_year_beats_an_earlier_year_the_opening_only_mentions() -
     assert parse(lines, source="某区依法治区办_出庭应诉_2021.txt").year == 2021
     # Without a year in the file name, the opening's first year is still the best guess.
     assert parse(lines, source="出庭应诉.txt").year == 2019
+
+
+def test_plain_text_table_rows_are_passages_under_their_heading() -> None:
+    text = (
+        "临城县2023年法治政府建设年度报告\n"
+        "2023年，临城县坚持依法行政。\n"
+        "一、行政执法统计\n"
+        "警告 | 罚款 | 合计(宗) |\n"
+        "31 | 54 | 144 |\n"
+        "指标 | 2022年 | 2023年\n"
+        "行政复议案件 | 26件 | 34件\n"
+        "临城县人民政府\n"
+        "2024年1月10日\n"
+    )
+    data = text.encode("utf-8")
+    r = parse_document(read_document("临城县.txt", data), "临城县.txt", data)
+    rows = [
+        p
+        for p in r.passages
+        if p.text in ("警告 31，罚款 54，合计(宗) 144", "行政复议案件：2022年 26件，2023年 34件")
+    ]
+    assert [p.section for p in rows] == [("一、行政执法统计",)] * 2
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "记者今天从市司法局获悉，今年上半年，我市两级法院开庭审理行政案件837件。",
+        "法治日报讯 记者王某 近日，记者从市司法局获悉，全市行政机关负责人出庭应诉率达100%。",
+    ],
+)
+def test_a_news_items_reporter_is_not_its_issuer(opening: str) -> None:
+    name = "青岛市_出庭应诉_2021.txt"
+    data = f"负责人出庭应诉率百分之百\n{opening}\n".encode()
+    r = parse_document(read_document(name, data), name, data)
+    assert "记者" not in r.issuer and "今天" not in "".join(r.places)
+    assert r.places[-1] == "青岛市"

@@ -33,6 +33,9 @@ def test_gazetteer_levels_follow_adcodes(gaz: Gazetteer) -> None:
         ("秀山土家族苗族自治县", ("重庆市", "秀山土家族苗族自治县")),
         ("永州市", ("湖南省", "永州市")),
         ("湖南省", ("湖南省",)),
+        # newer than places.csv's snapshot: from data/counties.csv
+        ("建安区", ("河南省", "许昌市", "建安区")),
+        ("临平区", ("浙江省", "杭州市", "临平区")),
     ],
 )
 def test_chain_runs_from_province_down(gaz: Gazetteer, name: str, chain: tuple[str, ...]) -> None:
@@ -348,3 +351,13 @@ def test_find_in_places_a_town_by_the_table(
     gaz: Gazetteer, text: str, context: str, places: tuple[str, ...]
 ) -> None:
     assert gaz.find_in(text, context) == places
+
+
+def test_newer_counties_are_no_second_place_of_an_older_name(gaz: Gazetteer) -> None:
+    # counties.csv adds only names places.csv lacks: one 辛集市, not two
+    assert len(gaz.by_name["辛集市"]) == 1
+    assert not any(
+        name.endswith(("开发区", "新区"))
+        for name in gaz.by_name
+        if gaz.by_name[name][0].code.startswith("1301")
+    )

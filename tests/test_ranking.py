@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from retrieval.config import Settings
 from retrieval.figures import figures_in
 from retrieval.library import Library
 from retrieval.models import ParsedPassage, ParsedReport, Report, StoredFigure
-from retrieval.ranking import sure_figure, sure_figures
+from retrieval.ranking import asked, clause, measure_asked, sure_figure, sure_figures
 from retrieval.store import Store
 
 
@@ -273,6 +275,9 @@ SETTLED = [
     ("戊县", 2023, "全年行政复议申请34件。行政复议审结案件29件。"),  # an outcome gives way unless asked
     ("己县", 2023, "1-10月平均出庭应诉率为73.55%，其中10月为89%。"),  # a part gives way to its whole
     ("庚县", 2023, "全年办理行政复议案件52件，其中纠错12件。"),
+    ("辛县", 2023, "学习行政复议案件6次。"),  # cases are counted in 件, not 次
+    ("壬县", 2023, "其他行政处罚案件12件。"),  # what is left of a measure, never all of it
+    ("癸县", 2023, "全年查处行政处罚案件321件。其他行政处罚案件12件。"),
 ]
 
 
@@ -300,6 +305,8 @@ def settled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     [
         ("行政复议案件", {"甲县": 43, "丁县": 12, "戊县": 34, "庚县": 52}),
         ("出庭应诉率", {"己县": 73.55}),
+        ("行政处罚案件", {"癸县": 321}),
+        ("其他行政处罚案件", {"壬县": 12, "癸县": 12}),
     ],
 )
 def test_all_reports_at_once_settle_each_figure_as_one_report_alone(
@@ -341,3 +348,148 @@ def test_all_reports_at_once_agree_with_each_alone_for_every_measure_of_real_rep
         if got != alone:
             differ.append(measure)
     assert differ == []
+
+
+@pytest.mark.parametrize(
+    ("text", "measure", "sure"),
+    [
+        # A measure the question holds whole answers before one sharing only its ending.
+        (
+            "开庭审理行政案件83件，负责人出庭应诉率为100%；正职负责人出庭应诉率为11.43%。",
+            "行政机关负责人出庭应诉率",
+            100,
+        ),
+        # What a bracket adds to a measure is not asked for.
+        ("举办法治讲座（培训、报告会）3530余场，参加人员17.8万余人次。", "举办法治讲座", 3530),
+        # 其他… is what is left after the kinds counted, never the whole.
+        ("警告120宗，罚款940宗，其他行政处罚12宗。", "行政处罚", None),
+        # The question's verb, where the figure's measure left it out.
+        ("规范管理挂牌机构，清理牌子129个。", "清理牌子", 129),
+        # What was done and to whom, in the question's order.
+        ("对全区70个单位开展年度考核，督促各单位补足短板。", "年度考核单位", 70),
+        # A law's title names no count of its cases; cases are counted in 件.
+        ("先后6次学习《宪法》《行政复议法》等重要法律法规。", "行政复议案件", None),
+        # One measure written two ways.
+        ("行政诉讼调撤率达到83.33%，行政负责人出庭率100%。", "出庭应诉率", 100),
+        ("县政府常务会会前学法2次。", "常务会议学法", 2),
+        # A bare 占比 is the share of what was just counted.
+        ("其中，不见面审批事项2369项，占比95.87%。", "不见面审批事项占比", 95.87),
+    ],
+)
+def test_which_figure_answers_a_measure(text: str, measure: str, sure: float | None) -> None:
+    stored = [StoredFigure(f, 1, 1) for f in figures_in(text)]
+    found, _ = sure_figure(measure, "", stored, _report(2024))
+    assert (found.figure.value if found else None) == sure
+
+
+@pytest.mark.parametrize(
+    ("question", "names", "measure"),
+    [
+        ("五原县追回欠薪多少钱", ("五原县",), "追回欠薪"),
+        ("司法部2023年新收行政复议案件多少件", ("司法部",), "新收行政复议案件"),
+    ],
+)
+def test_the_measure_asked_leaves_out_who_and_how_much(
+    question: str, names: tuple[str, ...], measure: str
+) -> None:
+    assert measure_asked(question, names) == measure
+
+
+def _library(tmp_path: Path, files: dict[str, str]) -> Library:
+    """A library holding only `files` (name → text), written for the test."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for name, text in files.items():
+        (reports / name).write_text(text, "utf-8")
+    empty = tmp_path / "none"
+    empty.mkdir()
+    lib = Library(Settings(data_dir=tmp_path / "data", bundled_reports=empty))
+    lib.ingest([reports])
+    return lib
+
+
+def test_a_lead_for_a_place_named_is_its_own_reports(tmp_path: Path) -> None:
+    """A region's question is led by the region's report, never a city's within it."""
+    lib = _library(
+        tmp_path,
+        {
+            "鄂尔多斯市_2023.txt": "鄂尔多斯市2023年法治政府建设年度报告\n"
+            "2023年，市政府召开6次政府常务会议研究法治政府建设有关议题。\n",
+            "内蒙古自治区_2022.txt": "内蒙古自治区2022年法治政府建设情况报告\n"
+            "2022年，自治区人民政府常务会议专题研究法治政府建设有关议题12次。\n",
+        },
+    )
+    try:
+        answer = lib.ask("内蒙古自治区政府常务会议研究法治政府议题几次")
+        assert "鄂尔多斯" not in answer.lead and "6次" not in answer.lead
+        assert answer.lead.startswith("内蒙古自治区 2022年") and "12次" in answer.lead
+    finally:
+        lib.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "level"),
+    [("各地行政诉讼败诉率", ""), ("哪个市法治讲座最多", "市"), ("各地区出庭应诉率", "")],
+)
+def test_words_asking_across_places(question: str, level: str) -> None:
+    found = asked(question)
+    assert found is not None and found.level == level
+
+
+def test_a_ranking_counts_like_measure_words_together(tmp_path: Path) -> None:
+    # 场 and 期 both count events: one ranking, not only the unit most rows give
+    lib = _library(
+        tmp_path,
+        {
+            "武汉市_2022.txt": "武汉市2022年法治政府建设情况报告\n2022年，全市举办法治讲座3530余场。\n",
+            "天水市_2022.txt": "天水市2022年法治政府建设情况报告\n2022年，举办法治讲座1期。\n",
+            "六盘水市_2024.txt": "六盘水市2024年法治政府建设情况报告\n2024年，举办法治讲座2期。\n",
+        },
+    )
+    try:
+        assert rows(lib, "哪个市法治讲座最多")[0][:2] == ("武汉市", 2022)
+    finally:
+        lib.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("成立疫情防控工作专班，召开7次疫情防控专题会议，成立督查组15个。", "召开7次疫情防控专题会议"),
+        ("全年组织党工委专题学习4次，开展普法活动。", "全年组织党工委专题学习4次"),
+    ],
+)
+def test_a_leads_quote_holds_what_was_counted(text: str, quoted: str) -> None:
+    assert clause(text, figures_in(text)[0]) == quoted
+
+
+def test_who_did_it_is_no_part_of_the_measure() -> None:
+    (f,) = figures_in("市政府召开6次政府常务会议研究法治政府建设有关议题，加快创建示范市。")
+    assert f.measure.startswith("政府常务会议") and not f.measure.startswith("政府政府")
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "lead"),
+    [
+        # The heading says what the figure counts; the parts after 其中 are not it.
+        (
+            "2.强化合法性审查。全年对重大行政决策、行政执法决定及镇村合同开展全流程审查1090件，覆盖率达100%。"
+            "其中，行政规范性文件审查2件，镇村合同审查1077件。",
+            "1090件",
+        ),
+        # Two counts the heading could mean: no lead, the passage says it.
+        ("2.强化合法性审查。全年开展全流程审查1090件，集中清理文件26件。", None),
+    ],
+)
+def test_a_figure_its_heading_names(tmp_path: Path, paragraph: str, lead: str | None) -> None:
+    lib = _library(
+        tmp_path, {"塘栖镇_2024.txt": f"塘栖镇2024年法治政府建设年度报告\n一、主要成效\n{paragraph}\n"}
+    )
+    try:
+        answer = lib.ask("塘栖镇合法性审查了多少件")
+        if lead is None:
+            assert not answer.lead
+        else:
+            assert answer.lead.startswith("塘栖镇 2024年") and lead in answer.lead
+    finally:
+        lib.close()

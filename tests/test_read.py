@@ -316,3 +316,189 @@ def test_a_run_on_text_without_sentence_ends_is_cut_hard() -> None:
     lines = read_lines("run-on.txt", text.encode())
     assert "".join(lines) == text
     assert [len(line) for line in lines] == [1000, 1000]
+
+
+# --- tables in plain text -------------------------------------------------------------------
+
+
+def _read_rows(text: str) -> list[tuple[str, bool]]:
+    return [(line.text, line.table) for line in read.read_document("t.txt", text.encode("utf-8")).lines]
+
+
+@pytest.mark.parametrize("bar", [" | ", "｜", "\t"])
+def test_txt_table_with_year_columns_gives_each_value_its_year(bar: str) -> None:
+    text = (
+        "（三）行政复议情况\n"
+        + bar.join(["指标", "2022年", "2023年"])
+        + "\n"
+        + bar.join(["行政复议案件", "26件", "34件"])
+        + "\n"
+        + bar.join(["出庭应诉率", "92.0%", "100%"])
+        + "\n"
+        + "全年工作平稳有序。\n"
+    )
+    assert _read_rows(text) == [
+        ("（三）行政复议情况", False),
+        ("行政复议案件：2022年 26件，2023年 34件", True),
+        ("出庭应诉率：2022年 92.0%，2023年 100%", True),
+        ("全年工作平稳有序。", False),
+    ]
+
+
+def test_txt_numeric_only_rows_keep_every_header() -> None:
+    text = "年份 | 收案 | 结案\n2021年 | 26 | 34\n警告 | 罚款 | 合计(宗) |\n31 | 54 | 144 |\n"
+    assert _read_rows(text) == [
+        ("2021年：收案 26，结案 34", True),
+        ("警告 31，罚款 54，合计(宗) 144", True),
+    ]
+
+
+def test_txt_table_without_a_header_row_is_read_row_by_row() -> None:
+    # The first row holds figures: it is a row like the others, no header of theirs.
+    text = "“办事满意”合计 | 512条\n非常满意 | 498条\n满意 | 14条\n"
+    assert _read_rows(text) == [
+        ("“办事满意”合计：512条", True),
+        ("非常满意：498条", True),
+        ("满意：14条", True),
+    ]
+
+
+def test_txt_table_caption_row_is_a_line_before_its_header_and_gives_it_its_unit() -> None:
+    text = (
+        "表1 行政许可实施情况\n"
+        "行政许可实施数量(宗) | ||||\n"
+        "申请数量 | 受理数量 | 不予许可数量 |\n"
+        "26569 | 26569 | 102 |\n"
+    )
+    assert _read_rows(text) == [
+        ("表1 行政许可实施情况", False),
+        ("行政许可实施数量(宗)", False),
+        ("申请数量(宗) 26569，受理数量(宗) 26569，不予许可数量(宗) 102", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "首页 | 政务公开 | 联系我们\n2023年，全县共办理行政复议案件26件。\n",  # a menu line
+        "2023年|法治政府建设年度报告\n一、主要工作\n",  # a bar in a title
+        "项目 | 说明\n依法行政 | 全面推进\n",  # bars but no figures: not a data table
+    ],
+)
+def test_txt_lines_holding_a_bar_are_not_a_table(text: str) -> None:
+    assert _read_rows(text) == [(line, False) for line in text.splitlines()]
+
+
+# A table copied from a web page as text, a cell a line (written for these tests).
+_CELL_A_LINE = [
+    "（二）行政复议情况",
+    "项目（件）",
+    "2022年",
+    "2023年",
+    "行政复议案件",
+    "26",
+    "34",
+    "行政诉讼案件",
+    "12",
+    "9",
+]
+
+
+def test_txt_table_written_a_cell_a_line_is_read_by_row_with_its_years_and_unit() -> None:
+    text = "\n\n".join([*_CELL_A_LINE, "全年案件总量保持平稳。"]) + "\n"
+    assert _read_rows(text) == [
+        ("（二）行政复议情况", False),
+        ("行政复议案件（件）：2022年 26，2023年 34", True),
+        ("行政诉讼案件（件）：2022年 12，2023年 9", True),
+        ("全年案件总量保持平稳。", False),
+    ]
+
+
+def test_txt_table_a_cell_a_line_keeps_a_cell_marked_blank_empty() -> None:
+    lines = ["指标", "2022年", "2023年", "行政裁决案件", "—", "7", "行政调解案件", "15", "/"]
+    assert _read_rows("\n".join(lines)) == [
+        ("行政裁决案件：2023年 7", True),
+        ("行政调解案件：2022年 15", True),
+    ]
+
+
+def test_txt_tables_side_by_side_a_cell_a_line_share_one_header() -> None:
+    # Two tables side by side: the header is said twice, a long row name wraps onto two lines.
+    lines = ["表1：各单位办理情况", "收案数", "结案数", "收案数", "结案数"]
+    lines += [
+        "县公安局",
+        "41",
+        "39",
+        "县市场监督",
+        "管理局",
+        "17",
+        "15",
+        "县司法局",
+        "8",
+        "8",
+        "合计",
+        "66",
+        "62",
+    ]
+    assert _read_rows("\n".join(lines)) == [
+        ("表1：各单位办理情况", False),
+        ("县公安局：收案数 41，结案数 39", True),
+        ("县市场监督管理局：收案数 17，结案数 15", True),
+        ("县司法局：收案数 8，结案数 8", True),
+        ("合计：收案数 66，结案数 62", True),
+    ]
+
+
+def test_txt_row_of_numbers_a_cell_a_line_takes_its_headers() -> None:
+    lines = [
+        "说明如下。表一 执法情况统计表",
+        "警告",
+        "罚款",
+        "合计(宗)",
+        "18",
+        "27",
+        "45",
+        "注：数据截至年底。",
+    ]
+    assert _read_rows("\n".join(lines)) == [
+        ("说明如下。表一 执法情况统计表", False),
+        ("警告 18，罚款 27，合计(宗) 45", True),
+        ("注：数据截至年底。", False),
+    ]
+
+
+def test_txt_table_a_cell_a_line_between_bars_is_read_by_row() -> None:
+    # As a 政府信息公开 report's table often comes out of a page: a cell a line, bars between.
+    cells = ["信息内容", "本年制发件数", "现行有效件数", "规章", "0", "3", "行政规范性文件", "2", "17"]
+    lines = ["（一）主动公开", *[f"| {cell}\n|" for cell in cells], "|||", "全年无依申请公开。"]
+    assert _read_rows("\n".join(lines)) == [
+        ("（一）主动公开", False),
+        ("规章：本年制发件数 0，现行有效件数 3", True),
+        ("行政规范性文件：本年制发件数 2，现行有效件数 17", True),
+        ("全年无依申请公开。", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # short prose lines and a list: no numbers
+        ["一、主要工作", "加强组织领导", "完善制度建设", "强化监督检查"],
+        # one row only under the header
+        ["项目", "2022年", "2023年", "行政复议案件", "26", "34", "全年工作平稳。"],
+        # a list numbered a line apart
+        ["目录", "附件", "第一部分", "1", "第二部分", "2", "第三部分", "3"],
+        # two-column pairs without a header of short cells before them
+        ["联系电话：0371-12345678", "服务窗口", "12", "办理时限", "5", "受理部门", "3"],
+        # rows of different widths
+        ["项目", "2022年", "2023年", "复议案件", "26", "34", "诉讼案件", "12"],
+        # dashes alone are no figures
+        ["一", "二", "三", "—", "—", "—"],
+        # more names than numbers (cells left empty, names wrapped): no telling which is which
+        ["警告", "罚款", "没收违法", "所得", "行政", "拘留", "31", "54", "59"],
+        # a heading and its paragraph under a line of figures
+        ["2023年工作情况", "全县共办理行政复议案件26件，较上年增长8%。", "26", "34"],
+    ],
+)
+def test_short_lines_and_numbers_that_are_no_table_stay_as_they_are(lines: list[str]) -> None:
+    assert _read_rows("\n".join(lines)) == [(line, False) for line in lines]
