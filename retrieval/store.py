@@ -441,7 +441,7 @@ class Store:
                     for i, (p, toks) in enumerate(zip(parsed.passages, tokens, strict=True))
                 ),
             )
-            self._insert_figures((first + i, rid, p.text) for i, p in enumerate(parsed.passages))
+            self._insert_figures((first + i, rid, figures_in(p.text)) for i, p in enumerate(parsed.passages))
             self._set_meta("last_report_id", rid)
             self._set_meta("last_passage_id", first + len(parsed.passages) - 1)
             self._bump()
@@ -454,14 +454,14 @@ class Store:
             self._delete(report_id)
         return report
 
-    def _insert_figures(self, passages: Iterable[tuple[int, int, str]]) -> None:
-        """Store the figures of (passage id, report id, text) passages, each with its
+    def _insert_figures(self, passages: Iterable[tuple[int, int, Sequence[Figure]]]) -> None:
+        """Store the figures of passages, (passage id, report id, its figures), each with its
         measure's number (a measure not seen before is numbered)."""
         conn = self.db.conn
         numbers: dict[str, int] = {}
         it = iter(passages)
         while chunk := list(itertools.islice(it, 2000)):
-            found = [(pid, rid, f) for pid, rid, text in chunk for f in figures_in(text)]
+            found = [(pid, rid, f) for pid, rid, figures in chunk for f in figures]
             new = list({f.measure for _, _, f in found} - numbers.keys())
             conn.executemany("INSERT OR IGNORE INTO measures (measure) VALUES (?)", [(m,) for m in new])
             for at in range(0, len(new), 500):
@@ -495,13 +495,17 @@ class Store:
                 ),
             )
 
-    def rebuild_figures(self) -> int:
-        """Extract every passage's figures anew (after the extractor changed); returns how many."""
+    def rebuild_figures(self, found: Iterable[tuple[int, int, Sequence[Figure]]] | None = None) -> int:
+        """Extract every passage's figures anew (after the extractor changed); returns how many.
+        `found`: every passage's (id, report id, figures_in of its text), by id, worked out
+        elsewhere (on worker processes); by default extracted here, on one core."""
         with self._transaction():
             self.db.execute("DELETE FROM figures")
             self.db.execute("DELETE FROM measures")  # numbered anew: those no figure states go
-            rows = self.db.execute("SELECT id, report_id, text FROM passages ORDER BY id")
-            self._insert_figures(rows)
+            if found is None:
+                rows = self.db.execute("SELECT id, report_id, text FROM passages ORDER BY id")
+                found = ((pid, rid, figures_in(text)) for pid, rid, text in rows)
+            self._insert_figures(found)
             self._set_meta("figures_format", EXTRACTOR_VERSION)
         return int(self.db.execute("SELECT count(*) FROM figures").fetchone()[0])
 
@@ -750,12 +754,14 @@ class Store:
             yield from rows
             last = rows[-1][0]
 
-    def iter_passage_texts(self, batch: int = 20000) -> Iterator[tuple[int, str, str]]:
-        """(passage id, section json, text) for every passage, by id (what tokenising reads)."""
+    def iter_passage_texts(self, batch: int = 20000) -> Iterator[tuple[int, int, str, str]]:
+        """(passage id, report id, section json, text) for every passage, by id (what
+        tokenising and figure extraction read)."""
         last = 0
         while True:
             rows = self.db.execute(
-                "SELECT id, section, text FROM passages WHERE id > ? ORDER BY id LIMIT ?", [last, batch]
+                "SELECT id, report_id, section, text FROM passages WHERE id > ? ORDER BY id LIMIT ?",
+                [last, batch],
             ).fetchall()
             if not rows:
                 return

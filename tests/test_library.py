@@ -167,10 +167,20 @@ def test_reindex_with_and_without_retokenize_keeps_answers(copied: Library, base
     assert snapshot(copied) == baseline
 
 
-def test_reindex_reads_figures_again_only_for_another_extractor(copied: Library) -> None:
+@pytest.mark.parametrize("on_workers", [False, True], ids=["one-core", "workers"])
+def test_reindex_reads_figures_again_only_for_another_extractor(
+    copied: Library, monkeypatch: pytest.MonkeyPatch, on_workers: bool
+) -> None:
+    if on_workers:  # as a big collection's are read again: on worker processes, in batches
+        monkeypatch.setattr(library_module, "RETOKENIZE_POOL_MIN", 0)
+        monkeypatch.setattr(library_module, "RETOKENIZE_BATCH", 7)
     db = copied.store.db
     count = lambda: int(db.execute("SELECT count(*) FROM figures").fetchone()[0])  # noqa: E731
-    stored = count()
+    rows = lambda: db.execute(  # noqa: E731
+        'SELECT passage_id, report_id, measure, value, unit, written, start, "end", year, part, kind'
+        " FROM figures ORDER BY passage_id, start"
+    ).fetchall()
+    stored, extracted = count(), rows()
     assert stored > 0
     with db.conn:
         db.execute("DELETE FROM figures WHERE rowid IN (SELECT rowid FROM figures LIMIT 3)")
@@ -180,6 +190,7 @@ def test_reindex_reads_figures_again_only_for_another_extractor(copied: Library)
         db.execute("UPDATE meta SET value = '0' WHERE key = 'figures_format'")
     copied.reindex()
     assert count() == stored and copied.store.figures_current()
+    assert rows() == extracted  # the same figures as the ingest stored
 
 
 @pytest.mark.parametrize("on_workers", [False, True], ids=["one-core", "workers"])
