@@ -98,7 +98,7 @@ _YEAR = re.compile(
     r"(?<![\d.])((?:19|20)\d{2})(?:年度?|(?=[\u4e00-\u9fff])(?![余多万千百件人次个名项条元户家场期份篇]))"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_GENERIC = re.compile(r"次数|人数|件数|个数|数量|总数|情况|案件|数")
+_GENERIC = re.compile(r"次数|人数|件数|个数|数量|总数|情况|案件|各类|各项|各种|数")
 _BRACKETS = re.compile(r"[（(][^（()）]{0,24}[）)]")
 _INCLUDING = re.compile(r"[（(](?:含|包括|包含|指|即|注)[^（()）]{0,24}[）)]")
 _PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
@@ -310,10 +310,10 @@ def _sentence_figures(sentence: str, at: int, written: str) -> list[Figure]:
     previous_after = ""  # the words after the figure before, when they are what it measures
     part = False
     for m in _FIGURE.finditer(sentence):
-        if not part:
-            # 其中…, 151件中… : what follows counts parts of a total stated before.
-            head = sentence[: m.start()]
-            part = "其中" in head or re.search(r"\d[件人次个项条]中", head) is not None
+        # 其中…, 151件中… : what follows counts parts of a total stated before; a 其中 inside
+        # brackets closed before the figure, (其中21名…现场述法)和…471名, only what they hold.
+        head = _BRACKETS.sub("", sentence[: m.start()])
+        part = "其中" in head or re.search(r"\d[件人次个项条]中", head) is not None
         found = _figure(sentence, m, label_unit)
         if found is None:
             continue
@@ -535,7 +535,7 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
     after it in its clause, for when those before say nothing (召开2次常务会议); and the clause
     before its own, for `占…比例最高，达92.71%`. None reaches past the figure before it
     (`floor`); brackets inside a clause do not end it (纠错(含撤销、确认违法)29件)."""
-    head = text[floor : m.start()]
+    head = _inside_brackets(text[floor : m.start()])
     masked = _BRACKETS.sub(lambda b: "\x00" * len(b.group(0)), head)
     pieces = list(_CLAUSE.finditer(masked))
     start = pieces[-1].end() if pieces else 0
@@ -576,6 +576,33 @@ def _measure(text: str, m: re.Match[str], floor: int) -> tuple[str, str, str]:
 
 # 单位开展年度考核: those (单位) something (年度考核) was done to.
 _DONE_TO = re.compile(r"^([\u4e00-\u9fff]{2,10}?)(?:开展|进行了?|实施|组织)了?([\u4e00-\u9fff]{2,8})$")
+
+
+def _inside_brackets(head: str) -> str:
+    """The words before a figure within its own brackets: after a bracket closed that opened
+    before them (…现场述法)和2024年度全市471名), or after the one the figure is in ((其中21名)."""
+    depth, start = 0, 0
+    for i, ch in enumerate(head):
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）":
+            if depth == 0:
+                start = i + 1  # closes a bracket opened before `head`
+            else:
+                depth -= 1
+    if depth > 0:
+        # Unclosed: the figure is inside the last bracket opened and still open.
+        opened, level = 0, 0
+        for i, ch in enumerate(head):
+            if ch in "(（":
+                if level == 0:
+                    opened = i + 1
+                level += 1
+            elif ch in ")）" and level:
+                level -= 1
+        if head[opened:].strip():
+            start = max(start, opened)  # (其中21名…: its words; 城建拆迁(17.1%): the words before
+    return head[start:]
 
 
 def _clean(clause: str) -> str:

@@ -239,7 +239,9 @@ class Library:
         q = answer.query
         if not (answer.hits and q.report_ids and q.terms) or answer.groups:
             return answer
-        measure = ranking.measure_asked(q.text, _names_asked(q, reports)) or "".join(dict.fromkeys(q.terms))
+        measure = ranking.measure_asked(q.text, self._names_asked(q, reports)) or "".join(
+            dict.fromkeys(q.terms)
+        )
         if not (q.wants_figures or measure.endswith(ranking.RATE_WORDS)):
             return answer
         order = list(dict.fromkeys([*q.first, *(h.report.id for h in answer.hits), *q.report_ids]))
@@ -360,13 +362,27 @@ class Library:
             return dataclasses.replace(answer, hits=(hit,), lead=lead, refusal=None, partial=False)
         return None
 
+    def _names_asked(self, q: Query, reports: dict[int, Report]) -> tuple[str, ...]:
+        """The places and issuers the question names, as it writes them (金平县 for
+        金平苗族瑶族傣族自治县, 司法部, a name written one character off): who is asked about,
+        not what."""
+        issuers = {reports[i].issuer for i in q.report_ids or () if i in reports}
+        places = {alias for place in q.places for alias in self.gazetteer.aliases(place)}
+        return (
+            *q.places,
+            *(name for name in places | issuers if len(name) >= 2 and name in q.text),
+            *(written for written, _ in q.corrected),
+        )
+
     def _figures_by_side(self, answer: Answer, reports: dict[int, Report]) -> Answer:
         """A comparison of something counted leads with each side's figure (2022年 26件 · 2023年
         34件), when two sides or more state one for sure, and quotes each side at its figure."""
         q = answer.query
         if not (answer.groups and q.terms):
             return answer
-        measure = ranking.measure_asked(q.text, _names_asked(q, reports)) or "".join(dict.fromkeys(q.terms))
+        measure = ranking.measure_asked(q.text, self._names_asked(q, reports)) or "".join(
+            dict.fromkeys(q.terms)
+        )
         sides: list[str] = []
         figures = []
         groups = []
@@ -1036,13 +1052,6 @@ def _of_places_named(report: Report, places: tuple[str, ...]) -> bool:
     """Whether `report` is of a place the question names (its own place, not one within
     it); any report is when the question names none."""
     return not places or not report.places or report.places[-1] in places
-
-
-def _names_asked(q: Query, reports: dict[int, Report]) -> tuple[str, ...]:
-    """The places and issuers the question names (司法部 of 司法部2023年新收行政复议案件多少件):
-    who is asked about, not what."""
-    issuers = {reports[i].issuer for i in q.report_ids or () if i in reports}
-    return (*q.places, *(name for name in issuers if len(name) >= 2 and name in q.text))
 
 
 def _missing_year(answer: Answer) -> Answer:

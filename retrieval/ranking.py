@@ -65,6 +65,7 @@ _NOT_MEASURE = re.compile(
 )
 _OUTCOME = re.compile(OUTCOMES)
 _NO_UNIT = np.iinfo(np.int64).max  # above any unit's number (FigureColumns.unit)
+_DONE_AFTER = re.compile(r"(?:受理|办理|开展|举办|召开|组织|进行|办|开|搞|做)$")
 # Measures stated in % (出庭应诉率, 不见面审批事项占比).
 RATE_WORDS = ("率", "占比", "比例", "比重")
 # 其他…, 其余…: the rest of a measure once its kinds are counted.
@@ -136,16 +137,21 @@ def asked(text: str) -> Asked | None:
 def measure_asked(text: str, places: tuple[str, ...] = ()) -> str:
     """The measure a question about one place's figure asks for: its words without the places,
     years, body and asking words (临城县2022年和2023年行政复议案件对比 → 行政复议案件)."""
-    for place in sorted(places, key=len, reverse=True):
-        text = text.replace(place, "")
-        short = re.sub(
-            r"(?:土家族苗族|各族|[\u4e00-\u9fff]{0,4}族)?自治[县州旗]$|[省市县区镇乡旗]$|街道$", "", place
-        )
-        if len(short) >= 2:
-            text = text.replace(short, "")
+    shorts = (
+        re.sub(r"(?:土家族苗族|各族|[\u4e00-\u9fff]{0,4}族)?自治[县州旗]$|[省市县区镇乡旗]$|街道$", "", place)
+        for place in places
+    )
+    # Longest first, the short forms among them: 红河州 goes whole, not as 红河 + 州.
+    for name in sorted({*places, *(s for s in shorts if len(s) >= 2)}, key=len, reverse=True):
+        text = text.replace(name, "")
     measure = _NOT_MEASURE.sub("", _YEARS.sub("", text))
     measure = re.sub(r"^[和与及、]+|[和与及、]+$", "", measure)
-    return _BODY.sub("", measure)
+    # 法律援助案件受理了多少, 法治培训办了几期: the verb after what was counted says nothing
+    # (one character only when 了 follows it: 联办 is no verb of 一件事联办多少项).
+    done = _DONE_AFTER.sub("", measure)
+    if len(measure) - len(done) == 1 and f"{measure[-1]}了" not in text:
+        done = measure
+    return _BODY.sub("", done if len(done) >= 2 else measure)
 
 
 def who(report: Report) -> str:
@@ -214,27 +220,30 @@ def context_figure(
     if not units or report.year is None:
         return None
     heading = passage.section[-1] if passage.section else ""
+    own = [s for s in stored if s.passage_id == passage.id]
     found = []
-    for s in stored:
+    for s in own:
         f = s.figure
-        if s.passage_id != passage.id or f.part or f.kind not in ("", "all"):
+        if f.part or f.kind not in ("", "all"):
             continue
         if f.of_year(report.year) != report.year or not any(u in f.unit for u in units):
             continue
         start = max(passage.text.rfind(p, 0, f.start) for p in "。；\n") + 1
-        if _told_by(fold(measure), fold(heading + "\n" + passage.text[start : f.start]), fold(f.measure)):
+        told = _told_by(fold(measure), fold(heading + "\n" + passage.text[start : f.start]), fold(f.measure))
+        # (其中21名…进行现场述法)和…471名: words another figure measures are that figure's.
+        if told and not any(told in fold(o.figure.measure) for o in own if o.figure.start < f.start):
             found.append(s)
     return found[0] if len({(s.figure.value, s.figure.unit) for s in found}) == 1 else None
 
 
-def _told_by(measure: str, context: str, figure_measure: str) -> bool:
-    """Whether `context` says the first words of `measure` (three or more) and the figure's
-    own measure the rest (合法性审核 + 重大行政决策事项)."""
+def _told_by(measure: str, context: str, figure_measure: str) -> str:
+    """The first words of `measure` (three or more) that `context` says, when the figure's
+    own measure says the rest (合法性审核 + 重大行政决策事项); "" when it does not."""
     for i in range(len(measure), 2, -1):
         if measure[:i] in context:
             rest = measure[i:]
-            return not rest or rest in figure_measure
-    return False
+            return measure[:i] if not rest or rest in figure_measure else ""
+    return ""
 
 
 def _later(measure: str, stored: StoredFigure, report: Report) -> bool:

@@ -325,3 +325,15 @@ def test_counts_side_by_side_and_totals_of_lists_measure_their_own_thing(
     text: str, measures: list[str]
 ) -> None:
     assert [f.measure for f in figures_in(text)] == measures
+
+
+def test_a_part_in_brackets_ends_with_them() -> None:
+    text = (
+        "完成2023年度全市473名党政主要负责人述法(其中21名党政主要负责人进行现场述法)"
+        "和2024年度全市471名党政主要负责人述法工作。"
+    )
+    got = [(f.measure, f.value, f.part) for f in figures_in(text)]
+    assert got[1] == ("党政主要负责人进行现场述法", 21, True)
+    assert (
+        got[2][1:] == (471, False) and ")" not in got[2][0] and got[2][0].endswith("党政主要负责人述法工作")
+    )

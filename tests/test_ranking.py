@@ -387,6 +387,10 @@ def test_which_figure_answers_a_measure(text: str, measure: str, sure: float | N
     [
         ("五原县追回欠薪多少钱", ("五原县",), "追回欠薪"),
         ("司法部2023年新收行政复议案件多少件", ("司法部",), "新收行政复议案件"),
+        ("红河州公平竞争审查多少件", ("红河哈尼族彝族自治州", "红河州"), "公平竞争审查"),
+        ("西乌旗法治培训办了几期", ("西乌珠穆沁旗", "西乌旗"), "法治培训"),
+        ("鄂尔多斯一件事联办多少项", ("鄂尔多斯市", "鄂尔多斯"), "一件事联办"),
+        ("金平县法律援助案件受理了多少", ("金平苗族瑶族傣族自治县", "金平县"), "法律援助案件"),
     ],
 )
 def test_the_measure_asked_leaves_out_who_and_how_much(
@@ -479,6 +483,11 @@ def test_who_did_it_is_no_part_of_the_measure() -> None:
         ),
         # Two counts the heading could mean: no lead, the passage says it.
         ("2.强化合法性审查。全年开展全流程审查1090件，集中清理文件26件。", None),
+        # The words asked belong to another figure (a part in brackets), not to the next count.
+        (
+            "3.推进述法。完成全镇47名干部述法(其中2名干部进行合法性审查)和2024年度全镇41件述法工作。",
+            None,
+        ),
     ],
 )
 def test_a_figure_its_heading_names(tmp_path: Path, paragraph: str, lead: str | None) -> None:
