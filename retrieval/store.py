@@ -244,13 +244,7 @@ class Store:
             )
         if "measure_id" not in db.table("figures").columns_dict:
             self._number_measures()
-        # The values of each measure in one run of the index, with every column a ranking
-        # reads: a question across reports reads them in order, never the table's pages.
-        db.execute(
-            "CREATE INDEX IF NOT EXISTS figures_values_by_measure ON figures (measure_id, report_id,"
-            ' passage_id, start, measure, value, unit, written, "end", year, part, kind)'
-            f" WHERE {_VALUE}"
-        )
+        self._index_values()
         if "queries" not in db.table_names():
             db.table("queries").create(
                 {
@@ -293,6 +287,15 @@ class Store:
             else EXTRACTOR_VERSION,
         }
         db.conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", list(defaults.items()))
+
+    def _index_values(self) -> None:
+        # The values of each measure in one run of the index, with every column a ranking
+        # reads: a question across reports reads them in order, never the table's pages.
+        self.db.execute(
+            "CREATE INDEX IF NOT EXISTS figures_values_by_measure ON figures (measure_id, report_id,"
+            ' passage_id, start, measure, value, unit, written, "end", year, part, kind)'
+            f" WHERE {_VALUE}"
+        )
 
     def _number_measures(self) -> None:
         """Give the figures of a database from before measures were numbered their measure's
@@ -500,12 +503,15 @@ class Store:
         `found`: every passage's (id, report id, figures_in of its text), by id, worked out
         elsewhere (on worker processes); by default extracted here, on one core."""
         with self._transaction():
+            # Built again once the rows are in: quicker than keeping it up row by row.
+            self.db.execute("DROP INDEX IF EXISTS figures_values_by_measure")
             self.db.execute("DELETE FROM figures")
             self.db.execute("DELETE FROM measures")  # numbered anew: those no figure states go
             if found is None:
                 rows = self.db.execute("SELECT id, report_id, text FROM passages ORDER BY id")
                 found = ((pid, rid, figures_in(text)) for pid, rid, text in rows)
             self._insert_figures(found)
+            self._index_values()
             self._set_meta("figures_format", EXTRACTOR_VERSION)
         return int(self.db.execute("SELECT count(*) FROM figures").fetchone()[0])
 

@@ -482,6 +482,22 @@ def test_a_ranking_reads_a_report_added_or_deleted_at_once(store: Store) -> None
     assert answering(store, "行政复议案件") == [(second.id, "行政复议案件", 17)]
 
 
+def values_plan(store: Store) -> str:
+    return " ".join(
+        str(row)
+        for row in store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT value FROM figures WHERE measure_id = 1 AND kind IN ('', 'all')"
+        )
+    )
+
+
+def test_figures_read_again_are_answered_from_the_index_again(store: Store) -> None:
+    r = add(store, figures_report("f1", "全年办理行政复议案件52件。出庭应诉率为95%。"))
+    assert store.rebuild_figures() == 2
+    assert answering(store, "行政复议案件") == [(r.id, "行政复议案件", 52)]
+    assert "COVERING INDEX figures_values_by_measure" in values_plan(store)
+
+
 def test_a_database_from_before_measure_numbers_gets_them_from_its_stored_figures(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     store = Store(path)
@@ -497,12 +513,6 @@ def test_a_database_from_before_measure_numbers_gets_them_from_its_stored_figure
     try:
         assert answering(store, "行政复议案件") == [(r.id, "行政复议案件", 52)]
         assert answering(store, "出庭应诉率") == [(r.id, "出庭应诉率", 95)]
-        plan = " ".join(
-            str(row)
-            for row in store.db.execute(
-                "EXPLAIN QUERY PLAN SELECT value FROM figures WHERE measure_id = 1 AND kind IN ('', 'all')"
-            )
-        )
-        assert "COVERING INDEX figures_values_by_measure" in plan
+        assert "COVERING INDEX figures_values_by_measure" in values_plan(store)
     finally:
         store.close()
