@@ -21,7 +21,8 @@ from types import TracebackType
 
 from retrieval import checks
 from retrieval.errors import Unreadable, UnreadableFile
-from retrieval.models import ParsedReport
+from retrieval.figures import figures_in
+from retrieval.models import Figure, ParsedReport
 from retrieval.parse import parse_document
 from retrieval.places import Gazetteer
 from retrieval.read import read_document
@@ -115,6 +116,11 @@ class Workers:
         results = self._pool.map(_parse, [str(p) for p in paths], chunksize=4)
         return (r if isinstance(r, ParsedReport) else UnreadableFile(*r) for r in results)
 
+    def figures(self, jobs: Sequence[list[str]]) -> Iterator[list[list[Figure]]]:
+        """For each job (passages' texts), each text's figures (figures.figures_in). In order;
+        the work starts at once."""
+        return self._pool.map(_figures, jobs)
+
     def tokenize(self, jobs: Sequence[list[str]]) -> Iterator[list[str]]:
         """For each job (a report's texts), the texts' tokens joined by spaces. In order; the
         work starts at once."""
@@ -154,6 +160,10 @@ def _parse(path: str) -> ParsedReport | tuple[str, str, Unreadable, str]:
         return parse_report(path, read_file(Path(path)), _worker.gazetteer)
     except UnreadableFile as e:
         return e.name, e.reason, e.kind, e.detail
+
+
+def _figures(texts: list[str]) -> list[list[Figure]]:
+    return [figures_in(t) for t in texts]
 
 
 def _tokenize(texts: list[str]) -> list[str]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import Any
+
+import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +292,45 @@ class StoredFigure:
     figure: Figure
     passage_id: int
     report_id: int
+
+
+def stored_figure(row: Sequence[Any]) -> StoredFigure:
+    """The StoredFigure of a row of passage id, report id, measure, value, unit, written,
+    start, end, year, part, kind (the figures table's columns)."""
+    return StoredFigure(
+        Figure(row[2], row[3], row[4], row[5], row[6], row[7], row[8], bool(row[9]), row[10]), row[0], row[1]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FigureColumns:
+    """Stored values of a few measures as columns, one entry a figure, by report then passage
+    order (Store.figures_answering): what a ranking over every report works on without a
+    Python object per figure. `measures[measure[i]]` is figure i's measure; `year` 0 means
+    its report's year; `unit` numbers units (`units[unit[i]]` is figure i's unit); `whole`: of
+    kind "all"; `rate`: in %; `with_unit`: written with its unit. `read(rowids)` gives the
+    figures of those rows whole."""
+
+    measures: tuple[str, ...]
+    measure: np.ndarray
+    report: np.ndarray
+    year: np.ndarray
+    value: np.ndarray
+    unit: np.ndarray
+    part: np.ndarray
+    whole: np.ndarray
+    rate: np.ndarray
+    units: tuple[str, ...]  # each unit's number's unit
+    with_unit: np.ndarray
+    rowid: np.ndarray
+    read: Callable[[Sequence[int]], list[StoredFigure]]
+
+    def __len__(self) -> int:
+        return len(self.report)
+
+    def figures(self, at: Sequence[int]) -> list[StoredFigure]:
+        """The figures at these entries, whole, in that order."""
+        return self.read([int(self.rowid[i]) for i in at])
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import sqlite3
 import threading
@@ -21,21 +22,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import sqlite_utils
 
 from retrieval import figures as _figures_module
 from retrieval.errors import StoreUnavailable, UnknownReport
-from retrieval.figures import FIGURES_FORMAT, figures_in, measure_keys
+from retrieval.figures import FIGURES_FORMAT, figures_in, measure_closeness, measure_keys
 from retrieval.models import (
     FeedbackReason,
     Figure,
+    FigureColumns,
     LogEntry,
     ParsedReport,
     Passage,
     Refusal,
     Report,
     StoredFigure,
+    stored_figure,
 )
 
 BUSY_TIMEOUT_SECONDS = 30.0  # how long a write waits for another writer (this process or another)
@@ -120,6 +125,12 @@ class Store:
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self._closed = False
+        # FigureColumns' columns of each measure, while the data stays at one generation.
+        self._columns: dict[int, tuple[np.ndarray, ...]] = {}
+        self._columns_generation = -1
+        self._merged: dict[tuple[int, ...], FigureColumns] = {}  # the columns of a few measures at once
+        self._columns_lock = threading.Lock()
+        self._unit_codes: dict[str, int] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -219,10 +230,21 @@ class Store:
                     "year": int,  # NULL: the report's year
                     "part": int,
                     "kind": str,
+                    "measure_id": int,  # measures.id of `measure`
                 },
             )
             db.table("figures").create_index(["report_id"])
             db.table("figures").create_index(["passage_id"])
+        if "measures" not in db.table_names():
+            # Each measure a figure states, once: a question across reports matches its measure
+            # against these (a few hundred, not a figure per passage) and reads only the
+            # figures of those that answer it (figures_answering).
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS measures (id INTEGER PRIMARY KEY, measure TEXT NOT NULL UNIQUE)"
+            )
+        if "measure_id" not in db.table("figures").columns_dict:
+            self._number_measures()
+        self._index_values()
         if "queries" not in db.table_names():
             db.table("queries").create(
                 {
@@ -265,6 +287,28 @@ class Store:
             else EXTRACTOR_VERSION,
         }
         db.conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", list(defaults.items()))
+
+    def _index_values(self) -> None:
+        # The values of each measure in one run of the index, with every column a ranking
+        # reads: a question across reports reads them in order, never the table's pages.
+        self.db.execute(
+            "CREATE INDEX IF NOT EXISTS figures_values_by_measure ON figures (measure_id, report_id,"
+            ' passage_id, start, measure, value, unit, written, "end", year, part, kind)'
+            f" WHERE {_VALUE}"
+        )
+
+    def _number_measures(self) -> None:
+        """Give the figures of a database from before measures were numbered their measure's
+        number (from the stored rows: nothing is extracted again)."""
+        with self._transaction() as conn:
+            if "measure_id" in self.db.table("figures").columns_dict:
+                return  # another process did it first
+            conn.execute("ALTER TABLE figures ADD COLUMN measure_id INTEGER")
+            conn.execute("INSERT OR IGNORE INTO measures (measure) SELECT DISTINCT measure FROM figures")
+            conn.execute(
+                "UPDATE figures SET measure_id ="
+                " (SELECT id FROM measures WHERE measures.measure = figures.measure)"
+            )
 
     def _meta(self, key: str) -> str:
         return str(self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()[0])
@@ -400,7 +444,7 @@ class Store:
                     for i, (p, toks) in enumerate(zip(parsed.passages, tokens, strict=True))
                 ),
             )
-            self._insert_figures((first + i, rid, p.text) for i, p in enumerate(parsed.passages))
+            self._insert_figures((first + i, rid, figures_in(p.text)) for i, p in enumerate(parsed.passages))
             self._set_meta("last_report_id", rid)
             self._set_meta("last_passage_id", first + len(parsed.passages) - 1)
             self._bump()
@@ -413,25 +457,61 @@ class Store:
             self._delete(report_id)
         return report
 
-    def _insert_figures(self, passages: Iterable[tuple[int, int, str]]) -> None:
-        """Store the figures of (passage id, report id, text) passages."""
-        self.db.conn.executemany(
-            "INSERT INTO figures"
-            ' (passage_id, report_id, measure, value, unit, written, start, "end", year, part, kind)'
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                (pid, rid, f.measure, f.value, f.unit, f.written, f.start, f.end, f.year, int(f.part), f.kind)
-                for pid, rid, text in passages
-                for f in figures_in(text)
-            ),
-        )
+    def _insert_figures(self, passages: Iterable[tuple[int, int, Sequence[Figure]]]) -> None:
+        """Store the figures of passages, (passage id, report id, its figures), each with its
+        measure's number (a measure not seen before is numbered)."""
+        conn = self.db.conn
+        numbers: dict[str, int] = {}
+        it = iter(passages)
+        while chunk := list(itertools.islice(it, 2000)):
+            found = [(pid, rid, f) for pid, rid, figures in chunk for f in figures]
+            new = list({f.measure for _, _, f in found} - numbers.keys())
+            conn.executemany("INSERT OR IGNORE INTO measures (measure) VALUES (?)", [(m,) for m in new])
+            for at in range(0, len(new), 500):
+                part = new[at : at + 500]
+                numbers.update(
+                    conn.execute(
+                        f"SELECT measure, id FROM measures WHERE measure IN ({','.join('?' * len(part))})",
+                        part,
+                    ).fetchall()
+                )
+            conn.executemany(
+                'INSERT INTO figures (passage_id, report_id, measure, value, unit, written, start, "end",'
+                " year, part, kind, measure_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        pid,
+                        rid,
+                        f.measure,
+                        f.value,
+                        f.unit,
+                        f.written,
+                        f.start,
+                        f.end,
+                        f.year,
+                        int(f.part),
+                        f.kind,
+                        n,
+                    )
+                    for pid, rid, f in found
+                    for n in (numbers[f.measure],)
+                ),
+            )
 
-    def rebuild_figures(self) -> int:
-        """Extract every passage's figures anew (after the extractor changed); returns how many."""
+    def rebuild_figures(self, found: Iterable[tuple[int, int, Sequence[Figure]]] | None = None) -> int:
+        """Extract every passage's figures anew (after the extractor changed); returns how many.
+        `found`: every passage's (id, report id, figures_in of its text), by id, worked out
+        elsewhere (on worker processes); by default extracted here, on one core."""
         with self._transaction():
+            # Built again once the rows are in: quicker than keeping it up row by row.
+            self.db.execute("DROP INDEX IF EXISTS figures_values_by_measure")
             self.db.execute("DELETE FROM figures")
-            rows = self.db.execute("SELECT id, report_id, text FROM passages ORDER BY id")
-            self._insert_figures(rows)
+            self.db.execute("DELETE FROM measures")  # numbered anew: those no figure states go
+            if found is None:
+                rows = self.db.execute("SELECT id, report_id, text FROM passages ORDER BY id")
+                found = ((pid, rid, figures_in(text)) for pid, rid, text in rows)
+            self._insert_figures(found)
+            self._index_values()
             self._set_meta("figures_format", EXTRACTOR_VERSION)
         return int(self.db.execute("SELECT count(*) FROM figures").fetchone()[0])
 
@@ -465,6 +545,102 @@ class Store:
                 )
             ]
         return out
+
+    def figures_answering(self, measure: str) -> FigureColumns:
+        """Every value (a figure of kind "" or "all") whose measure may be of the kind
+        `measure` asks (figures.measure_closeness > 0), by report, then passage order: what a
+        question across reports may rank by (ranking.table). Read through the measures'
+        numbers, the figures of other measures never; each measure's are kept as columns
+        until the data changes (a ranking over a million passages reads ~100,000)."""
+        keys = measure_keys(measure)
+        numbers: list[tuple[int, str]] = []
+        if keys:
+            like = " OR ".join("measure LIKE ?" for _ in keys)
+            rows = self.db.execute(f"SELECT id, measure FROM measures WHERE {like}", [f"%{k}%" for k in keys])
+            numbers = [(i, m) for i, m in rows.fetchall() if measure_closeness(measure, m) > 0]
+        generation = self.version().generation
+        with self._columns_lock:
+            if self._columns_generation != generation:
+                self._columns.clear()
+                self._merged.clear()
+                self._columns_generation = generation
+        which_ids = tuple(i for i, _ in numbers)
+        with self._columns_lock:
+            merged = self._merged.get(which_ids)
+        if merged is not None:
+            return merged
+        merged = self._merge([self._values_of(i) for i in which_ids], tuple(m for _, m in numbers))
+        with self._columns_lock:
+            if len(self._merged) >= MERGED_KEPT:
+                self._merged.pop(next(iter(self._merged)))
+            self._merged[which_ids] = merged
+        return merged
+
+    def _merge(self, blocks: list[tuple[np.ndarray, ...]], measures: tuple[str, ...]) -> FigureColumns:
+        """The FigureColumns of the values of `measures` (`blocks`: each one's columns)."""
+        blocks = blocks or [_NO_VALUES]
+        which = np.concatenate([np.full(len(b[0]), k, np.int64) for k, b in enumerate(blocks)])
+        rowid, report, passage, start, year, value, unit, part, whole, with_unit = (
+            np.concatenate([b[c] for b in blocks]) for c in range(10)
+        )
+        order = np.lexsort((rowid, start, passage, report))  # the measures' values merged
+        with self._columns_lock:
+            units = tuple(self._unit_codes)  # by number: numbered in the order first met
+        return FigureColumns(
+            measures=measures,
+            measure=which[order],
+            report=report[order],
+            year=year[order],
+            value=value[order],
+            unit=unit[order],
+            part=part[order].astype(bool),
+            whole=whole[order].astype(bool),
+            rate=unit[order] == (units.index("%") if "%" in units else -1),
+            units=units,
+            with_unit=with_unit[order].astype(bool),
+            rowid=rowid[order],
+            read=self._figures_by_rowid,
+        )
+
+    def _values_of(self, measure_id: int) -> tuple[np.ndarray, ...]:
+        """The columns of FigureColumns for the values of one measure (rowid, report,
+        passage, start, year, value, unit, part, whole, with_unit), read once per change."""
+        with self._columns_lock:
+            kept = self._columns.get(measure_id)
+        if kept is not None:
+            return kept
+        rows = self.db.execute(
+            "SELECT rowid, report_id, passage_id, start, coalesce(year, 0), value, unit, part, kind = 'all',"
+            " unit = '' OR substr(written, -length(unit)) = unit"
+            f" FROM figures WHERE measure_id = ? AND {_VALUE} ORDER BY report_id, passage_id, start, rowid",
+            [measure_id],
+        ).fetchall()
+        cols: list[Any] = list(zip(*rows, strict=True)) if rows else [()] * 10
+        distinct, each = np.unique(np.array(cols[6], dtype=str), return_inverse=True)
+        with self._columns_lock:
+            codes = self._unit_codes
+            numbered = np.array([codes.setdefault(str(u), len(codes)) for u in distinct], np.int64)
+        cols[6] = numbered[each] if len(distinct) else ()
+        block = tuple(np.array(col, dtype=np.float64 if c == 5 else np.int64) for c, col in enumerate(cols))
+        with self._columns_lock:
+            self._columns[measure_id] = block
+            while sum(len(b[0]) for b in self._columns.values()) > COLUMNS_KEPT and len(self._columns) > 1:
+                self._columns.pop(next(iter(self._columns)))  # the longest kept goes first
+        return block
+
+    def _figures_by_rowid(self, rowids: Sequence[int]) -> list[StoredFigure]:
+        """Stored figures by their rows' ids, in that order."""
+        got: dict[int, StoredFigure] = {}
+        ids = list(rowids)
+        for at in range(0, len(ids), 500):
+            part = ids[at : at + 500]
+            for row in self.db.execute(
+                'SELECT rowid, passage_id, report_id, measure, value, unit, written, start, "end", year,'
+                f" part, kind FROM figures WHERE rowid IN ({','.join('?' * len(part))})",
+                part,
+            ):
+                got[row[0]] = stored_figure(row[1:])
+        return [got[i] for i in ids]
 
     def _delete(self, report_id: int) -> None:
         self.db.execute("DELETE FROM figures WHERE report_id = ?", [report_id])
@@ -584,11 +760,26 @@ class Store:
             yield from rows
             last = rows[-1][0]
 
-    def set_tokens(self, rows: Iterable[tuple[int, list[str]]]) -> None:
+    def iter_passage_texts(self, batch: int = 20000) -> Iterator[tuple[int, int, str, str]]:
+        """(passage id, report id, section json, text) for every passage, by id (what
+        tokenising and figure extraction read)."""
+        last = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT id, report_id, section, text FROM passages WHERE id > ? ORDER BY id LIMIT ?",
+                [last, batch],
+            ).fetchall()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][0]
+
+    def set_tokens(self, rows: Iterable[tuple[int, list[str] | str]]) -> None:
+        """Store passages' new tokens (each a list, or already joined by spaces)."""
         with self._transaction() as conn:
             conn.executemany(
                 "UPDATE passages SET tokens = ? WHERE id = ?",
-                ((" ".join(t), pid) for pid, t in rows),
+                ((t if isinstance(t, str) else " ".join(t), pid) for pid, t in rows),
             )
             # Tokens rewritten: an index built before is no base for a delta any more.
             self._bump("tokens_epoch")
@@ -791,6 +982,17 @@ class Store:
                 conn.close()
             self._all.clear()
 
+
+# What a store keeps of the values rankings read, while the data does not change: the columns
+# of measures up to this many figures in all (~80 bytes each), and the merged columns of this
+# many sets of measures asked.
+COLUMNS_KEPT = 2_000_000
+MERGED_KEPT = 16
+# FigureColumns' columns of no figures (see Store._values_of).
+_NO_VALUES = tuple(np.zeros(0, np.float64 if c == 5 else np.int64) for c in range(10))
+
+# A figure that is a value of its measure (not a change or a goal): what rankings read.
+_VALUE = "kind IN ('', 'all')"
 
 # Report fields stored in columns of their own, added to the table after its first release
 # (so an older database gets them by ALTER TABLE), with their SQL types.

@@ -167,10 +167,20 @@ def test_reindex_with_and_without_retokenize_keeps_answers(copied: Library, base
     assert snapshot(copied) == baseline
 
 
-def test_reindex_reads_figures_again_only_for_another_extractor(copied: Library) -> None:
+@pytest.mark.parametrize("on_workers", [False, True], ids=["one-core", "workers"])
+def test_reindex_reads_figures_again_only_for_another_extractor(
+    copied: Library, monkeypatch: pytest.MonkeyPatch, on_workers: bool
+) -> None:
+    if on_workers:  # as a big collection's are read again: on worker processes, in batches
+        monkeypatch.setattr(library_module, "RETOKENIZE_POOL_MIN", 0)
+        monkeypatch.setattr(library_module, "RETOKENIZE_BATCH", 7)
     db = copied.store.db
     count = lambda: int(db.execute("SELECT count(*) FROM figures").fetchone()[0])  # noqa: E731
-    stored = count()
+    rows = lambda: db.execute(  # noqa: E731
+        'SELECT passage_id, report_id, measure, value, unit, written, start, "end", year, part, kind'
+        " FROM figures ORDER BY passage_id, start"
+    ).fetchall()
+    stored, extracted = count(), rows()
     assert stored > 0
     with db.conn:
         db.execute("DELETE FROM figures WHERE rowid IN (SELECT rowid FROM figures LIMIT 3)")
@@ -180,12 +190,24 @@ def test_reindex_reads_figures_again_only_for_another_extractor(copied: Library)
         db.execute("UPDATE meta SET value = '0' WHERE key = 'figures_format'")
     copied.reindex()
     assert count() == stored and copied.store.figures_current()
+    assert rows() == extracted  # the same figures as the ingest stored
 
 
+@pytest.mark.parametrize("on_workers", [False, True], ids=["one-core", "workers"])
 def test_tokens_from_another_tokenizer_are_rewritten_on_start(
-    tmp_path: Path, shared_library: Library, baseline: list[tuple]
+    tmp_path: Path,
+    shared_library: Library,
+    baseline: list[tuple],
+    monkeypatch: pytest.MonkeyPatch,
+    on_workers: bool,
 ) -> None:
+    # A big collection re-tokenises on worker processes (small batches here, so that several
+    # are in flight at once); the tokens must come out as one process makes them.
+    if on_workers:
+        monkeypatch.setattr(library_module, "RETOKENIZE_POOL_MIN", 0)
+        monkeypatch.setattr(library_module, "RETOKENIZE_BATCH", 7)
     settings = copy_data(shared_library, tmp_path / "data")
+    expected = sorted((r[0], r[4]) for r in shared_library.store.iter_index_rows())
     conn = sqlite3.connect(settings.db_path)
     with conn:  # as an older tokenizer would have left them: no sub-words, a stale signature
         conn.execute("UPDATE passages SET tokens = 'stale'")
@@ -194,7 +216,7 @@ def test_tokens_from_another_tokenizer_are_rewritten_on_start(
     lib = Library(settings)
     try:
         assert lib.store.tokenizer_signature() == lib.tokenizer.signature()
-        assert "stale" not in {row[4] for row in lib.store.iter_index_rows()}
+        assert sorted((r[0], r[4]) for r in lib.store.iter_index_rows()) == expected
         assert snapshot(lib) == baseline
     finally:
         lib.store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,9 @@ import pytest
 from retrieval.config import Settings
 from retrieval.figures import figures_in
 from retrieval.library import Library
-from retrieval.models import Report, StoredFigure
-from retrieval.ranking import asked, clause, measure_asked, sure_figure
+from retrieval.models import ParsedPassage, ParsedReport, Report, StoredFigure
+from retrieval.ranking import asked, clause, measure_asked, sure_figure, sure_figures
+from retrieval.store import Store
 
 
 def rows(lib: Library, question: str) -> list[tuple[str, int | None, float]]:
@@ -262,6 +264,90 @@ def test_a_part_of_the_measure_asked_gives_way_to_its_whole(text: str, sure: flo
     found, unsure = sure_figure(measure, "", stored, _report(2021))
     assert found is not None and not unsure
     assert found.figure.value == sure
+
+
+# One report a line: (its place, year, text). Each is a case sure_figure settles its own way.
+SETTLED = [
+    ("甲县", 2023, "办理行政复议案件41件。全县行政复议案件43件。"),  # disagreeing: the whole place's
+    ("乙县", 2023, "出庭应诉率为95%。出庭应诉率达到97%。"),  # disagreeing, nothing settles it: none
+    ("丙县", 2023, "全县行政复议案件12件。2024年行政复议案件15件。"),  # a later year's: unsure, none
+    ("丁县", 2024, "全县行政复议案件12件。2024年行政复议案件15件。"),  # both its year's: the whole
+    ("戊县", 2023, "全年行政复议申请34件。行政复议审结案件29件。"),  # an outcome gives way unless asked
+    ("己县", 2023, "1-10月平均出庭应诉率为73.55%，其中10月为89%。"),  # a part gives way to its whole
+    ("庚县", 2023, "全年办理行政复议案件52件，其中纠错12件。"),
+    ("辛县", 2023, "学习行政复议案件6次。"),  # cases are counted in 件, not 次
+    ("壬县", 2023, "其他行政处罚案件12件。"),  # what is left of a measure, never all of it
+    ("癸县", 2023, "全年查处行政处罚案件321件。其他行政处罚案件12件。"),
+]
+
+
+@pytest.fixture(scope="module")
+def settled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store = Store(tmp_path_factory.mktemp("settled") / "reportbot.db")
+    for i, (place, year, text) in enumerate(SETTLED):
+        report = ParsedReport(
+            title=f"{place}{year}年法治政府建设情况",
+            issuer=f"{place}人民政府",
+            year=year,
+            places=("某某省", place),
+            source=f"{i}.txt",
+            sha256=f"{i:064d}",
+            passages=(ParsedPassage(("一、主要成效",), text),),
+            outline=(("一、主要成效",),),
+        )
+        store.add_report(report, [[place]])
+    yield store
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("measure", "values"),
+    [
+        ("行政复议案件", {"甲县": 43, "丁县": 12, "戊县": 34, "庚县": 52}),
+        ("出庭应诉率", {"己县": 73.55}),
+        ("行政处罚案件", {"癸县": 321}),
+        ("其他行政处罚案件", {"壬县": 12, "癸县": 12}),
+    ],
+)
+def test_all_reports_at_once_settle_each_figure_as_one_report_alone(
+    settled: Store, measure: str, values: dict[str, float]
+) -> None:
+    reports = {r.id: r for r in settled.reports()}
+    stated = settled.figures_answering(measure)
+    found = sure_figures(measure, stated, reports)
+    got = dict(zip(found, stated.figures(list(found.values())), strict=True))
+    assert {reports[i].place: f.figure.value for i, f in got.items()} == values
+    one_by_one = {}
+    for rid, report in reports.items():
+        sure, _ = sure_figure(measure, "", settled.figures_of([rid]), report)
+        if sure is not None:
+            one_by_one[rid] = sure
+    assert got == one_by_one
+
+
+def test_all_reports_at_once_agree_with_each_alone_for_every_measure_of_real_reports(
+    dev_library: Library,
+) -> None:
+    # Every measure the bundled and dev reports state, asked as it is stated: the figures
+    # sure_figure takes report by report, whatever their parts, years, kinds and units.
+    store = dev_library.store
+    reports = {r.id: r for r in store.reports()}
+    by_report = {rid: store.figures_of([rid]) for rid in reports}
+    measures = [m for (m,) in store.db.execute("SELECT measure FROM measures ORDER BY id")]
+    assert len(measures) > 100
+    differ = []
+    for measure in measures:
+        stated = store.figures_answering(measure)
+        found = sure_figures(measure, stated, reports)
+        got = dict(zip(found, stated.figures(list(found.values())), strict=True))
+        alone = {}
+        for rid, report in reports.items():
+            sure, _ = sure_figure(measure, "", by_report[rid], report)
+            if sure is not None:
+                alone[rid] = sure
+        if got != alone:
+            differ.append(measure)
+    assert differ == []
 
 
 @pytest.mark.parametrize(

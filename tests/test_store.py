@@ -446,3 +446,73 @@ def store_first_words(store: Store, passage_id: int) -> str:
     assert passage is not None
     text = passage.text
     return text if len(text) <= 60 else text[:59] + "…"
+
+
+def figures_report(sha: str, text: str, year: int = 2023) -> ParsedReport:
+    return dataclasses.replace(
+        parsed(sha=sha, source=f"{sha}.txt", n=1), year=year, passages=(ParsedPassage(("一、做法",), text),)
+    )
+
+
+def answering(store: Store, measure: str) -> list[tuple[int, str, float]]:
+    stated = store.figures_answering(measure)
+    return [(f.report_id, f.figure.measure, f.figure.value) for f in stated.figures(range(len(stated)))]
+
+
+def test_a_ranking_reads_the_values_of_the_measures_of_its_kind_only(store: Store) -> None:
+    r = add(
+        store, figures_report("f1", "全年办理行政复议案件52件，其中纠错12件。出庭应诉率为95%，同比增长5%。")
+    )
+    assert answering(store, "行政复议案件") == [(r.id, "行政复议案件", 52)]
+    assert answering(store, "出庭应诉率") == [(r.id, "出庭应诉率", 95)]  # not the change
+    assert answering(store, "败诉率") == []
+    stated = store.figures_answering("出庭应诉率")
+    assert stated.rate.tolist() == [True] and stated.with_unit.tolist() == [True]
+
+
+def test_a_ranking_reads_a_report_added_or_deleted_at_once(store: Store) -> None:
+    first = add(store, figures_report("f1", "全年办理行政复议案件52件。"))
+    assert answering(store, "行政复议案件") == [(first.id, "行政复议案件", 52)]
+    second = add(store, figures_report("f2", "全县行政复议案件17件。"))
+    assert answering(store, "行政复议案件") == [
+        (first.id, "行政复议案件", 52),
+        (second.id, "行政复议案件", 17),
+    ]
+    store.delete_report(first.id)
+    assert answering(store, "行政复议案件") == [(second.id, "行政复议案件", 17)]
+
+
+def values_plan(store: Store) -> str:
+    return " ".join(
+        str(row)
+        for row in store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT value FROM figures WHERE measure_id = 1 AND kind IN ('', 'all')"
+        )
+    )
+
+
+def test_figures_read_again_are_answered_from_the_index_again(store: Store) -> None:
+    r = add(store, figures_report("f1", "全年办理行政复议案件52件。出庭应诉率为95%。"))
+    assert store.rebuild_figures() == 2
+    assert answering(store, "行政复议案件") == [(r.id, "行政复议案件", 52)]
+    assert "COVERING INDEX figures_values_by_measure" in values_plan(store)
+
+
+def test_a_database_from_before_measure_numbers_gets_them_from_its_stored_figures(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = Store(path)
+    r = add(store, figures_report("f1", "全年办理行政复议案件52件。出庭应诉率为95%。"))
+    store.close()
+    old = sqlite3.connect(path)
+    old.executescript(
+        "DROP INDEX figures_values_by_measure; ALTER TABLE figures DROP COLUMN measure_id;"
+        " DROP TABLE measures;"
+    )
+    old.close()
+    store = Store(path)
+    try:
+        assert answering(store, "行政复议案件") == [(r.id, "行政复议案件", 52)]
+        assert answering(store, "出庭应诉率") == [(r.id, "出庭应诉率", 95)]
+        assert "COVERING INDEX figures_values_by_measure" in values_plan(store)
+    finally:
+        store.close()
