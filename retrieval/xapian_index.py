@@ -258,11 +258,7 @@ class XapianEngine:
         earliest. Xapian skips what cannot reach the top k rather than scoring everything."""
         q = self.query(terms, extra, extra_weight)
         if reports is not None:
-            q = xapian.Query(
-                xapian.Query.OP_FILTER,
-                q,
-                xapian.Query(xapian.Query.OP_OR, [xapian.Query(f"{REPORT_PREFIX}{r}") for r in reports]),
-            )
+            q = xapian.Query(xapian.Query.OP_FILTER, q, _any_of(REPORT_PREFIX, reports))
         return self._matches(q, k)
 
     def scores(self, query: list[str]) -> np.ndarray:
@@ -274,7 +270,7 @@ class XapianEngine:
     def scores_at(self, query: list[str], docs: np.ndarray) -> np.ndarray:
         if not len(docs):
             return np.zeros(0, dtype=np.float32)
-        wanted = xapian.Query(xapian.Query.OP_OR, [xapian.Query(f"{ROW_PREFIX}{int(r)}") for r in docs])
+        wanted = _any_of(ROW_PREFIX, (int(r) for r in docs))
         rows, s = self._matches(xapian.Query(xapian.Query.OP_FILTER, self.query(query), wanted), len(docs))
         by_row = dict(zip(rows.tolist(), s.tolist(), strict=True))
         return np.array([by_row.get(int(r), 0.0) for r in docs], dtype=np.float32)
@@ -299,6 +295,13 @@ class XapianEngine:
             return fn(*args)
         except xapian.NetworkError as e:
             raise ShardUnavailable(str(e)) from e
+
+
+def _any_of(prefix: str, ids: Iterable[int]) -> xapian.Query:
+    """The boolean query for any of these reports' or rows' terms."""
+    # From the terms' strings, the bindings build the query in C++: for the 24,000 reports of
+    # an issuer at 10M rows, 13 ms against 250 ms for a Python Query object per term.
+    return xapian.Query(xapian.Query.OP_OR, [f"{prefix}{i}" for i in ids])
 
 
 def build_from_store(db_path: Path, out: Path, shards: int = 1, only: int | None = None) -> int:
