@@ -240,7 +240,7 @@ def _stop(servers: list[subprocess.Popen[bytes]]) -> None:
 
 
 def phase_answer(
-    workdir: Path, copies: int, shards: int, mode: str, answers: int, repeats: int
+    workdir: Path, copies: int, shards: int, mode: str, answers: int, repeats: int, know_reports: bool = True
 ) -> dict[str, Any]:
     """Open the library on the database of `copies` copies with the shards (served by
     xapian-tcpsrv on loopback, or opened locally in this process) and time retrieval, whole
@@ -270,6 +270,9 @@ def phase_answer(
             lib.searcher.index.engine = XapianEngine.open(paths)
             _stop(servers)
             servers = []
+        if know_reports:
+            # What search.py would do for a Xapian index: hand it each row's report.
+            lib.searcher.index.engine.know_reports(lib.searcher.index.report_ids)
         opened = time.perf_counter() - t0
         questions = json.loads((workdir / "questions.json").read_text("utf-8"))
         render, _ = bench.html_renderer()
@@ -280,6 +283,7 @@ def phase_answer(
         everywhere = [dataclasses.replace(q, report_ids=None) for q in searchable]
         out: dict[str, Any] = {
             "mode": mode,
+            "know_reports": know_reports,
             "rows": len(lib.searcher.index),
             "reports": len(lib.searcher.reports),
             "open_seconds": opened,
@@ -344,6 +348,13 @@ def main() -> None:
         metavar="K",
         help="make the shards from those of K copies (built before) by moving their report and row terms on",
     )
+    ap.add_argument(
+        "--filter-reports",
+        action="store_true",
+        help="narrow questions by a filter of report terms, as the library does until it hands "
+        "the engine each row's report (XapianEngine.know_reports)",
+    )
+    ap.add_argument("--modes", default="local,remote", help="local, remote or both")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--shard", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--mode", default="local", help=argparse.SUPPRESS)
@@ -358,7 +369,19 @@ def main() -> None:
         print(json.dumps(phase_assemble(w, args.copies, args.shards, args.shard, source, have)))
         return
     if args.phase == "answer":
-        print(json.dumps(phase_answer(w, args.copies, args.shards, args.mode, args.answers, args.repeats)))
+        print(
+            json.dumps(
+                phase_answer(
+                    w,
+                    args.copies,
+                    args.shards,
+                    args.mode,
+                    args.answers,
+                    args.repeats,
+                    not args.filter_reports,
+                )
+            )
+        )
         return
 
     res: dict[str, Any] = {"copies": args.copies, "shards": args.shards}
@@ -385,10 +408,13 @@ def main() -> None:
         for s in range(args.shards)
     ]
     extra = ("--answers", str(args.answers), "--repeats", str(args.repeats))
+    if args.filter_reports:
+        extra = (*extra, "--filter-reports")
     if args.build_only:
         print(json.dumps(res))
         return
-    for mode in ("local", "remote"):
+    modes = args.modes.split(",")
+    for mode in modes:
         step(f"answering from the shards ({mode})")
         res[mode] = _result(_run(w, "--phase", "answer", "--mode", mode, *common, *extra))
     step("done")
@@ -402,17 +428,19 @@ def main() -> None:
 
 
 def table(res: dict[str, Any]) -> str:
-    rows_ = res["local"]["rows"]
-    reports = res["local"]["reports"]
+    modes = [m for m in ("local", "remote") if m in res]
+    rows_ = res[modes[0]]["rows"]
+    reports = res[modes[0]]["reports"]
     lines = [
         f"{rows_:,} rows of {reports:,} reports on {res['shards']} shards ({res['copies']}× the corpus)",
         "",
     ]
-    lines.append("| | one machine (shards opened locally) | shards on xapian-tcpsrv (loopback) |")
-    lines.append("| --- | --- | --- |")
+    heads = {"local": "one machine (shards opened locally)", "remote": "shards on xapian-tcpsrv (loopback)"}
+    lines.append("| | " + " | ".join(heads[m] for m in modes) + " |")
+    lines.append("| --- |" + " --- |" * len(modes))
 
     def both(f: Any) -> str:
-        return " | ".join(f(res[m]) for m in ("local", "remote"))
+        return " | ".join(f(res[m]) for m in modes)
 
     lines.append(
         "| retrieval, p50 / p99 | "
@@ -448,7 +476,7 @@ def table(res: dict[str, Any]) -> str:
         f"database: {res['db_mb']:,.0f} MB"
         + (f", copied in {res['db']['seconds']:.0f} s" if "db" in res else "")
     )
-    for m in ("local", "remote"):
+    for m in modes:
         lines.append(
             f"slowest whole answers ({m}): "
             + ", ".join(f"{q} {t:.0f} ms" for t, q in res[m]["slowest_answers"])
