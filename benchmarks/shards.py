@@ -259,6 +259,7 @@ def phase_answer(
 
     from retrieval.config import Settings
     from retrieval.library import Library
+    from retrieval.search import CANDIDATES, SYNONYM_WEIGHT
     from retrieval.xapian_index import XapianEngine, shard_paths
 
     paths = shard_paths(index_dir(workdir, copies, shards))
@@ -299,6 +300,16 @@ def phase_answer(
             out["retrieval_all_rows"] = bench.percentiles(
                 bench.timed(lib.searcher.candidates, everywhere, repeats)
             )
+            if mode == "local":
+                # What one machine of `shards` does for a question over all rows: its own
+                # shard alone (the others search theirs at the same time).
+                one = XapianEngine.open(paths[:1])
+                bm25 = [lib.searcher._bm25_terms(q) for q in everywhere]
+                out["retrieval_one_shard"] = bench.percentiles(
+                    bench.timed(
+                        lambda ts, e=one: e.top(ts[0], CANDIDATES, ts[1], SYNONYM_WEIGHT), bm25, repeats
+                    )
+                )
             times = bench.timed(lambda q: render(lib.ask(q)), questions, repeats)
             out["answer"] = bench.percentiles(times)
             slowest = sorted(zip(times, questions * repeats, strict=True), reverse=True)[:5]
@@ -448,6 +459,12 @@ def table(res: dict[str, Any]) -> str:
         )
         + " |"
     )
+    if "retrieval_one_shard" in res.get("local", {}):
+        r = res["local"]["retrieval_one_shard"]
+        lines.append(
+            f"| one shard alone, over its rows (a machine's part), p50 / p99 | "
+            f"{r['p50_ms']:.2f} / {r['p99_ms']:.1f} ms |" + (" |" if len(modes) > 1 else "")
+        )
     lines.append(
         "| whole answer, p50 / p99 | "
         + both(lambda r: f"{r['answer']['p50_ms']:.1f} / {r['answer']['p99_ms']:.1f} ms")
