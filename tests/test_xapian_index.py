@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from retrieval import xapian_index
 from retrieval.index import Bm25sEngine
 from retrieval.library import Library
 from retrieval.xapian_index import (
@@ -118,6 +119,38 @@ def test_top_within_reports_and_with_synonyms(
     expected[~np.isin(report_of, some)] = 0
     assert sorted(rows.tolist()) == sorted(top(expected, 5))
     np.testing.assert_allclose(scores, expected[rows], rtol=RTOL)
+
+
+@pytest.mark.parametrize("every", [3, 17])
+@pytest.mark.parametrize("fetch_max", [xapian_index.OVERFETCH_MAX, 1])  # 1: always the filter
+def test_many_reports_from_the_best_of_all_rows(
+    monkeypatch: pytest.MonkeyPatch,
+    shards: Path,
+    corpus: tuple[list[list[str]], list[int]],
+    queries: list[list[str]],
+    every: int,
+    fetch_max: int,
+) -> None:
+    """A question narrowed to many reports gets the rows and scores a filter of their terms
+    gives, taken from the best of all rows when the engine knows each row's report."""
+    report_of = np.array(corpus[1])
+    plain = XapianEngine.open(shard_paths(shards))
+    knowing = XapianEngine.open(shard_paths(shards))
+    knowing.know_reports(report_of)
+    monkeypatch.setattr(xapian_index, "OVERFETCH_REPORTS", 0)  # the dev corpus has few reports
+    monkeypatch.setattr(xapian_index, "OVERFETCH_MAX", fetch_max)
+    some = sorted(set(corpus[1]))[::every]
+    for q in queries:
+        rows, scores = knowing.top(q, 100, extra=["诉讼"], extra_weight=0.8, reports=some)
+        want_rows, want_scores = plain.top(q, 100, extra=["诉讼"], extra_weight=0.8, reports=some)
+        assert set(report_of[rows]) <= set(some), q
+        np.testing.assert_array_equal(rows, want_rows)
+        np.testing.assert_array_equal(scores, want_scores)
+
+
+def test_know_reports_wants_every_row(shards: Path, corpus: tuple[list[list[str]], list[int]]) -> None:
+    with pytest.raises(ValueError, match="rows' reports"):
+        XapianEngine.open(shard_paths(shards)).know_reports(np.array(corpus[1][:-1]))
 
 
 def test_doc_freq_and_scores_at(bm25s: Bm25sEngine, local: XapianEngine) -> None:
