@@ -581,27 +581,17 @@ _DONE_TO = re.compile(r"^([\u4e00-\u9fff]{2,10}?)(?:开展|进行了?|实施|组
 def _inside_brackets(head: str) -> str:
     """The words before a figure within its own brackets: after a bracket closed that opened
     before them (…现场述法)和2024年度全市471名), or after the one the figure is in ((其中21名)."""
-    depth, start = 0, 0
+    start, still_open = 0, []  # positions after each bracket opened and not yet closed
     for i, ch in enumerate(head):
         if ch in "(（":
-            depth += 1
+            still_open.append(i + 1)
         elif ch in ")）":
-            if depth == 0:
-                start = i + 1  # closes a bracket opened before `head`
+            if still_open:
+                still_open.pop()
             else:
-                depth -= 1
-    if depth > 0:
-        # Unclosed: the figure is inside the last bracket opened and still open.
-        opened, level = 0, 0
-        for i, ch in enumerate(head):
-            if ch in "(（":
-                if level == 0:
-                    opened = i + 1
-                level += 1
-            elif ch in ")）" and level:
-                level -= 1
-        if head[opened:].strip():
-            start = max(start, opened)  # (其中21名…: its words; 城建拆迁(17.1%): the words before
+                start = i + 1  # closes a bracket opened before `head`
+    if still_open and head[still_open[0] :].strip():
+        start = max(start, still_open[0])  # (其中21名…: its words; 城建拆迁(17.1%): the words before
     return head[start:]
 
 

@@ -248,9 +248,8 @@ class Library:
         q = answer.query
         if not (answer.hits and q.report_ids and q.terms) or answer.groups:
             return answer
-        measure = ranking.measure_asked(q.text, self._names_asked(q, reports)) or "".join(
-            dict.fromkeys(q.terms)
-        )
+        names = self._names_asked(q, reports)
+        measure = ranking.measure_asked(q.text, names) or "".join(dict.fromkeys(q.terms))
         if not (q.wants_figures or measure.endswith(ranking.RATE_WORDS)):
             return answer
         order = list(dict.fromkeys([*q.first, *(h.report.id for h in answer.hits), *q.report_ids]))
@@ -275,7 +274,7 @@ class Library:
             return _led_by(answer, found, passage, report)
         # No figure's own measure is the one asked: the best passages' headings may say it.
         # The words asked, but those naming who (分局 of 增城区公安分局).
-        who = [reports[i].issuer for i in order] + list(self._names_asked(q, reports))
+        who = [reports[i].issuer for i in order] + list(names)
         words = tuple(t for t in dict.fromkeys(q.terms) if len(t) >= 2 and not any(t in n for n in who))
         for hit in answer.hits[:3]:
             if hit.report.id not in order:

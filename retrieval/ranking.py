@@ -191,14 +191,19 @@ def _government(issuer: str) -> bool:
     return bool(re.search(r"人民政府|政府办|街道办事处|街道办|^[\u4e00-\u9fff]{1,12}(?:乡|镇)$", issuer))
 
 
+def counted_in(measure: str, units: str) -> str:
+    """The measure words a figure of `measure` may be in: `units` as asked, else 件/起/宗 for
+    cases (6次学习 counts no cases), else any ("")."""
+    return units or ("件起宗" if measure.endswith("案件") else "")
+
+
 def candidates(
     measure: str, units: str, stored: list[StoredFigure], report: Report
 ) -> list[tuple[int, StoredFigure]]:
     """The figures of `report` that may answer a question for `measure` (in one of `units`, when
     it asks for some), each with how closely it matches: values of the report's own year only."""
     wants_rate = measure.endswith(RATE_WORDS)
-    if not units and measure.endswith("案件"):
-        units = "件起宗"  # cases are counted in 件 (6次学习 counts no cases)
+    units = counted_in(measure, units)
     out = []
     for one in stored:
         f = one.figure
@@ -236,6 +241,7 @@ def context_figure(
         return None
     heading = fold(passage.section[-1] if passage.section else "")
     own = sorted((s for s in stored if s.passage_id == passage.id), key=lambda s: s.figure.start)
+    measures = [fold(s.figure.measure) for s in own]
     text = passage.text
     found = []
     for i, s in enumerate(own):
@@ -247,14 +253,14 @@ def context_figure(
         start = max(text.rfind(p, 0, f.start) for p in "。；\n") + 1
         told = _told_by(fold(measure), heading + "\n" + fold(text[start : f.start]), fold(f.measure))
         # (其中21名…进行现场述法)和…471名: words another figure measures are that figure's.
-        if told and not any(told in fold(o.figure.measure) for o in own[:i]):
+        if told and not any(told in m for m in measures[:i]):
             found.append(s)
             continue
         # Its own stretch: from the figure before it in the sentence to its clause's end.
         since = max(start, own[i - 1].figure.end if i else 0)
         stops = [p for p in (text.find(c, f.end) for c in "，。；,;") if p != -1]
         stretch = fold(text[since : min(stops) if stops else len(text)])
-        earlier = [fold(o.figure.measure) for o in own[:i]]
+        earlier = measures[:i]
         if (
             words
             and all(w in stretch for w in words)
@@ -339,7 +345,7 @@ def sure_figures(
     # candidates(): a remainder (其他行政处罚) answers only a remainder; cases are counted in 件.
     remainder = bool(_REMAINDER.match(measure))
     of_kind = np.array([remainder or not _REMAINDER.match(m) for m in stated.measures], bool)[stated.measure]
-    units = units or ("件起宗" if measure.endswith("案件") else "")
+    units = counted_in(measure, units)
     counted = np.array([not units or any(u in unit for u in units) for unit in stated.units], bool)[
         stated.unit
     ]

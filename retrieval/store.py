@@ -749,25 +749,20 @@ class Store:
     def iter_index_rows(self, batch: int = 20000, after: int = 0) -> Iterator[tuple[int, int, str, str, str]]:
         """(passage id, report id, section json, text, tokens) for every passage with an id
         above `after`, by id."""
-        last = after
-        while True:
-            rows = self.db.execute(
-                "SELECT id, report_id, section, text, tokens FROM passages WHERE id > ? ORDER BY id LIMIT ?",
-                [last, batch],
-            ).fetchall()
-            if not rows:
-                return
-            yield from rows
-            last = rows[-1][0]
+        return self._iter_passages("id, report_id, section, text, tokens", batch, after)
 
     def iter_passage_texts(self, batch: int = 20000) -> Iterator[tuple[int, int, str, str]]:
         """(passage id, report id, section json, text) for every passage, by id (what
         tokenising and figure extraction read)."""
-        last = 0
+        return self._iter_passages("id, report_id, section, text", batch, 0)
+
+    def _iter_passages(self, columns: str, batch: int, after: int) -> Iterator[Any]:
+        """Rows of `columns` (id first) of every passage with an id above `after`, by id, read
+        `batch` at a time."""
+        last = after
         while True:
             rows = self.db.execute(
-                "SELECT id, report_id, section, text FROM passages WHERE id > ? ORDER BY id LIMIT ?",
-                [last, batch],
+                f"SELECT {columns} FROM passages WHERE id > ? ORDER BY id LIMIT ?", [last, batch]
             ).fetchall()
             if not rows:
                 return

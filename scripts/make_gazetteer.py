@@ -48,12 +48,16 @@ def _known_codes(places: Path) -> set[str]:
         return {row[0] for row in csv.reader(line for line in f if line[:1].isdigit())}
 
 
+def _about(files: dict[str, str]) -> tuple[dict[str, str], str]:
+    """The package's package.json and the date its statistics are as of."""
+    m = re.search(r"截止时间：(\d{4}-\d{2}-\d{2})", files["README.md"])
+    return json.loads(files["package.json"]), m.group(1) if m else "unknown date"
+
+
 def make(source: Path, out: Path, places: Path) -> tuple[int, int]:
     """Write `out` from the package at `source`; returns (towns, counties) written."""
     files = _reader(source)
-    meta = json.loads(files["package.json"])
-    m = re.search(r"截止时间：(\d{4}-\d{2}-\d{2})", files["README.md"])
-    as_of = m.group(1) if m else "unknown date"
+    meta, as_of = _about(files)
     towns = [
         (row["code"], row["name"])
         for row in csv.DictReader(io.StringIO(files["dist/streets.csv"]))
@@ -95,9 +99,7 @@ def make_counties(source: Path, out: Path, places: Path) -> int:
     2021); returns how many. A name places.csv has under another code is left out: two places
     of one name would make it ambiguous."""
     files = _reader(source)
-    meta = json.loads(files["package.json"])
-    m = re.search(r"截止时间：(\d{4}-\d{2}-\d{2})", files["README.md"])
-    as_of = m.group(1) if m else "unknown date"
+    meta, as_of = _about(files)
     with places.open(encoding="utf-8") as f:
         known = {row[0]: row[1] for row in csv.reader(line for line in f if line[:1].isdigit())}
     names = set(known.values())
