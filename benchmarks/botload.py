@@ -57,13 +57,19 @@ def _serve_fake_telegram(ready: Connection) -> None:
     ready.send(time.process_time())
 
 
-async def answers_per_second(library: Library, questions: list[str], n: int = 500) -> dict[str, float]:
+async def answers_per_second(
+    library: Library, questions: list[str], n: int = 500, warm_up: int = 0
+) -> dict[str, float]:
     """Queue `n` questions from `n` different users at once; time until every reply is sent.
+    With `warm_up`, a first burst of that many is answered and timed apart ("cold"): the
+    first answers after a start also read what the library keeps from then on (the town
+    table, the index's pages), which a running bot has done long before a burst comes.
 
     The fake server runs in its own process, so the bot's process measures only the bot."""
     parent, child = multiprocessing.Pipe()
     server = multiprocessing.get_context("spawn").Process(target=_serve_fake_telegram, args=(child,))
     server.start()
+    out: dict[str, float] = {}
     try:
         token, base_url, base_file_url = parent.recv()
         settings = Settings(  # type: ignore[call-arg]
@@ -77,20 +83,28 @@ async def answers_per_second(library: Library, questions: list[str], n: int = 50
             user_rate_per_minute=10**6,
         )
         app = build_application(settings, library)
-        items = [[FIRST_USER + i, questions[i % len(questions)]] for i in range(n)]
         async with app, httpx.AsyncClient(base_url=f"{base_url}{token}/") as control:
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(poll_interval=0.0, timeout=1)
-            try:
+
+            async def burst(first_user: int, count: int, before: int) -> tuple[int, float, float]:
+                """Answers, seconds and bot CPU seconds of `count` questions sent at once."""
+                items = [[first_user + i, questions[i % len(questions)]] for i in range(count)]
                 started, cpu_started = time.perf_counter(), time.process_time()
                 await control.post("benchEnqueue", json={"items": items})
-                deadline = started + max(60.0, n / 5)
+                deadline = started + max(60.0, count / 5)
                 answered = 0
-                while answered < n and time.perf_counter() < deadline:
+                while answered < count and time.perf_counter() < deadline:
                     await asyncio.sleep(0.05)
-                    answered = (await control.post("benchAnswered")).json()["result"]
-                elapsed = time.perf_counter() - started
+                    answered = (await control.post("benchAnswered")).json()["result"] - before
+                return answered, time.perf_counter() - started, time.process_time() - cpu_started
+
+            try:
+                if warm_up:
+                    done, seconds, _ = await burst(FIRST_USER + n, warm_up, 0)
+                    out["cold_answers"], out["cold_answers_per_second"] = done, done / seconds
+                answered, elapsed, cpu = await burst(FIRST_USER, n, int(out.get("cold_answers", 0)))
             finally:
                 await app.updater.stop()
                 await app.stop()
@@ -98,11 +112,11 @@ async def answers_per_second(library: Library, questions: list[str], n: int = 50
         parent.send("stop")
         server_cpu = parent.recv() if parent.poll(10) else float("nan")
         server.join(10)
-    return {
+    return out | {
         "answers": answered,
         "seconds": elapsed,
         "answers_per_second": answered / elapsed,
-        "bot_cpu_seconds": time.process_time() - cpu_started,
+        "bot_cpu_seconds": cpu,
         "server_cpu_seconds": server_cpu,
     }
 
@@ -110,6 +124,9 @@ async def answers_per_second(library: Library, questions: list[str], n: int = 50
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=500)
+    parser.add_argument(
+        "--warm-up", type=int, default=200, help="questions answered first, timed apart (default 200)"
+    )
     parser.add_argument("--data-dir", type=Path, help="an existing data dir (default: the bundled reports)")
     parser.add_argument(
         "--bench-questions", type=Path, help="a bench.py questions.json (default: the public question set)"
@@ -130,13 +147,16 @@ def main() -> None:
         profile = cProfile.Profile() if args.profile else None
         if profile:
             profile.enable()
-        result = asyncio.run(answers_per_second(library, questions, args.questions))
+        result = asyncio.run(answers_per_second(library, questions, args.questions, args.warm_up))
         if profile:
             profile.disable()
+    if args.warm_up:
+        print(f"warm-up: {result['cold_answers']:.0f} answers, {result['cold_answers_per_second']:.0f}/s")
     print(
         f"{result['answers']} answers in {result['seconds']:.2f} s: "
         f"{result['answers_per_second']:.0f} answers/s through the bot (rate limiter off); "
-        f"CPU: bot {result['bot_cpu_seconds']:.2f} s, fake server {result['server_cpu_seconds']:.2f} s"
+        f"CPU: bot {result['bot_cpu_seconds']:.2f} s, "
+        f"fake server {result['server_cpu_seconds']:.2f} s (both bursts)"
     )
     if profile:
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)

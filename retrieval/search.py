@@ -3,6 +3,7 @@ the question asks for, refused when nothing in the reports answers it."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -493,13 +494,15 @@ class Searcher:
         best_sentence = total + (max(weights.values(), default=0.0) if q.wants_figures else 0.0)
         ranked: list[tuple[float, float, Passage]] = []
         kept_by: dict[int, float] = {}  # the score that decides whether a further hit is kept
+        folded: dict[int, str] = {}  # each candidate's text folded once, for coverage and pasting
         asked, other, plans = int(q.kind), int(SectionKind.OTHER), int(SectionKind.PLANS)
         for pid, kind, score in zip(pids, kinds, bm25.tolist(), strict=True):
             p = passages.get(pid)
             if p is None:
                 continue  # deleted since the index was built
             in_kind = asked != other and kind == asked
-            cover, near = self._coverage(p, weights, surfaces, pieces, q, in_kind)
+            body = folded[p.id] = fold(p.text)
+            cover, near = self._coverage(p, body, weights, surfaces, pieces, q, in_kind)
             # Terms together in one sentence answer better than terms scattered over a passage.
             score *= PROXIMITY_BASE + near / best_sentence
             planned = asked == other and kind == plans
@@ -520,7 +523,7 @@ class Searcher:
             # such a passage scores above every other (and holds the whole question). It holds
             # every term, so it is among the best-scored few; only those are looked through.
             ranked[:PASTED_LOOKED_AT] = [
-                (s + best, 1.0, p) if pasted in _squashed(p.text) else (s, c, p)
+                (s + best, 1.0, p) if pasted in _NOT_WORD.sub("", folded[p.id]) else (s, c, p)
                 for s, c, p in ranked[:PASTED_LOOKED_AT]
             ]
             ranked.sort(key=lambda x: -x[0])
@@ -599,6 +602,7 @@ class Searcher:
     def _coverage(
         self,
         p: Passage,
+        body: str,
         weights: dict[str, float],
         surfaces: dict[str, list[tuple[str, float]]],
         pieces: dict[str, dict[str, float]],
@@ -609,9 +613,9 @@ class Searcher:
         the most of it any one sentence holds (snippets.sentence_scores' measure). A term held
         only as a synonym counts its share (SYNONYM_WEIGHT). Words that only name the part of
         a report asked about (计划, 不足) are held by every passage in that part."""
-        # Folded once each (this runs for every candidate of every question): the headings
-        # and the text, which together hold what index_text does.
-        heads, body = fold(" ".join(p.section)), fold(p.text)
+        # `body` is p.text folded (by the caller, who needs it too). With the headings, they
+        # hold what index_text does.
+        heads = _folded_headings(p.section)
 
         # Plain loops, not generators: this runs for a few terms in a few sentences of each of
         # a hundred candidates, and generator set-up was most of its cost.
@@ -684,6 +688,13 @@ class Searcher:
 _NOT_WORD = re.compile(r"[\W_]+")
 PASTED_LOOKED_AT = 30  # best-scored candidates looked through for a pasted phrase
 PASTED_MIN_CHARS = 6  # a shorter question found verbatim is a word or two, not a copied phrase
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _folded_headings(section: tuple[str, ...]) -> str:
+    """A passage's headings as one folded string. Cached: a report's passages share a few
+    sections, and folding them again for every candidate was a tenth of re-ranking."""
+    return fold(" ".join(section))
 
 
 def _squashed(text: str) -> str:

@@ -13,12 +13,14 @@ from bot.core.conversation import Core
 from retrieval.config import Settings
 from retrieval.library import Library
 
-# Threads answering questions. Answering is mostly Python, so it holds the GIL: two threads
-# keep a core busy while one waits on SQLite or numpy; more only fight over the GIL with the
-# event loop (benchmarks/botload.py at 1M passages: 2 → 87, 6 (asyncio's default) → 76
-# answers/s). Admin work (reindex, uploads) runs on asyncio's default threads, not here, so
-# questions are answered throughout a reindex.
-ANSWER_THREADS = 2
+# Threads answering questions. Answering is mostly Python and holds the GIL, so a second
+# thread adds no core: it only makes the answering threads and the event loop hand the GIL
+# to each other. benchmarks/botload.py at 1M passages, six runs of 1,000 answers each
+# (2026-12-07): 1 thread 94–117 answers/s (9.6 ms of CPU an answer), 2 threads 95–104
+# (11 ms), 3 threads 85. The cost: a slow question (a first ranking at 1M, ~0.3 s) holds the
+# ones behind it for that long. Admin work (reindex, uploads) runs on asyncio's default
+# threads, not here, so questions are answered throughout a reindex.
+ANSWER_THREADS = 1
 
 P = ParamSpec("P")
 R = TypeVar("R")
