@@ -182,10 +182,15 @@ class Index:
             if base is not None and isinstance(base.engine, Bm25sEngine):
                 stats = CorpusStats(len(base.engine), base.engine.avg_len, base.engine.doc_freq)
             eng = builder.build(variant=variant, k1=k1, b=b, base=stats)
+        report_ids = np.array(rids, dtype=np.int32)
+        if isinstance(eng, XapianEngine):
+            # A question narrowed to an issuer's thousands of reports then takes the best of
+            # all rows instead of filtering by every report's term (2M rows: 1.3 s → 70 ms).
+            eng.know_reports(report_ids)
         return cls(
             eng,
             np.array(pids, dtype=np.int64),
-            np.array(rids, dtype=np.int32),
+            report_ids,
             np.array(kinds, dtype=np.uint8),
             np.array(figs, dtype=bool),
             fingerprint,

@@ -246,6 +246,11 @@ class XapianEngine:
         self._report_of = np.asarray(report_of_row, dtype=np.int64)
         self._rows_of_report = np.bincount(self._report_of) if self._n else np.zeros(1, dtype=np.int64)
 
+    @property
+    def report_of_row(self) -> np.ndarray | None:
+        """Each row's report, as told by know_reports (None until then)."""
+        return self._report_of
+
     def query(
         self, terms: Sequence[str], extra: Sequence[str] = (), extra_weight: float = 1.0
     ) -> xapian.Query:

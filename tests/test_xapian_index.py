@@ -229,7 +229,11 @@ def test_library_on_xapian_answers_as_on_bm25s(tmp_path: Path, dev_library: Libr
     lib = Library(make_settings(tmp_path / "data", engine="xapian"))
     try:
         lib.ingest([TESTS_DATA / "corpus-dev" / "reports"])
-        assert isinstance(lib.searcher.index.engine, XapianEngine)
+        engine = lib.searcher.index.engine
+        assert isinstance(engine, XapianEngine)
+        # Told each row's report, so that an issuer's many reports need no filter of terms.
+        assert engine.report_of_row is not None
+        np.testing.assert_array_equal(engine.report_of_row, lib.searcher.index.report_ids)
         questions = [r["q"] for r in read_jsonl(TESTS_DATA / "corpus-dev" / "questions.jsonl")]
         same = 0
         for q in questions:
@@ -257,6 +261,8 @@ def test_library_answers_through_remote_shards(
         assert isinstance(engine, XapianEngine)
         assert len(engine) == len(dev_library.searcher.index)
         assert engine.db.get_doccount() == len(engine)
+        assert engine.report_of_row is not None
+        np.testing.assert_array_equal(engine.report_of_row, lib.searcher.index.report_ids)
         questions = [r["q"] for r in read_jsonl(TESTS_DATA / "corpus-dev" / "questions.jsonl")]
         same = 0
         for q in questions:
