@@ -1,7 +1,8 @@
 """Answers per second through the bot: the real Application, long-polling the fake Bot API
 server on 127.0.0.1, answering a burst of private questions.
 
-    python benchmarks/botload.py [--questions 500] [--data-dir DIR] [--bench-questions FILE] [--profile 30]
+    python benchmarks/botload.py [--questions 500] [--warm-up 200] [--data-dir DIR]
+                                 [--bench-questions FILE] [--profile 30]
 
 AIORateLimiter is off: with it the bot is held to Telegram's ~30 messages/s, and this measures
 the bot's own capacity. The fake server runs in a process of its own, on the machine's other core.
