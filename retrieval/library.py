@@ -903,13 +903,29 @@ class Library:
             self._retokenize(None)
             self.store.set_tokenizer_signature(signature)
         self._seen = self.store.version()
-        if self.settings.engine == "bm25s":
-            index = Index.load(self.settings.index_dir, self._index_key())
-            if index is not None:
-                searcher = self._searcher(index, reports)
-                if searcher is not None:
-                    return searcher
+        s = self.settings
+        index = None
+        if s.engine == "bm25s":
+            index = Index.load(s.index_dir, self._index_key())
+        elif self._shards:
+            index = Index.load(
+                s.index_dir,
+                self._index_key(),
+                shards=self._shards,
+                generation=self._seen.generation,
+                k1=s.bm25_k1,
+                b=s.bm25_b,
+            )
+        if index is not None:
+            searcher = self._searcher(index, reports)
+            if searcher is not None:
+                return searcher
         return self._build(reports)
+
+    @property
+    def _shards(self) -> tuple[tuple[str, int], ...]:
+        """The xapian-tcpsrv servers scoring questions, if any (engine xapian)."""
+        return tuple(self.settings.xapian_shards) if self.settings.engine == "xapian" else ()
 
     def _searcher(self, main: Index, reports: list[Report]) -> Searcher | None:
         """A Searcher over `main` made current: as it is if built from the current data, else
@@ -969,7 +985,13 @@ class Library:
         key, generation = self._index_key(), self.store.version().generation
 
         def rows() -> Iterable[tuple[int, int, str, str, str]]:
-            for i, row in enumerate(self.store.iter_index_rows()):
+            # The shards hold the tokens: their text is the half of each row not read then.
+            read = (
+                ((pid, rid, sec, text, "") for pid, rid, sec, text in self.store.iter_passage_texts())
+                if self._shards
+                else self.store.iter_index_rows()
+            )
+            for i, row in enumerate(read):
                 if progress and i % PROGRESS_ROWS == 0:
                     progress(i, total)
                 yield row
@@ -982,11 +1004,11 @@ class Library:
             s.bm25_b,
             fingerprint=key,
             generation=generation,
-            shards=s.xapian_shards if s.engine == "xapian" else (),
+            shards=self._shards,
         )
         if progress:
             progress(total, total)
-        if s.engine == "bm25s":
+        if s.engine == "bm25s" or self._shards:
             try:
                 index.save(s.index_dir, key)
             except OSError as e:

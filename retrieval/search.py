@@ -37,7 +37,7 @@ from retrieval.understand import (
     is_intent_term,
     section_kind,
 )
-from retrieval.xapian_index import ShardMismatch, XapianBuilder, XapianEngine
+from retrieval.xapian_index import XapianBuilder, XapianEngine
 
 INDEX_FORMAT = 3  # 3: section kinds judged by the next heading when the top names two parts
 CANDIDATES = 100  # passages re-ranked after BM25
@@ -117,7 +117,8 @@ class Index:
         by spaces; see Store.iter_index_rows). With `base`, a delta index: its scores use the
         base's corpus statistics too, so that they compare with the base's (bm25s only).
         With `shards` (engine xapian), the rows are scored by the xapian-tcpsrv servers at
-        those (host, port) addresses, which must hold exactly these rows (ShardMismatch)."""
+        those (host, port) addresses, which must hold exactly these rows (ShardMismatch,
+        from XapianEngine.check_rows)."""
         kinds: dict[str, int] = {}
 
         def kind(section: str) -> int:
@@ -168,11 +169,6 @@ class Index:
         eng: Engine
         if remote:
             eng = XapianEngine.remote(shards, k1=k1, b=b)
-            if len(eng) != len(pids):
-                raise ShardMismatch(
-                    f"the shards hold {len(eng):,} passages, the database {len(pids):,}: "
-                    "build them again (python -m retrieval.xapian_index)"
-                )
         elif engine == "rank-bm25":
             eng = RankBm25Engine(corpus, variant=variant, k1=k1, b=b)
         elif xapian is not None:
@@ -183,6 +179,9 @@ class Index:
                 stats = CorpusStats(len(base.engine), base.engine.avg_len, base.engine.doc_freq)
             eng = builder.build(variant=variant, k1=k1, b=b, base=stats)
         report_ids = np.array(rids, dtype=np.int32)
+        if remote:
+            assert isinstance(eng, XapianEngine)
+            eng.check_rows(report_ids)
         if isinstance(eng, XapianEngine):
             # A question narrowed to an issuer's thousands of reports then takes the best of
             # all rows instead of filtering by every report's term (2M rows: 1.3 s → 70 ms).
@@ -206,19 +205,23 @@ class Index:
         return int(self.passage_ids[-1]) if len(self.passage_ids) else 0
 
     def save(self, path: Path, fingerprint: str) -> None:
-        """Write the index to `path` (a directory), replacing what was there.
+        """Write the index to `path` (a directory), replacing what was there: a bm25s
+        engine with its rows, or, for one scoring on remote shards, the rows alone (reading
+        them from a database of ten million passages takes minutes; these files, seconds).
 
         Written beside it and swapped in by renaming: an index loaded from `path` is
         memory-mapped, and overwriting its files in place would change (or, if shorter,
         crash) the questions still answering from it. Its unlinked files live on until
         unmapped."""
-        if not isinstance(self.engine, Bm25sEngine):
-            raise TypeError("only the bm25s engine can be saved")
+        shards = isinstance(self.engine, XapianEngine) and bool(self.engine.addresses)
+        if not shards and not isinstance(self.engine, Bm25sEngine):
+            raise TypeError("only a bm25s engine, or the rows of remote shards, can be saved")
         new, old = path.with_name(path.name + ".new"), path.with_name(path.name + ".old")
         for d in (new, old):
             shutil.rmtree(d, ignore_errors=True)
         new.mkdir(parents=True)
-        self.engine.save(new / "bm25s")
+        if isinstance(self.engine, Bm25sEngine):
+            self.engine.save(new / "bm25s")
         for name in ("passage_ids", "report_ids", "kinds", "figures"):
             np.save(new / f"{name}.npy", getattr(self, name))
         meta = {
@@ -226,6 +229,7 @@ class Index:
             "fingerprint": fingerprint,
             "generation": self.generation,
             "rows": len(self),
+            "engine": "shards" if shards else "bm25s",
         }
         (new / "meta.json").write_text(json.dumps(meta))
         if path.exists():
@@ -234,23 +238,44 @@ class Index:
         shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
-    def load(cls, path: Path, fingerprint: str) -> Index | None:
+    def load(
+        cls,
+        path: Path,
+        fingerprint: str,
+        shards: Sequence[tuple[str, int]] = (),
+        generation: int | None = None,
+        k1: float = 1.2,
+        b: float = 0.75,
+    ) -> Index | None:
         """The saved index at `path` if it is whole, of this format and saved under the same
-        fingerprint (memory-mapped); None otherwise. Its `generation` says which data."""
+        fingerprint (memory-mapped); None otherwise. Its `generation` says which data.
+
+        With `shards`, the saved rows of an index scoring on those servers, only if saved
+        from data of `generation`: ShardMismatch if the shards do not hold those rows."""
         try:
             meta = json.loads((path / "meta.json").read_text())
             if meta.get("format") != INDEX_FORMAT or meta.get("fingerprint") != fingerprint:
                 return None
+            if meta.get("engine", "bm25s") != ("shards" if shards else "bm25s"):
+                return None
+            saved_generation = int(meta.get("generation", -1))
+            if shards and saved_generation != generation:
+                return None  # the shards cannot take a delta: a full build (and check) is due
             arrays = {
                 n: np.load(path / f"{n}.npy", mmap_mode="r")
                 for n in ("passage_ids", "report_ids", "kinds", "figures")
             }
-            engine = Bm25sEngine.load(path / "bm25s")
+            engine: Engine = (
+                XapianEngine.remote(shards, k1=k1, b=b) if shards else Bm25sEngine.load(path / "bm25s")
+            )
         except (OSError, ValueError, IndexMissing):
             return None
         if any(len(a) != meta.get("rows") for a in arrays.values()):
             return None
-        return cls(engine, **arrays, fingerprint=fingerprint, generation=int(meta.get("generation", -1)))
+        if isinstance(engine, XapianEngine):
+            engine.check_rows(arrays["report_ids"])
+            engine.know_reports(arrays["report_ids"])
+        return cls(engine, **arrays, fingerprint=fingerprint, generation=saved_generation)
 
 
 class Searcher:

@@ -42,6 +42,8 @@ COMMIT_EVERY = 200_000  # documents between commits while building (bounds the w
 # report) is answered so, fetching at most OVERFETCH_MAX rows before falling back to the filter.
 OVERFETCH_REPORTS = 200
 OVERFETCH_MAX = 20_000
+# Rows whose report the library checks against the shards' when it opens them (one query).
+CHECKED_ROWS = 1024
 
 
 class ShardUnavailable(ReportbotError):
@@ -153,6 +155,7 @@ class XapianEngine:
         self._df: dict[str, int] = {}  # the database is a fixed snapshot: its statistics too
         self._report_of: np.ndarray | None = None
         self._rows_of_report: np.ndarray | None = None
+        self.addresses: tuple[tuple[str, int], ...] = ()  # the shard servers', when remote
 
     @property
     def db(self) -> xapian.Database:
@@ -204,7 +207,9 @@ class XapianEngine:
                 db.add_database(xapian.remote_open(host, port, timeout_ms, timeout_ms))
             return db
 
-        return cls(cls._call(opener), k1=k1, b=b, opener=opener)
+        engine = cls(cls._call(opener), k1=k1, b=b, opener=opener)
+        engine.addresses = tuple(addresses)
+        return engine
 
     @staticmethod
     def wait_for(addresses: Sequence[tuple[str, int]], within_s: float = 10.0) -> None:
@@ -245,6 +250,37 @@ class XapianEngine:
             raise ValueError(f"{len(report_of_row):,} rows' reports for {self._n:,} rows")
         self._report_of = np.asarray(report_of_row, dtype=np.int64)
         self._rows_of_report = np.bincount(self._report_of) if self._n else np.zeros(1, dtype=np.int64)
+
+    def check_rows(self, report_of_row: np.ndarray, samples: int = CHECKED_ROWS) -> None:
+        """Raise ShardMismatch unless the index holds exactly len(report_of_row) rows and,
+        at `samples` rows spread over them (the first and last among them), the document of
+        that row's report. Shards built before reports were added or deleted, or from another
+        database, fail it: every row after the first change holds another report's passage.
+        One query, so one round trip to each shard server."""
+        n = len(report_of_row)
+        if self._n != n:
+            raise ShardMismatch(
+                f"the shards hold {self._n:,} passages, the database {n:,}: "
+                "build them again (python -m retrieval.xapian_index)"
+            )
+        if not n:
+            return
+        rows = np.unique(np.linspace(0, n - 1, num=min(samples, n)).astype(np.int64))
+        pairs = [
+            xapian.Query(xapian.Query.OP_AND, [f"{ROW_PREFIX}{r}", f"{REPORT_PREFIX}{int(report_of_row[r])}"])
+            for r in rows.tolist()
+        ]
+        db = self.db
+        with self._lock:
+            enquire = xapian.Enquire(db)
+            enquire.set_weighting_scheme(xapian.BoolWeight())
+            enquire.set_query(xapian.Query(xapian.Query.OP_OR, pairs))
+            found = self._call(enquire.get_mset, 0, len(rows)).size()
+        if found != len(rows):
+            raise ShardMismatch(
+                f"{len(rows) - found} of {len(rows)} rows checked hold another report's passage "
+                "than the database's: build the shards again (python -m retrieval.xapian_index)"
+            )
 
     @property
     def report_of_row(self) -> np.ndarray | None:

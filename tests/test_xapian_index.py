@@ -7,6 +7,7 @@ Xapian is a dependency (xapian-bindings-binary) and xapian-tcpsrv a system packa
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import sqlite3
@@ -180,6 +181,13 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def servers(shards: Path) -> Iterator[list[tuple[str, int]]]:
     """xapian-tcpsrv serving each shard on 127.0.0.1, stopped after the module."""
+    with serving(shards) as addresses:
+        yield addresses
+
+
+@contextlib.contextmanager
+def serving(shards: Path) -> Iterator[list[tuple[str, int]]]:
+    """xapian-tcpsrv serving each shard under `shards` on 127.0.0.1, stopped on leaving."""
     tcpsrv = shutil.which("xapian-tcpsrv")
     assert tcpsrv, "xapian-tcpsrv is missing: apt-get install xapian-tools"
     procs, addresses = [], []
@@ -272,6 +280,67 @@ def test_library_answers_through_remote_shards(
         assert same >= 0.95 * len(questions)
     finally:
         lib.store.close()
+
+
+def test_reopening_reads_the_saved_rows_not_the_database(
+    tmp_path: Path, dev_library: Library, servers: list[tuple[str, int]]
+) -> None:
+    """A second start over the same shards and data memory-maps the rows the first saved
+    (at ten million passages, seconds instead of minutes reading the database), answers the
+    same, and still checks the shards; once a report is deleted they are refused."""
+    data = tmp_path / "data"
+    data.mkdir()
+    with sqlite3.connect(dev_library.settings.db_path) as src, sqlite3.connect(data / "reportbot.db") as copy:
+        src.backup(copy)
+    settings = make_settings(data, engine="xapian", xapian_shards=tuple(servers))
+    first = Library(settings)
+    questions = [r["q"] for r in read_jsonl(TESTS_DATA / "corpus-dev" / "questions.jsonl")][:20]
+    want = [[h.passage.text for h in first.ask(q).hits] for q in questions]
+    assert not isinstance(first.searcher.index.report_ids, np.memmap)  # read from the database
+    first.store.close()
+
+    again = Library(settings)
+    try:
+        index = again.searcher.index
+        assert isinstance(index.report_ids, np.memmap)
+        np.testing.assert_array_equal(index.report_ids, dev_library.searcher.index.report_ids)
+        engine = index.engine
+        assert isinstance(engine, XapianEngine) and engine.addresses == tuple(servers)
+        assert engine.report_of_row is not None
+        assert [[h.passage.text for h in again.ask(q).hits] for q in questions] == want
+        gone = again.reports()[0]
+        with pytest.raises(ShardMismatch, match="build them again"):
+            again.delete(gone.id)
+    finally:
+        again.store.close()
+    with pytest.raises(ShardMismatch, match="build them again"):
+        Library(settings)
+
+
+def test_shards_holding_other_reports_at_their_rows_are_refused(
+    tmp_path: Path, dev_library: Library, corpus: tuple[list[list[str]], list[int]]
+) -> None:
+    """As many rows as the database, but not its reports' (built before one report was
+    deleted and another of as many passages added): refused, not answered from."""
+    tokens, rids = corpus
+    assert len(set(rids)) > 1
+    # The last report's rows moved to the front: as many rows, other reports at most of them.
+    last = rids[-1]
+    moved = [i for i, r in enumerate(rids) if r == last] + [i for i, r in enumerate(rids) if r != last]
+    builder = XapianBuilder(tmp_path / "shards", shards=2)
+    for i in moved:
+        builder.add(tokens[i], rids[i])
+    builder.build()
+    engine = XapianEngine.open(shard_paths(tmp_path / "shards"))
+    with pytest.raises(ShardMismatch, match="another report"):
+        engine.check_rows(np.asarray(rids))
+    engine.check_rows(np.asarray([rids[i] for i in moved]))  # the rows it does hold pass
+    data = tmp_path / "data"
+    data.mkdir()
+    with sqlite3.connect(dev_library.settings.db_path) as src, sqlite3.connect(data / "reportbot.db") as copy:
+        src.backup(copy)
+    with serving(tmp_path / "shards") as addresses, pytest.raises(ShardMismatch, match="build"):
+        Library(make_settings(data, engine="xapian", xapian_shards=tuple(addresses)))
 
 
 def test_shards_of_another_database_are_refused(tmp_path: Path, servers: list[tuple[str, int]]) -> None:
