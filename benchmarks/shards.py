@@ -15,8 +15,8 @@ Steps, each in its own process: every shard is built by one process (the shards'
 side by side, as on one machine each; from the 1M database's tokens, copy by copy, the rows
 the copied database holds), the database is copied, then a process answers from the shards
 opened locally (one machine), then one from `xapian-tcpsrv` on 127.0.0.1 (one server per
-shard, as an operator runs one per machine). Results: a table on stdout and
-benchmarks/results/shards-*.json.
+shard, as an operator runs one per machine), then a fresh process opens the shards again (on
+the rows the first open saved). Results: a table on stdout and benchmarks/results/shards-*.json.
 """
 
 from __future__ import annotations
@@ -325,6 +325,38 @@ def phase_answer(
         _stop(servers)
 
 
+def phase_reopen(workdir: Path, copies: int, shards: int) -> dict[str, Any]:
+    """A fresh process's start on the shards after the answer phase's: the library
+    memory-maps the rows that one saved rather than reading the database, and checks them
+    against the shards. Time to its first answer, from starting the servers."""
+    from retrieval.config import Settings
+    from retrieval.library import Library
+    from retrieval.xapian_index import XapianEngine, shard_paths
+
+    paths = shard_paths(index_dir(workdir, copies, shards))
+    db = copied_db(workdir, copies)
+    questions = json.loads((workdir / "questions.json").read_text("utf-8"))
+    render, _ = bench.html_renderer()
+    t0 = time.perf_counter()
+    servers, addresses = _serve(paths)
+    try:
+        XapianEngine.wait_for(addresses, within_s=60)
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, data_dir=db.parent, engine="xapian", xapian_shards=tuple(addresses)
+        )
+        lib = Library(settings)
+        opened = time.perf_counter() - t0
+        render(lib.ask(questions[0]))
+        return {
+            "open_seconds": opened,
+            "first_answer_seconds": time.perf_counter() - t0,
+            "saved_rows_used": isinstance(lib.searcher.index.report_ids, np.memmap),
+            "peak_rss_mb": bench.peak_rss_mb(),
+        }
+    finally:
+        _stop(servers)
+
+
 def _peak_rss_of(pid: int) -> float:
     """A running process's (and its forked children's) high-water RSS, from /proc."""
     total = 0.0
@@ -385,6 +417,9 @@ def main() -> None:
         source = index_dir(w, have, args.shards)
         print(json.dumps(phase_assemble(w, args.copies, args.shards, args.shard, source, have)))
         return
+    if args.phase == "reopen":
+        print(json.dumps(phase_reopen(w, args.copies, args.shards)))
+        return
     if args.phase == "answer":
         modes = args.modes.split(",")
         know = not args.filter_reports
@@ -422,6 +457,9 @@ def main() -> None:
         return
     step(f"answering from the shards ({args.modes})")
     res.update(_result(_run(w, "--phase", "answer", "--modes", args.modes, *common, *extra)))
+    if "remote" in args.modes.split(","):
+        step("opening again in a fresh process (the rows saved by the first)")
+        res["reopen"] = _result(_run(w, "--phase", "reopen", *common))
     step("done")
     print(table(res))
     out = bench.RESULTS / f"shards-{args.copies}x{args.shards}-{time.strftime('%Y%m%d-%H%M%S')}.json"
@@ -478,6 +516,18 @@ def table(res: dict[str, Any]) -> str:
         + both(lambda r: f"{r['first_answer_seconds']:.1f} s" if "first_answer_seconds" in r else "–")
         + " |"
     )
+    if "reopen" in res:
+        r = res["reopen"]
+        lines.append(
+            "| open again → first answer (a fresh process, rows saved by the first) | "
+            + " | ".join(
+                f"{r['first_answer_seconds']:.1f} s" + ("" if r["saved_rows_used"] else " (rows read again)")
+                if m == "remote"
+                else "–"
+                for m in modes
+            )
+            + " |"
+        )
     lines.append("| peak RSS, answering process | " + both(lambda r: f"{r['peak_rss_mb']:,.0f} MB") + " |")
     if "build" in res:
         lines.append("")
