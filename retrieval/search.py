@@ -609,7 +609,11 @@ class Searcher:
         narrowed = self._rows_of(q)
         if bonus and narrowed is not None:
             extra = narrowed[self.kinds[narrowed] == q.kind]
-            extra = np.setdiff1d(extra, np.union1d(rows, self._dead), assume_unique=False)
+            # Ascending rows less the few candidates and dead ones: looked up, not sorted
+            # together (an issuer's plans part is ~80,000 rows at ten million passages).
+            taken = np.union1d(rows, self._dead)
+            at = np.minimum(np.searchsorted(taken, extra), max(len(taken) - 1, 0))
+            extra = extra[taken[at] != extra] if len(taken) else extra
             if len(extra) > CANDIDATES:
                 extra = self._openings(extra)
             order = np.argsort(np.concatenate((rows, extra)), kind="stable")

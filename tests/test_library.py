@@ -23,7 +23,7 @@ from retrieval import texts
 from retrieval.config import Settings
 from retrieval.errors import UnknownReport, Unreadable, UnreadableFile
 from retrieval.library import Library, OnDuplicate, Outcome
-from retrieval.models import FeedbackReason, Refusal, Report
+from retrieval.models import FeedbackReason, Refusal, Report, StoredFigure
 from retrieval.parse import FRONT_MATTER
 from retrieval.search import Index
 from tests.conftest import (
@@ -964,3 +964,20 @@ def test_a_figure_of_a_text_table_leads_with_its_unit_and_row(
         assert answer.hits[0].passage.text == "行政复议案件（件）：2022年 26，2023年 34"
     finally:
         lib.store.close()
+
+
+def test_a_figure_lead_reads_growing_runs_of_reports_and_stops_at_a_cap() -> None:
+    """An issuer's 10,000 reports, none stating the figure: read 8, 64, 512, then 4,096 at a
+    time, and no further (the collection's order says nothing past that)."""
+    runs: list[list[int]] = []
+
+    def figures(ids: list[int], measure: str) -> list[StoredFigure]:
+        runs.append(ids)
+        return []
+
+    seen = [rid for rid, _ in library_module._in_runs(list(range(10_000)), "行政复议", figures)]
+    assert [len(r) for r in runs] == [8, 64, 512, 4096]
+    assert seen == list(range(8 + 64 + 512 + 4096))
+    runs.clear()
+    first = next(iter(library_module._in_runs(list(range(10_000)), "行政复议", figures)))
+    assert first == (0, []) and [len(r) for r in runs] == [8]
