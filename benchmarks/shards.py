@@ -32,7 +32,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +41,9 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import bench  # noqa: E402  (benchmarks/ helpers: timing, percentiles, the HTML renderer)
+
+if TYPE_CHECKING:
+    from retrieval.library import Library
 
 
 def _stride(db: Path) -> int:
@@ -239,6 +242,33 @@ def _stop(servers: list[subprocess.Popen[bytes]]) -> None:
         p.wait(timeout=30)
 
 
+def _library_on_served_shards(
+    workdir: Path, copies: int, shards: int
+) -> tuple[Library, list[subprocess.Popen[bytes]], list[Path]]:
+    """The library on the database of `copies` copies, its shards served by xapian-tcpsrv on
+    loopback (the servers, to stop, and the shards' paths). The library reads each row's
+    report, part and figures from the database, or the rows a first open saved, and checks
+    them against the shards."""
+    from retrieval.config import Settings
+    from retrieval.library import Library
+    from retrieval.xapian_index import XapianEngine, shard_paths
+
+    paths = shard_paths(index_dir(workdir, copies, shards))
+    servers, addresses = _serve(paths)
+    try:
+        XapianEngine.wait_for(addresses, within_s=60)
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            data_dir=copied_db(workdir, copies).parent,
+            engine="xapian",
+            xapian_shards=tuple(addresses),
+        )
+        return Library(settings), servers, paths
+    except BaseException:
+        _stop(servers)
+        raise
+
+
 def phase_answer(
     workdir: Path,
     copies: int,
@@ -257,27 +287,16 @@ def phase_answer(
 
     import botload
 
-    from retrieval.config import Settings
-    from retrieval.library import Library
     from retrieval.search import CANDIDATES, SYNONYM_WEIGHT
-    from retrieval.xapian_index import XapianEngine, shard_paths
+    from retrieval.xapian_index import XapianEngine
 
-    paths = shard_paths(index_dir(workdir, copies, shards))
-    db = copied_db(workdir, copies)
     questions = json.loads((workdir / "questions.json").read_text("utf-8"))
     render, _ = bench.html_renderer()
     t0 = time.perf_counter()
-    servers, addresses = _serve(paths)
+    lib, servers, paths = _library_on_served_shards(workdir, copies, shards)
+    opened = time.perf_counter() - t0
     res: dict[str, Any] = {}
     try:
-        XapianEngine.wait_for(addresses, within_s=60)
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, data_dir=db.parent, engine="xapian", xapian_shards=tuple(addresses)
-        )
-        # The library reads each row's report, part and figures from the database, and
-        # checks the shards hold as many rows.
-        lib = Library(settings)
-        opened = time.perf_counter() - t0
         for mode in sorted(modes, key=lambda m: m != "remote"):
             if mode == "local":
                 lib.searcher.index.engine = XapianEngine.open(paths)
@@ -329,23 +348,12 @@ def phase_reopen(workdir: Path, copies: int, shards: int) -> dict[str, Any]:
     """A fresh process's start on the shards after the answer phase's: the library
     memory-maps the rows that one saved rather than reading the database, and checks them
     against the shards. Time to its first answer, from starting the servers."""
-    from retrieval.config import Settings
-    from retrieval.library import Library
-    from retrieval.xapian_index import XapianEngine, shard_paths
-
-    paths = shard_paths(index_dir(workdir, copies, shards))
-    db = copied_db(workdir, copies)
     questions = json.loads((workdir / "questions.json").read_text("utf-8"))
     render, _ = bench.html_renderer()
     t0 = time.perf_counter()
-    servers, addresses = _serve(paths)
+    lib, servers, _paths = _library_on_served_shards(workdir, copies, shards)
+    opened = time.perf_counter() - t0
     try:
-        XapianEngine.wait_for(addresses, within_s=60)
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, data_dir=db.parent, engine="xapian", xapian_shards=tuple(addresses)
-        )
-        lib = Library(settings)
-        opened = time.perf_counter() - t0
         render(lib.ask(questions[0]))
         return {
             "open_seconds": opened,

@@ -904,10 +904,7 @@ class Library:
             self.store.set_tokenizer_signature(signature)
         self._seen = self.store.version()
         s = self.settings
-        index = None
-        if s.engine == "bm25s":
-            index = Index.load(s.index_dir, self._index_key())
-        elif self._shards:
+        if s.engine == "bm25s" or self._shards:
             index = Index.load(
                 s.index_dir,
                 self._index_key(),
@@ -916,10 +913,10 @@ class Library:
                 k1=s.bm25_k1,
                 b=s.bm25_b,
             )
-        if index is not None:
-            searcher = self._searcher(index, reports)
-            if searcher is not None:
-                return searcher
+            if index is not None:
+                searcher = self._searcher(index, reports)
+                if searcher is not None:
+                    return searcher
         return self._build(reports)
 
     @property

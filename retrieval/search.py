@@ -251,7 +251,8 @@ class Index:
         fingerprint (memory-mapped); None otherwise. Its `generation` says which data.
 
         With `shards`, the saved rows of an index scoring on those servers, only if saved
-        from data of `generation`: ShardMismatch if the shards do not hold those rows."""
+        from data of `generation` (ignored without): ShardMismatch if the shards do not
+        hold those rows."""
         try:
             meta = json.loads((path / "meta.json").read_text())
             if meta.get("format") != INDEX_FORMAT or meta.get("fingerprint") != fingerprint:
@@ -612,8 +613,8 @@ class Searcher:
             # Ascending rows less the few candidates and dead ones: looked up, not sorted
             # together (an issuer's plans part is ~80,000 rows at ten million passages).
             taken = np.union1d(rows, self._dead)
-            at = np.minimum(np.searchsorted(taken, extra), max(len(taken) - 1, 0))
-            extra = extra[taken[at] != extra] if len(taken) else extra
+            if len(taken):
+                extra = extra[taken[np.searchsorted(taken, extra).clip(max=len(taken) - 1)] != extra]
             if len(extra) > CANDIDATES:
                 extra = self._openings(extra)
             order = np.argsort(np.concatenate((rows, extra)), kind="stable")
